@@ -1,0 +1,54 @@
+"""zhsearch — full-text search for Chinese text that answers questions.
+
+>>> import zhsearch                                             # doctest: +SKIP
+>>> zhsearch.build_index("corpus", "index")                     # doctest: +SKIP
+>>> idx = zhsearch.open_index("index")                          # doctest: +SKIP
+>>> hit = idx.search("九千会上门吗", limit=5)[0]                 # doctest: +SKIP
+>>> hit.source, hit.line                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from zhsearch.analysis import Token, analyze
+from zhsearch.errors import (
+    BadQueryError,
+    CorpusError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMissingError,
+    IndexVersionError,
+    UnreadableFileError,
+    ZhsearchError,
+)
+from zhsearch.evaluate import EvalReport, evaluate
+from zhsearch.ingest import Passage, split_passages
+from zhsearch.normalize import normalize_text
+from zhsearch.search import Hit, Index, SearchResults, open_index
+from zhsearch.store import BuildReport, build_index
+
+__all__ = [
+    "__version__",
+    "analyze",
+    "build_index",
+    "evaluate",
+    "normalize_text",
+    "open_index",
+    "split_passages",
+    "BuildReport",
+    "EvalReport",
+    "Hit",
+    "Index",
+    "Passage",
+    "SearchResults",
+    "Token",
+    "BadQueryError",
+    "CorpusError",
+    "IndexCorruptError",
+    "IndexLockedError",
+    "IndexMissingError",
+    "IndexVersionError",
+    "UnreadableFileError",
+    "ZhsearchError",
+]

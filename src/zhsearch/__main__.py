@@ -1,0 +1,3 @@
+from zhsearch.cli import main
+
+main()

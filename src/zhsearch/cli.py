@@ -1,0 +1,237 @@
+"""The ``zhsearch`` command: a thin click layer over the library.
+
+Each command parses its arguments, calls one library function and prints.
+Exit codes, like grep: 0 results found (or the command succeeded), 1 no
+results, 2 an error (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from zhsearch.errors import IndexMissingError, ZhsearchError
+
+EXIT_OK, EXIT_NO_RESULTS, EXIT_ERROR = 0, 1, 2
+
+
+def _corpus_option(f):
+    return click.option(
+        "--corpus", "corpus", type=click.Path(path_type=Path), envvar="ZHSEARCH_CORPUS",
+        default="corpus", show_default=True, help="Folder of text files (env ZHSEARCH_CORPUS).",
+    )(f)
+
+
+def _index_option(f):
+    return click.option(
+        "--index", "index_dir", type=click.Path(path_type=Path), envvar="ZHSEARCH_INDEX",
+        default="index", show_default=True, help="Index folder (env ZHSEARCH_INDEX).",
+    )(f)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"zhsearch: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+class _Group(click.Group):
+    """Turns every ZhsearchError into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ZhsearchError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            click.echo("zhsearch: interrupted; the index is unchanged", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zhsearch")
+def main() -> None:
+    """Search Chinese text by asking questions: 九千会上门吗."""
+
+
+def _use_color() -> bool | None:
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def _run_build(corpus: Path, index_dir: Path, rebuild: bool):
+    from zhsearch.ingest import corpus_files
+    from zhsearch.store import build_index
+
+    files = corpus_files(corpus)
+    if sys.stderr.isatty() and files:
+        with click.progressbar(length=len(files), label="indexing", file=sys.stderr) as bar:
+            report = build_index(corpus, index_dir, rebuild=rebuild, progress=lambda _: bar.update(1))
+    else:
+        report = build_index(corpus, index_dir, rebuild=rebuild)
+    for message in report.skipped:
+        click.echo(f"zhsearch: warning: {message}", err=True)
+    return report
+
+
+@main.command("index")
+@_corpus_option
+@_index_option
+@click.option("--rebuild", is_flag=True, help="Start from scratch instead of updating.")
+def index_command(corpus: Path, index_dir: Path, rebuild: bool) -> None:
+    """Build the index, or update it with the files that changed."""
+    report = _run_build(corpus, index_dir, rebuild)
+    click.echo(report.summary())
+
+
+def _limit(ctx, param, value: int) -> int:
+    from zhsearch.search import MAX_LIMIT
+
+    if value < 1:
+        raise click.BadParameter(f"must be at least 1, got {value}")
+    return min(value, MAX_LIMIT)
+
+
+@main.command("search")
+@click.argument("query", nargs=-1, required=True)
+@_index_option
+@_corpus_option
+@click.option("-n", "--limit", default=10, show_default=True, type=int, callback=_limit,
+              help="How many passages to show (at most 1000).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the stable contract).")
+@click.option("--explain", is_flag=True, help="Show how each hit's score was made.")
+def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bool, explain: bool) -> None:
+    """Ranked passages for QUERY (a question, in either script, or pinyin)."""
+    from zhsearch.search import open_index
+
+    text = " ".join(query)
+    try:
+        idx = open_index(index_dir)
+    except IndexMissingError:
+        click.echo(f"zhsearch: no index at {index_dir}; building it from {corpus} first", err=True)
+        click.echo(_run_build(corpus, index_dir, rebuild=False).summary(), err=True)
+        idx = open_index(index_dir)
+    with idx:
+        results = idx.search(text, limit=limit, explain=explain)
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_results(results, explain)
+    sys.exit(EXIT_OK if len(results) else EXIT_NO_RESULTS)
+
+
+def _styled(text: str, spans) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append(click.style(text[start:end], fg="red", bold=True))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _print_results(results, explain: bool) -> None:
+    color = _use_color()
+    if not len(results):
+        click.echo(f"no passages match {results.query!r}", err=True)
+        return
+    for hit in results:
+        head = click.style(f"{hit.rank:>2}. {hit.source}:{hit.line}", fg="cyan")
+        click.echo(f"{head}  score {hit.score:.3f}", color=color)
+        context = " › ".join(part for part in (hit.title, hit.heading) if part)
+        if context:
+            click.echo(click.style(f"    {context}", dim=True), color=color)
+        start, end = _snippet_bounds(hit)
+        spans = [(max(s, start) - start, min(e, end) - start) for s, e in hit.highlights if e > start and s < end]
+        prefix = "…" if start else ""
+        suffix = "…" if end < len(hit.text) else ""
+        click.echo("    " + prefix + _styled(hit.text[start:end], spans) + suffix, color=color)
+        if hit.also:
+            click.echo(f"    also at: {', '.join(hit.also)}", color=color)
+        if explain and hit.explanation:
+            _print_explanation(hit.explanation)
+        click.echo()
+    click.echo(f"{len(results)} of {results.total} matching passages in {results.took_ms:.1f} ms", err=True)
+
+
+def _snippet_bounds(hit):
+    from zhsearch.highlight import snippet_window
+
+    return snippet_window(hit.text, list(hit.highlights), width=160)
+
+
+def _print_explanation(info: dict) -> None:
+    click.echo(f"    explain: {info['formula']}")
+    click.echo(f"      bm25f {info['bm25f']}  coverage {info['coverage']}  phrase {info['phrase']}  "
+               f"shape {info['shape']}  → {info['score']}")
+    for term in info["terms"]:
+        click.echo(f"      {term['field']:<16} {term['term']:<10} {term['score']}")
+    for term, where in info["matched"].items():
+        click.echo(f"      coverage: {term} in {where}")
+
+
+@main.command("stats")
+@_index_option
+def stats_command(index_dir: Path) -> None:
+    """What the index holds."""
+    from zhsearch.search import open_index
+
+    with open_index(index_dir) as idx:
+        info = idx.stats()
+    for key, value in info.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        click.echo(f"{key:<15} {value}")
+
+
+@main.command("analyze")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--field", "fields", multiple=True, type=click.Choice(["words", "bigrams", "pinyin"]),
+              help="Only this field (repeatable); default all.")
+def analyze_command(text, fields) -> None:
+    """Print the tokens the analysis chain makes of TEXT."""
+    from zhsearch.analysis import FIELDS, analyze
+    from zhsearch.normalize import normalize_text
+    from zhsearch.query import plan_query
+
+    value = " ".join(text)
+    click.echo(f"normalized  {normalize_text(value).text}")
+    for name in fields or FIELDS:
+        for token in analyze(value, name):
+            click.echo(f"{name:<8} {token.position:>4}  {token.start:>4}-{token.end:<4} {token.text}")
+    plan = plan_query(value)
+    click.echo(f"query words   {' '.join(plan.words)}")
+    click.echo(f"query bigrams {' '.join(plan.bigrams)}")
+    if plan.pinyin:
+        click.echo(f"query pinyin  {' '.join(plan.pinyin)}")
+
+
+@main.command("eval")
+@click.argument("judgments", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@_index_option
+@_corpus_option
+@click.option("-k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Cut-off rank.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json: bool) -> None:
+    """Measure S@1, MRR@k and Recall@k on judged questions (JSONL)."""
+    from zhsearch.evaluate import evaluate
+    from zhsearch.search import open_index
+
+    try:
+        idx = open_index(index_dir)
+    except IndexMissingError:
+        click.echo(f"zhsearch: no index at {index_dir}; building it from {corpus} first", err=True)
+        _run_build(corpus, index_dir, rebuild=False)
+        idx = open_index(index_dir)
+    with idx:
+        report = evaluate(idx, judgments, k=k)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        return
+    for miss in report.misses:
+        where = f"relevant at {miss.first_relevant_rank}" if miss.first_relevant_rank else f"none in top {k}"
+        click.echo(f"miss {miss.id} {miss.query}  ({where})\n     first: {miss.first_hit}")
+    click.echo(f"queries {len(report.outcomes)}  S@1 {report.success_at_1:.3f}  "
+               f"MRR@{k} {report.mrr:.3f}  Recall@{k} {report.recall:.3f}")

@@ -1,0 +1,50 @@
+"""One exception tree for everything zhsearch can report to a user.
+
+``ZhsearchError`` is the base; each subclass names a mistake a user can fix, and
+its message says how.  The CLI prints the message on one line and exits with 2.
+
+    ZhsearchError
+    ├── CorpusError            the corpus folder is missing or not a folder
+    ├── UnreadableFileError    one file cannot be read or decoded (it is skipped)
+    ├── IndexMissingError      no index where one was expected
+    ├── IndexVersionError      the index was built by another zhsearch version
+    ├── IndexLockedError       another process is writing the index
+    ├── IndexCorruptError      the index cannot be opened
+    └── BadQueryError          the query or an argument cannot be used
+"""
+
+from __future__ import annotations
+
+
+class ZhsearchError(Exception):
+    """Base class of every error zhsearch raises on purpose."""
+
+    exit_code = 2
+
+
+class CorpusError(ZhsearchError):
+    """The corpus folder is missing, is a file, or cannot be read."""
+
+
+class UnreadableFileError(ZhsearchError):
+    """One corpus file cannot be read or decoded; indexing skips it."""
+
+
+class IndexMissingError(ZhsearchError):
+    """There is no index at the given path."""
+
+
+class IndexVersionError(ZhsearchError):
+    """The index was written by a different schema or analyzer version."""
+
+
+class IndexLockedError(ZhsearchError):
+    """Another process holds the index's write lock."""
+
+
+class IndexCorruptError(ZhsearchError):
+    """The index exists but cannot be opened."""
+
+
+class BadQueryError(ZhsearchError):
+    """The query or a search argument cannot be used."""

@@ -1,0 +1,66 @@
+"""Highlights and snippets, cut from the passage as written.
+
+Matches are found in the normalised passage (simplified script, digits for
+numerals) and mapped back through the offset map, so ``上门取证`` in a query
+highlights ``上門取證`` in a traditional passage.
+"""
+
+from __future__ import annotations
+
+from zhsearch.normalize import normalize_text
+from zhsearch.query import QueryPlan
+from zhsearch.analysis import pinyin_tokens
+
+SNIPPET_CHARS = 120
+
+
+def _find_all(text: str, term: str) -> list[tuple[int, int]]:
+    spans, start = [], text.find(term)
+    while start != -1:
+        spans.append((start, start + len(term)))
+        start = text.find(term, start + 1)
+    return spans
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans; touching spans join (上门 + 门取 + 取证 → 上门取证)."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def highlight_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
+    """``(start, end)`` spans of ``text`` (as written) that match the query."""
+    norm = normalize_text(text)
+    found: list[tuple[int, int]] = []
+    terms = set(plan.words) | set(plan.bigrams)
+    for term in terms:
+        # A lone Han character highlights only inside a matching word, never alone.
+        if len(term) < 2 and not term.isascii():
+            continue
+        for s, e in _find_all(norm.text, term):
+            found.append(norm.span(s, e))
+    if plan.pinyin:
+        wanted = set(plan.pinyin)
+        found.extend((t.start, t.end) for t in pinyin_tokens(norm) if t.text in wanted)
+    return merge_spans(found)
+
+
+def snippet_window(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> tuple[int, int]:
+    """The ``width``-character window of ``text`` that holds the most highlighted characters."""
+    if len(text) <= width:
+        return 0, len(text)
+    if not spans:
+        return 0, width
+    best_start, best_score = 0, -1
+    for anchor, _ in spans:
+        start = max(0, min(anchor - width // 4, len(text) - width))
+        end = start + width
+        score = sum(max(0, min(e, end) - max(s, start)) for s, e in spans)
+        if score > best_score:
+            best_start, best_score = start, score
+    return best_start, best_start + width

@@ -1,0 +1,229 @@
+"""Read a corpus folder and split its files into passages.
+
+A passage is a paragraph (consecutive non-blank lines that are not headings).
+Short heading lines are not passages: they travel with the paragraphs under
+them as their ``heading`` (the path of enclosing headings), so a question that
+matches a section heading brings up the paragraphs of that section.  Each
+passage keeps its source (relative to the corpus folder), the number of its
+first line, and the document title.
+
+>>> [p.heading for p in split_passages("标题\\n\\n一、背景\\n\\n正文。", "a.txt")]
+['一、背景']
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from zhsearch.boilerplate import is_boilerplate
+from zhsearch.errors import CorpusError, UnreadableFileError
+from zhsearch.normalize import strip_pinyin_glosses, to_simplified
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+
+# Paragraphs longer than this are cut at sentence ends into pieces of about
+# TARGET_CHARS, so that one passage answers one thing and BM25's length
+# normalisation compares like with like.
+MAX_PASSAGE_CHARS = 420
+TARGET_CHARS = 260
+HEADING_MAX_CHARS = 40
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+_CLAUSE_END = "。，,；;、…"
+_MD_HEADING = re.compile(r"^(#{1,6})\s+")
+_MD_MARKUP = re.compile(r"(\*\*|__|`+|!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\))")
+_HEADING_LEVELS = (
+    (re.compile(r"^第[一二三四五六七八九十百\d]+[章节篇部]"), 1),
+    (re.compile(r"^[一二三四五六七八九十]+\s*[、.．]"), 2),
+    (re.compile(r"^[（(][一二三四五六七八九十]+[)）]"), 3),
+    (re.compile(r"^\d{1,2}\s*[、.．)）](?!\d)"), 4),
+    (re.compile(r"^[（(]\d{1,2}[)）]"), 5),
+)
+_UNNUMBERED_LEVEL = 9
+_LIST_LEVEL = 4
+_METADATA = re.compile(r"^[^:：]{1,4}[:：]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One searchable unit of a document, as written (pinyin glosses removed)."""
+
+    source: str
+    line: int
+    title: str
+    heading: str
+    text: str
+
+    @property
+    def key(self) -> str:
+        """Identity of the passage's content: equal for the same text in any script."""
+        return content_key(self.text)
+
+
+def content_key(text: str) -> str:
+    """Hash of the text with script, width, spaces and punctuation folded away."""
+    folded = to_simplified(text)
+    folded = "".join(ch for ch in folded if ch.isalnum()).lower()
+    return hashlib.blake2b(folded.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def read_text(path: Path) -> str:
+    """Decode a text file: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFileError(f"{path} looks binary (NUL bytes); skipped")
+    for encoding in ("utf-8-sig", "utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFileError(f"{path} is not UTF-8 or GB18030 text; skipped")
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Supported files under ``corpus_dir``, sorted, hidden files and folders skipped."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.exists():
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist; pass --corpus DIR or set ZHSEARCH_CORPUS")
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus path {corpus_dir} is a file, not a folder; pass the folder that holds your text files")
+    found = []
+    for path in sorted(corpus_dir.rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            found.append(path)
+    return found
+
+
+def heading_level(line: str) -> int | None:
+    """Level of a heading line (1 = top), or None when the line is body text."""
+    m = _MD_HEADING.match(line)
+    if m:
+        return len(m.group(1))
+    if len(line) > HEADING_MAX_CHARS or line[-1] in _CLAUSE_END or "。" in line:
+        return None
+    for pattern, level in _HEADING_LEVELS:
+        if pattern.match(line):
+            return level
+    return _UNNUMBERED_LEVEL
+
+
+def clean_line(line: str, markdown: bool = False) -> str:
+    """A line as displayed: glosses removed, outer spaces stripped, markup dropped."""
+    line = strip_pinyin_glosses(line).strip()
+    if markdown:
+        line = _MD_MARKUP.sub(lambda m: m.group(2) or "", line)
+        line = re.sub(r"^\s*(?:[-*+>]\s+)+", "", line)
+    return line
+
+
+def document_title(lines: list[str], fallback: str) -> str:
+    """The first heading-shaped line that names the document."""
+    for raw in lines:
+        line = _MD_HEADING.sub("", raw)
+        if (
+            line
+            and heading_level(raw) is not None
+            and len(_CJK.findall(line)) >= 6
+            and not _METADATA.match(line)
+        ):
+            return line
+    return fallback
+
+
+def _split_long(text: str) -> list[tuple[int, str]]:
+    """Cut a long paragraph at sentence ends: ``(offset, piece)`` of about TARGET_CHARS."""
+    if len(text) <= MAX_PASSAGE_CHARS:
+        return [(0, text)]
+    pieces: list[tuple[int, str]] = []
+    start, current = 0, ""
+    offset = 0
+    for sentence in _SENTENCE_END.split(text):
+        if current and len(current) + len(sentence) > TARGET_CHARS:
+            pieces.append((start, current))
+            start, current = offset, ""
+        current += sentence
+        offset += len(sentence)
+    if current:
+        if pieces and len(current) < TARGET_CHARS // 4:
+            prev_start, prev = pieces.pop()
+            pieces.append((prev_start, prev + current))
+        else:
+            pieces.append((start, current))
+    return pieces
+
+
+def _blocks(lines: list[str]) -> Iterator[tuple[int, str, int | None]]:
+    """``(line_number, text, heading_level)`` for each kept non-blank line."""
+    for number, line in enumerate(lines, start=1):
+        if not line or is_boilerplate(to_simplified(line)):
+            continue
+        yield number, line, heading_level(line)
+
+
+def split_passages(text: str, source: str, markdown: bool | None = None) -> list[Passage]:
+    """Split one document into passages with heading context and line numbers."""
+    if markdown is None:
+        markdown = source.lower().endswith((".md", ".markdown"))
+    raw_lines = text.splitlines()
+    lines = [clean_line(line, markdown) for line in raw_lines]
+    title = document_title(lines, fallback=Path(source).stem)
+    title_key = content_key(title)
+
+    passages: list[Passage] = []
+    stack: list[tuple[int, str]] = []  # (level, heading text)
+    paragraph: list[str] = []
+    paragraph_lines: list[int] = []
+    last_line = -1
+
+    def flush() -> None:
+        if not paragraph:
+            return
+        joiner = "" if _CJK.search(paragraph[0]) else " "
+        body = joiner.join(paragraph)
+        line_starts, offset = [], 0  # where each joined line begins in ``body``
+        for line in paragraph:
+            line_starts.append(offset)
+            offset += len(line) + len(joiner)
+        heading = " › ".join(h for _, h in stack)
+        for start, piece in _split_long(body):
+            line = paragraph_lines[bisect.bisect_right(line_starts, start) - 1]
+            passages.append(Passage(source, line, title, heading, piece.strip()))
+        paragraph.clear()
+        paragraph_lines.clear()
+
+    for number, line, level in _blocks(lines):
+        if level is not None:
+            flush()
+            heading = _MD_HEADING.sub("", line)
+            if content_key(heading) == title_key:
+                continue  # the title repeated inside the page is furniture, not a section
+            # An unnumbered heading ends any numbered list it follows (1. 2. 3. → 小结).
+            floor = min(level, _LIST_LEVEL) if level == _UNNUMBERED_LEVEL else level
+            while stack and stack[-1][0] >= floor:
+                stack.pop()
+            stack.append((level, heading))
+        else:
+            if paragraph and number != last_line + 1:
+                flush()
+            paragraph.append(line)
+            paragraph_lines.append(number)
+        last_line = number
+    flush()
+
+    if not passages:
+        # A file of short lines only (a list, a poem without punctuation): its
+        # lines are its content.
+        passages = [Passage(source, n, title, "", line) for n, line, _ in _blocks(lines)]
+    return passages

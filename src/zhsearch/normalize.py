@@ -1,0 +1,215 @@
+"""Character normalisation with an offset map (Lucene's CharFilter idea).
+
+Every stage turns ``text`` into a new string and keeps, for each new character,
+the span ``(start, end)`` of the characters of the *original* text it came from.
+Tokens cut from the normalised text can therefore be highlighted on the text as
+written, in the script it was written in.
+
+Stages, in order (``normalize_text`` runs them all):
+
+1. pinyin glosses removed: ``網(wǎng)貸`` → ``網貸``
+2. NFKC width folding and case folding: ``ＡＰＰ９０００`` → ``app9000``
+3. traditional → simplified (OpenCC ``t2s``)
+4. Chinese numerals → digits: ``九千`` → ``9000``, ``第六百七十五条`` → ``第675条``
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# A pinyin reading written after a Han character, with a tone mark or tone digit:
+# 網(wǎng)貸, 應（yīng）該, 网(wang3)贷.  A tone is required so that ordinary
+# parentheses such as 网贷(P2P) or 平台(app) are left alone.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+PINYIN_GLOSS = re.compile(
+    r"(?<=[\u3400-\u9fff\uf900-\ufaff])"
+    r"[(（]\s*(?:[a-zü]*[" + _TONED + r"][a-zü" + _TONED + r"]*|[a-zü]+[1-5])\s*[)）]"
+)
+
+_CJK_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
+_NUMERAL_UNIT = "十百千万亿"
+# Measure words after which a bare numeral is a quantity (三个月, 五天, 一百元).
+_MEASURE = "个元块次条天日月年岁号人家项件笔期周倍"
+_NUMERAL_RUN = re.compile(
+    r"(?P<prefix>第)?(?P<num>[" + _CJK_NUMERAL + r"]+)(?=(?P<measure>[" + _MEASURE + r"])?)"
+)
+_DIGIT_UNIT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)([十百千万亿])(?![" + _CJK_NUMERAL + r"])")
+_UNIT_VALUE = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text plus, per character, the span it came from in the original."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``(start, end)`` of normalised characters ``start:end``."""
+        if start >= end:
+            return (self.starts[start], self.starts[start]) if start < len(self.starts) else (0, 0)
+        return self.starts[start], self.ends[end - 1]
+
+
+def _identity(text: str) -> Normalized:
+    n = len(text)
+    return Normalized(text, tuple(range(n)), tuple(range(1, n + 1)))
+
+
+def _compose(prev: Normalized, text: str, pieces: list[tuple[int, int]]) -> Normalized:
+    """Chain a stage: ``pieces[i]`` is the span in ``prev.text`` of new char i."""
+    starts = tuple(prev.starts[s] if s < len(prev.starts) else prev.ends[-1] for s, _ in pieces)
+    ends = tuple(prev.ends[e - 1] if e > 0 else 0 for _, e in pieces)
+    return Normalized(text, starts, ends)
+
+
+def _replace_matches(prev: Normalized, pattern: re.Pattern, replace) -> Normalized:
+    """Apply ``replace(match) -> str`` to every match; new chars map to the match span."""
+    out: list[str] = []
+    pieces: list[tuple[int, int]] = []
+    last = 0
+    text = prev.text
+    changed = False
+    for m in pattern.finditer(text):
+        new = replace(m)
+        if new is None:
+            continue
+        changed = True
+        out.append(text[last : m.start()])
+        pieces.extend((i, i + 1) for i in range(last, m.start()))
+        out.append(new)
+        pieces.extend((m.start(), m.end()) for _ in new)
+        last = m.end()
+    if not changed:
+        return prev
+    out.append(text[last:])
+    pieces.extend((i, i + 1) for i in range(last, len(text)))
+    return _compose(prev, "".join(out), pieces)
+
+
+def strip_pinyin_glosses(text: str) -> str:
+    """Remove pinyin readings written inside words.
+
+    >>> strip_pinyin_glosses("網(wǎng)貸逾期")
+    '網貸逾期'
+    """
+    return PINYIN_GLOSS.sub("", text)
+
+
+def _fold_width(prev: Normalized) -> Normalized:
+    text = prev.text
+    if text.isascii():
+        lowered = text.lower()
+        return prev if lowered == text else Normalized(lowered, prev.starts, prev.ends)
+    if unicodedata.is_normalized("NFKC", text) and text == text.lower():
+        return prev
+    out: list[str] = []
+    pieces: list[tuple[int, int]] = []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch).lower() if not ch.isascii() else ch.lower()
+        out.append(folded)
+        pieces.extend((i, i + 1) for _ in folded)
+    return _compose(prev, "".join(out), pieces)
+
+
+@functools.lru_cache(maxsize=1)
+def _opencc(config: str = "t2s"):
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified with OpenCC ``t2s`` (length-preserving).
+
+    >>> to_simplified("網貸逾期上門取證怎麼辦")
+    '网贷逾期上门取证怎么办'
+    """
+    if text.isascii():
+        return text
+    converter = _opencc()
+    converted = converter.convert(text)
+    if len(converted) == len(text):
+        return converted
+    # A phrase rule changed the length: fall back to one character at a time so
+    # that every output character still maps to exactly one input character.
+    return "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in text)
+
+
+def _simplify(prev: Normalized) -> Normalized:
+    converted = to_simplified(prev.text)
+    return prev if converted == prev.text else Normalized(converted, prev.starts, prev.ends)
+
+
+def chinese_numeral_value(numeral: str) -> int | None:
+    """Value of a Chinese numeral such as 九千, 六百七十五, 两万三, 一二三; None if not one."""
+    import cn2an
+
+    try:
+        value = cn2an.cn2an(numeral, "smart")
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    return value
+
+
+def _numeral_replacement(m: re.Match) -> str | None:
+    num = m.group("num")
+    has_unit = any(c in _NUMERAL_UNIT for c in num)
+    # Only what reads as a number: a numeral with a unit (九千, 一百零七), or a
+    # numeral counted by 第 or a measure word (第三, 三个月).  Words built on 一,
+    # such as 一些 / 一般 / 之一, stay words.  Numerals led by a large unit
+    # (万一, 千万) are idioms more often than numbers.
+    if num[0] in "百千万亿" or num[0] in "零〇":
+        return None
+    if not (has_unit and len(num) >= 2) and not m.group("prefix") and not m.group("measure"):
+        return None
+    if not has_unit and len(num) > 1 and not m.group("prefix"):
+        return None  # 一二 / 三四 (a range or a list) — leave it
+    value = chinese_numeral_value(num)
+    if value is None:
+        return None
+    return (m.group("prefix") or "") + str(value)
+
+
+def _digit_unit_replacement(m: re.Match) -> str | None:
+    number = float(m.group(1)) * _UNIT_VALUE[m.group(2)]
+    if not number.is_integer():
+        return None
+    return str(int(number))
+
+
+def _numbers(prev: Normalized) -> Normalized:
+    if not any(c in _CJK_NUMERAL for c in prev.text):
+        return prev
+    step = _replace_matches(prev, _DIGIT_UNIT, _digit_unit_replacement)
+    return _replace_matches(step, _NUMERAL_RUN, _numeral_replacement)
+
+
+def _strip_glosses(prev: Normalized) -> Normalized:
+    if "(" not in prev.text and "（" not in prev.text:
+        return prev
+    return _replace_matches(prev, PINYIN_GLOSS, lambda m: "")
+
+
+@functools.lru_cache(maxsize=256)
+def normalize_text(text: str) -> Normalized:
+    """Run every character stage; the result knows where each character came from.
+
+    >>> n = normalize_text("網(wǎng)貸九千")
+    >>> n.text
+    '网贷9000'
+    >>> n.span(2, 6)
+    (9, 11)
+    """
+    step = _identity(text)
+    step = _strip_glosses(step)
+    step = _fold_width(step)
+    step = _simplify(step)
+    step = _numbers(step)
+    return step

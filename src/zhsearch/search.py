@@ -1,0 +1,246 @@
+"""The library's front door: open an index, search it, get plain results.
+
+>>> idx = open_index("index")                       # doctest: +SKIP
+>>> idx.search("九千会上门吗", limit=3)[0].source     # doctest: +SKIP
+'004_69b0fd6045c32687.txt'
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from zhsearch.errors import BadQueryError
+from zhsearch.highlight import highlight_spans, snippet_window
+from zhsearch.query import QueryPlan, plan_query
+from zhsearch.rank import CANDIDATES, FIELD_BOOSTS, Scored, rescore, term_weights
+from zhsearch.store import open_generation
+
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage, copied out of the index (safe to keep after the search)."""
+
+    rank: int
+    score: float
+    source: str
+    title: str
+    line: int
+    text: str  # the passage as written (original script, pinyin glosses removed)
+    highlights: tuple[tuple[int, int], ...]  # (start, end) spans of ``text``
+    heading: str = ""
+    also: tuple[str, ...] = ()  # "source:line" of the same passage elsewhere
+    explanation: dict | None = None
+
+    @property
+    def snippet(self) -> str:
+        """The part of a long passage around its matches (the whole of a short one)."""
+        start, end = snippet_window(self.text, list(self.highlights))
+        return ("…" if start else "") + self.text[start:end] + ("…" if end < len(self.text) else "")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["highlights"] = [list(span) for span in self.highlights]
+        data["also"] = list(self.also)
+        if self.explanation is None:
+            data.pop("explanation")
+        return data
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """The hits of one query, best first; behaves as a sequence of :class:`Hit`."""
+
+    query: str
+    took_ms: float
+    total: int  # passages that matched at least one query term (duplicates counted once)
+    hits: tuple[Hit, ...] = field(default_factory=tuple)
+
+    def __iter__(self):
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, item):
+        return self.hits[item]
+
+    def to_dict(self) -> dict:
+        """The public JSON shape of ``zhsearch search --json``."""
+        return {
+            "query": self.query,
+            "took_ms": round(self.took_ms, 2),
+            "total": self.total,
+            "hits": [hit.to_dict() for hit in self.hits],
+        }
+
+
+class Index:
+    """A built index, opened for searching.  Cheap to keep; reopens after a rebuild."""
+
+    def __init__(self, index_dir: str | os.PathLike):
+        self.path = Path(index_dir)
+        self._ix, self.meta = open_generation(self.path)
+        self._searcher = None
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _get_searcher(self):
+        from whoosh import scoring
+
+        if self._searcher is None:
+            self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        return self._searcher
+
+    def stats(self) -> dict:
+        """What the index holds: files, passages, terms per field, size on disk."""
+        searcher = self._get_searcher()
+        reader = searcher.reader()
+        gen = Path(self._ix.storage.folder)
+        size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
+        return {
+            "index": str(self.path),
+            "corpus": self.meta.get("corpus"),
+            "built_at": self.meta.get("built_at"),
+            "schema_version": self.meta.get("schema_version"),
+            "files": len(self.meta.get("files", {})),
+            "passages": reader.doc_count(),
+            "terms": {name: _term_count(reader, name) for name in FIELD_BOOSTS},
+            "size_bytes": size,
+        }
+
+    def search(self, query: str, limit: int = 10, explain: bool = False) -> SearchResults:
+        """Ranked passages for a question as a person would type it."""
+        if not isinstance(query, str):
+            raise BadQueryError("the query must be text")
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise BadQueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {limit!r}")
+        limit = min(limit, MAX_LIMIT)
+        started = time.perf_counter()
+        query = _clean_query(query)
+        plan = plan_query(query)
+        if plan.empty:
+            return SearchResults(query, (time.perf_counter() - started) * 1000, 0, ())
+        searcher = self._get_searcher()
+        results = searcher.search(_whoosh_query(plan), limit=max(CANDIDATES, limit * 3))
+        weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
+        ranked = [
+            rescore(Scored(hit.docnum, hit.fields(), hit.score), plan, weights) for hit in results
+        ]
+        ranked.sort(key=lambda c: (-c.score, c.fields["source"], c.fields["line"]))
+        groups = _collapse(ranked)
+        hits = []
+        for rank, (best, others) in enumerate(groups[:limit], start=1):
+            hits.append(self._make_hit(rank, best, others, plan, explain, searcher))
+        total = len(results) - sum(len(others) for _, others in groups)
+        return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits))
+
+    def _make_hit(self, rank, best: Scored, others, plan: QueryPlan, explain, searcher) -> Hit:
+        f = best.fields
+        return Hit(
+            rank=rank,
+            score=round(best.score, 4),
+            source=f["source"],
+            title=f.get("title", ""),
+            line=f["line"],
+            text=f["text"],
+            highlights=tuple(highlight_spans(f["text"], plan)),
+            heading=f.get("heading", ""),
+            also=tuple(f"{o.fields['source']}:{o.fields['line']}" for o in others),
+            explanation=_explain(best, plan, searcher) if explain else None,
+        )
+
+
+def open_index(index_dir: str | os.PathLike) -> Index:
+    """Open a built index for searching.
+
+    Raises IndexMissingError, IndexVersionError or IndexCorruptError with a
+    message that says how to fix it.
+    """
+    return Index(index_dir)
+
+
+def _clean_query(query: str) -> str:
+    # Control characters, NUL and lone surrogates carry no meaning in a question.
+    cleaned = "".join(
+        " " if (ch < " " or "\ud800" <= ch <= "\udfff" or ch == "\x7f") else ch for ch in query
+    )
+    return " ".join(cleaned.split())
+
+
+def _whoosh_query(plan: QueryPlan):
+    from whoosh.query import Or, Term
+
+    terms = []
+    for name, values in (
+        ("words", plan.words),
+        ("heading_words", plan.words),
+        ("bigrams", plan.bigrams),
+        ("heading_bigrams", plan.bigrams),
+        ("pinyin", plan.pinyin),
+    ):
+        terms.extend(Term(name, value, boost=FIELD_BOOSTS[name]) for value in values)
+    return Or(terms)
+
+
+def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
+    """One group per distinct passage text, in rank order; copies listed under the best."""
+    groups: dict[str, tuple[Scored, list[Scored]]] = {}
+    for candidate in ranked:
+        key = candidate.fields["key"]
+        if key in groups:
+            groups[key][1].append(candidate)
+        else:
+            groups[key] = (candidate, [])
+    return list(groups.values())
+
+
+def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
+    """Per-term BM25F contributions by field, plus the rerank factors."""
+    from whoosh.query import Term
+
+    contributions = []
+    for name, values in (
+        ("words", plan.words),
+        ("bigrams", plan.bigrams),
+        ("heading_words", plan.words),
+        ("heading_bigrams", plan.bigrams),
+        ("pinyin", plan.pinyin),
+    ):
+        for value in values:
+            matcher = Term(name, value, boost=FIELD_BOOSTS[name]).matcher(searcher)
+            if not matcher.is_active():
+                continue
+            matcher.skip_to(best.docnum)
+            if matcher.is_active() and matcher.id() == best.docnum:
+                contributions.append({"field": name, "term": value, "score": round(matcher.score(), 4)})
+    return {
+        "bm25f": round(best.base, 4),
+        "terms": contributions,
+        "coverage": round(best.coverage, 4),
+        "matched": best.matched,
+        "phrase": round(best.phrase, 4),
+        "shape": round(best.shape, 4),
+        "score": round(best.score, 4),
+        "formula": "bm25f × coverage² × phrase × shape",
+    }
+
+
+def _term_count(reader, fieldname: str) -> int:
+    try:
+        return sum(1 for _ in reader.lexicon(fieldname))
+    except Exception:  # a field with no terms yet
+        return 0

@@ -1,0 +1,344 @@
+"""The index on disk: schema, atomic full builds, incremental updates.
+
+Layout of an index folder::
+
+    index/
+      CURRENT         name of the live generation (replaced atomically)
+      gen-<stamp>/    a Whoosh index plus meta.json (versions, corpus manifest)
+      .lock           held while a process writes
+
+A full build writes a new generation beside the live one and then swaps
+``CURRENT``; a build that dies half-way leaves the previous index searchable.
+An update of a few changed files is written into the live generation through
+Whoosh's own atomic commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from zhsearch.errors import (
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMissingError,
+    IndexVersionError,
+    UnreadableFileError,
+)
+from zhsearch.ingest import corpus_files, read_text, split_passages
+
+# Bump when the schema, the analysis chain or passage splitting changes in a way
+# that makes an older index disagree with new queries.
+SCHEMA_VERSION = 1
+CURRENT = "CURRENT"
+META = "meta.json"
+
+
+def make_schema():
+    """The Whoosh schema: stored passage fields plus three analysed views of text and heading."""
+    from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+    from zhsearch.analysis import ChainTokenizer
+
+    words, bigrams, pinyin = (ChainTokenizer(f) for f in ("words", "bigrams", "pinyin"))
+    return Schema(
+        source=ID(stored=True),
+        line=NUMERIC(stored=True),
+        title=STORED(),
+        heading=STORED(),
+        text=STORED(),
+        key=ID(stored=True),  # content key: equal texts collapse into one hit
+        words=TEXT(analyzer=words, phrase=True),
+        bigrams=TEXT(analyzer=bigrams, phrase=True),
+        pinyin=TEXT(analyzer=pinyin, phrase=False),
+        heading_words=TEXT(analyzer=words, phrase=False),
+        heading_bigrams=TEXT(analyzer=bigrams, phrase=False),
+    )
+
+
+@dataclass
+class BuildReport:
+    """What one ``build_index`` call did."""
+
+    mode: str  # "full", "update" or "unchanged"
+    files_total: int = 0
+    files_indexed: int = 0
+    files_removed: int = 0
+    passages_added: int = 0
+    passages_total: int = 0
+    seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # one message per skipped file
+
+    def summary(self) -> str:
+        parts = {
+            "full": f"indexed {self.files_indexed} files, {self.passages_total} passages",
+            "update": f"updated {self.files_indexed} changed files, removed {self.files_removed}; "
+            f"{self.passages_total} passages in all",
+            "unchanged": f"index up to date ({self.files_total} files, {self.passages_total} passages)",
+        }
+        text = parts[self.mode] + f" in {self.seconds:.2f} s"
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)} unreadable files"
+        return text
+
+
+def _fingerprint(path: Path) -> dict:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _hash(data: str) -> str:
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def live_generation(index_dir: Path) -> Path | None:
+    """The folder of the live generation, or None when there is no index."""
+    pointer = Path(index_dir) / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise IndexCorruptError(f"cannot read {pointer}: {exc}; run `zhsearch index --rebuild`") from exc
+    gen = Path(index_dir) / name
+    if not name.startswith("gen-") or not (gen / META).is_file():
+        raise IndexCorruptError(f"index at {index_dir} is damaged ({CURRENT} names a missing build); "
+                                "run `zhsearch index --rebuild`")
+    return gen
+
+
+def read_meta(gen: Path) -> dict:
+    try:
+        return json.loads((gen / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"index metadata {gen / META} is unreadable; run `zhsearch index --rebuild`") from exc
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def check_version(meta: dict, index_dir: Path) -> None:
+    found = meta.get("schema_version")
+    if found != SCHEMA_VERSION:
+        raise IndexVersionError(
+            f"index at {index_dir} was built by another zhsearch version (schema {found}, "
+            f"this one reads {SCHEMA_VERSION}); rebuild needed: run `zhsearch index --rebuild`"
+        )
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the index's write lock; raise IndexLockedError if another process has it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise IndexLockedError(
+                f"another zhsearch process is writing the index at {index_dir}; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _passage_documents(passages) -> Iterator[dict]:
+    for p in passages:
+        yield {
+            "source": p.source,
+            "line": p.line,
+            "title": p.title,
+            "heading": p.heading,
+            "text": p.text,
+            "key": p.key,
+            "words": p.text,
+            "bigrams": p.text,
+            "pinyin": p.text,
+            "heading_words": p.heading,
+            "heading_bigrams": p.heading,
+        }
+
+
+def _read_corpus_file(path: Path, rel: str, report: BuildReport):
+    try:
+        text = read_text(path)
+    except UnreadableFileError as exc:
+        report.skipped.append(str(exc))
+        return None, None
+    return text, split_passages(text, rel)
+
+
+def build_index(
+    corpus_dir: str | os.PathLike,
+    index_dir: str | os.PathLike,
+    rebuild: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Build the index of ``corpus_dir`` in ``index_dir``, or bring it up to date.
+
+    Unchanged files (same size and mtime, or same content hash) are not read
+    again; changed and new files are re-split; passages of deleted files go.
+    ``rebuild=True`` (or an index from another version) starts from scratch.
+    """
+    corpus_dir, index_dir = Path(corpus_dir).resolve(), Path(index_dir)
+    started = time.perf_counter()
+    files = corpus_files(corpus_dir)
+    with write_lock(index_dir):
+        gen = live_generation(index_dir)
+        meta = read_meta(gen) if gen else None
+        fresh = rebuild or gen is None or meta.get("schema_version") != SCHEMA_VERSION
+        if fresh:
+            report = _full_build(corpus_dir, index_dir, files, progress)
+        else:
+            report = _update(corpus_dir, gen, meta, files, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
+    from whoosh import index as whoosh_index
+
+    report = BuildReport(mode="full", files_total=len(files))
+    gen = index_dir / f"gen-{time.time_ns()}"
+    gen.mkdir(parents=True)
+    manifest: dict[str, dict] = {}
+    try:
+        ix = whoosh_index.create_in(str(gen), make_schema())
+        writer = ix.writer(limitmb=256)
+        try:
+            for path in files:
+                rel = path.relative_to(corpus_dir).as_posix()
+                if progress:
+                    progress(rel)
+                text, passages = _read_corpus_file(path, rel, report)
+                if text is None:
+                    continue
+                for doc in _passage_documents(passages):
+                    writer.add_document(**doc)
+                manifest[rel] = {**_fingerprint(path), "hash": _hash(text), "passages": len(passages)}
+                report.files_indexed += 1
+                report.passages_added += len(passages)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        report.passages_total = report.passages_added
+        _write_json_atomic(gen / META, _meta(corpus_dir, manifest, report.passages_total))
+        (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
+        os.replace(index_dir / (CURRENT + ".tmp"), index_dir / CURRENT)
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    _remove_old_generations(index_dir, keep=gen.name)
+    return report
+
+
+def _remove_old_generations(index_dir: Path, keep: str) -> None:
+    # Searches that opened the previous generation keep their open files (POSIX),
+    # so it can go at once; leftovers of killed builds go too.
+    for child in index_dir.iterdir():
+        if child.is_dir() and child.name.startswith("gen-") and child.name != keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _meta(corpus_dir: Path, manifest: dict, passages: int) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "zhsearch_version": _package_version(),
+        "corpus": str(corpus_dir),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "passages": passages,
+        "files": manifest,
+    }
+
+
+def _package_version() -> str:
+    from zhsearch import __version__
+
+    return __version__
+
+
+def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress) -> BuildReport:
+    from whoosh import index as whoosh_index
+
+    old: dict[str, dict] = dict(meta.get("files", {}))
+    report = BuildReport(mode="update", files_total=len(files))
+    manifest: dict[str, dict] = {}
+    changed: list[tuple[str, str, list]] = []
+    for path in files:
+        rel = path.relative_to(corpus_dir).as_posix()
+        entry = old.get(rel)
+        fingerprint = _fingerprint(path)
+        if entry and entry["size"] == fingerprint["size"] and entry["mtime_ns"] == fingerprint["mtime_ns"]:
+            manifest[rel] = entry
+            continue
+        text, passages = _read_corpus_file(path, rel, report)
+        if text is None:
+            continue
+        digest = _hash(text)
+        if entry and entry["hash"] == digest:  # touched, not changed
+            manifest[rel] = {**entry, **fingerprint}
+            continue
+        manifest[rel] = {**fingerprint, "hash": digest, "passages": len(passages)}
+        changed.append((rel, digest, passages))
+    removed = [rel for rel in old if rel not in manifest]
+    if not changed and not removed:
+        report.mode = "unchanged"
+        report.passages_total = meta.get("passages", 0)
+        if manifest != old:
+            _write_json_atomic(gen / META, {**meta, "files": manifest})
+        return report
+
+    ix = whoosh_index.open_dir(str(gen))
+    writer = ix.writer(limitmb=256)
+    try:
+        for rel in removed:
+            writer.delete_by_term("source", rel)
+        for rel, _, passages in changed:
+            if progress:
+                progress(rel)
+            writer.delete_by_term("source", rel)
+            for doc in _passage_documents(passages):
+                writer.add_document(**doc)
+            report.passages_added += len(passages)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    report.files_indexed = len(changed)
+    report.files_removed = len(removed)
+    report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
+    _write_json_atomic(gen / META, _meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))
+    return report
+
+
+def open_generation(index_dir: Path):
+    """Open the live Whoosh index and its metadata, with user-facing errors."""
+    from whoosh import index as whoosh_index
+
+    index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexMissingError(f"index path {index_dir} is a file, not a folder; pass --index DIR")
+    gen = live_generation(index_dir)
+    if gen is None:
+        raise IndexMissingError(f"no index at {index_dir}; build it with `zhsearch index --corpus DIR --index {index_dir}`")
+    meta = read_meta(gen)
+    check_version(meta, index_dir)
+    try:
+        ix = whoosh_index.open_dir(str(gen))
+    except Exception as exc:  # Whoosh raises many kinds on a damaged folder
+        raise IndexCorruptError(f"index at {index_dir} cannot be opened ({type(exc).__name__}); "
+                                "run `zhsearch index --rebuild`") from exc
+    return ix, meta

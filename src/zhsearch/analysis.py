@@ -109,6 +109,11 @@ def segment(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def is_dictionary_word(word: str) -> bool:
+    """Whether jieba's dictionary knows ``word``."""
+    return _jieba().FREQ.get(word, 0) > 0
+
+
 def _is_word(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 

@@ -33,8 +33,12 @@ _CJK_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
 _NUMERAL_UNIT = "十百千万亿"
 # Measure words after which a bare numeral is a quantity (三个月, 五天, 一百元).
 _MEASURE = "个元块次条天日月年岁号人家项件笔期周倍"
+# What an ordinal counts (第三条, 第六章): 第 + numeral is a number only before one
+# of these, so that words such as 第三方 and 第一时间 stay words.
+_ORDINAL_OF = _MEASURE + "章节款篇部回页届批轮集名位层级审"
 _NUMERAL_RUN = re.compile(
-    r"(?P<prefix>第)?(?P<num>[" + _CJK_NUMERAL + r"]+)(?=(?P<measure>[" + _MEASURE + r"])?)"
+    r"(?P<prefix>第)?(?P<num>[" + _CJK_NUMERAL + r"]+)"
+    r"(?=(?P<measure>[" + _MEASURE + r"])?)(?=(?P<ordinal>[" + _ORDINAL_OF + r"]|[^\u4e00-\u9fff]|$)?)"
 )
 _DIGIT_UNIT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)([十百千万亿])(?![" + _CJK_NUMERAL + r"])")
 _UNIT_VALUE = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
@@ -167,6 +171,8 @@ def _numeral_replacement(m: re.Match) -> str | None:
     # (万一, 千万) are idioms more often than numbers.
     if num[0] in "百千万亿" or num[0] in "零〇":
         return None
+    if m.group("prefix") and m.group("ordinal") is None:
+        return None  # 第三方, 第一时间: a word, not an ordinal
     if not (has_unit and len(num) >= 2) and not m.group("prefix") and not m.group("measure"):
         return None
     if not has_unit and len(num) > 1 and not m.group("prefix"):

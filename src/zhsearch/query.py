@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from zhsearch.analysis import STOP_WORDS, _CJK_RUN, han_pinyin, segment
 from zhsearch.normalize import normalize_text
 
+# A-not-A questions (会不会, 是不是, 有没有, 可不可以): the whole form only asks.
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1(?<=可不可)以?|([\u4e00-\u9fff])[不没]\2")
 _LATIN_WORD = re.compile(r"[a-zü]+[1-5]?(?:[a-zü]+[1-5]?)*")
 MAX_QUERY_CHARS = 1000  # longer input is cut: no question is longer, and cost grows with length
 
@@ -61,7 +63,14 @@ def plan_query(text: str) -> QueryPlan:
     text = text[:MAX_QUERY_CHARS]
     norm = normalize_text(text).text
     pieces = [(w, s, e) for w, s, e in segment(norm)]
-    content = [(w, s, e) for w, s, e in pieces if any(c.isalnum() for c in w) and w not in STOP_WORDS]
+    asked = [m.span() for m in _A_NOT_A.finditer(norm)]
+    content = [
+        (w, s, e)
+        for w, s, e in pieces
+        if any(c.isalnum() for c in w)
+        and w not in STOP_WORDS
+        and not any(a <= s and e <= b for a, b in asked)
+    ]
     if not content:  # a question made only of question words still searches for them
         content = [(w, s, e) for w, s, e in pieces if any(c.isalnum() for c in w)]
     runs: list[str] = []

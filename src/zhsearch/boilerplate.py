@@ -16,8 +16,8 @@ _FURNITURE = re.compile(
     | 扫描二维码 | 扫一扫 | 分享到 | 推送至手机
     | 版权声明 | 版权所有 | 本文链接 | 原文链接 | 转载请 | 未经授权禁止转载 | 未经许可
     | 责任编辑 | 【纠错】 | 纠错
-    | ^当前位置 | ^首页\s*> | ^字体[:：]? | ^(分享|评论|写评论|投诉|举报|收藏|点赞|打印|关闭)$
-    | 写下你的评论 | 发表评论 | 发表之?一个评论 | 还没有评论 | ^精彩评论$ | ^相关(推荐|文章|阅读)
+    | ^当前位置 | ^首页\s*> | ^字体[:：]? | ^(分享|写评论|投诉|举报|收藏|点赞|打印|关闭)$
+    | 写下你的评论 | 发表评论 | 发表之?一个评论 | 还没有评论 | ^相关(推荐|文章|阅读)
     | ^最新文章$ | ^随机看看$ | ^热门(文章|推荐)$ | ^上一篇 | ^下一篇
     | IP\s*属地 | 发布于\s*\d{4}
     | 删帖 | 侵权.{0,6}联系 | 联系方式[:：] | 免责声明 | ^声明[:：]
@@ -32,6 +32,19 @@ SPAM_WORDS = (
     "毛片", "人妻", "黄片", "色情", "成人视频", "av在线", "无码", "高潮片", "牲交", "三级片",
     "精品视频", "在线播放视频", "博彩", "赌场", "六合彩", "时时彩", "菠菜", "裸聊", "约炮",
 )
+
+
+# The header of a page's comment section.  What follows it is readers' talk:
+# indexed, but ranked below the article itself.
+COMMENT_SECTION = re.compile(
+    r"^(精彩|网友|热门|最新|全部|用户|读者)?(评论|留言)(区|列表)?(\s*[(（]?\d*[)）]?)?[:：]?$|^comments?$",
+    re.IGNORECASE,
+)
+
+
+def is_comment_header(line: str) -> bool:
+    """精彩评论, 网友评论 (12), 留言区 — the start of a comment section."""
+    return bool(COMMENT_SECTION.match(line.strip()))
 
 
 def is_spam(line: str) -> bool:

@@ -165,7 +165,7 @@ def _snippet_bounds(hit):
 def _print_explanation(info: dict) -> None:
     click.echo(f"    explain: {info['formula']}")
     click.echo(f"      bm25f {info['bm25f']}  coverage {info['coverage']}  phrase {info['phrase']}  "
-               f"shape {info['shape']}  → {info['score']}")
+               f"cue {info['cue']} ({', '.join(info['intents']) or 'no intent'})  shape {info['shape']}  → {info['score']}")
     for term in info["terms"]:
         click.echo(f"      {term['field']:<16} {term['term']:<10} {term['score']}")
     for term, where in info["matched"].items():

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from zhsearch.boilerplate import is_boilerplate
+from zhsearch.boilerplate import is_boilerplate, is_comment_header
 from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.normalize import strip_pinyin_glosses, to_simplified
 
@@ -59,6 +59,7 @@ class Passage:
     title: str
     heading: str
     text: str
+    kind: str = "body"  # "body", or "comment" for readers' comments under the article
 
     @property
     def key(self) -> str:
@@ -165,11 +166,19 @@ def _split_long(text: str) -> list[tuple[int, str]]:
 
 
 def _blocks(lines: list[str]) -> Iterator[tuple[int, str, int | None]]:
-    """``(line_number, text, heading_level)`` for each kept non-blank line."""
+    """``(line_number, text, heading_level)`` for each kept non-blank line.
+
+    A comment-section header comes out with level 0: everything after it is
+    readers' comments.
+    """
     for number, line in enumerate(lines, start=1):
-        if not line or is_boilerplate(to_simplified(line)):
+        if not line:
             continue
-        yield number, line, heading_level(line)
+        simplified = to_simplified(line)
+        if is_comment_header(simplified):
+            yield number, line, 0
+        elif not is_boilerplate(simplified):
+            yield number, line, heading_level(line)
 
 
 def split_passages(text: str, source: str, markdown: bool | None = None) -> list[Passage]:
@@ -183,6 +192,7 @@ def split_passages(text: str, source: str, markdown: bool | None = None) -> list
 
     passages: list[Passage] = []
     stack: list[tuple[int, str]] = []  # (level, heading text)
+    kind = "body"
     paragraph: list[str] = []
     paragraph_lines: list[int] = []
     last_line = -1
@@ -199,11 +209,15 @@ def split_passages(text: str, source: str, markdown: bool | None = None) -> list
         heading = " › ".join(h for _, h in stack)
         for start, piece in _split_long(body):
             line = paragraph_lines[bisect.bisect_right(line_starts, start) - 1]
-            passages.append(Passage(source, line, title, heading, piece.strip()))
+            passages.append(Passage(source, line, title, heading, piece.strip(), kind))
         paragraph.clear()
         paragraph_lines.clear()
 
     for number, line, level in _blocks(lines):
+        if level == 0:
+            flush()
+            kind, stack = "comment", []
+            continue
         if level is not None:
             flush()
             heading = _MD_HEADING.sub("", line)

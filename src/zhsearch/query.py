@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from zhsearch.analysis import STOP_WORDS, _CJK_RUN, han_pinyin, segment
+from zhsearch.intent import Intent, detect_intents
 from zhsearch.normalize import normalize_text
 
 # A-not-A questions (会不会, 是不是, 有没有, 可不可以): the whole form only asks.
@@ -36,6 +37,8 @@ class QueryPlan:
     words: tuple[str, ...]  # jieba content words
     bigrams: tuple[str, ...]  # bigrams of the content runs (lone characters, digit/Latin runs whole)
     pinyin: tuple[str, ...]  # syllable pairs, when the query is typed in pinyin
+    concepts: tuple[str, ...] = ()  # units of coverage: content words, single characters joined
+    intents: tuple[Intent, ...] = ()  # what kind of answer the question asks for
 
     @property
     def empty(self) -> bool:
@@ -83,7 +86,25 @@ def plan_query(text: str) -> QueryPlan:
         last_end = e
     words = tuple(dict.fromkeys(w.strip() for w, _, _ in content))
     bigrams = tuple(dict.fromkeys(g for run in runs for g in _run_bigrams(run)))
-    return QueryPlan(text, norm, tuple(runs), words, bigrams, tuple(pinyin_terms(norm)))
+    return QueryPlan(
+        text, norm, tuple(runs), words, bigrams, tuple(pinyin_terms(norm)),
+        concepts=tuple(dict.fromkeys(_join_single_characters(content))),
+        intents=detect_intents(norm),
+    )
+
+
+def _join_single_characters(content: list[tuple[str, int, int]]) -> list[str]:
+    """Adjacent one-character Han words are one unknown word to jieba: 网/贷 → 网贷."""
+    out: list[str] = []
+    last_end = None
+    for word, start, end in content:
+        single = len(word) == 1 and _CJK_RUN.match(word)
+        if single and out and last_end == start and out[-1][-1:] and _CJK_RUN.match(out[-1]) and last_single:
+            out[-1] += word
+        else:
+            out.append(word)
+        last_single, last_end = bool(single), end
+    return out
 
 
 # --- pinyin ---------------------------------------------------------------

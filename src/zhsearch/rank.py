@@ -12,11 +12,13 @@ Stage 2 (here): the candidates are rescored with what BM25 cannot see:
 * **answer, not echo** — a match inside a sentence that itself asks the
   question (ends in ？ or 吗) counts for less than one in a statement; pages
   restate their question everywhere, the answer is a statement.
-* **heading context** — a term found in the section heading counts, at a
-  discount, as if found in the passage: the paragraphs under ``上门取证的目的``
+* **heading context** — a term found in the section heading (or the document
+  title) counts, at a discount, as if found in the passage: the paragraphs under ``上门取证的目的``
   answer ``上门取证的目的是什么``.
 * **phrase** — query runs found whole (``上门取证``) rank above scattered bigrams.
-* **shape** — truncated teasers (``…``) and very short passages are damped.
+* **shape** — truncated teasers (``…``), introductions that announce the
+  question (本文将探讨…, a section headed 引言), very short passages and
+  readers' comments are damped.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 
 from zhsearch.normalize import normalize_text
 from zhsearch.analysis import is_dictionary_word
+from zhsearch.intent import cue_share
 from zhsearch.query import QueryPlan, _run_bigrams
 
 # Field boosts for stage 1.  Words rank above bigram-only matches (a word match
@@ -34,8 +37,8 @@ from zhsearch.query import QueryPlan, _run_bigrams
 FIELD_BOOSTS = {
     "words": 1.0,
     "bigrams": 0.5,
-    "heading_words": 0.4,
-    "heading_bigrams": 0.2,
+    "context_words": 0.4,
+    "context_bigrams": 0.2,
     "pinyin": 0.3,
 }
 CANDIDATES = 200
@@ -44,14 +47,29 @@ CANDIDATES = 200
 PART_CREDIT = 0.8  # a long word whose parts are found, but not the word itself
 QUESTION_MATCH = 0.35  # a term matched only inside a question sentence
 HEADING_MATCH = 0.6  # a term matched only in the heading path
+TITLE_MATCH = 0.5  # a term matched only in the document title
 COVERAGE_POWER = 2.0
 PHRASE_BONUS = 0.5
 TEASER_FACTOR = 0.5
 SHORT_CHARS = 16
 SHORT_FACTOR = 0.6
+INTRO_FACTOR = 0.6  # an introduction that announces the question
+COMMENT_FACTOR = 0.7  # readers' comments rank below the article they follow
+WINDOW_SENTENCES = 2
+WINDOW_WEIGHT = 0.5
+CUE_BONUS = 0.3  # a passage using the vocabulary of the answer asked for
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
 _QUESTION_END = re.compile(r"(?:[?？]|[吗呢么][?？。！!]?)\s*$")
+# A quoted question inside a statement: 产生“网贷逾期会上门调查”的恐慌 / 疑问:“…吗?”
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,60})[”\"」』]")
+# An intro that announces what the page will discuss rather than saying it.
+_ANNOUNCE = re.compile(
+    r"(本文|本站|本篇|文章|今天|下面|接下来|我们)[^。！？!?]{0,12}"
+    r"(探讨|分析|解析|介绍|解答|讨论|聊聊|说说|讲解|阐述|梳理)"
+)
+# Headings of an introduction: it sets out the question, the answer comes later.
+_INTRO_HEADING = re.compile(r"(引语|引言|导语|导读|前言|序言|摘要|概述|开篇)\s*[:：]?$")
 _TEASER_END = re.compile(r"(?:\.\.\.|…)\s*$")
 
 
@@ -64,6 +82,7 @@ class Scored:
     base: float
     coverage: float = 0.0
     phrase: float = 1.0
+    cue: float = 1.0
     shape: float = 1.0
     score: float = 0.0
     matched: dict[str, str] = field(default_factory=dict)  # term -> where it matched
@@ -88,6 +107,14 @@ def word_parts(word: str) -> list[str]:
     return known or grams
 
 
+def _echoes_question(quoted: str, plan: QueryPlan) -> bool:
+    """A quotation that asks, or restates most of the query: the page's own question."""
+    if is_question(quoted):
+        return True
+    words = [w for w in plan.words if len(w) >= 2]
+    return len(words) >= 2 and sum(w in quoted for w in words) >= 0.75 * len(words)
+
+
 def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, float]:
     """IDF of each query content word (and pinyin pair), the units of coverage.
 
@@ -101,7 +128,7 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
         return math.log(1 + (doc_count - df + 0.5) / (df + 0.5))
 
     weights = {}
-    for word in plan.words:
+    for word in plan.concepts:
         if len(word) == 1 and not word.isascii():
             dfs = [doc_frequency("words", word)]
         else:
@@ -126,45 +153,77 @@ def _credit(word: str, text: str) -> float:
     return PART_CREDIT * sum(part in text for part in parts) / len(parts)
 
 
-def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Scored:
-    """Fill in coverage, phrase and shape factors and the final score."""
-    text = candidate.fields.get("text", "")
-    norm = normalize_text(text).text
-    heading = normalize_text(candidate.fields.get("heading", "")).text
-    statements, questions = [], []
+def _split_echoes(norm: str, plan: QueryPlan) -> tuple[list[str], list[str]]:
+    """Statements (that may answer) and echoes (questions, announcements, quoted questions)."""
+    statements, echoes = [], []
     for sentence in split_sentences(norm):
-        (questions if is_question(sentence) else statements).append(sentence)
-    answer_text = "\n".join(statements)
-    question_text = "\n".join(questions)
-    pinyin_hits = _pinyin_matches(norm, plan)
+        if is_question(sentence) or _ANNOUNCE.search(sentence):
+            echoes.append(sentence)
+            continue
+        quoted = [m.group(0) for m in _QUOTED.finditer(sentence) if _echoes_question(m.group(1), plan)]
+        for q in quoted:
+            echoes.append(q)
+            sentence = sentence.replace(q, " ")
+        statements.append(sentence)
+    return statements, echoes
 
+
+def _coverage(weights, body: str, echoes: str, heading: str, title: str, pinyin_hits) -> tuple[float, dict]:
+    """IDF-weighted share of the query's concepts found, and where each was found."""
     total = sum(weights.values()) or 1.0
-    got = 0.0
+    got, matched = 0.0, {}
     for term, weight in weights.items():
         if term in pinyin_hits:
             credit, where = 1.0, "passage"
         else:
             credit, where = max(
-                (_credit(term, answer_text), "passage"),
-                (QUESTION_MATCH * _credit(term, question_text), "question sentence"),
+                (_credit(term, body), "passage"),
+                (QUESTION_MATCH * _credit(term, echoes), "question sentence"),
                 (HEADING_MATCH * _credit(term, heading), "heading"),
+                (TITLE_MATCH * _credit(term, title), "title"),
             )
         if credit:
             got += weight * credit
-            candidate.matched[term] = where if credit in (1.0, QUESTION_MATCH, HEADING_MATCH) else f"{where} (partly)"
-    candidate.coverage = got / total
+            matched[term] = where
+    return got / total, matched
+
+
+def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Scored:
+    """Fill in coverage, phrase, cue and shape factors and the final score."""
+    text = candidate.fields.get("text", "")
+    norm = normalize_text(text).text
+    heading = normalize_text(candidate.fields.get("heading", "")).text
+    title = normalize_text(candidate.fields.get("title", "")).text
+    statements, echoes = _split_echoes(norm, plan)
+    answer_text, echo_text = "\n".join(statements), "\n".join(echoes)
+    pinyin_hits = _pinyin_matches(norm, plan)
+
+    # Coverage over the whole passage, and over its best window of two
+    # sentences: an answer says its point in one place, an intro scatters the
+    # question's words over a paragraph.
+    whole, candidate.matched = _coverage(weights, answer_text, echo_text, heading, title, pinyin_hits)
+    windows = ["".join(statements[i : i + WINDOW_SENTENCES]) for i in range(max(1, len(statements) - WINDOW_SENTENCES + 1))]
+    best = max(_coverage(weights, w, "", heading, title, pinyin_hits)[0] for w in windows)
+    candidate.coverage = (1 - WINDOW_WEIGHT) * whole + WINDOW_WEIGHT * best
 
     runs = [r for r in plan.runs if len(r) >= 2]
     if runs:
-        whole = sum(len(r) for r in runs if r in answer_text)
-        candidate.phrase = 1.0 + PHRASE_BONUS * whole / sum(len(r) for r in runs)
+        found = sum(len(r) for r in runs if r in answer_text)
+        candidate.phrase = 1.0 + PHRASE_BONUS * found / sum(len(r) for r in runs)
+    candidate.cue = 1.0 + CUE_BONUS * cue_share(answer_text + "\n" + heading, plan.intents)
     shape = 1.0
     if _TEASER_END.search(text):
         shape *= TEASER_FACTOR
     if len(norm) < SHORT_CHARS:
         shape *= SHORT_FACTOR
+    if any(_ANNOUNCE.search(e) for e in echoes) or _INTRO_HEADING.search(heading):
+        shape *= INTRO_FACTOR
+    if candidate.fields.get("kind") == "comment":
+        shape *= COMMENT_FACTOR
     candidate.shape = shape
-    candidate.score = candidate.base * candidate.coverage**COVERAGE_POWER * candidate.phrase * shape
+    candidate.score = (
+        candidate.base * candidate.coverage**COVERAGE_POWER * candidate.phrase * candidate.cue * shape
+    )
     return candidate
 
 

@@ -187,9 +187,9 @@ def _whoosh_query(plan: QueryPlan):
     terms = []
     for name, values in (
         ("words", plan.words),
-        ("heading_words", plan.words),
+        ("context_words", plan.words),
         ("bigrams", plan.bigrams),
-        ("heading_bigrams", plan.bigrams),
+        ("context_bigrams", plan.bigrams),
         ("pinyin", plan.pinyin),
     ):
         terms.extend(Term(name, value, boost=FIELD_BOOSTS[name]) for value in values)
@@ -216,8 +216,8 @@ def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
     for name, values in (
         ("words", plan.words),
         ("bigrams", plan.bigrams),
-        ("heading_words", plan.words),
-        ("heading_bigrams", plan.bigrams),
+        ("context_words", plan.words),
+        ("context_bigrams", plan.bigrams),
         ("pinyin", plan.pinyin),
     ):
         for value in values:
@@ -233,9 +233,11 @@ def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
         "coverage": round(best.coverage, 4),
         "matched": best.matched,
         "phrase": round(best.phrase, 4),
+        "cue": round(best.cue, 4),
+        "intents": [intent.name for intent in plan.intents],
         "shape": round(best.shape, 4),
         "score": round(best.score, 4),
-        "formula": "bm25f × coverage² × phrase × shape",
+        "formula": "bm25f × coverage² × phrase × cue × shape",
     }
 
 

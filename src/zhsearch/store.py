@@ -43,7 +43,8 @@ META = "meta.json"
 
 
 def make_schema():
-    """The Whoosh schema: stored passage fields plus three analysed views of text and heading."""
+    """The Whoosh schema: stored passage fields, three analysed views of the text,
+    and two of its context (document title and heading path)."""
     from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
     from zhsearch.analysis import ChainTokenizer
@@ -55,12 +56,13 @@ def make_schema():
         title=STORED(),
         heading=STORED(),
         text=STORED(),
-        key=ID(stored=True),  # content key: equal texts collapse into one hit
+        key=ID(stored=True),
+        kind=ID(stored=True),  # content key: equal texts collapse into one hit
         words=TEXT(analyzer=words, phrase=True),
         bigrams=TEXT(analyzer=bigrams, phrase=True),
         pinyin=TEXT(analyzer=pinyin, phrase=False),
-        heading_words=TEXT(analyzer=words, phrase=False),
-        heading_bigrams=TEXT(analyzer=bigrams, phrase=False),
+        context_words=TEXT(analyzer=words, phrase=False),
+        context_bigrams=TEXT(analyzer=bigrams, phrase=False),
     )
 
 
@@ -163,11 +165,12 @@ def _passage_documents(passages) -> Iterator[dict]:
             "heading": p.heading,
             "text": p.text,
             "key": p.key,
+            "kind": p.kind,
             "words": p.text,
             "bigrams": p.text,
             "pinyin": p.text,
-            "heading_words": p.heading,
-            "heading_bigrams": p.heading,
+            "context_words": f"{p.title}\n{p.heading}",
+            "context_bigrams": f"{p.title}\n{p.heading}",
         }
 
 

@@ -1,0 +1,87 @@
+"""What kind of answer a question asks for, and the words such answers use.
+
+The question words that the query builder drops (怎么办, 多久, 是否合法 …) still
+say something: *how to* questions are answered by advice (应对, 建议, 报警,
+投诉), *how long* questions by durations (时间, 超过, 个月), yes/no questions
+by a verdict (不会, 一般, 通常, 可能).  A passage that holds such cue words, and
+the question's content, is more likely the answer than one that only repeats
+the content.  This is the answer-type idea of classic question answering,
+kept as a small table a person can read and change; it is about the shape of
+Chinese questions, not about any corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    asked_by: re.Pattern
+    cues: tuple[str, ...]
+
+
+INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "how-to",
+        re.compile(r"怎么办|怎么做|怎么处理|如何(应对|处理|解决|办)|咋办|该怎么|怎样(应对|处理)|应对"),
+        ("应对", "建议", "措施", "办法", "方法", "应该", "应当", "可以", "要求", "报警", "投诉",
+         "维权", "寻求", "协商", "核实", "保留", "首先", "及时", "务必", "策略"),
+    ),
+    Intent(
+        "how-long",
+        re.compile(r"多久|多长时间|几天|几个月|多少天|什么时候|何时"),
+        ("时间", "超过", "天", "个月", "年", "期限", "长期", "较长", "过长"),
+    ),
+    Intent(
+        "condition",
+        re.compile(r"什么情况|哪些情况|何种情况|什么条件|哪些因素|情况下"),
+        ("当", "如果", "若", "情况下", "条件", "因素", "只有", "超过", "较大", "较长", "一旦", "时"),
+    ),
+    Intent(
+        "legality",
+        re.compile(r"合法|违法|犯法|非法|侵权|法律"),
+        ("法律", "规定", "不得", "违法", "非法", "侵犯", "侵入", "构成", "依法", "权益", "法"),
+    ),
+    Intent(
+        "reason",
+        re.compile(r"为什么|为何|原因|什么原因"),
+        ("因为", "由于", "原因", "起因", "在于", "导致", "所以"),
+    ),
+    Intent(
+        "definition",
+        re.compile(r"是什么|什么是|目的|含义|意思|指什么"),
+        ("是指", "指的是", "目的", "主要", "在于", "即", "就是"),
+    ),
+    Intent(
+        "yes-no",
+        re.compile(r"[吗么][?？]?$|会不会|是不是|能不能|是否|有没有|要不要|可不可以|可以.*吗"),
+        ("不会", "并不", "一般", "通常", "可能", "大多数", "往往", "不一定", "会", "可以", "不能"),
+    ),
+)
+
+
+def detect_intents(query: str) -> tuple[Intent, ...]:
+    """Intents a normalised question asks for (several may apply).
+
+    >>> [i.name for i in detect_intents("逾期多久会上门")]
+    ['how-long']
+    """
+    found = tuple(intent for intent in INTENTS if intent.asked_by.search(query.strip()))
+    # A yes/no marker on a question that already asks for something specific
+    # adds nothing: 逾期多久会上门吗 wants a duration.
+    if len(found) > 1:
+        found = tuple(i for i in found if i.name != "yes-no")
+    return found
+
+
+def cue_share(text: str, intents: tuple[Intent, ...]) -> float:
+    """0..1: how much of an answer's vocabulary ``text`` holds (two cues are plenty)."""
+    if not intents:
+        return 0.0
+    best = 0
+    for intent in intents:
+        best = max(best, sum(cue in text for cue in intent.cues))
+    return min(best, 2) / 2

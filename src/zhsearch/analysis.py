@@ -32,6 +32,9 @@ FIELDS = ("words", "bigrams", "pinyin")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _ALNUM_RUN = re.compile(f"[^\\W_{_CJK}]+")
+# Letters and digits glued together are two tokens (app9000 → app, 9000;
+# 5g → 5, g): each is what a person would search for alone.
+_LETTERS_OR_DIGITS = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 
 # Function and question words: they say how a thing is asked, not what it is
 # about, so they neither match nor rank.  Kept short on purpose: a word here can
@@ -87,7 +90,12 @@ def segment(text: str) -> list[tuple[str, int, int]]:
     ['9000', '会', '上门', '吗']
     """
     tokenizer = _jieba()
-    pieces = [(w, s, e) for w, s, e in tokenizer.tokenize(text, HMM=USE_HMM)]
+    pieces = []
+    for w, s, e in tokenizer.tokenize(text, HMM=USE_HMM):
+        if w.isascii() and len(w) > 1 and w.isalnum() and not (w.isalpha() or w.isdigit()):
+            pieces.extend((m.group(), s + m.start(), s + m.end()) for m in _LETTERS_OR_DIGITS.finditer(w))
+        else:
+            pieces.append((w, s, e))
     freq = tokenizer.FREQ
     out: list[tuple[str, int, int]] = []
     i = 0
@@ -141,7 +149,8 @@ def bigram_tokens(norm: Normalized) -> Iterator[Token]:
             spans.append((s, e))
         else:
             spans.extend((i, i + 2) for i in range(s, e - 1))
-    spans.extend(m.span() for m in _ALNUM_RUN.finditer(text))
+    for run in _ALNUM_RUN.finditer(text):
+        spans.extend((run.start() + m.start(), run.start() + m.end()) for m in _LETTERS_OR_DIGITS.finditer(run.group()))
     spans.sort()
     for position, (s, e) in enumerate(spans):
         o_start, o_end = norm.span(s, e)

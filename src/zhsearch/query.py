@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from zhsearch.analysis import STOP_WORDS, _CJK_RUN, han_pinyin, segment
+from zhsearch.analysis import _CJK_RUN, _LETTERS_OR_DIGITS, STOP_WORDS, han_pinyin, segment
 from zhsearch.intent import Intent, detect_intents
 from zhsearch.normalize import normalize_text
 
@@ -58,7 +58,7 @@ def _run_bigrams(run: str) -> list[str]:
 
 
 def _alnum_pieces(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+", text)
+    return [m.group() for m in _LETTERS_OR_DIGITS.finditer(text)]
 
 
 def plan_query(text: str) -> QueryPlan:
@@ -156,7 +156,7 @@ def pinyin_terms(norm: str) -> list[str]:
     when a word splits into two or more syllables, so that English words and
     Chinese questions are not flooded with homophones.
     """
-    latin = [m.group() for m in _LATIN_WORD.finditer(norm)]
+    latin = [m.group() for m in _LATIN_WORD.finditer(strip_tones(norm))]
     if not latin:
         return []
     has_han = bool(_CJK_RUN.search(norm))

@@ -1,0 +1,50 @@
+from zhsearch.normalize import normalize_text, strip_pinyin_glosses, to_simplified
+
+
+def test_traditional_to_simplified_keeps_offsets():
+    n = normalize_text("網貸逾期上門取證怎麼辦")
+    assert n.text == "网贷逾期上门取证怎么办"
+    assert n.span(4, 8) == (4, 8)
+
+
+def test_pinyin_gloss_removed_and_offsets_point_past_it():
+    original = "網(wǎng)貸逾期"
+    n = normalize_text(original)
+    assert n.text == "网贷逾期"
+    start, end = n.span(0, 2)
+    assert original[start:end] == "網(wǎng)貸"
+    assert strip_pinyin_glosses("應(yīng)該怎么辦") == "應該怎么辦"
+
+
+def test_parentheses_without_tones_are_kept():
+    assert strip_pinyin_glosses("网贷(P2P)平台(app)") == "网贷(P2P)平台(app)"
+
+
+def test_width_and_case_folding():
+    n = normalize_text("ＡＰＰ９０００元")
+    assert n.text == "app9000元"
+    assert n.span(0, 3) == (0, 3)
+
+
+def test_chinese_numerals_become_digits_with_offsets_on_the_numeral():
+    n = normalize_text("逾期九千元")
+    assert n.text == "逾期9000元"
+    assert n.span(2, 6) == (2, 4)
+    assert normalize_text("第六百七十五条").text == "第675条"
+    assert normalize_text("三个月").text == "3个月"
+    assert normalize_text("9千").text == "9000"
+
+
+def test_words_built_on_numerals_stay_words():
+    for word in ("第三方", "一些", "一般", "第一时间", "万一", "千万"):
+        assert normalize_text(word).text == word
+
+
+def test_empty_input():
+    n = normalize_text("")
+    assert n.text == "" and n.starts == ()
+
+
+def test_to_simplified_is_length_preserving():
+    text = "軟體與網路"
+    assert len(to_simplified(text)) == len(text)

@@ -60,6 +60,7 @@ class Passage:
     heading: str
     text: str
     kind: str = "body"  # "body", or "comment" for readers' comments under the article
+    order: int = 0  # place among the passages under the same heading (0 = first)
 
     @property
     def key(self) -> str:
@@ -209,7 +210,8 @@ def split_passages(text: str, source: str, markdown: bool | None = None) -> list
         heading = " › ".join(h for _, h in stack)
         for start, piece in _split_long(body):
             line = paragraph_lines[bisect.bisect_right(line_starts, start) - 1]
-            passages.append(Passage(source, line, title, heading, piece.strip(), kind))
+            order = sum(1 for p in passages if p.heading == heading and p.kind == kind) if heading else len(passages)
+            passages.append(Passage(source, line, title, heading, piece.strip(), kind, order))
         paragraph.clear()
         paragraph_lines.clear()
 

@@ -27,8 +27,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "how-to",
         re.compile(r"怎么办|怎么做|怎么处理|如何(应对|处理|解决|办)|咋办|该怎么|怎样(应对|处理)|应对"),
-        ("应对", "建议", "措施", "办法", "方法", "应该", "应当", "可以", "要求", "报警", "投诉",
-         "维权", "寻求", "协商", "核实", "保留", "首先", "及时", "务必", "策略"),
+        ("应对", "建议", "措施", "办法", "方法", "应该", "应当", "要求", "报警", "投诉",
+         "维权", "寻求", "协商", "核实", "保留", "及时", "务必", "策略", "帮助"),
     ),
     Intent(
         "how-long",
@@ -77,11 +77,17 @@ def detect_intents(query: str) -> tuple[Intent, ...]:
     return found
 
 
-def cue_share(text: str, intents: tuple[Intent, ...]) -> float:
-    """0..1: how much of an answer's vocabulary ``text`` holds (two cues are plenty)."""
-    if not intents:
-        return 0.0
+CUES_ENOUGH = 3
+
+
+def cue_share(text: str, heading: str, intents: tuple[Intent, ...]) -> float:
+    """0..1: how much of an answer's vocabulary a passage holds.
+
+    A cue in the section heading counts twice: a section headed 应对策略 or
+    逾期时间较长 is where that kind of answer lives.  Three cues are plenty.
+    """
     best = 0
     for intent in intents:
-        best = max(best, sum(cue in text for cue in intent.cues))
-    return min(best, 2) / 2
+        found = sum(cue in text for cue in intent.cues) + 2 * sum(cue in heading for cue in intent.cues)
+        best = max(best, found)
+    return min(best, CUES_ENOUGH) / CUES_ENOUGH

@@ -57,6 +57,9 @@ INTRO_FACTOR = 0.6  # an introduction that announces the question
 COMMENT_FACTOR = 0.7  # readers' comments rank below the article they follow
 WINDOW_SENTENCES = 2
 WINDOW_WEIGHT = 0.5
+BASE_WEIGHT = 1.0
+FIRST_ANSWER_BONUS = 1.2
+FIRST_ANSWER_MIN = 0.6  # share of the query the heading must hold
 CUE_BONUS = 0.3  # a passage using the vocabulary of the answer asked for
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
@@ -210,7 +213,12 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     if runs:
         found = sum(len(r) for r in runs if r in answer_text)
         candidate.phrase = 1.0 + PHRASE_BONUS * found / sum(len(r) for r in runs)
-    candidate.cue = 1.0 + CUE_BONUS * cue_share(answer_text + "\n" + heading, plan.intents)
+    candidate.cue = 1.0 + CUE_BONUS * cue_share(answer_text, heading, plan.intents)
+    # The first paragraph under a heading that asks the question is its answer
+    # (FAQ pages, Q&A articles): what follows elaborates.
+    heading_share, _ = _coverage(weights, "", "", heading, "", set())
+    if candidate.fields.get("order") == 0 and heading_share >= FIRST_ANSWER_MIN * HEADING_MATCH:
+        candidate.phrase *= FIRST_ANSWER_BONUS
     shape = 1.0
     if _TEASER_END.search(text):
         shape *= TEASER_FACTOR
@@ -221,10 +229,22 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     if candidate.fields.get("kind") == "comment":
         shape *= COMMENT_FACTOR
     candidate.shape = shape
-    candidate.score = (
-        candidate.base * candidate.coverage**COVERAGE_POWER * candidate.phrase * candidate.cue * shape
-    )
     return candidate
+
+
+def final_scores(candidates: list[Scored]) -> list[Scored]:
+    """Combine the factors and sort, best first.
+
+    Coverage leads; BM25F, scaled to the best candidate's, can at most add
+    BASE_WEIGHT to it.  BM25's term-frequency pull is what puts a paragraph
+    that repeats the question's words everywhere first — useful to break ties,
+    harmful as the main signal.
+    """
+    top = max((c.base for c in candidates), default=0.0) or 1.0
+    for c in candidates:
+        c.score = c.coverage**COVERAGE_POWER * (1 + BASE_WEIGHT * c.base / top) * c.phrase * c.cue * c.shape
+    candidates.sort(key=lambda c: (-c.score, c.fields["source"], c.fields["line"]))
+    return candidates
 
 
 def _pinyin_matches(norm: str, plan: QueryPlan) -> set[str]:

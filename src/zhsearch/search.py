@@ -15,7 +15,7 @@ from pathlib import Path
 from zhsearch.errors import BadQueryError
 from zhsearch.highlight import highlight_spans, snippet_window
 from zhsearch.query import QueryPlan, plan_query
-from zhsearch.rank import CANDIDATES, FIELD_BOOSTS, Scored, rescore, term_weights
+from zhsearch.rank import CANDIDATES, FIELD_BOOSTS, Scored, final_scores, rescore, term_weights
 from zhsearch.store import open_generation
 
 MAX_LIMIT = 1000
@@ -137,10 +137,9 @@ class Index:
         searcher = self._get_searcher()
         results = searcher.search(_whoosh_query(plan), limit=max(CANDIDATES, limit * 3))
         weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
-        ranked = [
-            rescore(Scored(hit.docnum, hit.fields(), hit.score), plan, weights) for hit in results
-        ]
-        ranked.sort(key=lambda c: (-c.score, c.fields["source"], c.fields["line"]))
+        ranked = final_scores(
+            [rescore(Scored(hit.docnum, hit.fields(), hit.score), plan, weights) for hit in results]
+        )
         groups = _collapse(ranked)
         hits = []
         for rank, (best, others) in enumerate(groups[:limit], start=1):
@@ -237,7 +236,7 @@ def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
         "intents": [intent.name for intent in plan.intents],
         "shape": round(best.shape, 4),
         "score": round(best.score, 4),
-        "formula": "bm25f × coverage² × phrase × cue × shape",
+        "formula": "coverage² × (1 + bm25f / best bm25f) × phrase × cue × shape",
     }
 
 

@@ -57,7 +57,8 @@ def make_schema():
         heading=STORED(),
         text=STORED(),
         key=ID(stored=True),
-        kind=ID(stored=True),  # content key: equal texts collapse into one hit
+        kind=ID(stored=True),
+        order=STORED(),  # content key: equal texts collapse into one hit
         words=TEXT(analyzer=words, phrase=True),
         bigrams=TEXT(analyzer=bigrams, phrase=True),
         pinyin=TEXT(analyzer=pinyin, phrase=False),
@@ -166,6 +167,7 @@ def _passage_documents(passages) -> Iterator[dict]:
             "text": p.text,
             "key": p.key,
             "kind": p.kind,
+            "order": p.order,
             "words": p.text,
             "bigrams": p.text,
             "pinyin": p.text,

@@ -17,11 +17,12 @@ import zhsearch
 from zhsearch import rank
 
 GRID = {
-    "COVERAGE_POWER": [1.0, 1.5, 2.0, 3.0],
-    "HEADING_MATCH": [0.5, 0.7, 0.9],
-    "TITLE_MATCH": [0.3, 0.5, 0.7],
-    "CUE_BONUS": [0.0, 0.3, 0.6, 1.0],
-    "QUESTION_MATCH": [0.2, 0.35, 0.5],
+    "COVERAGE_POWER": [1.0, 2.0, 3.0],
+    "BASE_WEIGHT": [0.5, 1.0, 2.0],
+    "HEADING_MATCH": [0.6, 0.8],
+    "TITLE_MATCH": [0.3, 0.5],
+    "CUE_BONUS": [0.15, 0.3, 0.6],
+    "FIRST_ANSWER_BONUS": [0.0, 0.3, 0.6],
 }
 
 
@@ -41,7 +42,7 @@ def main() -> None:
         rows.append((report.success_at_1, report.mrr, values))
     rows.sort(key=lambda r: (-r[0], -r[1]))
     print("  ".join(names), " S@1   MRR")
-    for s1, mrr, values in rows[:25]:
+    for s1, mrr, values in rows[:60]:
         print("  ".join(f"{v:<{len(n)}}" for n, v in zip(names, values)), f" {s1:.3f} {mrr:.3f}")
     for i, name in enumerate(names):
         print(name, {v: round(statistics.mean(r[0] for r in rows if r[2][i] == v), 3) for v in GRID[name]})

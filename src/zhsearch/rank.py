@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from zhsearch.normalize import normalize_text
-from zhsearch.analysis import is_dictionary_word
+from zhsearch.analysis import _CJK_RUN, is_dictionary_word
 from zhsearch.intent import cue_share
 from zhsearch.query import QueryPlan, _run_bigrams
 
@@ -46,7 +46,7 @@ CANDIDATES = 200
 # Stage 2 weights (decided on the dev judgments; README "Relevance").
 PART_CREDIT = 0.8  # a long word whose parts are found, but not the word itself
 QUESTION_MATCH = 0.35  # a term matched only inside a question sentence
-HEADING_MATCH = 0.6  # a term matched only in the heading path
+HEADING_MATCH = 0.8  # a term matched only in the heading path
 TITLE_MATCH = 0.5  # a term matched only in the document title
 COVERAGE_POWER = 2.0
 PHRASE_BONUS = 0.5
@@ -57,10 +57,10 @@ INTRO_FACTOR = 0.6  # an introduction that announces the question
 COMMENT_FACTOR = 0.7  # readers' comments rank below the article they follow
 WINDOW_SENTENCES = 2
 WINDOW_WEIGHT = 0.5
-BASE_WEIGHT = 1.0
-FIRST_ANSWER_BONUS = 1.2
-FIRST_ANSWER_MIN = 0.6  # share of the query the heading must hold
-CUE_BONUS = 0.3  # a passage using the vocabulary of the answer asked for
+BASE_WEIGHT = 0.5
+FIRST_ANSWER_BONUS = 0.45
+FIRST_ANSWER_MIN = 0.6  # share of the heading the question must restate
+CUE_BONUS = 0.45  # a passage using the vocabulary of the answer asked for
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
 _QUESTION_END = re.compile(r"(?:[?？]|[吗呢么][?？。！!]?)\s*$")
@@ -108,6 +108,18 @@ def word_parts(word: str) -> list[str]:
         return grams or [word]
     known = [g for g in grams if is_dictionary_word(g)]
     return known or grams
+
+
+def heading_precision(heading: str, query: str) -> float:
+    """Share of a heading's character bigrams that the question restates.
+
+    ``网贷逾期会上门调查吗?`` is the question ``网贷逾期会上门调查吗`` (1.0);
+    ``网贷逾期会上门调查吗:真实案例解析`` is a side topic of it (0.64).
+    """
+    grams = [g for run in _CJK_RUN.findall(heading) for g in (run[i : i + 2] for i in range(len(run) - 1))]
+    if not grams:
+        return 0.0
+    return sum(g in query for g in grams) / len(grams)
 
 
 def _echoes_question(quoted: str, plan: QueryPlan) -> bool:
@@ -216,9 +228,10 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     candidate.cue = 1.0 + CUE_BONUS * cue_share(answer_text, heading, plan.intents)
     # The first paragraph under a heading that asks the question is its answer
     # (FAQ pages, Q&A articles): what follows elaborates.
-    heading_share, _ = _coverage(weights, "", "", heading, "", set())
-    if candidate.fields.get("order") == 0 and heading_share >= FIRST_ANSWER_MIN * HEADING_MATCH:
-        candidate.phrase *= FIRST_ANSWER_BONUS
+    if candidate.fields.get("order") == 0:
+        asked = heading_precision(heading.rsplit(" › ", 1)[-1], plan.normalized)
+        if asked >= FIRST_ANSWER_MIN:
+            candidate.phrase *= 1 + FIRST_ANSWER_BONUS * asked
     shape = 1.0
     if _TEASER_END.search(text):
         shape *= TEASER_FACTOR

@@ -71,9 +71,13 @@ class Token:
 def _jieba():
     import jieba
 
+    from zhsearch.lexicon import active_lexicon
+
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
+    for word, freq, tag in active_lexicon().user_words:
+        tokenizer.add_word(word, freq, tag or None)
     return tokenizer
 
 

@@ -37,7 +37,7 @@ def highlight_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
     """``(start, end)`` spans of ``text`` (as written) that match the query."""
     norm = normalize_text(text)
     found: list[tuple[int, int]] = []
-    terms = set(plan.words) | set(plan.bigrams)
+    terms = set(plan.words) | set(plan.bigrams) | set(plan.related_terms)
     for term in terms:
         # A lone Han character highlights only inside a matching word, never alone.
         if len(term) < 2 and not term.isascii():

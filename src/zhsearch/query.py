@@ -15,10 +15,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from zhsearch.analysis import _CJK_RUN, _LETTERS_OR_DIGITS, STOP_WORDS, han_pinyin, segment
 from zhsearch.intent import Intent, detect_intents
+from zhsearch.lexicon import active_lexicon
 from zhsearch.normalize import normalize_text
 
 # A-not-A questions (会不会, 是不是, 有没有, 可不可以): the whole form only asks.
@@ -39,6 +40,11 @@ class QueryPlan:
     pinyin: tuple[str, ...]  # syllable pairs, when the query is typed in pinyin
     concepts: tuple[str, ...] = ()  # units of coverage: content words, single characters joined
     intents: tuple[Intent, ...] = ()  # what kind of answer the question asks for
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # concept → related terms (lexicon)
+
+    @property
+    def related_terms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for terms in self.related.values() for t in terms))
 
     @property
     def empty(self) -> bool:
@@ -86,10 +92,13 @@ def plan_query(text: str) -> QueryPlan:
         last_end = e
     words = tuple(dict.fromkeys(w.strip() for w, _, _ in content))
     bigrams = tuple(dict.fromkeys(g for run in runs for g in _run_bigrams(run)))
+    concepts = tuple(dict.fromkeys(_join_single_characters(content)))
+    lexicon = active_lexicon().related
     return QueryPlan(
         text, norm, tuple(runs), words, bigrams, tuple(pinyin_terms(norm)),
-        concepts=tuple(dict.fromkeys(_join_single_characters(content))),
+        concepts=concepts,
         intents=detect_intents(norm),
+        related={c: lexicon[c] for c in concepts if c in lexicon},
     )
 
 

@@ -44,6 +44,8 @@ FIELD_BOOSTS = {
 CANDIDATES = 200
 
 # Stage 2 weights (decided on the dev judgments; README "Relevance").
+RELATED_CREDIT = 0.7  # a related term of the lexicon found instead of the word
+RELATED_BOOST = 0.3  # its weight in retrieval, relative to the word's own
 PART_CREDIT = 0.8  # a long word whose parts are found, but not the word itself
 QUESTION_MATCH = 0.35  # a term matched only inside a question sentence
 HEADING_MATCH = 0.8  # a term matched only in the heading path
@@ -147,8 +149,11 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
         if len(word) == 1 and not word.isascii():
             dfs = [doc_frequency("words", word)]
         else:
-            dfs = [doc_frequency("bigrams", part) for part in word_parts(word)]
+            # a word found only in titles and headings still counts
+            dfs = [doc_frequency("bigrams", p) or doc_frequency("context_bigrams", p) for p in word_parts(word)]
         dfs = [df for df in dfs if df]
+        if not dfs:  # only related terms of the lexicon can be found
+            dfs = [df for t in plan.related.get(word, ()) if (df := doc_frequency("bigrams", t if len(t) == 2 else t[:2]))]
         if dfs:
             weights[word] = sum(idf(df) for df in dfs) / len(dfs)
     for pair in plan.pinyin:
@@ -158,14 +163,20 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
     return weights
 
 
-def _credit(word: str, text: str) -> float:
-    """1 when ``word`` is in ``text``; else a share of its parts, at most PART_CREDIT."""
+def _credit(word: str, text: str, related: tuple[str, ...] = ()) -> float:
+    """1 when ``word`` is in ``text``; else a share of its parts (at most PART_CREDIT),
+    or RELATED_CREDIT when a related term of the lexicon is there."""
+    if not text:
+        return 0.0
     if word in text:
         return 1.0
-    parts = word_parts(word)
-    if len(parts) < 2:
-        return 0.0
-    return PART_CREDIT * sum(part in text for part in parts) / len(parts)
+    credit = 0.0
+    if len(word) > 2:
+        # share of the word's bigrams, counting only its dictionary parts as found
+        credit = PART_CREDIT * sum(part in text for part in word_parts(word)) / (len(word) - 1)
+    if related and any(term in text for term in related):
+        credit = max(credit, RELATED_CREDIT)
+    return credit
 
 
 def _split_echoes(norm: str, plan: QueryPlan) -> tuple[list[str], list[str]]:
@@ -183,19 +194,23 @@ def _split_echoes(norm: str, plan: QueryPlan) -> tuple[list[str], list[str]]:
     return statements, echoes
 
 
-def _coverage(weights, body: str, echoes: str, heading: str, title: str, pinyin_hits) -> tuple[float, dict]:
+def _coverage(
+    weights, related, body: str, echoes: str, heading: str, title: str, pinyin_hits, title_credit: float = 0.0
+) -> tuple[float, dict]:
     """IDF-weighted share of the query's concepts found, and where each was found."""
+    title_credit = title_credit or TITLE_MATCH
     total = sum(weights.values()) or 1.0
     got, matched = 0.0, {}
     for term, weight in weights.items():
         if term in pinyin_hits:
             credit, where = 1.0, "passage"
         else:
+            alternatives = related.get(term, ())
             credit, where = max(
-                (_credit(term, body), "passage"),
-                (QUESTION_MATCH * _credit(term, echoes), "question sentence"),
-                (HEADING_MATCH * _credit(term, heading), "heading"),
-                (TITLE_MATCH * _credit(term, title), "title"),
+                (_credit(term, body, alternatives), "passage"),
+                (QUESTION_MATCH * _credit(term, echoes, alternatives), "question sentence"),
+                (HEADING_MATCH * _credit(term, heading, alternatives), "heading"),
+                (title_credit * _credit(term, title, alternatives), "title"),
             )
         if credit:
             got += weight * credit
@@ -216,9 +231,16 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     # Coverage over the whole passage, and over its best window of two
     # sentences: an answer says its point in one place, an intro scatters the
     # question's words over a paragraph.
-    whole, candidate.matched = _coverage(weights, answer_text, echo_text, heading, title, pinyin_hits)
+    # A section whose heading names the kind of answer asked for (应对策略 for
+    # 怎么办) answers the document's question: its title counts as a heading.
+    title_credit = HEADING_MATCH if cue_share("", heading, plan.intents) > 0 else TITLE_MATCH
+    whole, candidate.matched = _coverage(
+        weights, plan.related, answer_text, echo_text, heading, title, pinyin_hits, title_credit
+    )
     windows = ["".join(statements[i : i + WINDOW_SENTENCES]) for i in range(max(1, len(statements) - WINDOW_SENTENCES + 1))]
-    best = max(_coverage(weights, w, "", heading, title, pinyin_hits)[0] for w in windows)
+    best = max(
+        _coverage(weights, plan.related, w, "", heading, title, pinyin_hits, title_credit)[0] for w in windows
+    )
     candidate.coverage = (1 - WINDOW_WEIGHT) * whole + WINDOW_WEIGHT * best
 
     runs = [r for r in plan.runs if len(r) >= 2]
@@ -253,6 +275,9 @@ def final_scores(candidates: list[Scored]) -> list[Scored]:
     that repeats the question's words everywhere first — useful to break ties,
     harmful as the main signal.
     """
+    # A candidate that holds none of the question's concepts (it came in on a
+    # stray bigram such as 个人 of 个人信用) is no answer at all.
+    candidates = [c for c in candidates if c.coverage > 0]
     top = max((c.base for c in candidates), default=0.0) or 1.0
     for c in candidates:
         c.score = c.coverage**COVERAGE_POWER * (1 + BASE_WEIGHT * c.base / top) * c.phrase * c.cue * c.shape

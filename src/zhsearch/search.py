@@ -15,7 +15,15 @@ from pathlib import Path
 from zhsearch.errors import BadQueryError
 from zhsearch.highlight import highlight_spans, snippet_window
 from zhsearch.query import QueryPlan, plan_query
-from zhsearch.rank import CANDIDATES, FIELD_BOOSTS, Scored, final_scores, rescore, term_weights
+from zhsearch.rank import (
+    CANDIDATES,
+    FIELD_BOOSTS,
+    RELATED_BOOST,
+    Scored,
+    final_scores,
+    rescore,
+    term_weights,
+)
 from zhsearch.store import open_generation
 
 MAX_LIMIT = 1000
@@ -192,6 +200,13 @@ def _whoosh_query(plan: QueryPlan):
         ("pinyin", plan.pinyin),
     ):
         terms.extend(Term(name, value, boost=FIELD_BOOSTS[name]) for value in values)
+    # Related terms of the lexicon bring in passages that say the same thing
+    # in other words, at a fraction of the weight.
+    related = plan.related_terms
+    terms.extend(Term("words", t, boost=FIELD_BOOSTS["words"] * RELATED_BOOST) for t in related)
+    # A two-character term is its own bigram; longer ones are left to the word
+    # field, as their bigrams alone (个人, 记录) would bring in noise.
+    terms.extend(Term("bigrams", t, boost=FIELD_BOOSTS["bigrams"] * RELATED_BOOST) for t in related if len(t) == 2)
     return Or(terms)
 
 

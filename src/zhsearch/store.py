@@ -131,12 +131,26 @@ def _write_json_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def _stale(meta: dict) -> bool:
+    """Built by another schema or with another lexicon: the index must be rebuilt."""
+    from zhsearch.lexicon import active_lexicon
+
+    return meta.get("schema_version") != SCHEMA_VERSION or meta.get("lexicon") != active_lexicon().fingerprint
+
+
 def check_version(meta: dict, index_dir: Path) -> None:
     found = meta.get("schema_version")
     if found != SCHEMA_VERSION:
         raise IndexVersionError(
             f"index at {index_dir} was built by another zhsearch version (schema {found}, "
             f"this one reads {SCHEMA_VERSION}); rebuild needed: run `zhsearch index --rebuild`"
+        )
+    from zhsearch.lexicon import active_lexicon
+
+    if meta.get("lexicon") != active_lexicon().fingerprint:
+        raise IndexVersionError(
+            f"index at {index_dir} was built with another lexicon (ZHSEARCH_LEXICON); "
+            "rebuild needed: run `zhsearch index --rebuild`"
         )
 
 
@@ -203,7 +217,7 @@ def build_index(
     with write_lock(index_dir):
         gen = live_generation(index_dir)
         meta = read_meta(gen) if gen else None
-        fresh = rebuild or gen is None or meta.get("schema_version") != SCHEMA_VERSION
+        fresh = rebuild or gen is None or _stale(meta)
         if fresh:
             report = _full_build(corpus_dir, index_dir, files, progress)
         else:
@@ -261,12 +275,19 @@ def _remove_old_generations(index_dir: Path, keep: str) -> None:
 def _meta(corpus_dir: Path, manifest: dict, passages: int) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
+        "lexicon": _lexicon_fingerprint(),
         "zhsearch_version": _package_version(),
         "corpus": str(corpus_dir),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "passages": passages,
         "files": manifest,
     }
+
+
+def _lexicon_fingerprint() -> str:
+    from zhsearch.lexicon import active_lexicon
+
+    return active_lexicon().fingerprint
 
 
 def _package_version() -> str:

@@ -147,7 +147,7 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
     weights = {}
     for word in plan.concepts:
         if len(word) == 1 and not word.isascii():
-            dfs = [doc_frequency("words", word)]
+            dfs = [doc_frequency("words", word) or doc_frequency("context_words", word)]
         else:
             # a word found only in titles and headings still counts
             dfs = [doc_frequency("bigrams", p) or doc_frequency("context_bigrams", p) for p in word_parts(word)]

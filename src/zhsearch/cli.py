@@ -71,7 +71,7 @@ def _run_build(corpus: Path, index_dir: Path, rebuild: bool):
             report = build_index(corpus, index_dir, rebuild=rebuild, progress=lambda _: bar.update(1))
     else:
         report = build_index(corpus, index_dir, rebuild=rebuild)
-    for message in report.skipped:
+    for message in report.skipped + report.warnings:
         click.echo(f"zhsearch: warning: {message}", err=True)
     return report
 

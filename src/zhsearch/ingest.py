@@ -22,9 +22,9 @@ from typing import Iterator
 
 from zhsearch.boilerplate import is_boilerplate, is_comment_header
 from zhsearch.errors import CorpusError, UnreadableFileError
+from zhsearch.decode import decode_bytes
+from zhsearch.formats import SUPPORTED_SUFFIXES, documents_of
 from zhsearch.normalize import strip_pinyin_glosses, to_simplified
-
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
 
 # Paragraphs longer than this are cut at sentence ends into pieces of about
 # TARGET_CHARS, so that one passage answers one thing and BM25's length
@@ -54,13 +54,18 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 class Passage:
     """One searchable unit of a document, as written (pinyin glosses removed)."""
 
-    source: str
+    source: str  # the file, relative to the corpus folder; ``file.jsonl#id`` for a JSONL record
     line: int
     title: str
     heading: str
     text: str
     kind: str = "body"  # "body", or "comment" for readers' comments under the article
     order: int = 0  # place among the passages under the same heading (0 = first)
+
+    @property
+    def file(self) -> str:
+        """The corpus file the passage came from."""
+        return self.source.split("#", 1)[0]
 
     @property
     def key(self) -> str:
@@ -76,19 +81,24 @@ def content_key(text: str) -> str:
 
 
 def read_text(path: Path) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030."""
+    """Decode a text file in whatever encoding it is in (see :mod:`zhsearch.decode`)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableFileError(f"{path} looks binary (NUL bytes); skipped")
-    for encoding in ("utf-8-sig", "utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFileError(f"{path} is not UTF-8 or GB18030 text; skipped")
+    try:
+        return decode_bytes(data)[0]
+    except UnreadableFileError as exc:
+        raise UnreadableFileError(f"{path} {exc}; skipped") from None
+
+
+def load_passages(text: str, rel: str) -> tuple[list[Passage], list[str]]:
+    """Passages of one file's text (any supported format) and warnings about skipped parts."""
+    documents, warnings = documents_of(text, rel)
+    passages = [
+        p for doc in documents for p in split_passages(doc.text, doc.source, doc.markdown, title=doc.title)
+    ]
+    return passages, warnings
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -182,13 +192,15 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, str, int | None]]:
             yield number, line, heading_level(line)
 
 
-def split_passages(text: str, source: str, markdown: bool | None = None) -> list[Passage]:
+def split_passages(
+    text: str, source: str, markdown: bool | None = None, title: str | None = None
+) -> list[Passage]:
     """Split one document into passages with heading context and line numbers."""
     if markdown is None:
         markdown = source.lower().endswith((".md", ".markdown"))
     raw_lines = text.splitlines()
     lines = [clean_line(line, markdown) for line in raw_lines]
-    title = document_title(lines, fallback=Path(source).stem)
+    title = title or document_title(lines, fallback=Path(source.split("#")[0]).stem)
     title_key = content_key(title)
 
     passages: list[Passage] = []

@@ -33,7 +33,7 @@ from zhsearch.errors import (
     IndexVersionError,
     UnreadableFileError,
 )
-from zhsearch.ingest import corpus_files, read_text, split_passages
+from zhsearch.ingest import corpus_files, load_passages, read_text
 
 # Bump when the schema, the analysis chain or passage splitting changes in a way
 # that makes an older index disagree with new queries.
@@ -52,6 +52,7 @@ def make_schema():
     words, bigrams, pinyin = (ChainTokenizer(f) for f in ("words", "bigrams", "pinyin"))
     return Schema(
         source=ID(stored=True),
+        file=ID(stored=True),  # the corpus file: what an update deletes by
         line=NUMERIC(stored=True),
         title=STORED(),
         heading=STORED(),
@@ -79,6 +80,7 @@ class BuildReport:
     passages_total: int = 0
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)  # one message per skipped file
+    warnings: list[str] = field(default_factory=list)  # parts of files skipped (bad JSONL lines)
 
     def summary(self) -> str:
         parts = {
@@ -175,6 +177,7 @@ def _passage_documents(passages) -> Iterator[dict]:
     for p in passages:
         yield {
             "source": p.source,
+            "file": p.file,
             "line": p.line,
             "title": p.title,
             "heading": p.heading,
@@ -196,7 +199,9 @@ def _read_corpus_file(path: Path, rel: str, report: BuildReport):
     except UnreadableFileError as exc:
         report.skipped.append(str(exc))
         return None, None
-    return text, split_passages(text, rel)
+    passages, warnings = load_passages(text, rel)
+    report.warnings.extend(warnings)
+    return text, passages
 
 
 def build_index(
@@ -331,11 +336,11 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     writer = ix.writer(limitmb=256)
     try:
         for rel in removed:
-            writer.delete_by_term("source", rel)
+            writer.delete_by_term("file", rel)
         for rel, _, passages in changed:
             if progress:
                 progress(rel)
-            writer.delete_by_term("source", rel)
+            writer.delete_by_term("file", rel)
             for doc in _passage_documents(passages):
                 writer.add_document(**doc)
             report.passages_added += len(passages)

@@ -87,3 +87,15 @@ def test_eval_prints_the_measures(index_dir):
 def test_explain_flag(index_dir):
     result = run("search", "九千会上门吗", "--index", str(index_dir), "-n", "1", "--explain")
     assert "coverage" in result.output and "bm25f" in result.output
+
+
+def test_search_rebuilds_an_index_from_another_version(tmp_path):
+    from zhsearch.store import META, live_generation
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", "标题标题标题标题\n\n正文说明分期还款的办法。\n")
+    zhsearch.build_index(corpus, tmp_path / "i")
+    meta_path = live_generation(tmp_path / "i") / META
+    meta_path.write_text(meta_path.read_text().replace('"schema_version": ', '"schema_version": 1000'))
+    result = CliRunner().invoke(main, ["search", "分期还款", "--index", str(tmp_path / "i"), "--corpus", str(corpus)])
+    assert result.exit_code == 0 and "rebuilding it" in result.output

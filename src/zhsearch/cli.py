@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from zhsearch.errors import IndexMissingError, ZhsearchError
+from zhsearch.errors import IndexMissingError, IndexVersionError, ZhsearchError
 
 EXIT_OK, EXIT_NO_RESULTS, EXIT_ERROR = 0, 1, 2
 
@@ -86,6 +86,20 @@ def index_command(corpus: Path, index_dir: Path, rebuild: bool) -> None:
     click.echo(report.summary())
 
 
+def _open_or_build(index_dir: Path, corpus: Path):
+    """Open the index; build it first when it is missing or from another version."""
+    from zhsearch.search import open_index
+
+    try:
+        return open_index(index_dir)
+    except IndexMissingError:
+        click.echo(f"zhsearch: no index at {index_dir}; building it from {corpus} first", err=True)
+    except IndexVersionError as exc:
+        click.echo(f"zhsearch: {exc}; rebuilding it from {corpus} now", err=True)
+    click.echo(_run_build(corpus, index_dir, rebuild=False).summary(), err=True)
+    return open_index(index_dir)
+
+
 def _limit(ctx, param, value: int) -> int:
     from zhsearch.search import MAX_LIMIT
 
@@ -104,16 +118,8 @@ def _limit(ctx, param, value: int) -> int:
 @click.option("--explain", is_flag=True, help="Show how each hit's score was made.")
 def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bool, explain: bool) -> None:
     """Ranked passages for QUERY (a question, in either script, or pinyin)."""
-    from zhsearch.search import open_index
-
     text = " ".join(query)
-    try:
-        idx = open_index(index_dir)
-    except IndexMissingError:
-        click.echo(f"zhsearch: no index at {index_dir}; building it from {corpus} first", err=True)
-        click.echo(_run_build(corpus, index_dir, rebuild=False).summary(), err=True)
-        idx = open_index(index_dir)
-    with idx:
+    with _open_or_build(index_dir, corpus) as idx:
         results = idx.search(text, limit=limit, explain=explain)
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=1))
@@ -217,15 +223,8 @@ def analyze_command(text, fields) -> None:
 def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json: bool) -> None:
     """Measure S@1, MRR@k and Recall@k on judged questions (JSONL)."""
     from zhsearch.evaluate import evaluate
-    from zhsearch.search import open_index
 
-    try:
-        idx = open_index(index_dir)
-    except IndexMissingError:
-        click.echo(f"zhsearch: no index at {index_dir}; building it from {corpus} first", err=True)
-        _run_build(corpus, index_dir, rebuild=False)
-        idx = open_index(index_dir)
-    with idx:
+    with _open_or_build(index_dir, corpus) as idx:
         report = evaluate(idx, judgments, k=k)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))

@@ -109,12 +109,16 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus path {corpus_dir} is a file, not a folder; pass the folder that holds your text files")
     found = []
-    for path in sorted(corpus_dir.rglob("*")):
-        rel = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            found.append(path)
+    try:
+        for path in sorted(corpus_dir.rglob("*")):
+            rel = path.relative_to(corpus_dir)
+            if any(part.startswith(".") for part in rel.parts):
+                continue
+            if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(path)
+    except OSError as exc:
+        raise CorpusError(f"cannot read the corpus folder {corpus_dir}: {exc.strerror or exc}; "
+                          "check its permissions") from exc
     return found
 
 

@@ -203,6 +203,9 @@ def _strip_glosses(prev: Normalized) -> Normalized:
     return _replace_matches(prev, PINYIN_GLOSS, lambda m: "")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 @functools.lru_cache(maxsize=256)
 def normalize_text(text: str) -> Normalized:
     """Run every character stage; the result knows where each character came from.
@@ -213,7 +216,8 @@ def normalize_text(text: str) -> Normalized:
     >>> n.span(2, 6)
     (9, 11)
     """
-    step = _identity(text)
+    # A lone surrogate cannot be encoded for OpenCC; it stands for no character.
+    step = _identity(_SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text)
     step = _strip_glosses(step)
     step = _fold_width(step)
     step = _simplify(step)

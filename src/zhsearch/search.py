@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from zhsearch.errors import BadQueryError
+from zhsearch.errors import BadQueryError, IndexCorruptError
 from zhsearch.highlight import highlight_spans, snippet_window
 from zhsearch.query import QueryPlan, plan_query
 from zhsearch.rank import (
@@ -139,12 +139,19 @@ class Index:
         limit = min(limit, MAX_LIMIT)
         started = time.perf_counter()
         query = _clean_query(query)
+        if not query:
+            raise BadQueryError("the query is empty; type the words or question to search for")
         plan = plan_query(query)
         if plan.empty:
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, ())
         searcher = self._get_searcher()
-        results = searcher.search(_whoosh_query(plan), limit=max(CANDIDATES, limit * 3))
-        weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
+        try:
+            results = searcher.search(_whoosh_query(plan), limit=max(CANDIDATES, limit * 3))
+            weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
+        except (OSError, ValueError, KeyError, EOFError, IndexError) as exc:
+            raise IndexCorruptError(
+                f"index at {self.path} cannot be read ({type(exc).__name__}); run `zhsearch index --rebuild`"
+            ) from exc
         ranked = final_scores(
             [rescore(Scored(hit.docnum, hit.fields(), hit.score), plan, weights) for hit in results]
         )

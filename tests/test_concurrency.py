@@ -1,0 +1,86 @@
+"""Never lose the index: real processes killed mid-build, run side by side, searched meanwhile."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import zhsearch
+from zhsearch.store import live_generation
+
+from conftest import CORPUS
+
+
+def zh(*args, **kwargs):
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.Popen([sys.executable, "-m", "zhsearch", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, **kwargs)
+
+
+@pytest.fixture
+def built(tmp_path):
+    """A small built index, and a corpus grown large enough that a rebuild takes seconds."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for path in CORPUS.iterdir():
+        (corpus / path.name).write_bytes(path.read_bytes())
+    zhsearch.build_index(corpus, index)
+    text = (CORPUS / "004_69b0fd6045c32687.txt").read_text(encoding="utf-8")
+    for n in range(150):
+        (corpus / f"bulk_{n:03}.txt").write_text(f"第{n}号副本\n\n" + text.replace("九千", f"{n}千"), encoding="utf-8")
+    return corpus, index
+
+
+def wait_for_new_generation(index: Path, old: Path, proc, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.is_dir() and p.name.startswith("gen-") and p != old for p in index.iterdir()):
+            time.sleep(0.3)  # let it write for a moment
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"the build ended before it could be interrupted: {proc.stderr.read()}")
+        time.sleep(0.02)
+    pytest.fail("the build never started writing")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_rebuild_killed_midway_leaves_the_previous_index_searchable(built, sig):
+    corpus, index = built
+    before = live_generation(index)
+    proc = zh("index", "--rebuild", "--corpus", str(corpus), "--index", str(index))
+    wait_for_new_generation(index, before, proc)
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130
+        assert "Traceback" not in proc.stderr.read()
+    assert live_generation(index) == before
+    with zhsearch.open_index(index) as idx:
+        assert idx.search("九千会上门吗")[0].source == "004_69b0fd6045c32687.txt"
+    # the next run cleans up what the killed one left
+    for path in corpus.glob("bulk_*"):
+        path.unlink()
+    assert zhsearch.build_index(corpus, index, rebuild=True).mode == "full"
+    assert [p.name for p in index.iterdir() if p.name.startswith("gen-")] == [live_generation(index).name]
+
+
+def test_second_writer_is_refused_and_searches_keep_working_during_a_rebuild(built):
+    corpus, index = built
+    before = live_generation(index)
+    writer = zh("index", "--rebuild", "--corpus", str(corpus), "--index", str(index))
+    try:
+        wait_for_new_generation(index, before, writer)
+        second = zh("index", "--corpus", str(corpus), "--index", str(index))
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 2
+        assert err.count("\n") == 1 and "another zhsearch process is writing" in err
+        search = zh("search", "九千会上门吗", "--index", str(index), "-n", "1")
+        out, _ = search.communicate(timeout=60)
+        assert search.returncode == 0 and "004_69b0fd6045c32687.txt" in out
+    finally:
+        writer.kill()
+        writer.wait()

@@ -125,3 +125,9 @@ def test_relevance_on_dev_judgments_meets_the_floor(idx):
     # The floor is what this build measured minus a margin; the README has the figures.
     assert report.recall >= 0.85
     assert report.success_at_1 >= 0.70
+
+
+def test_spam_and_page_furniture_are_not_searchable(idx):
+    assert len(idx.search("毛片")) == 0
+    assert len(idx.search("ICP备")) == 0
+    assert len(idx.search("扫描二维码推送至手机")) == 0

@@ -48,3 +48,20 @@ def test_empty_input():
 def test_to_simplified_is_length_preserving():
     text = "軟體與網路"
     assert len(to_simplified(text)) == len(text)
+
+
+def test_numeral_values_agree_with_cn2an():
+    import random
+
+    import cn2an
+
+    from zhsearch.normalize import chinese_numeral_value
+
+    rng = random.Random(7)
+    numbers = list(range(0, 3000)) + [rng.randrange(10**12) for _ in range(2000)]
+    for n in numbers:
+        assert chinese_numeral_value(cn2an.an2cn(n)) == n
+    for colloquial, value in (("两万三", 23000), ("三百五", 350), ("一二三", 123), ("十五", 15)):
+        assert chinese_numeral_value(colloquial) == value
+    for word in ("万一", "百", "千万"):
+        assert chinese_numeral_value(word) is None

@@ -20,12 +20,12 @@ written* (via :mod:`zhsearch.normalize`'s offset map).
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from dataclasses import dataclass
 from typing import Iterator
 
 from zhsearch.normalize import Normalized, normalize_text
+from zhsearch.segment import Segmenter, full_segmenter
 
 FIELDS = ("words", "bigrams", "pinyin")
 
@@ -67,40 +67,25 @@ class Token:
     field: str
 
 
-@functools.lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    from zhsearch.lexicon import active_lexicon
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    for word, freq, tag in active_lexicon().user_words:
-        tokenizer.add_word(word, freq, tag or None)
-    return tokenizer
-
-
 # HMM new-word discovery off: measured on the dev judgments it invents words such
 # as 元会 (逾期9000元会不会上门) that then never meet the index; the dictionary
-# plus the bigram field does better (README, "Relevance").
-USE_HMM = False
+# plus the bigram field does better (README, "Relevance").  zhsearch.segment
+# is jieba's no-HMM cut.
 
 
-def segment(text: str) -> list[tuple[str, int, int]]:
-    """jieba words of normalised ``text`` as ``(word, start, end)``, with glue repair.
+def segment(text: str, segmenter: Segmenter | None = None) -> list[tuple[str, int, int]]:
+    """Words of normalised ``text`` as ``(word, start, end)``, with glue repair.
 
     >>> [w for w, _, _ in segment("9000会上门吗")]
     ['9000', '会', '上门', '吗']
     """
-    tokenizer = _jieba()
+    segmenter = segmenter or full_segmenter()
     pieces = []
-    for w, s, e in tokenizer.tokenize(text, HMM=USE_HMM):
+    for w, s, e in segmenter.tokenize(text):
         if w.isascii() and len(w) > 1 and w.isalnum() and not (w.isalpha() or w.isdigit()):
             pieces.extend((m.group(), s + m.start(), s + m.end()) for m in _LETTERS_OR_DIGITS.finditer(w))
         else:
             pieces.append((w, s, e))
-    freq = tokenizer.FREQ
     out: list[tuple[str, int, int]] = []
     i = 0
     while i < len(pieces):
@@ -109,7 +94,7 @@ def segment(text: str) -> list[tuple[str, int, int]]:
             len(word) == 2
             and word[0] in _GLUE_HEADS
             and i + 1 < len(pieces)
-            and freq.get(word[1] + pieces[i + 1][0], 0) > 0
+            and segmenter.is_word(word[1] + pieces[i + 1][0])
         ):
             nxt, _, nxt_end = pieces[i + 1]
             out.append((word[0], start, start + 1))
@@ -119,11 +104,6 @@ def segment(text: str) -> list[tuple[str, int, int]]:
         out.append((word, start, end))
         i += 1
     return out
-
-
-def is_dictionary_word(word: str) -> bool:
-    """Whether jieba's dictionary knows ``word``."""
-    return _jieba().FREQ.get(word, 0) > 0
 
 
 def _is_word(text: str) -> bool:

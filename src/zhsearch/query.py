@@ -21,6 +21,7 @@ from zhsearch.analysis import _CJK_RUN, _LETTERS_OR_DIGITS, STOP_WORDS, han_piny
 from zhsearch.intent import Intent, detect_intents
 from zhsearch.lexicon import active_lexicon
 from zhsearch.normalize import normalize_text
+from zhsearch.segment import Segmenter, full_segmenter
 
 # A-not-A questions (会不会, 是不是, 有没有, 可不可以): the whole form only asks.
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1(?<=可不可)以?|([\u4e00-\u9fff])[不没]\2")
@@ -41,6 +42,7 @@ class QueryPlan:
     concepts: tuple[str, ...] = ()  # units of coverage: content words, single characters joined
     intents: tuple[Intent, ...] = ()  # what kind of answer the question asks for
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # concept → related terms (lexicon)
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # concept → what of it can be found
 
     @property
     def related_terms(self) -> tuple[str, ...]:
@@ -67,11 +69,26 @@ def _alnum_pieces(text: str) -> list[str]:
     return [m.group() for m in _LETTERS_OR_DIGITS.finditer(text)]
 
 
-def plan_query(text: str) -> QueryPlan:
-    """Analyse a question into content runs and index terms."""
+def word_parts(word: str, segmenter: Segmenter) -> tuple[str, ...]:
+    """What of a query word can be found: the word's bigrams, or for a long
+    word its dictionary sub-words (出示证件 → 出示, 证件), so that a passage saying
+    出示身份证明 gets partial credit for 出示证件."""
+    grams = _run_bigrams(word)
+    if len(word) <= 2 or not grams or len(grams) == 1:
+        return tuple(grams) or (word,)
+    known = [g for g in grams if segmenter.is_word(g)]
+    return tuple(known or grams)
+
+
+def plan_query(text: str, segmenter: Segmenter | None = None) -> QueryPlan:
+    """Analyse a question into content runs and index terms.
+
+    ``segmenter`` is the index's own (compact) dictionary; by default jieba's.
+    """
+    segmenter = segmenter or full_segmenter()
     text = text[:MAX_QUERY_CHARS]
     norm = normalize_text(text).text
-    pieces = [(w, s, e) for w, s, e in segment(norm)]
+    pieces = [(w, s, e) for w, s, e in segment(norm, segmenter)]
     asked = [m.span() for m in _A_NOT_A.finditer(norm)]
     content = [
         (w, s, e)
@@ -99,6 +116,7 @@ def plan_query(text: str) -> QueryPlan:
         concepts=concepts,
         intents=detect_intents(norm),
         related={c: lexicon[c] for c in concepts if c in lexicon},
+        parts={c: word_parts(c, segmenter) for c in concepts},
     )
 
 

@@ -28,9 +28,9 @@ import re
 from dataclasses import dataclass, field
 
 from zhsearch.normalize import normalize_text
-from zhsearch.analysis import _CJK_RUN, is_dictionary_word
+from zhsearch.analysis import _CJK_RUN
 from zhsearch.intent import cue_share
-from zhsearch.query import QueryPlan, _run_bigrams
+from zhsearch.query import QueryPlan
 
 # Field boosts for stage 1.  Words rank above bigram-only matches (a word match
 # means jieba agreed on the boundary); headings help but do not dominate.
@@ -101,17 +101,6 @@ def is_question(sentence: str) -> bool:
     return bool(_QUESTION_END.search(sentence.strip()))
 
 
-def word_parts(word: str) -> list[str]:
-    """What of a query word can be found: the word's bigrams, or for a long
-    word its dictionary sub-words (出示证件 → 出示, 证件), so that a passage saying
-    出示身份证明 gets partial credit for 出示证件."""
-    grams = _run_bigrams(word)
-    if len(word) <= 2 or not grams or len(grams) == 1:
-        return grams or [word]
-    known = [g for g in grams if is_dictionary_word(g)]
-    return known or grams
-
-
 def heading_precision(heading: str, query: str) -> float:
     """Share of a heading's character bigrams that the question restates.
 
@@ -150,7 +139,7 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
             dfs = [doc_frequency("words", word) or doc_frequency("context_words", word)]
         else:
             # a word found only in titles and headings still counts
-            dfs = [doc_frequency("bigrams", p) or doc_frequency("context_bigrams", p) for p in word_parts(word)]
+            dfs = [doc_frequency("bigrams", p) or doc_frequency("context_bigrams", p) for p in plan.parts.get(word, (word,))]
         dfs = [df for df in dfs if df]
         if not dfs:  # only related terms of the lexicon can be found
             dfs = [df for t in plan.related.get(word, ()) if (df := doc_frequency("bigrams", t if len(t) == 2 else t[:2]))]
@@ -163,7 +152,7 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
     return weights
 
 
-def _credit(word: str, text: str, related: tuple[str, ...] = ()) -> float:
+def _credit(word: str, text: str, parts: tuple[str, ...], related: tuple[str, ...] = ()) -> float:
     """1 when ``word`` is in ``text``; else a share of its parts (at most PART_CREDIT),
     or RELATED_CREDIT when a related term of the lexicon is there."""
     if not text:
@@ -173,7 +162,7 @@ def _credit(word: str, text: str, related: tuple[str, ...] = ()) -> float:
     credit = 0.0
     if len(word) > 2:
         # share of the word's bigrams, counting only its dictionary parts as found
-        credit = PART_CREDIT * sum(part in text for part in word_parts(word)) / (len(word) - 1)
+        credit = PART_CREDIT * sum(part in text for part in parts) / (len(word) - 1)
     if related and any(term in text for term in related):
         credit = max(credit, RELATED_CREDIT)
     return credit
@@ -195,7 +184,7 @@ def _split_echoes(norm: str, plan: QueryPlan) -> tuple[list[str], list[str]]:
 
 
 def _coverage(
-    weights, related, body: str, echoes: str, heading: str, title: str, pinyin_hits, title_credit: float = 0.0
+    weights, plan: QueryPlan, body: str, echoes: str, heading: str, title: str, pinyin_hits, title_credit: float = 0.0
 ) -> tuple[float, dict]:
     """IDF-weighted share of the query's concepts found, and where each was found."""
     title_credit = title_credit or TITLE_MATCH
@@ -205,12 +194,12 @@ def _coverage(
         if term in pinyin_hits:
             credit, where = 1.0, "passage"
         else:
-            alternatives = related.get(term, ())
+            parts, alternatives = plan.parts.get(term, (term,)), plan.related.get(term, ())
             credit, where = max(
-                (_credit(term, body, alternatives), "passage"),
-                (QUESTION_MATCH * _credit(term, echoes, alternatives), "question sentence"),
-                (HEADING_MATCH * _credit(term, heading, alternatives), "heading"),
-                (title_credit * _credit(term, title, alternatives), "title"),
+                (_credit(term, body, parts, alternatives), "passage"),
+                (QUESTION_MATCH * _credit(term, echoes, parts, alternatives), "question sentence"),
+                (HEADING_MATCH * _credit(term, heading, parts, alternatives), "heading"),
+                (title_credit * _credit(term, title, parts, alternatives), "title"),
             )
         if credit:
             got += weight * credit
@@ -235,11 +224,11 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     # 怎么办) answers the document's question: its title counts as a heading.
     title_credit = HEADING_MATCH if cue_share("", heading, plan.intents) > 0 else TITLE_MATCH
     whole, candidate.matched = _coverage(
-        weights, plan.related, answer_text, echo_text, heading, title, pinyin_hits, title_credit
+        weights, plan, answer_text, echo_text, heading, title, pinyin_hits, title_credit
     )
     windows = ["".join(statements[i : i + WINDOW_SENTENCES]) for i in range(max(1, len(statements) - WINDOW_SENTENCES + 1))]
     best = max(
-        _coverage(weights, plan.related, w, "", heading, title, pinyin_hits, title_credit)[0] for w in windows
+        _coverage(weights, plan, w, "", heading, title, pinyin_hits, title_credit)[0] for w in windows
     )
     candidate.coverage = (1 - WINDOW_WEIGHT) * whole + WINDOW_WEIGHT * best
 

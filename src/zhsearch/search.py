@@ -24,6 +24,7 @@ from zhsearch.rank import (
     rescore,
     term_weights,
 )
+from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
 from zhsearch.store import open_generation
 
 MAX_LIMIT = 1000
@@ -94,6 +95,11 @@ class Index:
         self.path = Path(index_dir)
         self._ix, self.meta = open_generation(self.path)
         self._searcher = None
+        generation = Path(self._ix.storage.folder)
+        # the index's own compact dictionary: segmenting a query costs no jieba start-up
+        self.segmenter = (
+            Segmenter.load_compact(generation) if (generation / COMPACT_FILE).exists() else full_segmenter()
+        )
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -141,7 +147,7 @@ class Index:
         query = _clean_query(query)
         if not query:
             raise BadQueryError("the query is empty; type the words or question to search for")
-        plan = plan_query(query)
+        plan = plan_query(query, self.segmenter)
         if plan.empty:
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, ())
         searcher = self._get_searcher()

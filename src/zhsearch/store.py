@@ -34,10 +34,11 @@ from zhsearch.errors import (
     UnreadableFileError,
 )
 from zhsearch.ingest import corpus_files, load_passages, read_text
+from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
 
 # Bump when the schema, the analysis chain or passage splitting changes in a way
 # that makes an older index disagree with new queries.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CURRENT = "CURRENT"
 META = "meta.json"
 
@@ -173,6 +174,18 @@ def write_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _collecting_vocabulary() -> Iterator[set[str]]:
+    """Every dictionary word the analysis meets while indexing: the compact
+    dictionary that searches of this index segment with (zhsearch.segment)."""
+    segmenter = full_segmenter()
+    segmenter.collect = set()
+    try:
+        yield segmenter.collect
+    finally:
+        segmenter.collect = None
+
+
 def _passage_documents(passages) -> Iterator[dict]:
     for p in passages:
         yield {
@@ -231,6 +244,26 @@ def build_index(
     return report
 
 
+def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> set[str]:
+    """Add the passages of ``files`` to ``writer``; returns the dictionary words met."""
+    with _collecting_vocabulary() as vocabulary:
+        for path, text, passages in files:
+            rel = path.relative_to(corpus_dir).as_posix()
+            if progress:
+                progress(rel)
+            if text is None:
+                text, passages = _read_corpus_file(path, rel, report)
+                if text is None:
+                    continue
+            writer.delete_by_term("file", rel)
+            for doc in _passage_documents(passages):
+                writer.add_document(**doc)
+            manifest[rel] = {**_fingerprint(path), "hash": _hash(text), "passages": len(passages)}
+            report.files_indexed += 1
+            report.passages_added += len(passages)
+        return set(vocabulary)
+
+
 def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
     from whoosh import index as whoosh_index
 
@@ -239,25 +272,14 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
     gen.mkdir(parents=True)
     manifest: dict[str, dict] = {}
     try:
-        ix = whoosh_index.create_in(str(gen), make_schema())
-        writer = ix.writer(limitmb=256)
+        writer = whoosh_index.create_in(str(gen), make_schema()).writer(limitmb=256)
         try:
-            for path in files:
-                rel = path.relative_to(corpus_dir).as_posix()
-                if progress:
-                    progress(rel)
-                text, passages = _read_corpus_file(path, rel, report)
-                if text is None:
-                    continue
-                for doc in _passage_documents(passages):
-                    writer.add_document(**doc)
-                manifest[rel] = {**_fingerprint(path), "hash": _hash(text), "passages": len(passages)}
-                report.files_indexed += 1
-                report.passages_added += len(passages)
+            vocabulary = _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        full_segmenter().save_compact(gen, vocabulary)
         report.passages_total = report.passages_added
         _write_json_atomic(gen / META, _meta(corpus_dir, manifest, report.passages_total))
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
@@ -307,7 +329,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     old: dict[str, dict] = dict(meta.get("files", {}))
     report = BuildReport(mode="update", files_total=len(files))
     manifest: dict[str, dict] = {}
-    changed: list[tuple[str, str, list]] = []
+    changed: list[tuple[Path, str, list]] = []
     for path in files:
         rel = path.relative_to(corpus_dir).as_posix()
         entry = old.get(rel)
@@ -318,13 +340,11 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         text, passages = _read_corpus_file(path, rel, report)
         if text is None:
             continue
-        digest = _hash(text)
-        if entry and entry["hash"] == digest:  # touched, not changed
+        if entry and entry["hash"] == _hash(text):  # touched, not changed
             manifest[rel] = {**entry, **fingerprint}
             continue
-        manifest[rel] = {**fingerprint, "hash": digest, "passages": len(passages)}
-        changed.append((rel, digest, passages))
-    removed = [rel for rel in old if rel not in manifest]
+        changed.append((path, text, passages))
+    removed = [rel for rel in old if rel not in manifest and all(p.relative_to(corpus_dir).as_posix() != rel for p, _, _ in changed)]
     if not changed and not removed:
         report.mode = "unchanged"
         report.passages_total = meta.get("passages", 0)
@@ -332,23 +352,17 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
             _write_json_atomic(gen / META, {**meta, "files": manifest})
         return report
 
-    ix = whoosh_index.open_dir(str(gen))
-    writer = ix.writer(limitmb=256)
+    writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256)
     try:
         for rel in removed:
             writer.delete_by_term("file", rel)
-        for rel, _, passages in changed:
-            if progress:
-                progress(rel)
-            writer.delete_by_term("file", rel)
-            for doc in _passage_documents(passages):
-                writer.add_document(**doc)
-            report.passages_added += len(passages)
+        vocabulary = _index_files(writer, corpus_dir, changed, report, manifest, progress)
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
-    report.files_indexed = len(changed)
+    known = Segmenter.load_compact(gen).freq if (gen / COMPACT_FILE).exists() else {}
+    full_segmenter().save_compact(gen, vocabulary | {w for w, f in known.items() if f})
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
     _write_json_atomic(gen / META, _meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))

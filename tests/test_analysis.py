@@ -39,13 +39,18 @@ def test_bigrams_cover_every_pair_and_keep_alnum_runs_whole():
     assert spans(tokens) == [("会上", 0, 2), ("上门", 1, 3), ("9000", 4, 8), ("元", 8, 9)]
 
 
-def test_pinyin_pairs():
-    tokens = analyze("上門催收", "pinyin")
-    assert [t.text for t in tokens] == ["shang_men", "men_cui", "cui_shou"]
-    assert (tokens[0].start, tokens[0].end) == (0, 2)
+def test_pinyin_map_reads_every_reading_of_a_bigram():
+    from zhsearch.pinyin import bigram_keys, build_pinyin_map, pinyin_terms
+
+    assert "shang_men" in bigram_keys("上门")
+    assert {"yin_hang", "yin_xing"} <= bigram_keys("银行")
+    assert build_pinyin_map(["上门", "尚门", "催收"])["shang_men"] == ["上门", "尚门"]
+    assert pinyin_terms("shangmen cuishou") == ["shang_men", "men_cui", "cui_shou"]
+    assert pinyin_terms("shàngmén") == ["shang_men"]
+    assert pinyin_terms("九千会上门吗") == []
 
 
 def test_punctuation_and_empty_input_make_no_tokens():
-    for field in ("words", "bigrams", "pinyin"):
+    for field in ("words", "bigrams"):
         assert analyze("", field) == []
         assert analyze("，。！？……", field) == []

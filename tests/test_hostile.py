@@ -83,7 +83,7 @@ def test_empty_index_folder_is_built_on_first_search(tmp_path, corpus_copy):
 @settings(max_examples=200, deadline=None)
 @given(TEXT)
 def test_analyzer_offsets_stay_inside_the_text(text):
-    for field in ("words", "bigrams", "pinyin"):
+    for field in ("words", "bigrams"):
         tokens = analyze(text, field)
         for token in tokens:
             assert 0 <= token.start <= token.end <= len(text)

@@ -1,14 +1,13 @@
 """The analysis chain: normalise characters → segment → token filters.
 
 One chain serves documents and queries alike, so a query always meets the index
-on equal terms.  It yields three token streams from the same normalised text:
+on equal terms.  It yields two token streams from the same normalised text:
 
 * ``words``   — jieba words, with stop and question words removed (positions keep
   counting across them, as Lucene's position increments do);
 * ``bigrams`` — overlapping CJK character bigrams, so that recall does not depend
   on jieba's word boundaries (``会上/门`` still meets ``上门``);
-* ``pinyin``  — toneless pinyin syllable pairs (``shang_men``), so a query typed
-  in pinyin finds the characters.
+(A query typed in pinyin meets the bigram field through :mod:`zhsearch.pinyin`.)
 
 Every token carries its position and its character offsets in the text *as
 written* (via :mod:`zhsearch.normalize`'s offset map).
@@ -27,7 +26,7 @@ from typing import Iterator
 from zhsearch.normalize import Normalized, normalize_text
 from zhsearch.segment import Segmenter, full_segmenter
 
-FIELDS = ("words", "bigrams", "pinyin")
+FIELDS = ("words", "bigrams")
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
@@ -141,48 +140,13 @@ def bigram_tokens(norm: Normalized) -> Iterator[Token]:
         yield Token(text[s:e], position, o_start, o_end, "bigrams")
 
 
-@functools.lru_cache(maxsize=1)
-def _pinyin_module():
-    import pypinyin
-
-    return pypinyin
-
-
-def han_pinyin(text: str) -> list[str]:
-    """Toneless pinyin of each character of a run of Han characters (phrase-aware)."""
-    pypinyin = _pinyin_module()
-    syllables = pypinyin.lazy_pinyin(text, style=pypinyin.Style.NORMAL, errors=lambda s: list(s))
-    if len(syllables) != len(text):
-        syllables = [pypinyin.lazy_pinyin(ch, style=pypinyin.Style.NORMAL)[0] for ch in text]
-    return [s.replace("ü", "v") for s in syllables]
-
-
-def pinyin_tokens(norm: Normalized) -> Iterator[Token]:
-    """Pairs of adjacent syllables, ``shang_men``, for each run of Han characters."""
-    position = 0
-    for m in _CJK_RUN.finditer(norm.text):
-        s = m.start()
-        syllables = han_pinyin(m.group())
-        if len(syllables) == 1:
-            o_start, o_end = norm.span(s, s + 1)
-            yield Token(syllables[0], position, o_start, o_end, "pinyin")
-            position += 1
-            continue
-        for i in range(len(syllables) - 1):
-            o_start, o_end = norm.span(s + i, s + i + 2)
-            yield Token(f"{syllables[i]}_{syllables[i + 1]}", position, o_start, o_end, "pinyin")
-            position += 1
-
-
 def analyze(text: str, field: str = "words") -> list[Token]:
-    """Tokens of ``text`` for one field (``words``, ``bigrams`` or ``pinyin``)."""
+    """Tokens of ``text`` for one field (``words`` or ``bigrams``)."""
     norm = normalize_text(text)
     if field == "words":
         return list(word_tokens(norm))
     if field == "bigrams":
         return list(bigram_tokens(norm))
-    if field == "pinyin":
-        return list(pinyin_tokens(norm))
     raise ValueError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
 
 

@@ -194,7 +194,7 @@ def stats_command(index_dir: Path) -> None:
 
 @main.command("analyze")
 @click.argument("text", nargs=-1, required=True)
-@click.option("--field", "fields", multiple=True, type=click.Choice(["words", "bigrams", "pinyin"]),
+@click.option("--field", "fields", multiple=True, type=click.Choice(["words", "bigrams"]),
               help="Only this field (repeatable); default all.")
 def analyze_command(text, fields) -> None:
     """Print the tokens the analysis chain makes of TEXT."""

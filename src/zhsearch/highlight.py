@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from zhsearch.normalize import normalize_text
 from zhsearch.query import QueryPlan
-from zhsearch.analysis import pinyin_tokens
 
 SNIPPET_CHARS = 120
 
@@ -44,9 +43,9 @@ def highlight_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
             continue
         for s, e in _find_all(norm.text, term):
             found.append(norm.span(s, e))
-    if plan.pinyin:
-        wanted = set(plan.pinyin)
-        found.extend((t.start, t.end) for t in pinyin_tokens(norm) if t.text in wanted)
+    for bigrams in plan.pinyin_bigrams.values():
+        for bigram in bigrams:
+            found.extend(norm.span(s, e) for s, e in _find_all(norm.text, bigram))
     return merge_spans(found)
 
 

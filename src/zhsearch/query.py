@@ -12,20 +12,18 @@ from them the word, bigram and pinyin terms that are looked up in the index.
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from zhsearch.analysis import _CJK_RUN, _LETTERS_OR_DIGITS, STOP_WORDS, han_pinyin, segment
+from zhsearch.analysis import _CJK_RUN, _LETTERS_OR_DIGITS, STOP_WORDS, segment
 from zhsearch.intent import Intent, detect_intents
 from zhsearch.lexicon import active_lexicon
 from zhsearch.normalize import normalize_text
+from zhsearch.pinyin import pinyin_terms
 from zhsearch.segment import Segmenter, full_segmenter
 
 # A-not-A questions (会不会, 是不是, 有没有, 可不可以): the whole form only asks.
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1(?<=可不可)以?|([\u4e00-\u9fff])[不没]\2")
-_LATIN_WORD = re.compile(r"[a-zü]+[1-5]?(?:[a-zü]+[1-5]?)*")
 MAX_QUERY_CHARS = 1000  # longer input is cut: no question is longer, and cost grows with length
 
 
@@ -43,6 +41,7 @@ class QueryPlan:
     intents: tuple[Intent, ...] = ()  # what kind of answer the question asks for
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # concept → related terms (lexicon)
     parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # concept → what of it can be found
+    pinyin_bigrams: dict[str, tuple[str, ...]] = field(default_factory=dict)  # pair → indexed bigrams that sound so
 
     @property
     def related_terms(self) -> tuple[str, ...]:
@@ -132,74 +131,3 @@ def _join_single_characters(content: list[tuple[str, int, int]]) -> list[str]:
             out.append(word)
         last_single, last_end = bool(single), end
     return out
-
-
-# --- pinyin ---------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def pinyin_syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable pypinyin knows (ü written v)."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    syllables = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            syllables.add(strip_tones(reading))
-    syllables.discard("")
-    return frozenset(s for s in syllables if s.isalpha() and s.isascii())
-
-
-def strip_tones(word: str) -> str:
-    """``shàngmén`` / ``shang4men2`` → ``shangmen`` (ü → v)."""
-    word = word.replace("ü", "v").replace("u:", "v")
-    decomposed = unicodedata.normalize("NFD", word)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"(?<=[a-z])[1-5]", "", plain.lower()).replace("ü", "v")
-
-
-def split_syllables(word: str) -> list[str] | None:
-    """Fewest-syllable split of toneless pinyin, or None if it is not pinyin.
-
-    >>> split_syllables("shangmencuishou")
-    ['shang', 'men', 'cui', 'shou']
-    """
-    valid = pinyin_syllables()
-    best: list[list[str] | None] = [None] * (len(word) + 1)
-    best[0] = []
-    for end in range(1, len(word) + 1):
-        for start in range(max(0, end - 6), end):
-            if best[start] is not None and word[start:end] in valid:
-                candidate = best[start] + [word[start:end]]
-                if best[end] is None or len(candidate) < len(best[end]):
-                    best[end] = candidate
-    return best[len(word)]
-
-
-def pinyin_terms(norm: str) -> list[str]:
-    """Syllable-pair terms for a query typed in pinyin; [] for an ordinary query.
-
-    Latin words are read as pinyin only when the query has no Han characters, or
-    when a word splits into two or more syllables, so that English words and
-    Chinese questions are not flooded with homophones.
-    """
-    latin = [m.group() for m in _LATIN_WORD.finditer(strip_tones(norm))]
-    if not latin:
-        return []
-    has_han = bool(_CJK_RUN.search(norm))
-    syllables: list[str] = []
-    for word in latin:
-        split = split_syllables(strip_tones(word))
-        if split is None or (has_han and len(split) < 2):
-            if syllables:
-                break
-            continue
-        syllables.extend(split)
-    if len(syllables) == 1:
-        return syllables
-    return [f"{a}_{b}" for a, b in zip(syllables, syllables[1:])]
-
-
-def pinyin_of(text: str) -> list[str]:
-    """Toneless pinyin of the Han characters of ``text`` (for display and tests)."""
-    return [s for m in _CJK_RUN.finditer(text) for s in han_pinyin(m.group())]

@@ -1,7 +1,7 @@
 """Ranking: retrieve with BM25F over three views of the text, then rerank.
 
-Stage 1 (Whoosh, BM25F): an OR of the query's words, bigrams and pinyin pairs
-over the passage and its heading, so that any passage sharing a content term is
+Stage 1 (Whoosh, BM25F): an OR of the query's words, bigrams and the bigrams
+its pinyin pairs sound like, over the passage and its context, so that any passage sharing a content term is
 a candidate, and rare terms weigh more than common ones.
 
 Stage 2 (here): the candidates are rescored with what BM25 cannot see:
@@ -145,8 +145,8 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
             dfs = [df for t in plan.related.get(word, ()) if (df := doc_frequency("bigrams", t if len(t) == 2 else t[:2]))]
         if dfs:
             weights[word] = sum(idf(df) for df in dfs) / len(dfs)
-    for pair in plan.pinyin:
-        df = doc_frequency("pinyin", pair)
+    for pair, bigrams in plan.pinyin_bigrams.items():
+        df = min(doc_count, sum(doc_frequency("bigrams", b) for b in bigrams))
         if df:
             weights[pair] = idf(df)
     return weights
@@ -275,9 +275,5 @@ def final_scores(candidates: list[Scored]) -> list[Scored]:
 
 
 def _pinyin_matches(norm: str, plan: QueryPlan) -> set[str]:
-    if not plan.pinyin:
-        return set()
-    from zhsearch.analysis import pinyin_tokens
-
-    wanted = set(plan.pinyin)
-    return {t.text for t in pinyin_tokens(normalize_text(norm)) if t.text in wanted}
+    """The query's pinyin pairs that sound in ``norm`` (one of their bigrams is there)."""
+    return {pair for pair, bigrams in plan.pinyin_bigrams.items() if any(b in norm for b in bigrams)}

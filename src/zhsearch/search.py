@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,7 @@ from zhsearch.rank import (
     rescore,
     term_weights,
 )
+from zhsearch.pinyin import load_pinyin_map
 from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
 from zhsearch.store import open_generation
 
@@ -100,6 +102,14 @@ class Index:
         self.segmenter = (
             Segmenter.load_compact(generation) if (generation / COMPACT_FILE).exists() else full_segmenter()
         )
+        self._pinyin_map = None  # loaded on the first pinyin query
+
+    def _pinyin_bigrams(self, plan: QueryPlan) -> dict[str, tuple[str, ...]]:
+        if not plan.pinyin:
+            return {}
+        if self._pinyin_map is None:
+            self._pinyin_map = load_pinyin_map(Path(self._ix.storage.folder))
+        return {pair: tuple(self._pinyin_map.get(pair, ())) for pair in plan.pinyin}
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -132,7 +142,7 @@ class Index:
             "schema_version": self.meta.get("schema_version"),
             "files": len(self.meta.get("files", {})),
             "passages": reader.doc_count(),
-            "terms": {name: _term_count(reader, name) for name in FIELD_BOOSTS},
+            "terms": {name: _term_count(reader, name) for name in FIELD_BOOSTS if name != "pinyin"},
             "size_bytes": size,
         }
 
@@ -148,6 +158,7 @@ class Index:
         if not query:
             raise BadQueryError("the query is empty; type the words or question to search for")
         plan = plan_query(query, self.segmenter)
+        plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
         if plan.empty:
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, ())
         searcher = self._get_searcher()
@@ -210,9 +221,11 @@ def _whoosh_query(plan: QueryPlan):
         ("context_words", plan.words),
         ("bigrams", plan.bigrams),
         ("context_bigrams", plan.bigrams),
-        ("pinyin", plan.pinyin),
     ):
         terms.extend(Term(name, value, boost=FIELD_BOOSTS[name]) for value in values)
+    # A pinyin pair is searched as the indexed bigrams that sound so.
+    homophones = {b for bigrams in plan.pinyin_bigrams.values() for b in bigrams}
+    terms.extend(Term("bigrams", b, boost=FIELD_BOOSTS["pinyin"]) for b in sorted(homophones))
     # Related terms of the lexicon bring in passages that say the same thing
     # in other words, at a fraction of the weight.
     related = plan.related_terms
@@ -245,7 +258,7 @@ def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
         ("bigrams", plan.bigrams),
         ("context_words", plan.words),
         ("context_bigrams", plan.bigrams),
-        ("pinyin", plan.pinyin),
+        ("bigrams", [b for bs in plan.pinyin_bigrams.values() for b in bs]),
     ):
         for value in values:
             matcher = Term(name, value, boost=FIELD_BOOSTS[name]).matcher(searcher)

@@ -34,11 +34,12 @@ from zhsearch.errors import (
     UnreadableFileError,
 )
 from zhsearch.ingest import corpus_files, load_passages, read_text
+from zhsearch.pinyin import save_pinyin_map
 from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
 
 # Bump when the schema, the analysis chain or passage splitting changes in a way
 # that makes an older index disagree with new queries.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CURRENT = "CURRENT"
 META = "meta.json"
 
@@ -50,7 +51,7 @@ def make_schema():
 
     from zhsearch.analysis import ChainTokenizer
 
-    words, bigrams, pinyin = (ChainTokenizer(f) for f in ("words", "bigrams", "pinyin"))
+    words, bigrams = ChainTokenizer("words"), ChainTokenizer("bigrams")
     return Schema(
         source=ID(stored=True),
         file=ID(stored=True),  # the corpus file: what an update deletes by
@@ -63,7 +64,6 @@ def make_schema():
         order=STORED(),  # content key: equal texts collapse into one hit
         words=TEXT(analyzer=words, phrase=True),
         bigrams=TEXT(analyzer=bigrams, phrase=True),
-        pinyin=TEXT(analyzer=pinyin, phrase=False),
         context_words=TEXT(analyzer=words, phrase=False),
         context_bigrams=TEXT(analyzer=bigrams, phrase=False),
     )
@@ -200,7 +200,6 @@ def _passage_documents(passages) -> Iterator[dict]:
             "order": p.order,
             "words": p.text,
             "bigrams": p.text,
-            "pinyin": p.text,
             "context_words": f"{p.title}\n{p.heading}",
             "context_bigrams": f"{p.title}\n{p.heading}",
         }
@@ -264,6 +263,17 @@ def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest:
         return set(vocabulary)
 
 
+def _save_lookups(gen: Path, vocabulary: set[str]) -> None:
+    """What a search loads instead of jieba and pypinyin: the compact dictionary
+    and the pinyin map of the index's bigrams."""
+    from whoosh import index as whoosh_index
+
+    full_segmenter().save_compact(gen, vocabulary)
+    with whoosh_index.open_dir(str(gen)).reader() as reader:
+        terms = [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon("bigrams")]
+    save_pinyin_map(gen, terms)
+
+
 def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
     from whoosh import index as whoosh_index
 
@@ -279,7 +289,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
             writer.cancel()
             raise
         writer.commit()
-        full_segmenter().save_compact(gen, vocabulary)
+        _save_lookups(gen, vocabulary)
         report.passages_total = report.passages_added
         _write_json_atomic(gen / META, _meta(corpus_dir, manifest, report.passages_total))
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
@@ -362,7 +372,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         raise
     writer.commit()
     known = Segmenter.load_compact(gen).freq if (gen / COMPACT_FILE).exists() else {}
-    full_segmenter().save_compact(gen, vocabulary | {w for w, f in known.items() if f})
+    _save_lookups(gen, vocabulary | {w for w, f in known.items() if f})
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
     _write_json_atomic(gen / META, _meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))

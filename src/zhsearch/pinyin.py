@@ -1,0 +1,124 @@
+"""Pinyin: a question typed in pinyin finds the characters.
+
+The index keeps no pinyin field.  At index time every distinct Han bigram of the
+bigram field is read in pinyin — every reading of a character that has several
+(行: hang, xing) — and the map ``shang_men → [上门, 尚门, …]`` is stored with the
+index.  A pinyin query becomes its syllable pairs, and each pair the bigrams that
+sound so; they are searched in the bigram field like any bigram.  Only Latin
+input is read as pinyin, so an ordinary question is never flooded with
+homophones.
+"""
+
+from __future__ import annotations
+
+import functools
+import marshal
+import re
+import unicodedata
+from pathlib import Path
+
+PINYIN_FILE = "pinyin.marshal"
+_LATIN_WORD = re.compile(r"[a-zü]+[1-5]?(?:[a-zü]+[1-5]?)*")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@functools.lru_cache(maxsize=1)
+def _readings_table() -> dict[int, tuple[str, ...]]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return {code: tuple(dict.fromkeys(strip_tones(r) for r in readings.split(","))) for code, readings in pinyin_dict.items()}
+
+
+def char_readings(ch: str) -> tuple[str, ...]:
+    """Toneless readings of one character: 行 → ('xing', 'hang', …)."""
+    return _readings_table().get(ord(ch), ())
+
+
+def bigram_keys(bigram: str) -> set[str]:
+    """Every ``a_b`` reading of a two-character Han term."""
+    if len(bigram) != 2 or not (_HAN.match(bigram[0]) and _HAN.match(bigram[1])):
+        return set()
+    return {f"{a}_{b}" for a in char_readings(bigram[0]) for b in char_readings(bigram[1])}
+
+
+def build_pinyin_map(bigrams) -> dict[str, list[str]]:
+    """``{"shang_men": ["上门", …]}`` over the given bigram terms."""
+    table: dict[str, list[str]] = {}
+    for term in bigrams:
+        for key in bigram_keys(term):
+            table.setdefault(key, []).append(term)
+    return table
+
+
+def save_pinyin_map(folder: Path, bigrams) -> None:
+    (folder / PINYIN_FILE).write_bytes(marshal.dumps(build_pinyin_map(bigrams)))
+
+
+def load_pinyin_map(folder: Path) -> dict[str, list[str]]:
+    path = folder / PINYIN_FILE
+    return marshal.loads(path.read_bytes()) if path.exists() else {}
+
+
+
+
+@functools.lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable pypinyin knows (ü written v)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    syllables = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            syllables.add(strip_tones(reading))
+    syllables.discard("")
+    return frozenset(s for s in syllables if s.isalpha() and s.isascii())
+
+
+def strip_tones(word: str) -> str:
+    """``shàngmén`` / ``shang4men2`` → ``shangmen`` (ü → v)."""
+    word = word.replace("ü", "v").replace("u:", "v")
+    decomposed = unicodedata.normalize("NFD", word)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"(?<=[a-z])[1-5]", "", plain.lower()).replace("ü", "v")
+
+
+def split_syllables(word: str) -> list[str] | None:
+    """Fewest-syllable split of toneless pinyin, or None if it is not pinyin.
+
+    >>> split_syllables("shangmencuishou")
+    ['shang', 'men', 'cui', 'shou']
+    """
+    valid = pinyin_syllables()
+    best: list[list[str] | None] = [None] * (len(word) + 1)
+    best[0] = []
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            if best[start] is not None and word[start:end] in valid:
+                candidate = best[start] + [word[start:end]]
+                if best[end] is None or len(candidate) < len(best[end]):
+                    best[end] = candidate
+    return best[len(word)]
+
+
+def pinyin_terms(norm: str) -> list[str]:
+    """Syllable-pair terms for a query typed in pinyin; [] for an ordinary query.
+
+    Latin words are read as pinyin only when the query has no Han characters, or
+    when a word splits into two or more syllables, so that English words and
+    Chinese questions are not flooded with homophones.
+    """
+    latin = [m.group() for m in _LATIN_WORD.finditer(strip_tones(norm))]
+    if not latin:
+        return []
+    has_han = bool(_HAN.search(norm))
+    syllables: list[str] = []
+    for word in latin:
+        split = split_syllables(strip_tones(word))
+        if split is None or (has_han and len(split) < 2):
+            if syllables:
+                break
+            continue
+        syllables.extend(split)
+    if len(syllables) == 1:
+        return syllables
+    return [f"{a}_{b}" for a, b in zip(syllables, syllables[1:])]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhsearch.ingest import read_text
+from zhsearch.ingest import read_text, split_passages
 from zhsearch.normalize import normalize_text
 from zhsearch.segment import Segmenter, full_segmenter
 
@@ -49,20 +49,20 @@ def test_same_cut_as_jieba_on_random_text(reference, plain, text):
     assert plain.tokenize(text) == list(reference.tokenize(text, HMM=False))
 
 
-def test_compact_dictionary_cuts_corpus_text_like_the_full_one(tmp_path):
+def test_compact_dictionary_of_an_index_cuts_like_the_full_one(index_dir):
+    from zhsearch.store import live_generation
+
     full = full_segmenter()
-    full.collect = set()
-    try:
-        for sentence in SENTENCES:
-            full.tokenize(sentence)
-        seen = set(full.collect)
-    finally:
-        full.collect = None
-    full.save_compact(tmp_path, seen)
-    compact = Segmenter.load_compact(tmp_path)
+    compact = Segmenter.load_compact(live_generation(index_dir))
     assert len(compact.freq) < len(full.freq) / 3
-    for sentence in SENTENCES:
-        assert compact.tokenize(sentence) == full.tokenize(sentence)
-    for question in ("九千会上门吗", "逾期多久会上门", "网贷逾期怎么样", "几天能办好"):
+    indexed = [
+        normalize_text(text).text
+        for path in sorted(CORPUS.glob("*.txt"))
+        for p in split_passages(read_text(path), path.name)
+        for text in (p.text, p.heading, p.title)
+    ]
+    for text in indexed:
+        assert compact.tokenize(text) == full.tokenize(text)
+    for question in ("九千会上门吗", "逾期多久会上门", "网贷逾期怎么样", "几天能办好", "可以和平台协商分期还款吗"):
         normalized = normalize_text(question).text
         assert compact.tokenize(normalized) == full.tokenize(normalized)

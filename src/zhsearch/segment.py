@@ -4,10 +4,11 @@ jieba's default cut without HMM is a shortest-path over a DAG of dictionary
 words (``get_DAG`` + ``calc``).  :class:`Segmenter` is that algorithm, line for
 line, over any ``{word: freq}`` table and jieba's ``total``, so that:
 
-* at index time it runs over jieba's full dictionary (plus the lexicon) and
-  collects every dictionary word that occurs anywhere in the corpus text;
-* that *compact* dictionary is stored with the index, and a search loads it in
-  milliseconds instead of loading jieba's 350,000-word dictionary (≈0.4 s).
+* at index time it runs over jieba's full dictionary (plus the lexicon);
+* a *compact* dictionary — every word the index holds, every dictionary word
+  whose bigrams all occur in the corpus, the stop and question words — is
+  stored with the index, and a search loads it
+  in milliseconds instead of jieba's 350,000-word dictionary (≈0.4 s).
 
 The compact dictionary also holds jieba's 30,000 most frequent words, the
 everyday vocabulary of questions.  For any text made of words that occur in the
@@ -39,18 +40,16 @@ COMMON_WORDS = 30_000
 class Segmenter:
     """jieba's ``tokenize(text, HMM=False)`` over a given frequency table."""
 
-    def __init__(self, freq: dict[str, int], total: int, collect: set[str] | None = None):
+    def __init__(self, freq: dict[str, int], total: int):
         self.freq = freq
         self.total = total
         self._logtotal = log(total)
-        self.collect = collect  # when a set: every dictionary word seen in a DAG goes in
 
     def is_word(self, word: str) -> bool:
         return self.freq.get(word, 0) > 0
 
     def _dag(self, sentence: str) -> dict[int, list[int]]:
         freq, n, dag = self.freq, len(sentence), {}
-        collect = self.collect
         for k in range(n):
             ends = []
             i = k
@@ -58,8 +57,6 @@ class Segmenter:
             while i < n and frag in freq:
                 if freq[frag]:
                     ends.append(i)
-                    if collect is not None:
-                        collect.add(frag)
                 i += 1
                 frag = sentence[k : i + 1]
             if not ends:

@@ -33,9 +33,10 @@ from zhsearch.errors import (
     IndexVersionError,
     UnreadableFileError,
 )
+from zhsearch.analysis import STOP_WORDS
 from zhsearch.ingest import corpus_files, load_passages, read_text
 from zhsearch.pinyin import save_pinyin_map
-from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
+from zhsearch.segment import full_segmenter
 
 # Bump when the schema, the analysis chain or passage splitting changes in a way
 # that makes an older index disagree with new queries.
@@ -174,18 +175,6 @@ def write_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-@contextlib.contextmanager
-def _collecting_vocabulary() -> Iterator[set[str]]:
-    """Every dictionary word the analysis meets while indexing: the compact
-    dictionary that searches of this index segment with (zhsearch.segment)."""
-    segmenter = full_segmenter()
-    segmenter.collect = set()
-    try:
-        yield segmenter.collect
-    finally:
-        segmenter.collect = None
-
-
 def _passage_documents(passages) -> Iterator[dict]:
     for p in passages:
         yield {
@@ -243,35 +232,45 @@ def build_index(
     return report
 
 
-def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> set[str]:
-    """Add the passages of ``files`` to ``writer``; returns the dictionary words met."""
-    with _collecting_vocabulary() as vocabulary:
-        for path, text, passages in files:
-            rel = path.relative_to(corpus_dir).as_posix()
-            if progress:
-                progress(rel)
+def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> None:
+    """Add the passages of ``files`` (path, text or None, passages) to ``writer``."""
+    for path, text, passages in files:
+        rel = path.relative_to(corpus_dir).as_posix()
+        if progress:
+            progress(rel)
+        if text is None:
+            text, passages = _read_corpus_file(path, rel, report)
             if text is None:
-                text, passages = _read_corpus_file(path, rel, report)
-                if text is None:
-                    continue
-            writer.delete_by_term("file", rel)
-            for doc in _passage_documents(passages):
-                writer.add_document(**doc)
-            manifest[rel] = {**_fingerprint(path), "hash": _hash(text), "passages": len(passages)}
-            report.files_indexed += 1
-            report.passages_added += len(passages)
-        return set(vocabulary)
+                continue
+        writer.delete_by_term("file", rel)
+        for doc in _passage_documents(passages):
+            writer.add_document(**doc)
+        manifest[rel] = {**_fingerprint(path), "hash": _hash(text), "passages": len(passages)}
+        report.files_indexed += 1
+        report.passages_added += len(passages)
 
 
-def _save_lookups(gen: Path, vocabulary: set[str]) -> None:
-    """What a search loads instead of jieba and pypinyin: the compact dictionary
-    and the pinyin map of the index's bigrams."""
+def _save_lookups(gen: Path) -> None:
+    """What a search loads instead of jieba and pypinyin, made from the index's
+    own terms: the compact dictionary and the pinyin map of the bigrams."""
     from whoosh import index as whoosh_index
 
-    full_segmenter().save_compact(gen, vocabulary)
+    def terms(reader, field):
+        return [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(field)]
+
+    segmenter = full_segmenter()
     with whoosh_index.open_dir(str(gen)).reader() as reader:
-        terms = [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon("bigrams")]
-    save_pinyin_map(gen, terms)
+        bigrams = terms(reader, "bigrams")
+        present = set(bigrams) | set(terms(reader, "context_bigrams"))
+        vocabulary = set(terms(reader, "words")) | set(terms(reader, "context_words"))
+    # every dictionary word whose bigrams all occur in the corpus: all the words
+    # the segmenter could meet in indexed text, chosen or not
+    for word, freq in segmenter.freq.items():
+        if freq and len(word) > 1 and all(word[i : i + 2] in present for i in range(len(word) - 1)):
+            vocabulary.add(word)
+    # stop and question words are never indexed, but a question must be cut around them as before
+    segmenter.save_compact(gen, vocabulary | STOP_WORDS)
+    save_pinyin_map(gen, bigrams)
 
 
 def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
@@ -284,12 +283,12 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
     try:
         writer = whoosh_index.create_in(str(gen), make_schema()).writer(limitmb=256)
         try:
-            vocabulary = _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
+            _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
-        _save_lookups(gen, vocabulary)
+        _save_lookups(gen)
         report.passages_total = report.passages_added
         _write_json_atomic(gen / META, _meta(corpus_dir, manifest, report.passages_total))
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
@@ -366,13 +365,12 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     try:
         for rel in removed:
             writer.delete_by_term("file", rel)
-        vocabulary = _index_files(writer, corpus_dir, changed, report, manifest, progress)
+        _index_files(writer, corpus_dir, changed, report, manifest, progress)
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
-    known = Segmenter.load_compact(gen).freq if (gen / COMPACT_FILE).exists() else {}
-    _save_lookups(gen, vocabulary | {w for w, f in known.items() if f})
+    _save_lookups(gen)
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
     _write_json_atomic(gen / META, _meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))

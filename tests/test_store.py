@@ -62,3 +62,15 @@ def test_missing_and_corrupt_index_errors(tmp_path):
 def test_corpus_errors(tmp_path):
     with pytest.raises(zhsearch.CorpusError, match="does not exist"):
         zhsearch.build_index(tmp_path / "missing", tmp_path / "i")
+
+
+def test_update_extends_the_compact_dictionary_and_the_pinyin_map(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "甲文档的标题在这\n\n甲的正文讲分期还款。\n")
+    zhsearch.build_index(corpus, index)
+    write(corpus, "b.txt", "乙文档的标题在这\n\n乙的正文讲律师函和仲裁。\n")
+    assert zhsearch.build_index(corpus, index).mode == "update"
+    with zhsearch.open_index(index) as idx:
+        assert idx.segmenter.is_word("律师函")
+        assert idx.search("律师函")[0].source == "b.txt"
+        assert idx.search("zhongcai")[0].source == "b.txt"

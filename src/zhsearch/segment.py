@@ -101,6 +101,14 @@ class Segmenter:
                     else:
                         yield from piece
 
+    def words_in(self, text: str) -> set[str]:
+        """Every dictionary word that occurs in ``text``, chosen by the cut or not."""
+        found = set()
+        for block in _RE_HAN.findall(text):
+            for k, ends in self._dag(block).items():
+                found.update(block[k : i + 1] for i in ends if i > k or self.freq.get(block[k]))
+        return found
+
     def tokenize(self, sentence: str) -> list[tuple[str, int, int]]:
         out, start = [], 0
         for word in self.cut(sentence):

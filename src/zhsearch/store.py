@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import time
@@ -33,14 +34,15 @@ from zhsearch.errors import (
     IndexVersionError,
     UnreadableFileError,
 )
-from zhsearch.analysis import STOP_WORDS
+from zhsearch.analysis import STOP_WORDS, bigram_tokens
 from zhsearch.ingest import corpus_files, load_passages, read_text
-from zhsearch.pinyin import save_pinyin_map
-from zhsearch.segment import full_segmenter
+from zhsearch.normalize import normalize_text
+from zhsearch.pinyin import PINYIN_FILE, build_pinyin_map, load_pinyin_map, save_pinyin_map
+from zhsearch.segment import Segmenter, full_segmenter
 
 # Bump when the schema, the analysis chain or passage splitting changes in a way
 # that makes an older index disagree with new queries.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CURRENT = "CURRENT"
 META = "meta.json"
 
@@ -63,8 +65,10 @@ def make_schema():
         key=ID(stored=True),
         kind=ID(stored=True),
         order=STORED(),  # content key: equal texts collapse into one hit
-        words=TEXT(analyzer=words, phrase=True),
-        bigrams=TEXT(analyzer=bigrams, phrase=True),
+        # No positions on disk: nothing runs phrase queries (adjacency is scored
+        # on the stored text of candidates), and positions were half the index.
+        words=TEXT(analyzer=words, phrase=False),
+        bigrams=TEXT(analyzer=bigrams, phrase=False),
         context_words=TEXT(analyzer=words, phrase=False),
         context_bigrams=TEXT(analyzer=bigrams, phrase=False),
     )
@@ -242,7 +246,8 @@ def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest:
             text, passages = _read_corpus_file(path, rel, report)
             if text is None:
                 continue
-        writer.delete_by_term("file", rel)
+        else:  # an update: the file's old passages go first
+            writer.delete_by_term("file", rel)
         for doc in _passage_documents(passages):
             writer.add_document(**doc)
         manifest[rel] = {**_fingerprint(path), "hash": _hash(text), "passages": len(passages)}
@@ -273,6 +278,41 @@ def _save_lookups(gen: Path) -> None:
     save_pinyin_map(gen, bigrams)
 
 
+# Analysis (jieba, OpenCC) and Whoosh's posting lists both cost CPU: a large
+# corpus is indexed by one Whoosh sub-writer per core, each writing its own
+# segment.  Small ones are not: two processes cost more to start than they save.
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+
+
+def _writer(ix, files: list[Path]):
+    procs = min(os.cpu_count() or 1, 4)
+    if procs > 1 and sum(f.stat().st_size for f in files) >= PARALLEL_MIN_BYTES:
+        full_segmenter()  # loaded before the sub-writers fork, so they share it
+        return ix.writer(procs=procs, multisegment=True, limitmb=128, batchsize=256)
+    return ix.writer(limitmb=256)
+
+
+def _extend_lookups(gen: Path, passages) -> None:
+    """After an update: add what the new passages bring to the compact
+    dictionary and the pinyin map (what deleted files leave there is harmless:
+    a word or bigram the index no longer holds just finds nothing)."""
+    segmenter = full_segmenter()
+    compact = Segmenter.load_compact(gen)
+    words = {w for w, f in compact.freq.items() if f}
+    pinyin = load_pinyin_map(gen)
+    known = {b for bigrams in pinyin.values() for b in bigrams}
+    new_bigrams = set()
+    for p in passages:
+        for text in (p.text, p.heading, p.title):
+            norm = normalize_text(text)
+            words |= segmenter.words_in(norm.text)
+            new_bigrams.update(t.text for t in bigram_tokens(norm))
+    segmenter.save_compact(gen, words)
+    for key, bigrams in build_pinyin_map(new_bigrams - known).items():
+        pinyin.setdefault(key, []).extend(bigrams)
+    (gen / PINYIN_FILE).write_bytes(marshal.dumps(pinyin))
+
+
 def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
     from whoosh import index as whoosh_index
 
@@ -281,7 +321,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
     gen.mkdir(parents=True)
     manifest: dict[str, dict] = {}
     try:
-        writer = whoosh_index.create_in(str(gen), make_schema()).writer(limitmb=256)
+        writer = _writer(whoosh_index.create_in(str(gen), make_schema()), files)
         try:
             _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
         except BaseException:
@@ -370,7 +410,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         writer.cancel()
         raise
     writer.commit()
-    _save_lookups(gen)
+    _extend_lookups(gen, [p for _, _, passages in changed for p in passages])
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
     _write_json_atomic(gen / META, _meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))

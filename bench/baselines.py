@@ -13,9 +13,13 @@ import re
 import sqlite3
 from pathlib import Path
 
-from zhsearch.evaluate import fold_for_judging
-from zhsearch.ingest import corpus_files, read_text
-from zhsearch.normalize import to_simplified
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from zhsearch.evaluate import fold_for_judging  # noqa: E402
+from zhsearch.ingest import corpus_files, read_text  # noqa: E402
+from zhsearch.normalize import to_simplified  # noqa: E402
 
 
 def paragraphs(corpus: Path) -> list[tuple[str, str]]:
@@ -40,12 +44,12 @@ def score(ranked_texts: list[list[str]], judged: list[dict], k: int = 10) -> tup
     return s1 / n, mrr / n, recall / n
 
 
-def naive_whoosh(docs, judged, workdir: Path) -> list[list[str]]:
+def naive_index(docs, workdir: Path):
+    """jieba's README recipe: Whoosh + ``ChineseAnalyzer``, one document per paragraph."""
     import jieba
     from jieba.analyse import ChineseAnalyzer
     from whoosh import index
     from whoosh.fields import ID, TEXT, Schema
-    from whoosh.qparser import QueryParser
 
     jieba.setLogLevel(logging.WARNING)
     schema = Schema(path=ID(stored=True), content=TEXT(stored=True, analyzer=ChineseAnalyzer()))
@@ -54,13 +58,57 @@ def naive_whoosh(docs, judged, workdir: Path) -> list[list[str]]:
     for source, text in docs:
         writer.add_document(path=source, content=text)
     writer.commit()
+    return ix
+
+
+def naive_parser(ix, any_word: bool = False):
+    """The default QueryParser (AND of the words), or with ``any_word`` an OR of them."""
+    from whoosh.qparser import OrGroup, QueryParser
+
+    if any_word:
+        return QueryParser("content", ix.schema, group=OrGroup)
+    return QueryParser("content", ix.schema)
+
+
+def naive_whoosh(docs, judged, workdir: Path) -> list[list[str]]:
+    ix = naive_index(docs, workdir)
     results = []
     with ix.searcher() as searcher:
-        parser = QueryParser("content", schema)
+        parser = naive_parser(ix)
         for item in judged:
             hits = searcher.search(parser.parse(item["query"]), limit=10)
             results.append([h["content"] for h in hits])
     return results
+
+
+def jsonl_docs(corpus: Path) -> list[tuple[str, str]]:
+    """(source, text) of each JSONL record: what the baseline indexes of a poem corpus."""
+    import json
+
+    return [
+        (f"{path.name}#{n}", json.loads(line)["text"])
+        for path in sorted(corpus.glob("*.jsonl"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if line.strip()
+    ]
+
+
+def main(argv: list[str]) -> int:
+    """``index CORPUS INDEX`` or ``search INDEX QUERY``: the baseline as a command."""
+    from whoosh import index
+
+    command, *args = argv
+    if command == "index":
+        corpus = Path(args[0])
+        docs = jsonl_docs(corpus) if any(corpus.glob("*.jsonl")) else paragraphs(corpus)
+        Path(args[1]).mkdir(parents=True, exist_ok=True)
+        naive_index(docs, Path(args[1]))
+        return 0
+    ix = index.open_dir(args[0])
+    with ix.searcher() as searcher:
+        for rank, hit in enumerate(searcher.search(naive_parser(ix).parse(args[1]), limit=10), 1):
+            print(rank, hit["path"], hit["content"][:60].replace("\n", " "))
+    return 0
 
 
 def fts5(docs, judged) -> list[list[str]]:
@@ -78,3 +126,7 @@ def fts5(docs, judged) -> list[list[str]]:
         rows = db.execute("select original from p where p match ? order by bm25(p) limit 10", (terms,)).fetchall() if terms else []
         results.append([r[0] for r in rows])
     return results
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

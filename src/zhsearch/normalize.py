@@ -110,14 +110,17 @@ def _fold_width(prev: Normalized) -> Normalized:
     if text.isascii():
         lowered = text.lower()
         return prev if lowered == text else Normalized(lowered, prev.starts, prev.ends)
-    if unicodedata.is_normalized("NFKC", text) and text == text.lower():
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if folded == text:
         return prev
+    if len(folded) == len(text):  # the usual case: full-width forms fold one to one
+        return Normalized(folded, prev.starts, prev.ends)
     out: list[str] = []
     pieces: list[tuple[int, int]] = []
     for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch).lower() if not ch.isascii() else ch.lower()
-        out.append(folded)
-        pieces.extend((i, i + 1) for _ in folded)
+        one = unicodedata.normalize("NFKC", ch).lower() if not ch.isascii() else ch.lower()
+        out.append(one)
+        pieces.extend((i, i + 1) for _ in one)
     return _compose(prev, "".join(out), pieces)
 
 

@@ -41,7 +41,7 @@ FIELD_BOOSTS = {
     "context_bigrams": 0.2,
     "pinyin": 0.3,
 }
-CANDIDATES = 200
+CANDIDATES = 100
 
 # Stage 2 weights (decided on the dev judgments; README "Relevance").
 RELATED_CREDIT = 0.7  # a related term of the lexicon found instead of the word

@@ -68,7 +68,7 @@ class SearchResults:
 
     query: str
     took_ms: float
-    total: int  # passages that matched at least one query term (duplicates counted once)
+    total: int  # passages that match (duplicates once): exact up to 100, an estimate beyond
     hits: tuple[Hit, ...] = field(default_factory=tuple)
 
     def __iter__(self):
@@ -162,8 +162,9 @@ class Index:
         if plan.empty:
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, ())
         searcher = self._get_searcher()
+        wanted = max(CANDIDATES, limit * 3)
         try:
-            results = searcher.search(_whoosh_query(plan), limit=max(CANDIDATES, limit * 3))
+            results = searcher.search(_whoosh_query(plan), limit=wanted)
             weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
         except (OSError, ValueError, KeyError, EOFError, IndexError) as exc:
             raise IndexCorruptError(
@@ -176,7 +177,9 @@ class Index:
         hits = []
         for rank, (best, others) in enumerate(groups[:limit], start=1):
             hits.append(self._make_hit(rank, best, others, plan, explain, searcher))
-        total = len(results) - sum(len(others) for _, others in groups)
+        # Counting every match costs a second pass over the postings: exact while
+        # all matches fit among the candidates, Whoosh's lower estimate beyond.
+        total = len(groups) if results.scored_length() < wanted else max(len(groups), results.estimated_min_length())
         return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits))
 
     def _make_hit(self, rank, best: Scored, others, plan: QueryPlan, explain, searcher) -> Hit:

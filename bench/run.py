@@ -1,0 +1,204 @@
+"""zhsearch against the obvious setup (Whoosh + jieba ChineseAnalyzer), same machine, one run.
+
+    python bench/run.py                 # shipped corpus + 50,000 poems (about 5 minutes)
+    python bench/run.py --poems 10000   # quicker
+    python bench/run.py --full          # also all ~312,000 poems (about 10+ minutes)
+
+Prepares its own data: the `chinese-poetry` package from the npm registry
+(`npm pack chinese-poetry@2.0.1`, ~85 MB, kept in bench/data/, git-ignored),
+whose dist/quantangshi/poet.*.json hold ~312,000 poems in traditional script,
+written out as a corpus folder of .jsonl files (1,000 poems a file).
+
+Prints one Markdown table.  Whole-process figures are medians over --runs runs;
+peak memory is the child's maximum resident set size.  The machine is shared
+and noisy: compare the two columns of one run, not runs with each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+DATA = BENCH / "data"
+WORK = BENCH / "work"
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(BENCH))
+
+PACKAGE = "chinese-poetry@2.0.1"
+TARBALL = DATA / "chinese-poetry-2.0.1.tgz"
+QUESTIONS = [  # natural-language questions a reader of Tang and Song poetry asks
+    "床前明月光是谁写的", "描写春天的诗", "思念故乡的诗句", "送别朋友的诗", "关于月亮的诗句",
+    "黄河之水天上来", "写长江的诗", "边塞征战的诗", "秋天落叶的诗", "饮酒作乐的诗",
+    "山水田园风光", "怀念故人的诗", "桃花盛开", "大漠孤烟直", "春风又绿江南岸",
+    "江南烟雨", "登高望远的诗", "梅花的诗句", "夜泊枫桥", "孤舟钓鱼",
+]
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def prepare_poems(count: int) -> tuple[Path, int]:
+    """A corpus folder of the first ``count`` poems as JSONL; returns it and its characters."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    if not TARBALL.exists():
+        log(f"npm pack {PACKAGE}")
+        subprocess.run(["npm", "pack", PACKAGE, "--pack-destination", str(DATA)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    folder = DATA / f"poems-{count}"
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder, int(marker.read_text())
+    folder.mkdir(exist_ok=True)
+    poems = []
+    with tarfile.open(TARBALL) as tar:
+        members = [m for m in tar.getmembers() if "/dist/quantangshi/poet." in m.name and m.name.endswith(".json")]
+        members.sort(key=lambda m: (m.name.split(".")[-3], int(m.name.split(".")[-2])))
+        for member in members:
+            poems.extend(json.load(tar.extractfile(member)))
+            if len(poems) >= count:
+                break
+    chars = 0
+    for start in range(0, min(count, len(poems)), 1000):
+        lines = []
+        for n, poem in enumerate(poems[start : min(count, start + 1000)], start):
+            text = "\n".join(poem.get("paragraphs") or [])
+            chars += len(text)
+            record = {"id": poem.get("id") or str(n), "title": f"{poem.get('title', '')} {poem.get('author', '')}".strip(), "text": text}
+            lines.append(json.dumps(record, ensure_ascii=False))
+        (folder / f"poems_{start // 1000:04}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    marker.write_text(str(chars))
+    return folder, chars
+
+
+def run_process(argv: list[str], env=None) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one whole process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise RuntimeError(f"{argv} failed with {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def medians(argv: list[str], runs: int) -> tuple[float, float]:
+    results = [run_process(argv) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
+
+
+ZH = [sys.executable, "-m", "zhsearch"]
+BASE = [sys.executable, str(BENCH / "baselines.py")]
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def warm_latencies(search, rounds: int = 5) -> tuple[float, float]:
+    times = []
+    for _ in range(rounds):
+        for q in QUESTIONS:
+            started = time.perf_counter()
+            search(q)
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def bench_cold(rows, runs: int) -> None:
+    zh_index, base_index = WORK / "zh-shipped", WORK / "base-shipped"
+    subprocess.run(ZH + ["index", "--rebuild", "--corpus", str(REPO / "corpus"), "--index", str(zh_index)],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(BASE + ["index", str(REPO / "corpus"), str(base_index)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    floor = medians([sys.executable, "-c", "import whoosh.index, opencc, click"], runs)
+    zh = medians(ZH + ["search", "九千会上门吗", "--index", str(zh_index)], runs)
+    base = medians(BASE + ["search", str(base_index), "九千会上门吗"], runs)
+    rows.append(("cold search, whole process (shipped corpus), median s", f"{zh[0]:.3f}", f"{base[0]:.3f}", f"{base[0] / zh[0]:.1f}× faster; floor (python + imports) {floor[0]:.3f}"))
+    rows.append(("cold search peak memory, MiB", f"{zh[1]:.0f}", f"{base[1]:.0f}", f"floor {floor[1]:.0f}"))
+
+
+def bench_poems(rows, count: int, label: str) -> None:
+    import zhsearch
+    from baselines import naive_parser
+
+    corpus, chars = prepare_poems(count)
+    text_mb = chars * 3 / 1e6  # UTF-8 bytes of the poem text (3 bytes a character)
+    zh_index, base_index = WORK / f"zh-{label}", WORK / f"base-{label}"
+    log(f"zhsearch index {label}")
+    zh_secs, zh_mem = run_process(ZH + ["index", "--rebuild", "--corpus", str(corpus), "--index", str(zh_index)])
+    log(f"baseline index {label}")
+    base_secs, base_mem = run_process(BASE + ["index", str(corpus), str(base_index)])
+    rows.append((f"index {label} ({chars / 1e6:.1f} M chars), s", f"{zh_secs:.1f}", f"{base_secs:.1f}",
+                 f"zhsearch {chars / zh_secs / 1000:.0f} k chars/s on {os.cpu_count()} cores, baseline {chars / base_secs / 1000:.0f} k chars/s on 1"))
+    rows.append((f"index {label} peak memory, MiB", f"{zh_mem:.0f}", f"{base_mem:.0f}", ""))
+    zh_size, base_size = folder_size(zh_index), folder_size(base_index)
+    rows.append((f"index {label} size, MB per MB of text", f"{zh_size / 1e6 / text_mb:.1f}", f"{base_size / 1e6 / text_mb:.1f}",
+                 f"{zh_size / 1e6:.0f} MB and {base_size / 1e6:.0f} MB for {text_mb:.0f} MB"))
+
+    with zhsearch.open_index(zh_index) as idx:
+        idx.search("热身")
+        zh_p50, zh_p95 = warm_latencies(lambda q: idx.search(q, limit=10))
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(base_index))
+    with ix.searcher() as searcher:
+        parser = naive_parser(ix, any_word=True)
+        base_p50, base_p95 = warm_latencies(lambda q: list(searcher.search(parser.parse(q), limit=10)))
+    rows.append((f"warm query {label}, p50 / p95 ms", f"{zh_p50:.1f} / {zh_p95:.1f}", f"{base_p50:.1f} / {base_p95:.1f}",
+                 "in-process; zhsearch with every relevance feature, baseline an OR of jieba words"))
+
+
+def bench_incremental(rows) -> None:
+    corpus, _ = prepare_poems(30000)
+    folder = WORK / "incremental-corpus"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.jsonl"):
+        old.unlink()
+    lines = [line for path in sorted(corpus.glob("*.jsonl")) for line in path.read_text(encoding="utf-8").splitlines()]
+    for n in range(300):
+        (folder / f"part_{n:03}.jsonl").write_text("\n".join(lines[n * 100 : (n + 1) * 100]) + "\n", encoding="utf-8")
+    index = WORK / "zh-incremental"
+    subprocess.run(ZH + ["index", "--rebuild", "--corpus", str(folder), "--index", str(index)], check=True,
+                   stdout=subprocess.DEVNULL)
+    unchanged, _ = run_process(ZH + ["index", "--corpus", str(folder), "--index", str(index)])
+    target = folder / "part_150.jsonl"
+    edited = target.read_text(encoding="utf-8").replace("月", "月亮", 3)
+    target.write_text(edited, encoding="utf-8")
+    changed, _ = run_process(ZH + ["index", "--corpus", str(folder), "--index", str(index)])
+    rows.append(("incremental: 300 files, one edited, whole `zhsearch index`, s", f"{changed:.2f}", "n/a (rebuilds)",
+                 f"nothing changed: {unchanged:.2f} s"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--poems", type=int, default=50000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--full", action="store_true", help="also index all ~312,000 poems")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[str, str, str, str]] = []
+    bench_cold(rows, args.runs)
+    bench_poems(rows, args.poems, f"{args.poems // 1000}k poems")
+    bench_incremental(rows)
+    if args.full:
+        bench_poems(rows, 400_000, "all poems")
+    print(f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("| measure | zhsearch | baseline | note |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -221,7 +221,6 @@ def _whoosh_query(plan: QueryPlan):
     terms = []
     for name, values in (
         ("words", plan.words),
-        ("context_words", plan.words),
         ("bigrams", plan.bigrams),
         ("context_bigrams", plan.bigrams),
     ):

@@ -37,7 +37,6 @@ from zhsearch.query import QueryPlan
 FIELD_BOOSTS = {
     "words": 1.0,
     "bigrams": 0.5,
-    "context_words": 0.4,
     "context_bigrams": 0.2,
     "pinyin": 0.3,
 }
@@ -136,7 +135,7 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
     weights = {}
     for word in plan.concepts:
         if len(word) == 1 and not word.isascii():
-            dfs = [doc_frequency("words", word) or doc_frequency("context_words", word)]
+            dfs = [doc_frequency("words", word) or doc_frequency("context_bigrams", word)]
         else:
             # a word found only in titles and headings still counts
             dfs = [doc_frequency("bigrams", p) or doc_frequency("context_bigrams", p) for p in plan.parts.get(word, (word,))]

@@ -258,7 +258,6 @@ def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
     for name, values in (
         ("words", plan.words),
         ("bigrams", plan.bigrams),
-        ("context_words", plan.words),
         ("context_bigrams", plan.bigrams),
         ("bigrams", [b for bs in plan.pinyin_bigrams.values() for b in bs]),
     ):

@@ -42,7 +42,7 @@ from zhsearch.segment import Segmenter, full_segmenter
 
 # Bump when the schema, the analysis chain or passage splitting changes in a way
 # that makes an older index disagree with new queries.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CURRENT = "CURRENT"
 META = "meta.json"
 
@@ -50,26 +50,27 @@ META = "meta.json"
 def make_schema():
     """The Whoosh schema: stored passage fields, three analysed views of the text,
     and two of its context (document title and heading path)."""
-    from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+    from whoosh.fields import ID, STORED, TEXT, Schema
 
     from zhsearch.analysis import ChainTokenizer
 
     words, bigrams = ChainTokenizer("words"), ChainTokenizer("bigrams")
     return Schema(
-        source=ID(stored=True),
         file=ID(stored=True),  # the corpus file: what an update deletes by
-        line=NUMERIC(stored=True),
+        source=STORED(),
+        line=STORED(),
         title=STORED(),
         heading=STORED(),
         text=STORED(),
-        key=ID(stored=True),
-        kind=ID(stored=True),
-        order=STORED(),  # content key: equal texts collapse into one hit
+        key=STORED(),  # content key: equal texts collapse into one hit
+        kind=STORED(),
+        order=STORED(),
         # No positions on disk: nothing runs phrase queries (adjacency is scored
-        # on the stored text of candidates), and positions were half the index.
+        # on the stored text of candidates).
         words=TEXT(analyzer=words, phrase=False),
         bigrams=TEXT(analyzer=bigrams, phrase=False),
-        context_words=TEXT(analyzer=words, phrase=False),
+        # The title and heading path: bigrams only, so that the context is met
+        # whatever jieba makes of a short heading.
         context_bigrams=TEXT(analyzer=bigrams, phrase=False),
     )
 
@@ -193,7 +194,6 @@ def _passage_documents(passages) -> Iterator[dict]:
             "order": p.order,
             "words": p.text,
             "bigrams": p.text,
-            "context_words": f"{p.title}\n{p.heading}",
             "context_bigrams": f"{p.title}\n{p.heading}",
         }
 
@@ -267,7 +267,7 @@ def _save_lookups(gen: Path) -> None:
     with whoosh_index.open_dir(str(gen)).reader() as reader:
         bigrams = terms(reader, "bigrams")
         present = set(bigrams) | set(terms(reader, "context_bigrams"))
-        vocabulary = set(terms(reader, "words")) | set(terms(reader, "context_words"))
+        vocabulary = set(terms(reader, "words"))
     # every dictionary word whose bigrams all occur in the corpus: all the words
     # the segmenter could meet in indexed text, chosen or not
     for word, freq in segmenter.freq.items():

@@ -23,15 +23,17 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @functools.lru_cache(maxsize=1)
-def _readings_table() -> dict[int, tuple[str, ...]]:
+def _pinyin_dict() -> dict[int, str]:
     from pypinyin.pinyin_dict import pinyin_dict
 
-    return {code: tuple(dict.fromkeys(strip_tones(r) for r in readings.split(","))) for code, readings in pinyin_dict.items()}
+    return pinyin_dict
 
 
+@functools.lru_cache(maxsize=65536)
 def char_readings(ch: str) -> tuple[str, ...]:
     """Toneless readings of one character: 行 → ('xing', 'hang', …)."""
-    return _readings_table().get(ord(ch), ())
+    readings = _pinyin_dict().get(ord(ch), "")
+    return tuple(dict.fromkeys(strip_tones(r) for r in readings.split(",") if r))
 
 
 def bigram_keys(bigram: str) -> set[str]:

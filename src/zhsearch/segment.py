@@ -122,11 +122,13 @@ class Segmenter:
         """The ``count`` most frequent dictionary words: the everyday vocabulary of questions."""
         return set(heapq.nlargest(count, (w for w, f in self.freq.items() if f), key=self.freq.__getitem__))
 
-    def save_compact(self, folder: Path, words: set[str]) -> None:
-        """Write ``words`` — those met in the corpus — plus the everyday vocabulary
-        (so that 怎么样, 几天, 多少钱 in a question are cut as jieba would cut
-        them), with their frequencies and jieba's total."""
-        words = words | self.common_words()
+    def save_compact(self, folder: Path, words: set[str], add_common: bool = True) -> None:
+        """Write ``words`` — those met in the corpus — plus (unless they are in
+        ``words`` already) the everyday vocabulary, so that 怎么样, 几天, 多少钱 in
+        a question are cut as jieba would cut them; with their frequencies and
+        jieba's total."""
+        if add_common:
+            words = words | self.common_words()
         table = {w: self.freq[w] for w in words if self.freq.get(w)}
         (folder / COMPACT_FILE).write_bytes(marshal.dumps({"total": self.total, "words": table}))
 

@@ -307,7 +307,7 @@ def _extend_lookups(gen: Path, passages) -> None:
             norm = normalize_text(text)
             words |= segmenter.words_in(norm.text)
             new_bigrams.update(t.text for t in bigram_tokens(norm))
-    segmenter.save_compact(gen, words)
+    segmenter.save_compact(gen, words, add_common=False)  # the loaded words hold them
     for key, bigrams in build_pinyin_map(new_bigrams - known).items():
         pinyin.setdefault(key, []).extend(bigrams)
     (gen / PINYIN_FILE).write_bytes(marshal.dumps(pinyin))

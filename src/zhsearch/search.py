@@ -218,9 +218,13 @@ def _clean_query(query: str) -> str:
 def _whoosh_query(plan: QueryPlan):
     from whoosh.query import Or, Term
 
+    # A word of one or two Han characters is also a bigram term and finds the
+    # same passages; searching it twice only costs time (the rerank, not BM25,
+    # decides between them). Longer words and Latin/digit words go to the word field.
+    long_words = [w for w in plan.words if len(w) > 2 or w.isascii()]
     terms = []
     for name, values in (
-        ("words", plan.words),
+        ("words", long_words),
         ("bigrams", plan.bigrams),
         ("context_bigrams", plan.bigrams),
     ):

@@ -218,10 +218,15 @@ def _clean_query(query: str) -> str:
 def _whoosh_query(plan: QueryPlan):
     from whoosh.query import Or, Term
 
-    # A word of one or two Han characters is also a bigram term and finds the
-    # same passages; searching it twice only costs time (the rerank, not BM25,
-    # decides between them). Longer words and Latin/digit words go to the word field.
-    long_words = [w for w in plan.words if len(w) > 2 or w.isascii()]
+    # A two-character Han word is also a bigram term and finds the same
+    # passages: searching it twice only costs time (the rerank, not BM25, decides
+    # between them).  A lone character (诗, 月) has enormous posting lists and
+    # says little next to the question's other terms: it is searched only when
+    # the question has nothing longer.  Longer words and Latin/digit words go to
+    # the word field.
+    longer = [w for w in plan.words if len(w) > 2 or (w.isascii() and len(w) > 1)]
+    singles = [w for w in plan.words if len(w) == 1]
+    long_words = longer + (singles if not (longer or any(len(b) == 2 for b in plan.bigrams)) else [])
     terms = []
     for name, values in (
         ("words", long_words),

@@ -178,6 +178,20 @@ def _print_explanation(info: dict) -> None:
         click.echo(f"      coverage: {term} in {where}")
 
 
+@main.command("serve")
+@_index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+def serve_command(index_dir: Path, host: str, port: int) -> None:
+    """A search page at / and a JSON API at /api (needs the web extra)."""
+    try:
+        from zhsearch.web import serve
+    except ImportError:
+        _fail("zhsearch serve needs the web extra: pip install -e '.[web]'")
+    click.echo(f"zhsearch: serving {index_dir} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    serve(index_dir, host=host, port=port)
+
+
 @main.command("stats")
 @_index_option
 def stats_command(index_dir: Path) -> None:

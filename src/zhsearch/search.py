@@ -90,8 +90,27 @@ class SearchResults:
         }
 
 
+@dataclass(frozen=True)
+class DocumentPassage:
+    line: int
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """One indexed document's passages in order (what a search page shows around a hit)."""
+
+    source: str
+    title: str
+    passages: tuple[DocumentPassage, ...]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 class Index:
-    """A built index, opened for searching.  Cheap to keep; reopens after a rebuild."""
+    """A built index, opened for searching.  Cheap to keep open."""
 
     def __init__(self, index_dir: str | os.PathLike):
         self.path = Path(index_dir)
@@ -128,6 +147,30 @@ class Index:
         if self._searcher is None:
             self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
         return self._searcher
+
+    @property
+    def generation(self) -> str:
+        """Name of the generation this object reads; a rebuild makes a new one."""
+        return Path(self._ix.storage.folder).name
+
+    def document(self, source: str) -> Document | None:
+        """The passages of one indexed source (``file`` or ``file.jsonl#id``), or None.
+
+        Only what the index holds is ever returned: the source is looked up as
+        an index term, never opened as a path.
+        """
+        if not isinstance(source, str) or not source or "\x00" in source:
+            return None
+        stored = [
+            fields
+            for fields in self._get_searcher().documents(file=source.split("#", 1)[0])
+            if fields.get("source") == source
+        ]
+        if not stored:
+            return None
+        stored.sort(key=lambda f: (f["line"], f.get("order", 0)))
+        passages = tuple(DocumentPassage(f["line"], f.get("heading", ""), f["text"]) for f in stored)
+        return Document(source, stored[0].get("title", ""), passages)
 
     def stats(self) -> dict:
         """What the index holds: files, passages, terms per field, size on disk."""

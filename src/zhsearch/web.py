@@ -1,0 +1,144 @@
+"""``zhsearch serve``: a JSON API and a search page over the same library calls as the CLI.
+
+FastAPI (with uvicorn) is an optional extra: ``pip install -e '.[web]'``.
+The server keeps one open :class:`~zhsearch.Index` (and so the compact
+dictionary) warm, and reopens it when a rebuild swaps in a new generation.
+Everything the page needs is served from this package: no CDN.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
+
+from zhsearch.errors import ZhsearchError
+from zhsearch.search import Index, open_index
+from zhsearch.store import live_generation
+
+MAX_QUERY_CHARS = 1000
+MAX_LIMIT = 100
+
+
+class HitModel(BaseModel):
+    rank: int
+    score: float
+    source: str
+    title: str
+    line: int
+    text: str
+    highlights: list[list[int]]
+    heading: str = ""
+    also: list[str] = []
+
+
+class SearchModel(BaseModel):
+    """Exactly the ``zhsearch search --json`` contract."""
+
+    query: str
+    took_ms: float
+    total: int
+    hits: list[HitModel]
+
+
+class PassageModel(BaseModel):
+    line: int
+    heading: str
+    text: str
+
+
+class DocumentModel(BaseModel):
+    source: str
+    title: str
+    passages: list[PassageModel]
+
+
+class ErrorModel(BaseModel):
+    detail: str
+
+
+class _Live:
+    """The open index, reopened when ``CURRENT`` names a new generation."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Index:
+        with self._lock:
+            current = live_generation(self.index_dir)  # raises IndexCorruptError when damaged
+            if self._index is not None and (current is None or current.name != self._index.generation):
+                self._index.close()
+                self._index = None
+            if self._index is None:
+                self._index = open_index(self.index_dir)  # IndexMissingError names the fix
+            return self._index
+
+
+def create_app(index_dir: str | Path) -> FastAPI:
+    """The ASGI app serving ``index_dir``."""
+    live = _Live(Path(index_dir))
+    app = FastAPI(title="zhsearch", version=_version(), description="Search Chinese text by asking questions.")
+
+    @app.exception_handler(ZhsearchError)
+    async def _zhsearch_error(request, exc: ZhsearchError):
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.get("/health")
+    def health() -> dict:
+        """The server is up; ``index`` says whether the index can be read."""
+        try:
+            live.get()
+            return {"status": "ok", "index": "ready"}
+        except ZhsearchError as exc:
+            return {"status": "ok", "index": str(exc)}
+
+    @app.get("/api/search", response_model=SearchModel, responses={503: {"model": ErrorModel}})
+    def search(
+        q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="the question"),
+        limit: int = Query(10, ge=1, le=MAX_LIMIT),
+    ):
+        """Ranked passages for a question: the ``zhsearch search --json`` object."""
+        if not q.strip():
+            raise HTTPException(422, "the query is empty; type the words or question to search for")
+        return live.get().search(q, limit=limit).to_dict()
+
+    @app.get(
+        "/api/documents/{source:path}",
+        response_model=DocumentModel,
+        responses={404: {"model": ErrorModel}, 503: {"model": ErrorModel}},
+    )
+    def document(source: str):
+        """One indexed document's passages in order; only indexed sources exist here."""
+        found = live.get().document(source)
+        if found is None:
+            raise HTTPException(404, f"no indexed document {source!r}")
+        return found.to_dict()
+
+    @app.get("/api/stats", responses={503: {"model": ErrorModel}})
+    def stats() -> dict:
+        """What the index holds."""
+        return live.get().stats()
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> str:
+        return resources.files("zhsearch").joinpath("static/index.html").read_text(encoding="utf-8")
+
+    return app
+
+
+def _version() -> str:
+    from zhsearch import __version__
+
+    return __version__
+
+
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")

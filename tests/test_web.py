@@ -1,0 +1,178 @@
+"""The JSON API with the ASGI test client, and the page in real headless Chromium."""
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+fastapi = pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
+from fastapi.testclient import TestClient  # noqa: E402
+
+import zhsearch  # noqa: E402
+from zhsearch.web import create_app  # noqa: E402
+
+from conftest import CORPUS, write  # noqa: E402
+
+XSS = "标题标题标题标题\n\n危险的脚本<script>alert(1)</script>和图片<img src=x onerror=alert(2)>都只是文字。\n"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    root = tmp_path_factory.mktemp("web")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    write(corpus, "xss.txt", XSS)
+    zhsearch.build_index(corpus, root / "index")
+    return corpus, root / "index"
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    with TestClient(create_app(served[1])) as c:
+        yield c
+
+
+def test_search_returns_the_cli_json_contract(client, index_dir):
+    data = client.get("/api/search", params={"q": "九千会上门吗", "limit": 3}).json()
+    assert set(data) == {"query", "took_ms", "total", "hits"}
+    assert data["hits"][0]["source"] == "004_69b0fd6045c32687.txt"
+    with zhsearch.open_index(index_dir) as idx:
+        expected = idx.search("九千会上门吗", limit=3).to_dict()
+    assert [(h["source"], h["line"], h["highlights"]) for h in data["hits"]] == [
+        (h["source"], h["line"], h["highlights"]) for h in expected["hits"]
+    ]
+
+
+def test_bounds_give_422(client):
+    assert client.get("/api/search", params={"q": "上门", "limit": 0}).status_code == 422
+    assert client.get("/api/search", params={"q": "上门", "limit": 101}).status_code == 422
+    assert client.get("/api/search", params={"q": "上" * 1001}).status_code == 422
+    assert client.get("/api/search", params={"q": "   "}).status_code == 422
+    assert client.get("/api/search").status_code == 422
+
+
+def test_documents_serve_only_indexed_sources(client):
+    doc = client.get("/api/documents/003_107d5c6a02a6c2dc.txt").json()
+    assert doc["title"].startswith("網貸逾期")
+    assert any("上門取證的主要目的" in p["text"] for p in doc["passages"])
+    for bad in ("../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "/etc/passwd",
+                "corpus/../../etc/passwd", "003_107d5c6a02a6c2dc.txt%00", "nothing.txt"):
+        response = client.get("/api/documents/" + bad)
+        assert response.status_code == 404, bad
+        assert "root:" not in response.text
+
+
+def test_health_stats_and_openapi(client):
+    assert client.get("/health").json() == {"status": "ok", "index": "ready"}
+    assert client.get("/api/stats").json()["passages"] > 100
+    schema = client.get("/openapi.json").json()
+    assert {"/api/search", "/api/documents/{source}", "/api/stats", "/health"} <= set(schema["paths"])
+
+
+def test_responses_keep_to_the_openapi_schema(client):
+    """Each operation, called with valid and invalid input, answers with a status its schema declares."""
+    schema = client.get("/openapi.json").json()
+    calls = {
+        "/api/search": ["/api/search?q=上门", "/api/search?q=", "/api/search?q=上门&limit=500"],
+        "/api/documents/{source}": ["/api/documents/001_af812bedea45467b.txt", "/api/documents/nope"],
+        "/api/stats": ["/api/stats"],
+        "/health": ["/health"],
+    }
+    for path, urls in calls.items():
+        declared = set(schema["paths"][path]["get"]["responses"])
+        for url in urls:
+            assert str(client.get(url).status_code) in declared, url
+
+
+def test_missing_index_is_a_json_error_naming_the_fix(tmp_path):
+    with TestClient(create_app(tmp_path / "none")) as c:
+        response = c.get("/api/search", params={"q": "上门"})
+        assert response.status_code == 503
+        assert "zhsearch index" in response.json()["detail"]
+        assert "Traceback" not in response.text
+        assert c.get("/health").status_code == 200
+
+
+def test_a_rebuilt_index_is_served_without_restart(tmp_path):
+    corpus = tmp_path / "c"
+    write(corpus, "a.txt", "甲文档的标题在这\n\n甲的正文讲分期还款。\n")
+    zhsearch.build_index(corpus, tmp_path / "i")
+    with TestClient(create_app(tmp_path / "i")) as c:
+        assert c.get("/api/search", params={"q": "分期还款"}).json()["total"] == 1
+        write(corpus, "b.txt", "乙文档的标题在这\n\n乙的正文讲协商延期。\n")
+        zhsearch.build_index(corpus, tmp_path / "i", rebuild=True)
+        assert c.get("/api/search", params={"q": "协商延期"}).json()["hits"][0]["source"] == "b.txt"
+
+
+# --- the page in a real browser ------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    import uvicorn
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(served[1]), host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    if not CHROMIUM.exists():
+        pytest.skip("no browser: /usr/bin/chromium is missing (apt-get install chromium; .ci/run does)")
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        tab = browser.new_page(viewport={"width": 390, "height": 800})  # a phone-sized screen
+        dialogs = []
+        tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        tab.dialogs = dialogs
+        yield tab
+        browser.close()
+
+
+def test_typing_a_question_shows_the_answer_highlighted(page, server):
+    page.goto(server + "/")
+    page.keyboard.type("九千会上门吗")  # the box has focus: keyboard only
+    page.keyboard.press("Enter")
+    first = page.locator("article").first
+    first.wait_for(timeout=15000)
+    assert "004_69b0fd6045c32687.txt" in first.locator(".source").inner_text()
+    assert "九千" in " ".join(first.locator("mark").all_inner_texts())
+    assert "?q=" in page.url  # shareable
+    first.locator(".source").focus()
+    page.keyboard.press("Enter")
+    page.locator("#document.open p.current").wait_for(timeout=15000)
+    assert "九千" in page.locator("#document p.current").inner_text()
+
+
+def test_corpus_markup_renders_as_text(page, server):
+    page.goto(server + "/?q=危险的脚本")
+    page.locator("article").first.wait_for(timeout=15000)
+    text = page.locator("article .text").first.inner_text()
+    assert "<script>alert(1)</script>" in text and "<img src=x onerror=alert(2)>" in text
+    assert page.locator("article img").count() == 0 and page.locator("article script").count() == 0
+    assert page.dialogs == []

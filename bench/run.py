@@ -181,19 +181,67 @@ def bench_incremental(rows) -> None:
                  f"nothing changed: {unchanged:.2f} s"))
 
 
+def bench_serve(rows, runs: int) -> None:
+    """/api/search warm, over HTTP on loopback, next to a whole `zhsearch search` process."""
+    import socket
+    import urllib.parse
+    import urllib.request
+
+    index = WORK / "zh-shipped"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(ZH + ["serve", "--index", str(index), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/health", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        questions = [json.loads(line)["query"] for line in (REPO / "examples" / "seeds_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+        for q in questions:  # warm
+            urllib.request.urlopen(base + "/api/search?q=" + urllib.parse.quote(q)).read()
+        times = []
+        for n in range(100):
+            q = questions[n % len(questions)]
+            started = time.perf_counter()
+            urllib.request.urlopen(base + "/api/search?q=" + urllib.parse.quote(q)).read()
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        server.terminate()
+        server.wait()
+    cli = [run_process(ZH + ["search", q, "--index", str(index)])[0] * 1000 for q in questions]
+    rows.append(("`/api/search` warm (100 requests, shipped corpus), median ms", f"{statistics.median(times):.1f}",
+                 f"{statistics.median(cli):.0f} (whole `zhsearch search` process)", "same 20 dev questions"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--poems", type=int, default=50000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--full", action="store_true", help="also index all ~312,000 poems")
+    parser.add_argument("--serve", action="store_true", help="also time /api/search (needs the web extra)")
+    parser.add_argument("--serve-only", action="store_true", help="with --serve: only the cold and server figures")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, str, str, str]] = []
     bench_cold(rows, args.runs)
+    if args.serve:
+        bench_serve(rows, args.runs)
+        if args.serve_only:
+            return print_rows(rows)
     bench_poems(rows, args.poems, f"{args.poems // 1000}k poems")
     bench_incremental(rows)
     if args.full:
         bench_poems(rows, 400_000, "all poems")
+    print_rows(rows)
+
+
+def print_rows(rows) -> None:
     print(f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| measure | zhsearch | baseline | note |\n|---|---|---|---|")
     for row in rows:

@@ -84,11 +84,14 @@ def prepare_poems(count: int) -> tuple[Path, int]:
 def run_process(argv: list[str], env=None) -> tuple[float, float]:
     """Wall seconds and peak resident MiB of one whole process."""
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    err = b""
+    while chunk := proc.stderr.read(65536):
+        err = (err + chunk)[-4000:]
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise RuntimeError(f"{argv} failed with {status}")
+        raise RuntimeError(f"{' '.join(argv[1:4])} exited {os.waitstatus_to_exitcode(status)}: {err.decode(errors='replace')[-300:]}")
     return elapsed, usage.ru_maxrss / 1024
 
 
@@ -229,23 +232,29 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, str, str, str]] = []
-    bench_cold(rows, args.runs)
+    sections = [lambda: bench_cold(rows, args.runs)]
     if args.serve:
-        bench_serve(rows, args.runs)
-        if args.serve_only:
-            return print_rows(rows)
-    bench_poems(rows, args.poems, f"{args.poems // 1000}k poems")
-    bench_incremental(rows)
-    if args.full:
-        bench_poems(rows, 400_000, "all poems")
+        sections.append(lambda: bench_serve(rows, args.runs))
+    if not args.serve_only:
+        sections.append(lambda: bench_poems(rows, args.poems, f"{args.poems // 1000}k poems"))
+        sections.append(lambda: bench_incremental(rows))
+        if args.full:
+            sections.append(lambda: bench_poems(rows, 400_000, "all poems"))
+    for section in sections:
+        try:
+            section()
+        except Exception as exc:  # one failed measurement must not lose the others
+            rows.append(("(failed)", "", "", f"{type(exc).__name__}: {exc}".replace("|", "/").replace("\n", " ")))
+        print_rows(rows, file=sys.stderr)
     print_rows(rows)
 
 
-def print_rows(rows) -> None:
-    print(f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print("| measure | zhsearch | baseline | note |\n|---|---|---|---|")
+def print_rows(rows, file=None) -> None:
+    file = file or sys.stdout
+    print(f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", file=file)
+    print("| measure | zhsearch | baseline | note |\n|---|---|---|---|", file=file)
     for row in rows:
-        print("| " + " | ".join(row) + " |")
+        print("| " + " | ".join(row) + " |", file=file)
 
 
 if __name__ == "__main__":

@@ -84,3 +84,29 @@ def test_second_writer_is_refused_and_searches_keep_working_during_a_rebuild(bui
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_killed_parallel_build_leaves_no_sub_writer_behind(tmp_path):
+    from zhsearch.store import PARALLEL_MIN_BYTES
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    text = (CORPUS / "004_69b0fd6045c32687.txt").read_text(encoding="utf-8")
+    n = 0
+    while sum(p.stat().st_size for p in corpus.iterdir()) < PARALLEL_MIN_BYTES * 1.1:
+        (corpus / f"bulk_{n:04}.txt").write_text(f"第{n}号\n\n" + text, encoding="utf-8")
+        n += 1
+    proc = zh("index", "--corpus", str(corpus), "--index", str(index))
+    deadline = time.monotonic() + 60
+    children = []
+    while time.monotonic() < deadline and len(children) < 2:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout
+        children = [int(pid) for pid in out.split()]
+        time.sleep(0.1)
+    assert len(children) >= 2, "the build never started its sub-writers"
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower() for pid in children)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -38,10 +39,16 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class _Group(click.Group):
     """Turns every ZhsearchError into one line on stderr and exit code 2."""
 
     def invoke(self, ctx):
+        # SIGTERM ends a command the way Ctrl-C does: a rebuild cleans up after itself.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             return super().invoke(ctx)
         except ZhsearchError as exc:

@@ -22,6 +22,7 @@ import json
 import marshal
 import os
 import shutil
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,12 +285,39 @@ def _save_lookups(gen: Path) -> None:
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
 
+_PARALLEL_BUILD = False  # true while sub-writers may be forked
+
+
+def _die_with_parent() -> None:
+    """In a forked sub-writer: be killed when the building process dies, even by
+    SIGKILL, rather than wait forever for work that will not come."""
+    if not _PARALLEL_BUILD:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+
+
+os.register_at_fork(after_in_child=_die_with_parent)
+
+
 def _writer(ix, files: list[Path]):
     procs = min(os.cpu_count() or 1, 4)
     if procs > 1 and sum(f.stat().st_size for f in files) >= PARALLEL_MIN_BYTES:
+        global _PARALLEL_BUILD
+        _PARALLEL_BUILD = True
         full_segmenter()  # loaded before the sub-writers fork, so they share it
         return ix.writer(procs=procs, multisegment=True, limitmb=128, batchsize=256)
     return ix.writer(limitmb=256)
+
+
+def _cancel(writer) -> None:
+    writer.cancel()
+    for task in getattr(writer, "tasks", ()):  # a parallel writer's sub-writers
+        task.terminate()
 
 
 def _extend_lookups(gen: Path, passages) -> None:
@@ -325,7 +353,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
         try:
             _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
         except BaseException:
-            writer.cancel()
+            _cancel(writer)
             raise
         writer.commit()
         _save_lookups(gen)
@@ -336,6 +364,9 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise
+    finally:
+        global _PARALLEL_BUILD
+        _PARALLEL_BUILD = False
     _remove_old_generations(index_dir, keep=gen.name)
     return report
 

@@ -62,7 +62,7 @@ def main() -> None:
         rows.append(("zhsearch (default lexicon)", zhsearch_run(corpus, judgments, tmp / "z1", None)))
         rows.append(("zhsearch (no lexicon: ZHSEARCH_LEXICON=none)", zhsearch_run(corpus, judgments, tmp / "z2", "none")))
     print(f"{len(judged)} judged questions from {judgments.name}, corpus {corpus}")
-    print(f"| setup | S@1 | MRR@10 | Recall@10 |\n|---|---|---|---|")
+    print("| setup | S@1 | MRR@10 | Recall@10 |\n|---|---|---|---|")
     for name, (s1, mrr, recall) in rows:
         print(f"| {name} | {s1:.2f} | {mrr:.3f} | {recall:.2f} |")
 

@@ -90,7 +90,7 @@ def test_explain_flag(index_dir):
 
 
 def test_search_rebuilds_an_index_from_another_version(tmp_path):
-    from zhsearch.store import META, live_generation
+    from zhsearch.layout import META, live_generation
 
     corpus = tmp_path / "corpus"
     write(corpus, "a.txt", "标题标题标题标题\n\n正文说明分期还款的办法。\n")

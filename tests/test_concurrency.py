@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import zhsearch
-from zhsearch.store import live_generation
+from zhsearch.layout import live_generation
 
 from conftest import CORPUS
 

@@ -64,7 +64,7 @@ def test_bad_corpus_paths(tmp_path):
 def test_corrupt_index_is_a_clear_error_and_a_rebuild_fixes_it(tmp_path, corpus_copy):
     index = tmp_path / "i"
     zhsearch.build_index(corpus_copy, index)
-    gen = zhsearch.store.live_generation(index)
+    gen = zhsearch.layout.live_generation(index)
     for path in gen.iterdir():
         if path.suffix in (".seg", ".trm", ".pst", ".toc") or path.name.startswith("_MAIN"):
             path.write_bytes(b"garbage")

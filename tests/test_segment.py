@@ -50,7 +50,7 @@ def test_same_cut_as_jieba_on_random_text(reference, plain, text):
 
 
 def test_compact_dictionary_of_an_index_cuts_like_the_full_one(index_dir):
-    from zhsearch.store import live_generation
+    from zhsearch.layout import live_generation
 
     full = full_segmenter()
     compact = Segmenter.load_compact(live_generation(index_dir))

@@ -3,7 +3,7 @@ import json
 import pytest
 
 import zhsearch
-from zhsearch.store import META, live_generation
+from zhsearch.layout import META, live_generation
 
 from conftest import write
 

@@ -18,7 +18,6 @@ written* (via :mod:`zhsearch.normalize`'s offset map).
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator

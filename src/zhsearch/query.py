@@ -122,7 +122,7 @@ def plan_query(text: str, segmenter: Segmenter | None = None) -> QueryPlan:
 def _join_single_characters(content: list[tuple[str, int, int]]) -> list[str]:
     """Adjacent one-character Han words are one unknown word to jieba: 网/贷 → 网贷."""
     out: list[str] = []
-    last_end = None
+    last_end, last_single = None, False
     for word, start, end in content:
         single = len(word) == 1 and _CJK_RUN.match(word)
         if single and out and last_end == start and out[-1][-1:] and _CJK_RUN.match(out[-1]) and last_single:

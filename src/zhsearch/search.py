@@ -27,7 +27,7 @@ from zhsearch.rank import (
 )
 from zhsearch.pinyin import load_pinyin_map
 from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
-from zhsearch.store import open_generation
+from zhsearch.layout import open_generation
 
 MAX_LIMIT = 1000
 

@@ -1,24 +1,13 @@
-"""The index on disk: schema, atomic full builds, incremental updates.
+"""Building the index: schema, atomic full builds, incremental updates.
 
-Layout of an index folder::
-
-    index/
-      CURRENT         name of the live generation (replaced atomically)
-      gen-<stamp>/    a Whoosh index plus meta.json (versions, corpus manifest)
-      .lock           held while a process writes
-
-A full build writes a new generation beside the live one and then swaps
-``CURRENT``; a build that dies half-way leaves the previous index searchable.
-An update of a few changed files is written into the live generation through
-Whoosh's own atomic commit.
+A full build writes a new generation beside the live one and swaps it in
+(:mod:`zhsearch.layout`); an update of a few changed files is written into the
+live generation through Whoosh's own atomic commit.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import json
 import marshal
 import os
 import shutil
@@ -28,24 +17,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from zhsearch.errors import (
-    IndexCorruptError,
-    IndexLockedError,
-    IndexMissingError,
-    IndexVersionError,
-    UnreadableFileError,
-)
 from zhsearch.analysis import STOP_WORDS, bigram_tokens
+from zhsearch.errors import UnreadableFileError
 from zhsearch.ingest import corpus_files, load_passages, read_text
+from zhsearch.layout import (
+    CURRENT,
+    META,
+    is_stale,
+    live_generation,
+    make_meta,
+    read_meta,
+    remove_old_generations,
+    write_json_atomic,
+    write_lock,
+)
 from zhsearch.normalize import normalize_text
 from zhsearch.pinyin import PINYIN_FILE, build_pinyin_map, load_pinyin_map, save_pinyin_map
 from zhsearch.segment import Segmenter, full_segmenter
 
-# Bump when the schema, the analysis chain or passage splitting changes in a way
-# that makes an older index disagree with new queries.
-SCHEMA_VERSION = 5
-CURRENT = "CURRENT"
-META = "meta.json"
 
 
 def make_schema():
@@ -112,75 +101,6 @@ def _hash(data: str) -> str:
     return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def live_generation(index_dir: Path) -> Path | None:
-    """The folder of the live generation, or None when there is no index."""
-    pointer = Path(index_dir) / CURRENT
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        raise IndexCorruptError(f"cannot read {pointer}: {exc}; run `zhsearch index --rebuild`") from exc
-    gen = Path(index_dir) / name
-    if not name.startswith("gen-") or not (gen / META).is_file():
-        raise IndexCorruptError(f"index at {index_dir} is damaged ({CURRENT} names a missing build); "
-                                "run `zhsearch index --rebuild`")
-    return gen
-
-
-def read_meta(gen: Path) -> dict:
-    try:
-        return json.loads((gen / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"index metadata {gen / META} is unreadable; run `zhsearch index --rebuild`") from exc
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _stale(meta: dict) -> bool:
-    """Built by another schema or with another lexicon: the index must be rebuilt."""
-    from zhsearch.lexicon import active_lexicon
-
-    return meta.get("schema_version") != SCHEMA_VERSION or meta.get("lexicon") != active_lexicon().fingerprint
-
-
-def check_version(meta: dict, index_dir: Path) -> None:
-    found = meta.get("schema_version")
-    if found != SCHEMA_VERSION:
-        raise IndexVersionError(
-            f"index at {index_dir} was built by another zhsearch version (schema {found}, "
-            f"this one reads {SCHEMA_VERSION}); rebuild needed: run `zhsearch index --rebuild`"
-        )
-    from zhsearch.lexicon import active_lexicon
-
-    if meta.get("lexicon") != active_lexicon().fingerprint:
-        raise IndexVersionError(
-            f"index at {index_dir} was built with another lexicon (ZHSEARCH_LEXICON); "
-            "rebuild needed: run `zhsearch index --rebuild`"
-        )
-
-
-@contextlib.contextmanager
-def write_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
-    """Hold the index's write lock; raise IndexLockedError if another process has it."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise IndexLockedError(
-                f"another zhsearch process is writing the index at {index_dir}; wait for it to finish"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _passage_documents(passages) -> Iterator[dict]:
     for p in passages:
         yield {
@@ -228,7 +148,7 @@ def build_index(
     with write_lock(index_dir):
         gen = live_generation(index_dir)
         meta = read_meta(gen) if gen else None
-        fresh = rebuild or gen is None or _stale(meta)
+        fresh = rebuild or gen is None or is_stale(meta)
         if fresh:
             report = _full_build(corpus_dir, index_dir, files, progress)
         else:
@@ -358,7 +278,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
         writer.commit()
         _save_lookups(gen)
         report.passages_total = report.passages_added
-        _write_json_atomic(gen / META, _meta(corpus_dir, manifest, report.passages_total))
+        write_json_atomic(gen / META, make_meta(corpus_dir, manifest, report.passages_total))
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
         os.replace(index_dir / (CURRENT + ".tmp"), index_dir / CURRENT)
     except BaseException:
@@ -367,40 +287,8 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
     finally:
         global _PARALLEL_BUILD
         _PARALLEL_BUILD = False
-    _remove_old_generations(index_dir, keep=gen.name)
+    remove_old_generations(index_dir, keep=gen.name)
     return report
-
-
-def _remove_old_generations(index_dir: Path, keep: str) -> None:
-    # Searches that opened the previous generation keep their open files (POSIX),
-    # so it can go at once; leftovers of killed builds go too.
-    for child in index_dir.iterdir():
-        if child.is_dir() and child.name.startswith("gen-") and child.name != keep:
-            shutil.rmtree(child, ignore_errors=True)
-
-
-def _meta(corpus_dir: Path, manifest: dict, passages: int) -> dict:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "lexicon": _lexicon_fingerprint(),
-        "zhsearch_version": _package_version(),
-        "corpus": str(corpus_dir),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "passages": passages,
-        "files": manifest,
-    }
-
-
-def _lexicon_fingerprint() -> str:
-    from zhsearch.lexicon import active_lexicon
-
-    return active_lexicon().fingerprint
-
-
-def _package_version() -> str:
-    from zhsearch import __version__
-
-    return __version__
 
 
 def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress) -> BuildReport:
@@ -429,7 +317,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         report.mode = "unchanged"
         report.passages_total = meta.get("passages", 0)
         if manifest != old:
-            _write_json_atomic(gen / META, {**meta, "files": manifest})
+            write_json_atomic(gen / META, {**meta, "files": manifest})
         return report
 
     writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256)
@@ -444,25 +332,5 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     _extend_lookups(gen, [p for _, _, passages in changed for p in passages])
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
-    _write_json_atomic(gen / META, _meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))
+    write_json_atomic(gen / META, make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))
     return report
-
-
-def open_generation(index_dir: Path):
-    """Open the live Whoosh index and its metadata, with user-facing errors."""
-    from whoosh import index as whoosh_index
-
-    index_dir = Path(index_dir)
-    if index_dir.exists() and not index_dir.is_dir():
-        raise IndexMissingError(f"index path {index_dir} is a file, not a folder; pass --index DIR")
-    gen = live_generation(index_dir)
-    if gen is None:
-        raise IndexMissingError(f"no index at {index_dir}; build it with `zhsearch index --corpus DIR --index {index_dir}`")
-    meta = read_meta(gen)
-    check_version(meta, index_dir)
-    try:
-        ix = whoosh_index.open_dir(str(gen))
-    except Exception as exc:  # Whoosh raises many kinds on a damaged folder
-        raise IndexCorruptError(f"index at {index_dir} cannot be opened ({type(exc).__name__}); "
-                                "run `zhsearch index --rebuild`") from exc
-    return ix, meta

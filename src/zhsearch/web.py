@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from zhsearch.errors import ZhsearchError
 from zhsearch.search import Index, open_index
-from zhsearch.store import live_generation
+from zhsearch.layout import live_generation
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100

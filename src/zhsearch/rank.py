@@ -209,7 +209,7 @@ def _coverage(
 def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Scored:
     """Fill in coverage, phrase, cue and shape factors and the final score."""
     text = candidate.fields.get("text", "")
-    norm = normalize_text(text).text
+    norm = candidate.fields.get("norm") or normalize_text(text).text
     heading = normalize_text(candidate.fields.get("heading", "")).text
     title = normalize_text(candidate.fields.get("title", "")).text
     statements, echoes = _split_echoes(norm, plan)

@@ -52,6 +52,7 @@ def make_schema():
         title=STORED(),
         heading=STORED(),
         text=STORED(),
+        norm=STORED(),  # the text normalised: what a query's rerank reads, computed once here
         key=STORED(),  # content key: equal texts collapse into one hit
         kind=STORED(),
         order=STORED(),
@@ -110,6 +111,7 @@ def _passage_documents(passages) -> Iterator[dict]:
             "title": p.title,
             "heading": p.heading,
             "text": p.text,
+            "norm": normalize_text(p.text).text,
             "key": p.key,
             "kind": p.kind,
             "order": p.order,

@@ -176,3 +176,17 @@ def test_corpus_markup_renders_as_text(page, server):
     assert "<script>alert(1)</script>" in text and "<img src=x onerror=alert(2)>" in text
     assert page.locator("article img").count() == 0 and page.locator("article script").count() == 0
     assert page.dialogs == []
+
+
+def test_serve_on_a_busy_port_is_a_one_line_error(served):
+    from click.testing import CliRunner
+
+    from zhsearch.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--index", str(served[1]), "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.output.startswith("zhsearch: error: cannot listen") and result.output.count("\n") == 1

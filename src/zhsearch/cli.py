@@ -192,9 +192,10 @@ def _print_explanation(info: dict) -> None:
 def serve_command(index_dir: Path, host: str, port: int) -> None:
     """A search page at / and a JSON API at /api (needs the web extra)."""
     try:
-        from zhsearch.web import serve
+        from zhsearch.web import check_address, serve
     except ImportError:
         _fail("zhsearch serve needs the web extra: pip install -e '.[web]'")
+    check_address(host, port)
     click.echo(f"zhsearch: serving {index_dir} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     serve(index_dir, host=host, port=port)
 

@@ -138,7 +138,20 @@ def _version() -> str:
     return __version__
 
 
+def check_address(host: str, port: int) -> None:
+    """Raise a ZhsearchError naming the fix when ``host:port`` cannot be listened on."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise ZhsearchError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port") from exc
+
+
 def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the server until Ctrl-C."""
     import uvicorn
 
+    check_address(host, port)
     uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")

@@ -156,7 +156,8 @@ def page(server):
 
 def test_typing_a_question_shows_the_answer_highlighted(page, server):
     page.goto(server + "/")
-    page.keyboard.type("九千会上门吗")  # the box has focus: keyboard only
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'q'")  # autofocus
+    page.keyboard.type("九千会上门吗")  # keyboard only from here on
     page.keyboard.press("Enter")
     first = page.locator("article").first
     first.wait_for(timeout=15000)

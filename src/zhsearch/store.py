@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from zhsearch.analysis import STOP_WORDS, bigram_tokens
+from zhsearch.analysis import _CJK_RUN as _HAN_RUN
+from zhsearch.analysis import STOP_WORDS
 from zhsearch.errors import UnreadableFileError
 from zhsearch.ingest import corpus_files, load_passages, read_text
 from zhsearch.layout import (
@@ -102,8 +103,14 @@ def _hash(data: str) -> str:
     return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _passage_documents(passages) -> Iterator[dict]:
+def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
+    """Whoosh documents of ``passages``; their Han characters and bigrams are added to ``seen``."""
     for p in passages:
+        norm = normalize_text(p.text).text
+        for text in (norm, normalize_text(p.heading).text, normalize_text(p.title).text):
+            for run in _HAN_RUN.findall(text):
+                seen.update(run)
+                seen.update(run[i : i + 2] for i in range(len(run) - 1))
         yield {
             "source": p.source,
             "file": p.file,
@@ -111,7 +118,7 @@ def _passage_documents(passages) -> Iterator[dict]:
             "title": p.title,
             "heading": p.heading,
             "text": p.text,
-            "norm": normalize_text(p.text).text,
+            "norm": norm,
             "key": p.key,
             "kind": p.kind,
             "order": p.order,
@@ -159,8 +166,10 @@ def build_index(
     return report
 
 
-def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> None:
-    """Add the passages of ``files`` (path, text or None, passages) to ``writer``."""
+def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> set[str]:
+    """Add the passages of ``files`` (path, text or None, passages) to ``writer``;
+    returns the Han bigrams of what was added."""
+    bigrams: set[str] = set()
     for path, text, passages in files:
         rel = path.relative_to(corpus_dir).as_posix()
         if progress:
@@ -171,34 +180,41 @@ def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest:
                 continue
         else:  # an update: the file's old passages go first
             writer.delete_by_term("file", rel)
-        for doc in _passage_documents(passages):
+        for doc in _passage_documents(passages, bigrams):
             writer.add_document(**doc)
         manifest[rel] = {**_fingerprint(path), "hash": _hash(text), "passages": len(passages)}
         report.files_indexed += 1
         report.passages_added += len(passages)
+    return bigrams
 
 
-def _save_lookups(gen: Path) -> None:
-    """What a search loads instead of jieba and pypinyin, made from the index's
-    own terms: the compact dictionary and the pinyin map of the bigrams."""
-    from whoosh import index as whoosh_index
+def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = None) -> None:
+    """What a search loads instead of jieba and pypinyin: the compact dictionary
+    and the pinyin map of the corpus's bigrams.
 
-    def terms(reader, field):
-        return [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(field)]
-
+    A full build's compact dictionary holds every dictionary word whose
+    characters and bigrams all occur in the corpus (all the words the segmenter
+    could meet in indexed text, chosen or not) and the stop and question words.
+    ``bigrams`` holds the corpus's Han characters as well as its bigrams.  After an update (``new_words``: the dictionary words of the changed
+    passages) both files are extended; what deleted files leave there is
+    harmless: a word or bigram the index no longer holds finds nothing.
+    """
     segmenter = full_segmenter()
-    with whoosh_index.open_dir(str(gen)).reader() as reader:
-        bigrams = terms(reader, "bigrams")
-        present = set(bigrams) | set(terms(reader, "context_bigrams"))
-        vocabulary = set(terms(reader, "words"))
-    # every dictionary word whose bigrams all occur in the corpus: all the words
-    # the segmenter could meet in indexed text, chosen or not
-    for word, freq in segmenter.freq.items():
-        if freq and len(word) > 1 and all(word[i : i + 2] in present for i in range(len(word) - 1)):
-            vocabulary.add(word)
-    # stop and question words are never indexed, but a question must be cut around them as before
-    segmenter.save_compact(gen, vocabulary | STOP_WORDS)
-    save_pinyin_map(gen, bigrams)
+    if new_words is None:
+        vocabulary = set(STOP_WORDS)
+        for word, freq in segmenter.freq.items():
+            if freq and (word in bigrams if len(word) == 1 else all(word[i : i + 2] in bigrams for i in range(len(word) - 1))):
+                vocabulary.add(word)
+        segmenter.save_compact(gen, vocabulary)
+        save_pinyin_map(gen, sorted(b for b in bigrams if len(b) == 2))
+        return
+    known_words = {w for w, f in Segmenter.load_compact(gen).freq.items() if f}
+    segmenter.save_compact(gen, known_words | new_words, add_common=False)  # the loaded words hold them
+    pinyin = load_pinyin_map(gen)
+    known = {b for terms in pinyin.values() for b in terms}
+    for key, terms in build_pinyin_map({b for b in bigrams if len(b) == 2} - known).items():
+        pinyin.setdefault(key, []).extend(terms)
+    (gen / PINYIN_FILE).write_bytes(marshal.dumps(pinyin))
 
 
 # Analysis (jieba, OpenCC) and Whoosh's posting lists both cost CPU: a large
@@ -242,27 +258,6 @@ def _cancel(writer) -> None:
         task.terminate()
 
 
-def _extend_lookups(gen: Path, passages) -> None:
-    """After an update: add what the new passages bring to the compact
-    dictionary and the pinyin map (what deleted files leave there is harmless:
-    a word or bigram the index no longer holds just finds nothing)."""
-    segmenter = full_segmenter()
-    compact = Segmenter.load_compact(gen)
-    words = {w for w, f in compact.freq.items() if f}
-    pinyin = load_pinyin_map(gen)
-    known = {b for bigrams in pinyin.values() for b in bigrams}
-    new_bigrams = set()
-    for p in passages:
-        for text in (p.text, p.heading, p.title):
-            norm = normalize_text(text)
-            words |= segmenter.words_in(norm.text)
-            new_bigrams.update(t.text for t in bigram_tokens(norm))
-    segmenter.save_compact(gen, words, add_common=False)  # the loaded words hold them
-    for key, bigrams in build_pinyin_map(new_bigrams - known).items():
-        pinyin.setdefault(key, []).extend(bigrams)
-    (gen / PINYIN_FILE).write_bytes(marshal.dumps(pinyin))
-
-
 def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
     from whoosh import index as whoosh_index
 
@@ -273,12 +268,12 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
     try:
         writer = _writer(whoosh_index.create_in(str(gen), make_schema()), files)
         try:
-            _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
+            bigrams = _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
         except BaseException:
             _cancel(writer)
             raise
         writer.commit()
-        _save_lookups(gen)
+        _save_lookups(gen, bigrams)
         report.passages_total = report.passages_added
         write_json_atomic(gen / META, make_meta(corpus_dir, manifest, report.passages_total))
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
@@ -326,12 +321,20 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     try:
         for rel in removed:
             writer.delete_by_term("file", rel)
-        _index_files(writer, corpus_dir, changed, report, manifest, progress)
+        bigrams = _index_files(writer, corpus_dir, changed, report, manifest, progress)
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
-    _extend_lookups(gen, [p for _, _, passages in changed for p in passages])
+    segmenter = full_segmenter()
+    new_words = {
+        w
+        for _, _, passages in changed
+        for p in passages
+        for text in (p.text, p.heading, p.title)
+        for w in segmenter.words_in(normalize_text(text).text)
+    }
+    _save_lookups(gen, bigrams, new_words)
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
     write_json_atomic(gen / META, make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))

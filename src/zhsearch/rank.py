@@ -49,7 +49,7 @@ PART_CREDIT = 0.8  # a long word whose parts are found, but not the word itself
 QUESTION_MATCH = 0.35  # a term matched only inside a question sentence
 HEADING_MATCH = 0.8  # a term matched only in the heading path
 TITLE_MATCH = 0.5  # a term matched only in the document title
-COVERAGE_POWER = 2.0
+COVERAGE_POWER = 1.0
 PHRASE_BONUS = 0.5
 TEASER_FACTOR = 0.5
 SHORT_CHARS = 16
@@ -259,7 +259,7 @@ def final_scores(candidates: list[Scored]) -> list[Scored]:
     """Combine the factors and sort, best first.
 
     Coverage leads; BM25F, scaled to the best candidate's, can at most add
-    BASE_WEIGHT to it.  BM25's term-frequency pull is what puts a paragraph
+    BASE_WEIGHT to the factor it multiplies.  BM25's term-frequency pull is what puts a paragraph
     that repeats the question's words everywhere first — useful to break ties,
     harmful as the main signal.
     """

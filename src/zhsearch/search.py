@@ -330,7 +330,7 @@ def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
         "intents": [intent.name for intent in plan.intents],
         "shape": round(best.shape, 4),
         "score": round(best.score, 4),
-        "formula": "coverage² × (1 + bm25f / best bm25f) × phrase × cue × shape",
+        "formula": "coverage × (1 + ½ · bm25f / best bm25f) × phrase × cue × shape",
     }
 
 

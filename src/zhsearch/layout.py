@@ -66,12 +66,15 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 def is_stale(meta: dict) -> bool:
     """Built by another schema or with another lexicon: the index must be rebuilt."""
-    from zhsearch.lexicon import active_lexicon
-
-    return meta.get("schema_version") != SCHEMA_VERSION or meta.get("lexicon") != active_lexicon().fingerprint
+    try:
+        check_version(meta, Path("."))
+    except IndexVersionError:
+        return True
+    return False
 
 
 def check_version(meta: dict, index_dir: Path) -> None:
+    """Raise IndexVersionError (naming the fix) unless this zhsearch and lexicon built ``meta``'s index."""
     found = meta.get("schema_version")
     if found != SCHEMA_VERSION:
         raise IndexVersionError(

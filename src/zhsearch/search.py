@@ -16,9 +16,11 @@ from pathlib import Path
 from zhsearch.errors import BadQueryError, IndexCorruptError
 from zhsearch.highlight import highlight_spans, snippet_window
 from zhsearch.query import QueryPlan, plan_query
+from zhsearch import rank as _rank
 from zhsearch.rank import (
     CANDIDATES,
     FIELD_BOOSTS,
+    PINYIN_BOOST,
     RELATED_BOOST,
     Scored,
     final_scores,
@@ -185,7 +187,7 @@ class Index:
             "schema_version": self.meta.get("schema_version"),
             "files": len(self.meta.get("files", {})),
             "passages": reader.doc_count(),
-            "terms": {name: _term_count(reader, name) for name in FIELD_BOOSTS if name != "pinyin"},
+            "terms": {name: _term_count(reader, name) for name in FIELD_BOOSTS},
             "size_bytes": size,
         }
 
@@ -259,7 +261,14 @@ def _clean_query(query: str) -> str:
 
 
 def _whoosh_query(plan: QueryPlan):
-    from whoosh.query import Or, Term
+    from whoosh.query import Or
+
+    return Or(_query_terms(plan))
+
+
+def _query_terms(plan: QueryPlan) -> list:
+    """The weighted Whoosh terms a question is searched with (and explained by)."""
+    from whoosh.query import Term
 
     # A two-character Han word is also a bigram term and finds the same
     # passages: searching it twice only costs time (the rerank, not BM25, decides
@@ -279,7 +288,7 @@ def _whoosh_query(plan: QueryPlan):
         terms.extend(Term(name, value, boost=FIELD_BOOSTS[name]) for value in values)
     # A pinyin pair is searched as the indexed bigrams that sound so.
     homophones = {b for bigrams in plan.pinyin_bigrams.values() for b in bigrams}
-    terms.extend(Term("bigrams", b, boost=FIELD_BOOSTS["pinyin"]) for b in sorted(homophones))
+    terms.extend(Term("bigrams", b, boost=PINYIN_BOOST) for b in sorted(homophones))
     # Related terms of the lexicon bring in passages that say the same thing
     # in other words, at a fraction of the weight.
     related = plan.related_terms
@@ -287,7 +296,7 @@ def _whoosh_query(plan: QueryPlan):
     # A two-character term is its own bigram; longer ones are left to the word
     # field, as their bigrams alone (个人, 记录) would bring in noise.
     terms.extend(Term("bigrams", t, boost=FIELD_BOOSTS["bigrams"] * RELATED_BOOST) for t in related if len(t) == 2)
-    return Or(terms)
+    return terms
 
 
 def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
@@ -304,22 +313,14 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
 
 def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
     """Per-term BM25F contributions by field, plus the rerank factors."""
-    from whoosh.query import Term
-
     contributions = []
-    for name, values in (
-        ("words", plan.words),
-        ("bigrams", plan.bigrams),
-        ("context_bigrams", plan.bigrams),
-        ("bigrams", [b for bs in plan.pinyin_bigrams.values() for b in bs]),
-    ):
-        for value in values:
-            matcher = Term(name, value, boost=FIELD_BOOSTS[name]).matcher(searcher)
-            if not matcher.is_active():
-                continue
-            matcher.skip_to(best.docnum)
-            if matcher.is_active() and matcher.id() == best.docnum:
-                contributions.append({"field": name, "term": value, "score": round(matcher.score(), 4)})
+    for term in _query_terms(plan):
+        matcher = term.matcher(searcher)
+        if not matcher.is_active():
+            continue
+        matcher.skip_to(best.docnum)
+        if matcher.is_active() and matcher.id() == best.docnum:
+            contributions.append({"field": term.fieldname, "term": term.text, "score": round(matcher.score(), 4)})
     return {
         "bm25f": round(best.base, 4),
         "terms": contributions,
@@ -330,7 +331,7 @@ def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
         "intents": [intent.name for intent in plan.intents],
         "shape": round(best.shape, 4),
         "score": round(best.score, 4),
-        "formula": "coverage × (1 + ½ · bm25f / best bm25f) × phrase × cue × shape",
+        "formula": f"coverage^{_rank.COVERAGE_POWER:g} × (1 + {_rank.BASE_WEIGHT:g} · bm25f / best bm25f) × phrase × cue × shape",
     }
 
 

@@ -212,6 +212,7 @@ def split_passages(
     kind = "body"
     paragraph: list[str] = []
     paragraph_lines: list[int] = []
+    per_section: dict[tuple[str, str], int] = {}  # passages so far under each (kind, heading)
     last_line = -1
 
     def flush() -> None:
@@ -226,7 +227,8 @@ def split_passages(
         heading = " › ".join(h for _, h in stack)
         for start, piece in _split_long(body):
             line = paragraph_lines[bisect.bisect_right(line_starts, start) - 1]
-            order = sum(1 for p in passages if p.heading == heading and p.kind == kind) if heading else len(passages)
+            order = per_section.get((kind, heading), 0)
+            per_section[(kind, heading)] = order + 1
             passages.append(Passage(source, line, title, heading, piece.strip(), kind, order))
         paragraph.clear()
         paragraph_lines.clear()

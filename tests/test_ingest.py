@@ -59,3 +59,17 @@ def test_markdown_markup_is_stripped():
     assert passages[0].text == "这是加粗和链接的正文。"
     assert passages[0].title == "标题一二三四五六"
     assert passages[0].heading == "小节"
+
+
+def test_dated_bylines_are_neither_headings_nor_passages():
+    text = (
+        "网贷逾期后催收人员真的会上门吗\n\n合飞律师3个月前 (03-25)金融债务4\n\n"
+        "首先需要明确的是，正规平台不会轻易上门。\n\n逾期法务 2024-10-14 03:19:52\n\n第二段正文。\n"
+    )
+    passages = split_passages(text, "b.txt")
+    assert [(p.heading, p.text) for p in passages] == [
+        ("", "首先需要明确的是，正规平台不会轻易上门。"),
+        ("", "第二段正文。"),
+    ]
+    # a heading that merely names a year is still a heading
+    assert split_passages("标题标题标题标题\n\n2024年工作回顾\n\n正文。\n", "y.txt")[0].heading == "2024年工作回顾"

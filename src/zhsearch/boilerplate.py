@@ -26,6 +26,21 @@ _FURNITURE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# A byline or timestamp line: 合飞律师3个月前 (03-25)金融债务4, 逾期法务 2024-10-14 03:19:52,
+# 头像 美美 2025-03-15.  Short, and dated: who wrote it and when, not a heading.
+_DATED = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|[(（]\d{1,2}-\d{1,2}[)）]"
+    r"|\d+\s*(?:秒|分钟|小时|天|周|个月|年)前|\d{1,2}:\d{2}"
+)
+BYLINE_MAX_CHARS = 40
+
+
+def is_byline(line: str) -> bool:
+    """A short dated line: an author and date, a timestamp, a comment's signature."""
+    line = line.strip()
+    return len(line) <= BYLINE_MAX_CHARS and not line.endswith(("。", "？", "?", "！", "!")) and bool(_DATED.search(line))
+
+
 # Words that only appear on Chinese pages in injected spam (adult and gambling
 # link farms).  A line with two or more of them is spam, whatever else it says.
 SPAM_WORDS = (
@@ -66,4 +81,4 @@ def is_boilerplate(line: str) -> bool:
     >>> is_boilerplate("网贷逾期后，催收人员真的会上门吗？")
     False
     """
-    return is_furniture(line) or is_spam(line)
+    return is_furniture(line) or is_spam(line) or is_byline(line)

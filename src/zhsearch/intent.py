@@ -21,6 +21,9 @@ class Intent:
     name: str
     asked_by: re.Pattern
     cues: tuple[str, ...]
+    # What such an answer cites or shows, worth a full cue share on its own
+    # (a legality answer quotes the statute: 《民法典》第101条规定).
+    evidence: re.Pattern | None = None
 
 
 INTENTS: tuple[Intent, ...] = (
@@ -28,7 +31,7 @@ INTENTS: tuple[Intent, ...] = (
         "how-to",
         re.compile(r"怎么办|怎么做|怎么处理|如何(应对|处理|解决|办)|咋办|该怎么|怎样(应对|处理)|应对"),
         ("应对", "建议", "措施", "办法", "方法", "应该", "应当", "要求", "报警", "投诉",
-         "维权", "寻求", "协商", "核实", "保留", "及时", "务必", "策略", "帮助"),
+         "维权", "有权", "依法", "起诉", "律师", "寻求", "协商", "核实", "保留", "及时", "务必", "策略", "帮助"),
     ),
     Intent(
         "how-long",
@@ -43,7 +46,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "legality",
         re.compile(r"合法|违法|犯法|非法|侵权|法律"),
-        ("法律", "规定", "不得", "违法", "非法", "侵犯", "侵入", "构成", "依法", "权益", "法"),
+        ("法律", "法规", "规定", "不得", "禁止", "违法", "非法", "侵犯", "侵入", "构成", "依法", "权益"),
+        re.compile(r"《[^》]{0,40}(?:法|条例|规定|解释|办法)[^》]{0,10}》[^。]{0,20}(?:第[0-9一二三四五六七八九十百千零]+条)?[^。]{0,6}规定"),
     ),
     Intent(
         "reason",
@@ -89,5 +93,7 @@ def cue_share(text: str, heading: str, intents: tuple[Intent, ...]) -> float:
     best = 0
     for intent in intents:
         found = sum(cue in text for cue in intent.cues) + 2 * sum(cue in heading for cue in intent.cues)
+        if intent.evidence is not None and intent.evidence.search(text):
+            found += CUES_ENOUGH
         best = max(best, found)
     return min(best, CUES_ENOUGH) / CUES_ENOUGH

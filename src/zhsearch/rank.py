@@ -49,6 +49,9 @@ PART_CREDIT = 0.8  # a long word whose parts are found, but not the word itself
 QUESTION_MATCH = 0.35  # a term matched only inside a question sentence
 HEADING_MATCH = 0.8  # a term matched only in the heading path
 TITLE_MATCH = 0.5  # a term matched only in the document title
+# ... in a section whose heading names the answer asked for (应对策略 for 怎么办):
+# that section answers the title's question, so the title counts as the passage.
+ANSWER_SECTION_TITLE_MATCH = 1.0
 COVERAGE_POWER = 1.0
 PHRASE_BONUS = 0.5
 TEASER_FACTOR = 0.5
@@ -61,7 +64,8 @@ WINDOW_WEIGHT = 0.5
 BASE_WEIGHT = 0.5
 FIRST_ANSWER_BONUS = 0.45
 FIRST_ANSWER_MIN = 0.6  # share of the heading the question must restate
-CUE_BONUS = 0.45  # a passage using the vocabulary of the answer asked for
+CUE_BONUS = 0.45
+SINGLE_CHAR_WEIGHT = 0.5  # a lone character (率, 高) also turns up inside unrelated words (效率, 较高)  # a passage using the vocabulary of the answer asked for
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
 _QUESTION_END = re.compile(r"(?:[?？]|[吗呢么][?？。！!]?)\s*$")
@@ -144,6 +148,8 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
             dfs = [df for t in plan.related.get(word, ()) if (df := doc_frequency("bigrams", t if len(t) == 2 else t[:2]))]
         if dfs:
             weights[word] = sum(idf(df) for df in dfs) / len(dfs)
+            if len(word) == 1 and not word.isascii():
+                weights[word] *= SINGLE_CHAR_WEIGHT
     for pair, bigrams in plan.pinyin_bigrams.items():
         df = min(doc_count, sum(doc_frequency("bigrams", b) for b in bigrams))
         if df:
@@ -194,11 +200,12 @@ def _coverage(
             credit, where = 1.0, "passage"
         else:
             parts, alternatives = plan.parts.get(term, (term,)), plan.related.get(term, ())
-            credit, where = max(
+            credit, where = max(  # on a tie, the first (the passage itself) is named
                 (_credit(term, body, parts, alternatives), "passage"),
                 (QUESTION_MATCH * _credit(term, echoes, parts, alternatives), "question sentence"),
                 (HEADING_MATCH * _credit(term, heading, parts, alternatives), "heading"),
                 (title_credit * _credit(term, title, parts, alternatives), "title"),
+                key=lambda found: found[0],
             )
         if credit:
             got += weight * credit
@@ -220,8 +227,8 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     # sentences: an answer says its point in one place, an intro scatters the
     # question's words over a paragraph.
     # A section whose heading names the kind of answer asked for (应对策略 for
-    # 怎么办) answers the document's question: its title counts as a heading.
-    title_credit = HEADING_MATCH if cue_share("", heading, plan.intents) > 0 else TITLE_MATCH
+    # 怎么办) answers the document's question: its title counts as the passage.
+    title_credit = ANSWER_SECTION_TITLE_MATCH if cue_share("", heading, plan.intents) > 0 else TITLE_MATCH
     whole, candidate.matched = _coverage(
         weights, plan, answer_text, echo_text, heading, title, pinyin_hits, title_credit
     )

@@ -1,0 +1,16 @@
+from zhsearch.intent import cue_share, detect_intents
+
+
+def test_legality_answer_citing_a_statute_is_a_full_cue():
+    intents = detect_intents("催收人员上门是否合法")
+    assert [i.name for i in intents] == ["legality"]
+    cited = "依照我国《民法典》相关规定，任何单位和个人不得非法进入他人住宅。"
+    assert cue_share(cited, "", intents) == 1.0
+    # 方法 / 办法 are not legal vocabulary
+    assert cue_share("这种方法和办法都很常见。", "", intents) == 0.0
+
+
+def test_how_to_cues_include_rights_and_remedies():
+    intents = detect_intents("催收时暴力威胁怎么办")
+    assert [i.name for i in intents] == ["how-to"]
+    assert cue_share("借款人有权依法维权。", "", intents) == 1.0

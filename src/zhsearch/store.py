@@ -8,7 +8,6 @@ live generation through Whoosh's own atomic commit.
 from __future__ import annotations
 
 import hashlib
-import marshal
 import os
 import shutil
 import signal
@@ -33,7 +32,7 @@ from zhsearch.layout import (
     write_lock,
 )
 from zhsearch.normalize import normalize_text
-from zhsearch.pinyin import PINYIN_FILE, build_pinyin_map, load_pinyin_map, save_pinyin_map
+from zhsearch.pinyin import build_pinyin_map, load_pinyin_map, save_pinyin_map
 from zhsearch.segment import Segmenter, full_segmenter
 
 
@@ -206,15 +205,15 @@ def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = Non
             if freq and (word in bigrams if len(word) == 1 else all(word[i : i + 2] in bigrams for i in range(len(word) - 1))):
                 vocabulary.add(word)
         segmenter.save_compact(gen, vocabulary)
-        save_pinyin_map(gen, sorted(b for b in bigrams if len(b) == 2))
+        save_pinyin_map(gen, build_pinyin_map(sorted(b for b in bigrams if len(b) == 2)))
         return
     known_words = {w for w, f in Segmenter.load_compact(gen).freq.items() if f}
     segmenter.save_compact(gen, known_words | new_words, add_common=False)  # the loaded words hold them
     pinyin = load_pinyin_map(gen)
     known = {b for terms in pinyin.values() for b in terms}
-    for key, terms in build_pinyin_map({b for b in bigrams if len(b) == 2} - known).items():
+    for key, terms in build_pinyin_map(sorted({b for b in bigrams if len(b) == 2} - known)).items():
         pinyin.setdefault(key, []).extend(terms)
-    (gen / PINYIN_FILE).write_bytes(marshal.dumps(pinyin))
+    save_pinyin_map(gen, pinyin)
 
 
 # Analysis (jieba, OpenCC) and Whoosh's posting lists both cost CPU: a large

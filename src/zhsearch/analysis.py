@@ -139,8 +139,17 @@ def bigram_tokens(norm: Normalized) -> Iterator[Token]:
         yield Token(text[s:e], position, o_start, o_end, "bigrams")
 
 
+def is_bigram_word(word: str) -> bool:
+    """A two-character Han word: the bigram field holds it already."""
+    return len(word) == 2 and bool(_CJK_RUN.fullmatch(word))
+
+
 def analyze(text: str, field: str = "words") -> list[Token]:
-    """Tokens of ``text`` for one field (``words`` or ``bigrams``)."""
+    """Tokens of ``text`` for one field (``words`` or ``bigrams``).
+
+    The index leaves out of the word field the two-character Han words
+    (:func:`is_bigram_word`): each is also a bigram, and is searched there.
+    """
     norm = normalize_text(text)
     if field == "words":
         return list(word_tokens(norm))
@@ -170,6 +179,8 @@ class ChainTokenizer(Tokenizer):
                  removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for token in analyze(value, self.field):
+            if self.field == "words" and is_bigram_word(token.text):
+                continue  # indexed as a bigram (a third of the word postings, for nothing)
             t.text = token.text
             t.boost = 1.0
             t.stopped = False

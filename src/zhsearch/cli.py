@@ -220,7 +220,7 @@ def stats_command(index_dir: Path) -> None:
               help="Only this field (repeatable); default all.")
 def analyze_command(text, fields) -> None:
     """Print the tokens the analysis chain makes of TEXT."""
-    from zhsearch.analysis import FIELDS, analyze
+    from zhsearch.analysis import FIELDS, analyze, is_bigram_word
     from zhsearch.normalize import normalize_text
     from zhsearch.query import plan_query
 
@@ -228,7 +228,8 @@ def analyze_command(text, fields) -> None:
     click.echo(f"normalized  {normalize_text(value).text}")
     for name in fields or FIELDS:
         for token in analyze(value, name):
-            click.echo(f"{name:<8} {token.position:>4}  {token.start:>4}-{token.end:<4} {token.text}")
+            note = "  (indexed as a bigram)" if name == "words" and is_bigram_word(token.text) else ""
+            click.echo(f"{name:<8} {token.position:>4}  {token.start:>4}-{token.end:<4} {token.text}{note}")
     plan = plan_query(value)
     click.echo(f"query words   {' '.join(plan.words)}")
     click.echo(f"query bigrams {' '.join(plan.bigrams)}")

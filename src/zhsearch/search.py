@@ -13,6 +13,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from zhsearch.analysis import is_bigram_word
 from zhsearch.errors import BadQueryError, IndexCorruptError
 from zhsearch.highlight import highlight_spans, snippet_window
 from zhsearch.query import QueryPlan, plan_query
@@ -292,10 +293,11 @@ def _query_terms(plan: QueryPlan) -> list:
     # Related terms of the lexicon bring in passages that say the same thing
     # in other words, at a fraction of the weight.
     related = plan.related_terms
-    terms.extend(Term("words", t, boost=FIELD_BOOSTS["words"] * RELATED_BOOST) for t in related)
     # A two-character term is its own bigram; longer ones are left to the word
     # field, as their bigrams alone (个人, 记录) would bring in noise.
-    terms.extend(Term("bigrams", t, boost=FIELD_BOOSTS["bigrams"] * RELATED_BOOST) for t in related if len(t) == 2)
+    for t in related:
+        field = "bigrams" if is_bigram_word(t) else "words"
+        terms.append(Term(field, t, boost=FIELD_BOOSTS[field] * RELATED_BOOST))
     return terms
 
 

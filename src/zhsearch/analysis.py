@@ -144,13 +144,16 @@ def is_bigram_word(word: str) -> bool:
     return len(word) == 2 and bool(_CJK_RUN.fullmatch(word))
 
 
-def analyze(text: str, field: str = "words") -> list[Token]:
+def analyze(text: str, field: str = "words", normalized: bool = False) -> list[Token]:
     """Tokens of ``text`` for one field (``words`` or ``bigrams``).
 
-    The index leaves out of the word field the two-character Han words
-    (:func:`is_bigram_word`): each is also a bigram, and is searched there.
+    ``normalized``: ``text`` is already the output of :func:`normalize_text`
+    (the index feeds what it stores for the rerank, rather than normalise twice);
+    offsets are then into it.  The index leaves out of the word field the
+    two-character Han words (:func:`is_bigram_word`): each is also a bigram,
+    and is searched there.
     """
-    norm = normalize_text(text)
+    norm = Normalized(text, range(len(text)), range(1, len(text) + 1)) if normalized else normalize_text(text)
     if field == "words":
         return list(word_tokens(norm))
     if field == "bigrams":
@@ -167,18 +170,19 @@ from whoosh.analysis import Tokenizer  # noqa: E402
 class ChainTokenizer(Tokenizer):
     """Feeds one of this module's token streams to Whoosh, honouring its flags."""
 
-    def __init__(self, field: str):
+    def __init__(self, field: str, normalized: bool = False):
         if field not in FIELDS:
             raise ValueError(f"unknown field {field!r}")
         self.field = field
+        self.normalized = normalized  # values come already normalised
 
     def __eq__(self, other):
-        return isinstance(other, ChainTokenizer) and other.field == self.field
+        return isinstance(other, ChainTokenizer) and (other.field, other.normalized) == (self.field, self.normalized)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for token in analyze(value, self.field):
+        for token in analyze(value, self.field, self.normalized):
             if self.field == "words" and is_bigram_word(token.text):
                 continue  # indexed as a bigram (a third of the word postings, for nothing)
             t.text = token.text

@@ -75,8 +75,12 @@ class Passage:
 
 def content_key(text: str) -> str:
     """Hash of the text with script, width, spaces and punctuation folded away."""
-    folded = to_simplified(text)
-    folded = "".join(ch for ch in folded if ch.isalnum()).lower()
+    return folded_key(to_simplified(text))
+
+
+def folded_key(simplified: str) -> str:
+    """:func:`content_key` of a text already in simplified script (e.g. normalised)."""
+    folded = "".join(ch for ch in simplified if ch.isalnum()).lower()
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=12).hexdigest()
 
 

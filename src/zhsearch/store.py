@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 from zhsearch.analysis import _CJK_RUN as _HAN_RUN
 from zhsearch.analysis import STOP_WORDS
 from zhsearch.errors import UnreadableFileError
-from zhsearch.ingest import corpus_files, load_passages, read_text
+from zhsearch.ingest import corpus_files, folded_key, load_passages, read_text
 from zhsearch.layout import (
     CURRENT,
     META,
@@ -44,7 +44,7 @@ def make_schema():
 
     from zhsearch.analysis import ChainTokenizer
 
-    words, bigrams = ChainTokenizer("words"), ChainTokenizer("bigrams")
+    words, bigrams = ChainTokenizer("words", normalized=True), ChainTokenizer("bigrams", normalized=True)
     return Schema(
         file=ID(stored=True),  # the corpus file: what an update deletes by
         source=STORED(),
@@ -106,10 +106,11 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
     """Whoosh documents of ``passages``; their Han characters and bigrams are added to ``seen``."""
     for p in passages:
         norm = normalize_text(p.text).text
-        for text in (norm, normalize_text(p.heading).text, normalize_text(p.title).text):
+        context = f"{normalize_text(p.title).text}\n{normalize_text(p.heading).text}"
+        for text in (norm, context):
             for run in _HAN_RUN.findall(text):
                 seen.update(run)
-                seen.update(run[i : i + 2] for i in range(len(run) - 1))
+                seen.update(map(str.__add__, run, run[1:]))
         yield {
             "source": p.source,
             "file": p.file,
@@ -118,12 +119,13 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
             "heading": p.heading,
             "text": p.text,
             "norm": norm,
-            "key": p.key,
+            "key": folded_key(norm),  # equal texts in either script, or with 九千 / 9000, are one hit
             "kind": p.kind,
             "order": p.order,
-            "words": p.text,
-            "bigrams": p.text,
-            "context_bigrams": f"{p.title}\n{p.heading}",
+            # the analysed fields are fed normalised text (ChainTokenizer(normalized=True))
+            "words": norm,
+            "bigrams": norm,
+            "context_bigrams": context,
         }
 
 
@@ -271,8 +273,10 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
         except BaseException:
             _cancel(writer)
             raise
-        writer.commit()
+        # Lookups first: a parallel writer's sub-writers are still indexing
+        # their queues, and this serial work overlaps theirs.
         _save_lookups(gen, bigrams)
+        writer.commit()
         report.passages_total = report.passages_added
         write_json_atomic(gen / META, make_meta(corpus_dir, manifest, report.passages_total))
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")

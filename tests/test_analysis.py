@@ -44,7 +44,7 @@ def test_pinyin_map_reads_every_reading_of_a_bigram():
 
     assert "shang_men" in bigram_keys("上门")
     assert {"yin_hang", "yin_xing"} <= bigram_keys("银行")
-    assert build_pinyin_map(["上门", "尚门", "催收"])["shang_men"] == ["上门", "尚门"]
+    assert build_pinyin_map(["上门", "尚门", "催收"])["shang_men"] == "上门尚门"
     assert pinyin_terms("shangmen cuishou") == ["shang_men", "men_cui", "cui_shou"]
     assert pinyin_terms("shàngmén") == ["shang_men"]
     assert pinyin_terms("九千会上门吗") == []
@@ -54,3 +54,15 @@ def test_punctuation_and_empty_input_make_no_tokens():
     for field in ("words", "bigrams"):
         assert analyze("", field) == []
         assert analyze("，。！？……", field) == []
+
+
+def test_pinyin_map_update_adds_only_new_bigrams():
+    from zhsearch.pinyin import build_pinyin_map, extend_pinyin_map, pinyin_bigrams
+
+    table = build_pinyin_map(["上门", "尚门"])
+    extend_pinyin_map(table, ["上门", "赏门", "门上"])
+    assert pinyin_bigrams(table["shang_men"]) == ["上门", "尚门", "赏门"]
+    # 时诗 is inside 是时诗事 across two entries: not held yet, so it is added
+    table = build_pinyin_map(["是时", "诗事"])
+    extend_pinyin_map(table, ["时诗"])
+    assert pinyin_bigrams(table["shi_shi"]) == ["是时", "诗事", "时诗"]

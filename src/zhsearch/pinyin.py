@@ -44,30 +44,45 @@ def bigram_keys(bigram: str) -> set[str]:
     return {f"{a}_{b}" for a in char_readings(bigram[0]) for b in char_readings(bigram[1])}
 
 
-def build_pinyin_map(bigrams) -> dict[str, list[str]]:
-    """``{"shang_men": ["上门", …]}`` over the given bigram terms."""
+def build_pinyin_map(bigrams) -> dict[str, str]:
+    """``{"shang_men": "上门尚门…"}`` over the given bigram terms: each pair's
+    bigrams as one string (a third of the size of lists when stored)."""
     table: dict[str, list[str]] = {}
     for term in bigrams:
         for key in bigram_keys(term):
             table.setdefault(key, []).append(term)
-    return table
+    return {key: "".join(terms) for key, terms in table.items()}
 
 
-def save_pinyin_map(folder: Path, table: dict[str, list[str]]) -> None:
-    """Stored compactly: each pair's bigrams as one string, the whole compressed
-    (a third of the size of a marshalled dict of lists)."""
-    packed = {key: "".join(terms) for key, terms in table.items()}
-    (folder / PINYIN_FILE).write_bytes(zlib.compress(marshal.dumps(packed), 6))
+def extend_pinyin_map(table: dict[str, str], bigrams) -> None:
+    """Add ``bigrams`` the map does not hold yet (an incremental update)."""
+    for term in bigrams:
+        for key in bigram_keys(term):
+            joined = table.get(key, "")
+            if not _holds(joined, term):
+                table[key] = joined + term
 
 
-def load_pinyin_map(folder: Path) -> dict[str, list[str]]:
+def _holds(joined: str, term: str) -> bool:
+    """``term`` is one of the bigrams of ``joined`` (found at an even offset)."""
+    at = joined.find(term)
+    while at != -1 and at % 2:
+        at = joined.find(term, at + 1)
+    return at != -1
+
+
+def pinyin_bigrams(joined: str) -> list[str]:
+    """The bigrams of one map entry."""
+    return [joined[i : i + 2] for i in range(0, len(joined), 2)]
+
+
+def save_pinyin_map(folder: Path, table: dict[str, str]) -> None:
+    (folder / PINYIN_FILE).write_bytes(zlib.compress(marshal.dumps(table), 1))
+
+
+def load_pinyin_map(folder: Path) -> dict[str, str]:
     path = folder / PINYIN_FILE
-    if not path.exists():
-        return {}
-    packed = marshal.loads(zlib.decompress(path.read_bytes()))
-    return {key: [joined[i : i + 2] for i in range(0, len(joined), 2)] for key, joined in packed.items()}
-
-
+    return marshal.loads(zlib.decompress(path.read_bytes())) if path.exists() else {}
 
 
 @functools.lru_cache(maxsize=1)

@@ -28,7 +28,7 @@ from zhsearch.rank import (
     rescore,
     term_weights,
 )
-from zhsearch.pinyin import load_pinyin_map
+from zhsearch.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
 from zhsearch.layout import open_generation
 
@@ -131,7 +131,7 @@ class Index:
             return {}
         if self._pinyin_map is None:
             self._pinyin_map = load_pinyin_map(Path(self._ix.storage.folder))
-        return {pair: tuple(self._pinyin_map.get(pair, ())) for pair in plan.pinyin}
+        return {pair: tuple(pinyin_bigrams(self._pinyin_map.get(pair, ""))) for pair in plan.pinyin}
 
     def close(self) -> None:
         if self._searcher is not None:

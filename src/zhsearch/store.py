@@ -32,7 +32,7 @@ from zhsearch.layout import (
     write_lock,
 )
 from zhsearch.normalize import normalize_text
-from zhsearch.pinyin import build_pinyin_map, load_pinyin_map, save_pinyin_map
+from zhsearch.pinyin import build_pinyin_map, extend_pinyin_map, load_pinyin_map, save_pinyin_map
 from zhsearch.segment import Segmenter, full_segmenter
 
 
@@ -212,9 +212,7 @@ def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = Non
     known_words = {w for w, f in Segmenter.load_compact(gen).freq.items() if f}
     segmenter.save_compact(gen, known_words | new_words, add_common=False)  # the loaded words hold them
     pinyin = load_pinyin_map(gen)
-    known = {b for terms in pinyin.values() for b in terms}
-    for key, terms in build_pinyin_map(sorted({b for b in bigrams if len(b) == 2} - known)).items():
-        pinyin.setdefault(key, []).extend(terms)
+    extend_pinyin_map(pinyin, sorted(b for b in bigrams if len(b) == 2))
     save_pinyin_map(gen, pinyin)
 
 

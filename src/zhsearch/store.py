@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 
 from zhsearch.analysis import _CJK_RUN as _HAN_RUN
 from zhsearch.analysis import STOP_WORDS
+from zhsearch.codec import CompactCodec
 from zhsearch.errors import UnreadableFileError
 from zhsearch.ingest import corpus_files, folded_key, load_passages, read_text
 from zhsearch.layout import (
@@ -247,8 +248,8 @@ def _writer(ix, files: list[Path]):
         global _PARALLEL_BUILD
         _PARALLEL_BUILD = True
         full_segmenter()  # loaded before the sub-writers fork, so they share it
-        return ix.writer(procs=procs, multisegment=True, limitmb=128, batchsize=256)
-    return ix.writer(limitmb=256)
+        return ix.writer(procs=procs, multisegment=True, limitmb=128, batchsize=256, codec=CompactCodec())
+    return ix.writer(limitmb=256, codec=CompactCodec())
 
 
 def _cancel(writer) -> None:
@@ -318,7 +319,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
             write_json_atomic(gen / META, {**meta, "files": manifest})
         return report
 
-    writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256)
+    writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256, codec=CompactCodec())
     try:
         for rel in removed:
             writer.delete_by_term("file", rel)

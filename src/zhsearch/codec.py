@@ -1,0 +1,404 @@
+"""A Whoosh codec whose term dictionary is a compact sorted table.
+
+Whoosh's own codec (W3) keeps its term dictionary in an on-disk hash: per term,
+8 bytes of lengths, a 2-slot hash entry (24 bytes), an index entry, the key and
+a fixed 23-byte term record, postings of rare terms inlined after it with
+4-byte ids and weights.  About 90 bytes a term.  Chinese text indexed by
+character bigram has hundreds of thousands of distinct terms, most met once
+(50,000 classical poems: 570,000 terms a segment), so that dictionary was three
+quarters of the index.
+
+This codec changes only the dictionary; postings, columns and stored fields are
+W3's.  Terms are written in order in blocks of :data:`BLOCK` entries, each key
+front-coded against the previous one, each term record in varints (an integral
+weight — every weight here is a count — takes one byte).  A small index of
+every block's first key is read when the segment opens; a lookup bisects it
+and scans one block.  About 20 bytes a term.  Everything Whoosh asks of a terms
+reader (lookup, frequencies, ordered iteration from a prefix, cursors,
+matchers) is answered; the term records decode to Whoosh's own
+``W3TermInfo``, so its matchers read them unchanged.
+"""
+
+from __future__ import annotations
+
+import bisect
+import marshal
+import struct
+
+from whoosh.codec import base
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.reading import TermNotFound
+from whoosh.system import pack_ushort, unpack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+MAGIC = b"ZHT1"
+BLOCK = 32  # entries a block: the scan a lookup pays, against the index kept in memory
+RECENT_LOOKUPS = 4096
+_TRAILER = struct.Struct("!Q")
+_FLOAT = struct.Struct("!f")
+
+
+# --- varints ------------------------------------------------------------------
+
+
+def _put_uint(out: bytearray, n: int) -> None:
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+
+
+def _get_uint(data: bytes, pos: int) -> tuple[int, int]:
+    n = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        n |= (b & 0x7F) << shift
+        if b < 0x80:
+            return n, pos
+        shift += 7
+
+
+def _put_float(out: bytearray, x: float) -> None:
+    """A whole number as a varint (low bit 0); anything else as a float32 (tag 1)."""
+    if x == int(x) and 0 <= x < (1 << 40):
+        _put_uint(out, int(x) << 1)
+    else:
+        out.append(1)
+        out += _FLOAT.pack(x)
+
+
+def _get_float(data: bytes, pos: int) -> tuple[float, int]:
+    if data[pos] == 1:
+        return _FLOAT.unpack_from(data, pos + 1)[0], pos + 5
+    n, pos = _get_uint(data, pos)
+    return float(n >> 1), pos
+
+
+# --- term records ----------------------------------------------------------------
+
+
+def encode_terminfo(ti: W3TermInfo) -> bytes:
+    out = bytearray()
+    inlined = ti.is_inlined()
+    out.append(1 if inlined else 0)
+    _put_float(out, ti._weight)
+    _put_uint(out, ti._df)
+    out.append(0 if ti._minlength is None else length_to_byte(ti._minlength))
+    out.append(length_to_byte(ti._maxlength))
+    _put_float(out, ti._maxweight)
+    minid = ti._minid
+    _put_uint(out, 0 if minid is None else minid + 1)
+    _put_uint(out, 0 if ti._maxid is None else ti._maxid - (minid or 0) + 1)
+    if inlined:
+        ids, weights, values = ti.inlined_postings()
+        _put_uint(out, len(ids))
+        previous = 0
+        for docid in ids:
+            _put_uint(out, docid - previous)
+            previous = docid
+        for weight in weights:
+            _put_float(out, weight)
+        for value in values:
+            if value is None:
+                _put_uint(out, 0)
+            else:
+                _put_uint(out, len(value) + 1)
+                out += value
+    else:
+        offset, length = ti.extent()
+        _put_uint(out, offset)
+        _put_uint(out, length)
+    return bytes(out)
+
+
+def decode_terminfo(data: bytes) -> W3TermInfo:
+    ti = W3TermInfo()
+    inlined = data[0]
+    ti._weight, pos = _get_float(data, 1)
+    ti._df, pos = _get_uint(data, pos)
+    ti._minlength = byte_to_length(data[pos])
+    ti._maxlength = byte_to_length(data[pos + 1])
+    ti._maxweight, pos = _get_float(data, pos + 2)
+    minid, pos = _get_uint(data, pos)
+    maxid, pos = _get_uint(data, pos)
+    ti._minid = None if minid == 0 else minid - 1
+    ti._maxid = None if maxid == 0 else maxid - 1 + (ti._minid or 0)
+    if inlined:
+        count, pos = _get_uint(data, pos)
+        ids, weights, values = [], [], []
+        docid = 0
+        for _ in range(count):
+            delta, pos = _get_uint(data, pos)
+            docid += delta
+            ids.append(docid)
+        for _ in range(count):
+            weight, pos = _get_float(data, pos)
+            weights.append(weight)
+        for _ in range(count):
+            size, pos = _get_uint(data, pos)
+            if size == 0:
+                values.append(None)
+            else:
+                values.append(data[pos : pos + size - 1])
+                pos += size - 1
+        ti._inlined = (tuple(ids), tuple(weights), tuple(values))
+    else:
+        offset, pos = _get_uint(data, pos)
+        length, pos = _get_uint(data, pos)
+        ti.set_extent(offset, length)
+    return ti
+
+
+# --- the sorted table ------------------------------------------------------------
+
+
+class TermTableWriter:
+    """Ordered ``key → value`` pairs, front-coded in blocks, with an index of blocks."""
+
+    def __init__(self, dbfile):
+        self.dbfile = dbfile
+        self.extras: dict = {}
+        self._first_keys: list[bytes] = []
+        self._offsets: list[int] = []
+        self._count = 0
+        self._previous = b""
+        dbfile.write(MAGIC)
+
+    def add(self, key: bytes, value: bytes) -> None:
+        if self._count and key <= self._previous:
+            raise ValueError(f"keys must increase: {self._previous!r} then {key!r}")
+        out = bytearray()
+        if self._count % BLOCK == 0:
+            self._first_keys.append(key)
+            self._offsets.append(self.dbfile.tell())
+            shared = 0
+        else:
+            shared, limit, previous = 0, min(len(key), len(self._previous)), self._previous
+            while shared < limit and key[shared] == previous[shared]:
+                shared += 1
+        _put_uint(out, shared)
+        _put_uint(out, len(key) - shared)
+        out += key[shared:]
+        _put_uint(out, len(value))
+        out += value
+        self.dbfile.write(bytes(out))
+        self._previous = key
+        self._count += 1
+
+    def close(self) -> None:
+        index_at = self.dbfile.tell()
+        self.dbfile.write(marshal.dumps((self._first_keys, self._offsets, self._count, self.extras)))
+        self.dbfile.write(_TRAILER.pack(index_at))
+        self.dbfile.close()
+
+
+class TermTable:
+    """Reads a :class:`TermTableWriter` file."""
+
+    def __init__(self, dbfile, length: int):
+        self.dbfile = dbfile
+        if dbfile.get(0, len(MAGIC)) != MAGIC:
+            raise ValueError("not a zhsearch term table")
+        (index_at,) = _TRAILER.unpack(dbfile.get(length - _TRAILER.size, _TRAILER.size))
+        self._first_keys, self._offsets, self.count, self.extras = marshal.loads(
+            dbfile.get(index_at, length - _TRAILER.size - index_at)
+        )
+        self._end = index_at
+        self._recent: dict[bytes, bytes | None] = {}
+
+    def _block(self, i: int) -> list[tuple[bytes, bytes]]:
+        start = self._offsets[i]
+        end = self._offsets[i + 1] if i + 1 < len(self._offsets) else self._end
+        data = self.dbfile.get(start, end - start)
+        entries, pos, key = [], 0, b""
+        while pos < len(data):
+            shared, pos = _get_uint(data, pos)
+            size, pos = _get_uint(data, pos)
+            key = key[:shared] + data[pos : pos + size]
+            pos += size
+            size, pos = _get_uint(data, pos)
+            entries.append((key, data[pos : pos + size]))
+            pos += size
+        return entries
+
+    def get(self, key: bytes) -> bytes | None:
+        # A query asks for the same term several times (is it there, its
+        # frequency, its postings, per segment): recent answers are kept.
+        try:
+            return self._recent[key]
+        except KeyError:
+            pass
+        value = self._lookup(key)
+        if len(self._recent) >= RECENT_LOOKUPS:
+            self._recent.clear()
+        self._recent[key] = value
+        return value
+
+    def _lookup(self, key: bytes) -> bytes | None:
+        i = bisect.bisect_right(self._first_keys, key) - 1
+        if i < 0:
+            return None
+        start = self._offsets[i]
+        end = self._offsets[i + 1] if i + 1 < len(self._offsets) else self._end
+        data = self.dbfile.get(start, end - start)
+        pos, current = 0, b""
+        while pos < len(data):
+            shared, pos = _get_uint(data, pos)
+            size, pos = _get_uint(data, pos)
+            current = current[:shared] + data[pos : pos + size]
+            pos += size
+            size, pos = _get_uint(data, pos)
+            if current == key:
+                return data[pos : pos + size]
+            if current > key:
+                return None
+            pos += size
+        return None
+
+    def items_from(self, key: bytes = b""):
+        """Every ``(key, value)`` from the first key ≥ ``key``, in order."""
+        i = max(0, bisect.bisect_right(self._first_keys, key) - 1)
+        for block in range(i, len(self._offsets)):
+            for k, value in self._block(block):
+                if k >= key:
+                    yield k, value
+
+    def close(self) -> None:
+        self.dbfile.close()
+
+
+# --- the codec ----------------------------------------------------------------------
+
+
+class CompactCodec(W3Codec):
+    """W3 with the compact term dictionary (see the module docstring)."""
+
+    def field_writer(self, storage, segment):
+        return CompactFieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage, segment):
+        name = segment.make_filename(self.TERMS_EXT)
+        length = storage.file_length(name)
+        return CompactTermsReader(self, storage.open_file(name), length, segment.open_file(storage, self.POSTS_EXT))
+
+
+class CompactFieldWriter(W3FieldWriter):
+    def __init__(self, codec, storage, segment):
+        self._codec = codec
+        self._storage = storage
+        self._segment = segment
+        self._fieldname = self._fieldid = self._btext = self._fieldobj = self._format = None
+        self._tindex = TermTableWriter(self._create_file(W3Codec.TERMS_EXT))
+        self._fieldmap = self._tindex.extras["fieldmap"] = {}
+        self._postfile = self._create_file(W3Codec.POSTS_EXT)
+        self._postwriter = None
+        self._infield = False
+        self.is_closed = False
+
+    def finish_term(self):
+        terminfo = self._postwriter.finish_postings()
+        self._tindex.add(pack_ushort(self._fieldid) + self._btext, encode_terminfo(terminfo))
+
+
+class CompactTermsReader(base.TermsReader):
+    def __init__(self, codec, dbfile, length, postfile):
+        self._codec = codec
+        self._table = TermTable(dbfile, length)
+        self._fieldmap = self._table.extras["fieldmap"]
+        self._postfile = postfile
+        self._fieldunmap = {num: name for name, num in self._fieldmap.items()}
+
+    def _key(self, fieldname: str, tbytes: bytes) -> bytes:
+        return pack_ushort(self._fieldmap.get(fieldname, 65535)) + tbytes
+
+    def _decode_key(self, key: bytes) -> tuple[str, bytes]:
+        return self._fieldunmap[unpack_ushort(key[:2])[0]], key[2:]
+
+    def __contains__(self, term) -> bool:
+        return self._table.get(self._key(*term)) is not None
+
+    def indexed_field_names(self):
+        return self._fieldmap.keys()
+
+    def cursor(self, fieldname, fieldobj):
+        return CompactCursor(self, fieldname, fieldobj)
+
+    def terms(self):
+        return (self._decode_key(k) for k, _ in self._table.items_from())
+
+    def terms_from(self, fieldname, prefix):
+        return (self._decode_key(k) for k, _ in self._table.items_from(self._key(fieldname, prefix)))
+
+    def items(self):
+        return ((self._decode_key(k), decode_terminfo(v)) for k, v in self._table.items_from())
+
+    def items_from(self, fieldname, prefix):
+        return (
+            (self._decode_key(k), decode_terminfo(v))
+            for k, v in self._table.items_from(self._key(fieldname, prefix))
+        )
+
+    def term_info(self, fieldname, tbytes):
+        value = self._table.get(self._key(fieldname, tbytes))
+        if value is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return decode_terminfo(value)
+
+    def _known(self, fieldname, tbytes) -> W3TermInfo:
+        value = self._table.get(self._key(fieldname, tbytes))
+        if value is None:
+            raise KeyError((fieldname, tbytes))
+        return decode_terminfo(value)
+
+    def frequency(self, fieldname, tbytes):
+        return self._known(fieldname, tbytes).weight()
+
+    def doc_frequency(self, fieldname, tbytes):
+        return self._known(fieldname, tbytes).doc_frequency()
+
+    def matcher(self, fieldname, tbytes, format_, scorer=None):
+        terminfo = self.term_info(fieldname, tbytes)
+        return self._codec.postings_reader(self._postfile, terminfo, format_, term=(fieldname, tbytes), scorer=scorer)
+
+    def close(self):
+        self._table.close()
+        self._postfile.close()
+
+
+class CompactCursor(base.FieldCursor):
+    """Walks one field's terms in order (Whoosh's lexicon and prefix expansion)."""
+
+    def __init__(self, reader: CompactTermsReader, fieldname: str, fieldobj):
+        self._reader, self._fieldname, self._fieldobj = reader, fieldname, fieldobj
+        self.first()
+
+    def _start(self, tbytes: bytes):
+        self._items = self._reader.items_from(self._fieldname, tbytes)
+        return self.next()
+
+    def first(self):
+        return self._start(b"")
+
+    def find(self, term):
+        if not isinstance(term, bytes):
+            term = self._fieldobj.to_bytes(term)
+        return self._start(term)
+
+    def next(self):
+        for (fieldname, tbytes), terminfo in self._items:
+            if fieldname == self._fieldname:
+                self._text, self._info = self._fieldobj.from_bytes(tbytes), terminfo
+                return self._text
+            break
+        self._text = self._info = None
+        return None
+
+    def text(self):
+        return self._text
+
+    def term_info(self):
+        return self._info
+
+    def is_valid(self):
+        return self._text is not None

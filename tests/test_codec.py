@@ -54,7 +54,13 @@ def test_term_records_round_trip():
     extent._weight, extent._df, extent._minlength, extent._maxlength = 1234.5, 999, 1, 300
     extent._maxweight, extent._minid, extent._maxid = 17.0, 0, 123456
     extent.set_extent(98765, 4321)
-    for ti in (inline, extent):
+    single = W3TermInfo()
+    single._weight, single._df, single._minlength, single._maxlength = 2.0, 1, 12, 12
+    single._maxweight, single._minid, single._maxid = 2.0, 321, 321
+    single.set_compact_inline(321, 2.0, b"\x00\x00\x00\x02")
+    assert len(encode_terminfo(single)) <= 8
+    assert decode_terminfo(encode_terminfo(single)).inlined_postings() == ((321,), (2.0,), (b"\x00\x00\x00\x02",))
+    for ti in (inline, extent, single):
         back = decode_terminfo(encode_terminfo(ti))
         assert (back.weight(), back.doc_frequency(), back.max_weight()) == (ti.weight(), ti.doc_frequency(), ti.max_weight())
         w3 = W3TermInfo.from_bytes(ti.to_bytes())  # lengths are a byte each, lossy as in W3
@@ -65,7 +71,15 @@ def test_term_records_round_trip():
     assert decode_terminfo(encode_terminfo(extent)).extent() == (98765, 4321)
 
 
-def test_same_terms_frequencies_and_scores_as_whoosh_own_codec(tmp_path):
+def _weights(matcher) -> list[float]:
+    weights = []
+    while matcher.is_active():
+        weights.append(matcher.weight())
+        matcher.next()
+    return weights
+
+
+def test_same_terms_frequencies_and_postings_as_whoosh_own_codec(tmp_path):
     docs = []
     for path in sorted(CORPUS.glob("*.txt")):
         passages, _ = load_passages(read_text(path), path.name)
@@ -87,7 +101,8 @@ def test_same_terms_frequencies_and_scores_as_whoosh_own_codec(tmp_path):
         assert compact.frequency(field, text) == w3.frequency(field, text)
         ours = compact.postings(field, text)
         theirs = w3.postings(field, text)
-        assert list(ours.all_ids()) == list(theirs.all_ids())
+        assert list(ours.all_items()) == list(theirs.all_items())  # ids and values
+        assert _weights(compact.postings(field, text)) == _weights(w3.postings(field, text))
     assert compact.doc_frequency("bigrams", "不在索引里") == 0
     assert list(compact.reader().expand_prefix("bigrams", "上")) == list(w3.reader().expand_prefix("bigrams", "上"))
     for s in readers.values():

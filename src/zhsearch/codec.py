@@ -31,11 +31,12 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort, unpack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-MAGIC = b"ZHT1"
+MAGIC = b"ZHT2"  # the record format: a table of another version is refused, not misread
 BLOCK = 32  # entries a block: the scan a lookup pays, against the index kept in memory
 RECENT_LOOKUPS = 4096
 _TRAILER = struct.Struct("!Q")
 _FLOAT = struct.Struct("!f")
+_UINT = struct.Struct("!I")
 
 
 # --- varints ------------------------------------------------------------------
@@ -78,33 +79,67 @@ def _get_float(data: bytes, pos: int) -> tuple[float, int]:
 # --- term records ----------------------------------------------------------------
 
 
+_EXTENT, _INLINE, _SINGLE = 0, 1, 2  # record kinds
+
+
+def _put_value(out: bytearray, value: bytes | None, weight: float) -> None:
+    """A posting's value: 0 for none, 1 for the usual frequency (the weight as a
+    4-byte count, which W3's frequency format stores), else its length + 2."""
+    if value is None:
+        out.append(0)
+    elif weight == int(weight) and 0 <= weight < (1 << 32) and value == _UINT.pack(int(weight)):
+        out.append(1)
+    else:
+        _put_uint(out, len(value) + 2)
+        out += value
+
+
+def _get_value(data: bytes, pos: int, weight: float) -> tuple[bytes | None, int]:
+    code, pos = _get_uint(data, pos)
+    if code == 0:
+        return None, pos
+    if code == 1:
+        return _UINT.pack(int(weight)), pos
+    return data[pos : pos + code - 2], pos + code - 2
+
+
 def encode_terminfo(ti: W3TermInfo) -> bytes:
     out = bytearray()
-    inlined = ti.is_inlined()
-    out.append(1 if inlined else 0)
+    minlength = 0 if ti._minlength is None else length_to_byte(ti._minlength)
+    maxlength = length_to_byte(ti._maxlength)
+    if ti.is_inlined():
+        ids, weights, values = ti.inlined_postings()
+        if (
+            len(ids) == 1 and ti._df == 1 and ti._minid == ti._maxid == ids[0]
+            and ti._weight == ti._maxweight == weights[0]
+        ):
+            # one posting: the commonest term of all (a bigram met once)
+            out.append(_SINGLE)
+            _put_float(out, ti._weight)
+            out.append(minlength)
+            out.append(maxlength)
+            _put_uint(out, ids[0])
+            _put_value(out, values[0], weights[0])
+            return bytes(out)
+    out.append(_INLINE if ti.is_inlined() else _EXTENT)
     _put_float(out, ti._weight)
     _put_uint(out, ti._df)
-    out.append(0 if ti._minlength is None else length_to_byte(ti._minlength))
-    out.append(length_to_byte(ti._maxlength))
+    out.append(minlength)
+    out.append(maxlength)
     _put_float(out, ti._maxweight)
     minid = ti._minid
     _put_uint(out, 0 if minid is None else minid + 1)
     _put_uint(out, 0 if ti._maxid is None else ti._maxid - (minid or 0) + 1)
-    if inlined:
-        ids, weights, values = ti.inlined_postings()
+    if ti.is_inlined():
         _put_uint(out, len(ids))
-        previous = 0
+        previous = minid or 0
         for docid in ids:
             _put_uint(out, docid - previous)
             previous = docid
         for weight in weights:
             _put_float(out, weight)
-        for value in values:
-            if value is None:
-                _put_uint(out, 0)
-            else:
-                _put_uint(out, len(value) + 1)
-                out += value
+        for value, weight in zip(values, weights):
+            _put_value(out, value, weight)
     else:
         offset, length = ti.extent()
         _put_uint(out, offset)
@@ -114,7 +149,18 @@ def encode_terminfo(ti: W3TermInfo) -> bytes:
 
 def decode_terminfo(data: bytes) -> W3TermInfo:
     ti = W3TermInfo()
-    inlined = data[0]
+    kind = data[0]
+    if kind == _SINGLE:
+        weight, pos = _get_float(data, 1)
+        ti._weight = ti._maxweight = weight
+        ti._df = 1
+        ti._minlength = byte_to_length(data[pos])
+        ti._maxlength = byte_to_length(data[pos + 1])
+        docid, pos = _get_uint(data, pos + 2)
+        ti._minid = ti._maxid = docid
+        value, pos = _get_value(data, pos, weight)
+        ti._inlined = ((docid,), (weight,), (value,))
+        return ti
     ti._weight, pos = _get_float(data, 1)
     ti._df, pos = _get_uint(data, pos)
     ti._minlength = byte_to_length(data[pos])
@@ -124,10 +170,10 @@ def decode_terminfo(data: bytes) -> W3TermInfo:
     maxid, pos = _get_uint(data, pos)
     ti._minid = None if minid == 0 else minid - 1
     ti._maxid = None if maxid == 0 else maxid - 1 + (ti._minid or 0)
-    if inlined:
+    if kind == _INLINE:
         count, pos = _get_uint(data, pos)
         ids, weights, values = [], [], []
-        docid = 0
+        docid = ti._minid or 0
         for _ in range(count):
             delta, pos = _get_uint(data, pos)
             docid += delta
@@ -135,13 +181,9 @@ def decode_terminfo(data: bytes) -> W3TermInfo:
         for _ in range(count):
             weight, pos = _get_float(data, pos)
             weights.append(weight)
-        for _ in range(count):
-            size, pos = _get_uint(data, pos)
-            if size == 0:
-                values.append(None)
-            else:
-                values.append(data[pos : pos + size - 1])
-                pos += size - 1
+        for weight in weights:
+            value, pos = _get_value(data, pos, weight)
+            values.append(value)
         ti._inlined = (tuple(ids), tuple(weights), tuple(values))
     else:
         offset, pos = _get_uint(data, pos)

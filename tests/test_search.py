@@ -131,3 +131,15 @@ def test_spam_and_page_furniture_are_not_searchable(idx):
     assert len(idx.search("毛片")) == 0
     assert len(idx.search("ICP备")) == 0
     assert not any("二维码" in h.text for h in idx.search("扫描二维码推送至手机"))
+
+
+def test_context_terms_in_more_headings_than_candidates_are_left_to_the_rerank():
+    from zhsearch.query import plan_query
+    from zhsearch.rank import CONTEXT_MAX_DF
+    from zhsearch.search import _query_terms
+
+    plan = plan_query("梅花诗句")
+    common = {("context_bigrams", "梅花"): CONTEXT_MAX_DF + 1}
+    terms = {(t.fieldname, t.text) for t in _query_terms(plan, lambda field, text: common.get((field, text), 5))}
+    assert ("bigrams", "梅花") in terms and ("context_bigrams", "诗句") in terms
+    assert ("context_bigrams", "梅花") not in terms

@@ -41,6 +41,9 @@ FIELD_BOOSTS = {
 }
 PINYIN_BOOST = 0.3  # a bigram that only sounds like the pinyin typed
 CANDIDATES = 100
+# A context (title/heading) term in more passages than this is not searched;
+# the rerank still credits it (search._query_terms).
+CONTEXT_MAX_DF = CANDIDATES
 
 # Stage 2 weights (decided on the dev judgments; README "Relevance").
 RELATED_CREDIT = 0.7  # a related term of the lexicon found instead of the word

@@ -20,6 +20,7 @@ from zhsearch.query import QueryPlan, plan_query
 from zhsearch import rank as _rank
 from zhsearch.rank import (
     CANDIDATES,
+    CONTEXT_MAX_DF,
     FIELD_BOOSTS,
     PINYIN_BOOST,
     RELATED_BOOST,
@@ -210,7 +211,7 @@ class Index:
         searcher = self._get_searcher()
         wanted = max(CANDIDATES, limit * 3)
         try:
-            results = searcher.search(_whoosh_query(plan), limit=wanted)
+            results = searcher.search(_whoosh_query(plan, searcher.doc_frequency), limit=wanted)
             weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
         except (OSError, ValueError, KeyError, EOFError, IndexError) as exc:
             raise IndexCorruptError(
@@ -261,14 +262,18 @@ def _clean_query(query: str) -> str:
     return " ".join(cleaned.split())
 
 
-def _whoosh_query(plan: QueryPlan):
+def _whoosh_query(plan: QueryPlan, doc_frequency):
     from whoosh.query import Or
 
-    return Or(_query_terms(plan))
+    return Or(_query_terms(plan, doc_frequency))
 
 
-def _query_terms(plan: QueryPlan) -> list:
-    """The weighted Whoosh terms a question is searched with (and explained by)."""
+def _query_terms(plan: QueryPlan, doc_frequency) -> list:
+    """The weighted Whoosh terms a question is searched with (and explained by).
+
+    ``doc_frequency(field, term)`` is the index's: a context term in more
+    titles and headings than there are candidates is not searched (see below).
+    """
     from whoosh.query import Term
 
     # A two-character Han word is also a bigram term and finds the same
@@ -284,7 +289,13 @@ def _query_terms(plan: QueryPlan) -> list:
     for name, values in (
         ("words", long_words),
         ("bigrams", plan.bigrams),
-        ("context_bigrams", plan.bigrams),
+        # The context is searched so that the paragraphs under a heading (or
+        # title) that names a term come in even when they do not repeat it.  A
+        # term in more headings than there are candidates cannot bring those
+        # in on its own (it would fill the candidates with weak matches), and
+        # its long posting list is most of a query's cost on a large corpus:
+        # it is left to the rerank, which still credits it in the heading.
+        ("context_bigrams", [b for b in plan.bigrams if doc_frequency("context_bigrams", b) <= CONTEXT_MAX_DF]),
     ):
         terms.extend(Term(name, value, boost=FIELD_BOOSTS[name]) for value in values)
     # A pinyin pair is searched as the indexed bigrams that sound so.
@@ -316,7 +327,7 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
 def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
     """Per-term BM25F contributions by field, plus the rerank factors."""
     contributions = []
-    for term in _query_terms(plan):
+    for term in _query_terms(plan, searcher.doc_frequency):
         matcher = term.matcher(searcher)
         if not matcher.is_active():
             continue

@@ -1,11 +1,14 @@
-from zhsearch.intent import cue_share, detect_intents
+from zhsearch.intent import cue_share, detect_intents, shows_evidence
 
 
-def test_legality_answer_citing_a_statute_is_a_full_cue():
+def test_legality_answer_citing_a_statute_shows_evidence():
     intents = detect_intents("催收人员上门是否合法")
     assert [i.name for i in intents] == ["legality"]
     cited = "依照我国《民法典》相关规定，任何单位和个人不得非法进入他人住宅。"
-    assert cue_share(cited, "", intents) == 1.0
+    assert shows_evidence(cited, intents) and cue_share(cited, "", intents) == 1.0
+    talk = "借款人可以通过法律途径维护自己的合法权益。"
+    assert not shows_evidence(talk, intents)
+    assert not shows_evidence(cited, detect_intents("逾期多久会上门"))
     # 方法 / 办法 are not legal vocabulary
     assert cue_share("这种方法和办法都很常见。", "", intents) == 0.0
 

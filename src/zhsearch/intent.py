@@ -21,8 +21,8 @@ class Intent:
     name: str
     asked_by: re.Pattern
     cues: tuple[str, ...]
-    # What such an answer cites or shows, worth a full cue share on its own
-    # (a legality answer quotes the statute: 《民法典》第101条规定).
+    # What such an answer cites or shows (a legality answer quotes the
+    # statute: 《民法典》第101条规定); see :func:`shows_evidence`.
     evidence: re.Pattern | None = None
 
 
@@ -93,7 +93,15 @@ def cue_share(text: str, heading: str, intents: tuple[Intent, ...]) -> float:
     best = 0
     for intent in intents:
         found = sum(cue in text for cue in intent.cues) + 2 * sum(cue in heading for cue in intent.cues)
-        if intent.evidence is not None and intent.evidence.search(text):
-            found += CUES_ENOUGH
         best = max(best, found)
     return min(best, CUES_ENOUGH) / CUES_ENOUGH
+
+
+def shows_evidence(text: str, intents: tuple[Intent, ...]) -> bool:
+    """The passage cites what the answer asked for rests on.
+
+    Cue words saturate: any paragraph about law says 法律, 规定 and 权益.  The
+    paragraph that quotes the statute is the one that settles a legality
+    question, and ranks above the ones that only talk about it.
+    """
+    return any(intent.evidence is not None and intent.evidence.search(text) for intent in intents)

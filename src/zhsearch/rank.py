@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from zhsearch.normalize import normalize_text
 from zhsearch.analysis import _CJK_RUN
-from zhsearch.intent import cue_share
+from zhsearch.intent import cue_share, shows_evidence
 from zhsearch.query import QueryPlan
 
 # Field boosts for stage 1.  Words rank above bigram-only matches (a word match
@@ -68,6 +68,7 @@ BASE_WEIGHT = 0.5
 FIRST_ANSWER_BONUS = 0.45
 FIRST_ANSWER_MIN = 0.6  # share of the heading the question must restate
 CUE_BONUS = 0.45
+EVIDENCE_BONUS = 0.3  # ... and citing what it rests on (a statute, for legality)
 SINGLE_CHAR_WEIGHT = 0.5  # a lone character (率, 高) also turns up inside unrelated words (效率, 较高)  # a passage using the vocabulary of the answer asked for
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
@@ -246,6 +247,8 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
         found = sum(len(r) for r in runs if r in answer_text)
         candidate.phrase = 1.0 + PHRASE_BONUS * found / sum(len(r) for r in runs)
     candidate.cue = 1.0 + CUE_BONUS * cue_share(answer_text, heading, plan.intents)
+    if shows_evidence(answer_text, plan.intents):
+        candidate.cue += EVIDENCE_BONUS
     # The first paragraph under a heading that asks the question is its answer
     # (FAQ pages, Q&A articles): what follows elaborates.
     if candidate.fields.get("order") == 0:

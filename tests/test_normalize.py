@@ -1,3 +1,5 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from zhsearch.normalize import normalize_text, strip_pinyin_glosses, to_simplified
 
 
@@ -65,3 +67,11 @@ def test_numeral_values_agree_with_cn2an():
         assert chinese_numeral_value(colloquial) == value
     for word in ("万一", "百", "千万"):
         assert chinese_numeral_value(word) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("網贷九千两万三第六百七十五条个月元（(wǎng)）ＡＢ１２e\u0301 .,，。一二零")) | st.characters(), max_size=40))
+def test_fold_text_is_normalize_text_without_offsets(text):
+    from zhsearch.normalize import fold_text
+
+    assert fold_text(text) == normalize_text(text).text

@@ -256,3 +256,33 @@ def normalize_text(text: str) -> Normalized:
     step = _simplify(step)
     step = _numbers(step)
     return step
+
+
+@functools.lru_cache(maxsize=4096)
+def fold_text(text: str) -> str:
+    """``normalize_text(text).text``, without the offset map.
+
+    For text that is only compared, never highlighted (the rerank's headings
+    and titles, what the index stores and analyses): the same stages, a
+    third of the cost.  Tested equal to :func:`normalize_text`.
+    """
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    if "(" in text or "（" in text:
+        text = PINYIN_GLOSS.sub("", text)
+    if text.isascii():
+        text = text.lower()
+    else:
+        folded = unicodedata.normalize("NFKC", text).lower()
+        if len(folded) != len(text):  # as _fold_width: one character at a time
+            folded = "".join(unicodedata.normalize("NFKC", ch).lower() if not ch.isascii() else ch.lower() for ch in text)
+        text = to_simplified(folded)
+    if any(c in _CJK_NUMERAL for c in text):
+        text = _DIGIT_UNIT.sub(lambda m: _keep(m, _digit_unit_replacement), text)
+        text = _NUMERAL_RUN.sub(lambda m: _keep(m, _numeral_replacement), text)
+    return text
+
+
+def _keep(m: re.Match, replace) -> str:
+    new = replace(m)
+    return m.group(0) if new is None else new

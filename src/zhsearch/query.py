@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from zhsearch.analysis import _CJK_RUN, _LETTERS_OR_DIGITS, STOP_WORDS, segment
 from zhsearch.intent import Intent, detect_intents
 from zhsearch.lexicon import active_lexicon
-from zhsearch.normalize import normalize_text
+from zhsearch.normalize import fold_text
 from zhsearch.pinyin import pinyin_terms
 from zhsearch.segment import Segmenter, full_segmenter
 
@@ -86,7 +86,7 @@ def plan_query(text: str, segmenter: Segmenter | None = None) -> QueryPlan:
     """
     segmenter = segmenter or full_segmenter()
     text = text[:MAX_QUERY_CHARS]
-    norm = normalize_text(text).text
+    norm = fold_text(text)
     pieces = [(w, s, e) for w, s, e in segment(norm, segmenter)]
     asked = [m.span() for m in _A_NOT_A.finditer(norm)]
     content = [

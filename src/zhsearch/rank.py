@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from zhsearch.normalize import normalize_text
+from zhsearch.normalize import fold_text
 from zhsearch.analysis import _CJK_RUN
 from zhsearch.intent import cue_share, shows_evidence
 from zhsearch.query import QueryPlan
@@ -220,9 +220,9 @@ def _coverage(
 def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Scored:
     """Fill in coverage, phrase, cue and shape factors and the final score."""
     text = candidate.fields.get("text", "")
-    norm = candidate.fields.get("norm") or normalize_text(text).text
-    heading = normalize_text(candidate.fields.get("heading", "")).text
-    title = normalize_text(candidate.fields.get("title", "")).text
+    norm = candidate.fields.get("norm") or fold_text(text)
+    heading = fold_text(candidate.fields.get("heading", ""))
+    title = fold_text(candidate.fields.get("title", ""))
     statements, echoes = _split_echoes(norm, plan)
     answer_text, echo_text = "\n".join(statements), "\n".join(echoes)
     pinyin_hits = _pinyin_matches(norm, plan)

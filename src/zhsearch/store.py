@@ -32,7 +32,7 @@ from zhsearch.layout import (
     write_json_atomic,
     write_lock,
 )
-from zhsearch.normalize import normalize_text
+from zhsearch.normalize import fold_text
 from zhsearch.pinyin import build_pinyin_map, extend_pinyin_map, load_pinyin_map, save_pinyin_map
 from zhsearch.segment import Segmenter, full_segmenter
 
@@ -106,8 +106,8 @@ def _hash(data: str) -> str:
 def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
     """Whoosh documents of ``passages``; their Han characters and bigrams are added to ``seen``."""
     for p in passages:
-        norm = normalize_text(p.text).text
-        context = f"{normalize_text(p.title).text}\n{normalize_text(p.heading).text}"
+        norm = fold_text(p.text)
+        context = f"{fold_text(p.title)}\n{fold_text(p.heading)}"
         for text in (norm, context):
             for run in _HAN_RUN.findall(text):
                 seen.update(run)
@@ -334,7 +334,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         for _, _, passages in changed
         for p in passages
         for text in (p.text, p.heading, p.title)
-        for w in segmenter.words_in(normalize_text(text).text)
+        for w in segmenter.words_in(fold_text(text))
     }
     _save_lookups(gen, bigrams, new_words)
     report.files_removed = len(removed)

@@ -236,10 +236,11 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     whole, candidate.matched = _coverage(
         weights, plan, answer_text, echo_text, heading, title, pinyin_hits, title_credit
     )
-    windows = ["".join(statements[i : i + WINDOW_SENTENCES]) for i in range(max(1, len(statements) - WINDOW_SENTENCES + 1))]
-    best = max(
-        _coverage(weights, plan, w, "", heading, title, pinyin_hits, title_credit)[0] for w in windows
-    )
+    if len(statements) <= WINDOW_SENTENCES and not echoes:
+        best = whole  # the one window is the passage itself
+    else:
+        windows = ["".join(statements[i : i + WINDOW_SENTENCES]) for i in range(max(1, len(statements) - WINDOW_SENTENCES + 1))]
+        best = max(_coverage(weights, plan, w, "", heading, title, pinyin_hits, title_credit)[0] for w in windows)
     candidate.coverage = (1 - WINDOW_WEIGHT) * whole + WINDOW_WEIGHT * best
 
     runs = [r for r in plan.runs if len(r) >= 2]

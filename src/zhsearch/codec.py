@@ -249,20 +249,20 @@ class TermTable:
         self._end = index_at
         self._recent: dict[bytes, bytes | None] = {}
 
-    def _block(self, i: int) -> list[tuple[bytes, bytes]]:
+    def _entries(self, i: int):
+        """The ``(key, value)`` pairs of block ``i``, decoded as they are read."""
         start = self._offsets[i]
         end = self._offsets[i + 1] if i + 1 < len(self._offsets) else self._end
         data = self.dbfile.get(start, end - start)
-        entries, pos, key = [], 0, b""
+        pos, key = 0, b""
         while pos < len(data):
             shared, pos = _get_uint(data, pos)
             size, pos = _get_uint(data, pos)
             key = key[:shared] + data[pos : pos + size]
             pos += size
             size, pos = _get_uint(data, pos)
-            entries.append((key, data[pos : pos + size]))
+            yield key, data[pos : pos + size]
             pos += size
-        return entries
 
     def get(self, key: bytes) -> bytes | None:
         # A query asks for the same term several times (is it there, its
@@ -281,28 +281,16 @@ class TermTable:
         i = bisect.bisect_right(self._first_keys, key) - 1
         if i < 0:
             return None
-        start = self._offsets[i]
-        end = self._offsets[i + 1] if i + 1 < len(self._offsets) else self._end
-        data = self.dbfile.get(start, end - start)
-        pos, current = 0, b""
-        while pos < len(data):
-            shared, pos = _get_uint(data, pos)
-            size, pos = _get_uint(data, pos)
-            current = current[:shared] + data[pos : pos + size]
-            pos += size
-            size, pos = _get_uint(data, pos)
-            if current == key:
-                return data[pos : pos + size]
-            if current > key:
-                return None
-            pos += size
+        for current, value in self._entries(i):
+            if current >= key:
+                return value if current == key else None
         return None
 
     def items_from(self, key: bytes = b""):
         """Every ``(key, value)`` from the first key ≥ ``key``, in order."""
         i = max(0, bisect.bisect_right(self._first_keys, key) - 1)
         for block in range(i, len(self._offsets)):
-            for k, value in self._block(block):
+            for k, value in self._entries(block):
                 if k >= key:
                     yield k, value
 

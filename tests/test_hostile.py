@@ -74,6 +74,18 @@ def test_corrupt_index_is_a_clear_error_and_a_rebuild_fixes_it(tmp_path, corpus_
     assert run("search", "上门", "--index", str(index)).exit_code == 0
 
 
+def test_term_table_of_another_format_is_a_clear_error(tmp_path, corpus_copy):
+    index = tmp_path / "i"
+    zhsearch.build_index(corpus_copy, index)
+    seg = next(zhsearch.layout.live_generation(index).glob("*.seg"))
+    data = seg.read_bytes()
+    at = data.find(b"ZHT")
+    seg.write_bytes(data[:at] + b"ZHT0" + data[at + 4 :])  # an older table format
+    result = run("search", "上门", "--index", str(index))
+    assert result.exit_code == 2 and "--rebuild" in result.output
+    assert result.output.startswith("zhsearch: error: ") and result.output.count("\n") == 1
+
+
 def test_empty_index_folder_is_built_on_first_search(tmp_path, corpus_copy):
     (tmp_path / "i").mkdir()
     result = run("search", "上门", "--index", str(tmp_path / "i"), "--corpus", str(corpus_copy))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import struct
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -149,7 +150,12 @@ class Index:
         from whoosh import scoring
 
         if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+            try:
+                self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+            except (OSError, ValueError, KeyError, EOFError, IndexError, struct.error) as exc:
+                raise IndexCorruptError(
+                    f"index at {self.path} cannot be read ({type(exc).__name__}); run `zhsearch index --rebuild`"
+                ) from exc
         return self._searcher
 
     @property

@@ -67,9 +67,9 @@ WINDOW_WEIGHT = 0.5
 BASE_WEIGHT = 0.5
 FIRST_ANSWER_BONUS = 0.45
 FIRST_ANSWER_MIN = 0.6  # share of the heading the question must restate
-CUE_BONUS = 0.45
+CUE_BONUS = 0.45  # a passage using the vocabulary of the answer asked for
 EVIDENCE_BONUS = 0.3  # ... and citing what it rests on (a statute, for legality)
-SINGLE_CHAR_WEIGHT = 0.5  # a lone character (率, 高) also turns up inside unrelated words (效率, 较高)  # a passage using the vocabulary of the answer asked for
+SINGLE_CHAR_WEIGHT = 0.5  # a lone character (率, 高) also turns up inside unrelated words (效率, 较高)
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
 _QUESTION_END = re.compile(r"(?:[?？]|[吗呢么][?？。！!]?)\s*$")

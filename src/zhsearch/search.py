@@ -152,11 +152,14 @@ class Index:
         if self._searcher is None:
             try:
                 self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
-            except (OSError, ValueError, KeyError, EOFError, IndexError, struct.error) as exc:
-                raise IndexCorruptError(
-                    f"index at {self.path} cannot be read ({type(exc).__name__}); run `zhsearch index --rebuild`"
-                ) from exc
+            except _READ_ERRORS as exc:
+                raise self._unreadable(exc) from exc
         return self._searcher
+
+    def _unreadable(self, exc: Exception) -> IndexCorruptError:
+        return IndexCorruptError(
+            f"index at {self.path} cannot be read ({type(exc).__name__}); run `zhsearch index --rebuild`"
+        )
 
     @property
     def generation(self) -> str:
@@ -219,10 +222,8 @@ class Index:
         try:
             results = searcher.search(_whoosh_query(plan, searcher.doc_frequency), limit=wanted)
             weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
-        except (OSError, ValueError, KeyError, EOFError, IndexError) as exc:
-            raise IndexCorruptError(
-                f"index at {self.path} cannot be read ({type(exc).__name__}); run `zhsearch index --rebuild`"
-            ) from exc
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
         ranked = final_scores(
             [rescore(Scored(hit.docnum, hit.fields(), hit.score), plan, weights) for hit in results]
         )
@@ -258,6 +259,10 @@ def open_index(index_dir: str | os.PathLike) -> Index:
     message that says how to fix it.
     """
     return Index(index_dir)
+
+
+# What reading a damaged or foreign index raises (Whoosh, our term table, the OS).
+_READ_ERRORS = (OSError, ValueError, KeyError, EOFError, IndexError, struct.error)
 
 
 def _clean_query(query: str) -> str:

@@ -314,6 +314,8 @@ class CompactCodec(W3Codec):
 
 
 class CompactFieldWriter(W3FieldWriter):
+    # W3FieldWriter.__init__ with the term table in place of its hash writer
+    # (calling it would create the terms file twice).
     def __init__(self, codec, storage, segment):
         self._codec = codec
         self._storage = storage

@@ -25,27 +25,16 @@ from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.decode import decode_bytes
 from zhsearch.formats import SUPPORTED_SUFFIXES, documents_of
 from zhsearch.normalize import strip_pinyin_glosses, to_simplified
+from zhsearch.structure import LIST_LEVEL, MD_HEADING, UNNUMBERED_LEVEL, heading_level, is_admonition_label
 
 # Paragraphs longer than this are cut at sentence ends into pieces of about
 # TARGET_CHARS, so that one passage answers one thing and BM25's length
 # normalisation compares like with like.
 MAX_PASSAGE_CHARS = 420
 TARGET_CHARS = 260
-HEADING_MAX_CHARS = 40
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
-_CLAUSE_END = "。，,；;、…"
-_MD_HEADING = re.compile(r"^(#{1,6})\s+")
 _MD_MARKUP = re.compile(r"(\*\*|__|`+|!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\))")
-_HEADING_LEVELS = (
-    (re.compile(r"^第[一二三四五六七八九十百\d]+[章节篇部]"), 1),
-    (re.compile(r"^[一二三四五六七八九十]+\s*[、.．]"), 2),
-    (re.compile(r"^[（(][一二三四五六七八九十]+[)）]"), 3),
-    (re.compile(r"^\d{1,2}\s*[、.．)）](?!\d)"), 4),
-    (re.compile(r"^[（(]\d{1,2}[)）]"), 5),
-)
-_UNNUMBERED_LEVEL = 9
-_LIST_LEVEL = 4
 _METADATA = re.compile(r"^[^:：]{1,4}[:：]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -126,19 +115,6 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return found
 
 
-def heading_level(line: str) -> int | None:
-    """Level of a heading line (1 = top), or None when the line is body text."""
-    m = _MD_HEADING.match(line)
-    if m:
-        return len(m.group(1))
-    if len(line) > HEADING_MAX_CHARS or line[-1] in _CLAUSE_END or "。" in line:
-        return None
-    for pattern, level in _HEADING_LEVELS:
-        if pattern.match(line):
-            return level
-    return _UNNUMBERED_LEVEL
-
-
 def clean_line(line: str, markdown: bool = False) -> str:
     """A line as displayed: glosses removed, outer spaces stripped, markup dropped."""
     line = strip_pinyin_glosses(line).strip()
@@ -151,7 +127,7 @@ def clean_line(line: str, markdown: bool = False) -> str:
 def document_title(lines: list[str], fallback: str) -> str:
     """The first heading-shaped line that names the document."""
     for raw in lines:
-        line = _MD_HEADING.sub("", raw)
+        line = MD_HEADING.sub("", raw)
         if (
             line
             and heading_level(raw) is not None
@@ -184,40 +160,80 @@ def _split_long(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
-def _blocks(lines: list[str]) -> Iterator[tuple[int, str, int | None]]:
-    """``(line_number, text, heading_level)`` for each kept non-blank line.
+def _blocks(lines: list[str]) -> Iterator[list[tuple[int, str]] | None]:
+    """Blocks of consecutive kept lines, as ``(line_number, text)`` lists.
 
-    A comment-section header comes out with level 0: everything after it is
-    readers' comments.
+    Blank lines, rules (``---``, ``***``: no letter or digit) and page
+    furniture end a block.  ``None`` stands for a
+    comment-section header: everything after it is readers' comments.
     """
+    block: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
-        if not line:
+        simplified = to_simplified(line) if line else ""
+        if not _is_word(line) or is_boilerplate(simplified) or is_comment_header(simplified):
+            if block:
+                yield block
+                block = []
+            if line and is_comment_header(simplified):
+                yield None
             continue
-        simplified = to_simplified(line)
-        if is_comment_header(simplified):
-            yield number, line, 0
-        elif not is_boilerplate(simplified):
-            yield number, line, heading_level(line)
+        block.append((number, line))
+    if block:
+        yield block
+
+
+def _is_word(line: str) -> bool:
+    return any(ch.isalnum() for ch in line)
+
+
+def _line_roles(block: list[tuple[int, str]], explicit: bool) -> Iterator[tuple[int, str, int | None]]:
+    """``(line_number, text, heading_level)`` for each line of a block (None: body).
+
+    ``explicit``: the document marks its headings up (Markdown, HTML), so a
+    plain line is never one.
+    """
+    for i, (number, line) in enumerate(block):
+        if explicit:
+            level = len(m.group(1)) if (m := MD_HEADING.match(line)) else None
+        else:
+            level = heading_level(line, alone=len(block) == 1, first=i == 0)
+        yield number, line, level
 
 
 def split_passages(
     text: str, source: str, markdown: bool | None = None, title: str | None = None
 ) -> list[Passage]:
-    """Split one document into passages with heading context and line numbers."""
+    """Split one document into passages with heading context and line numbers.
+
+    Headings come from evidence (:mod:`zhsearch.structure`); a heading-shaped
+    line with nothing under it was body after all and is kept as a passage.
+    """
     if markdown is None:
         markdown = source.lower().endswith((".md", ".markdown"))
     raw_lines = text.splitlines()
     lines = [clean_line(line, markdown) for line in raw_lines]
     title = title or document_title(lines, fallback=Path(source.split("#")[0]).stem)
     title_key = content_key(title)
+    explicit = markdown and any(MD_HEADING.match(line) for line in lines)
 
     passages: list[Passage] = []
-    stack: list[tuple[int, str]] = []  # (level, heading text)
+    # (level, heading text, line number, numbered or marked up, has passages under it)
+    stack: list[list] = []
     kind = "body"
     paragraph: list[str] = []
     paragraph_lines: list[int] = []
+    label: list[tuple[int, str]] = []  # an admonition label waiting for its paragraph
     per_section: dict[tuple[str, str], int] = {}  # passages so far under each (kind, heading)
-    last_line = -1
+
+    def emit(body: str, first_line: int, line_starts: list[int], lines_of: list[int]) -> None:
+        heading = " › ".join(entry[1] for entry in stack)
+        for entry in stack:
+            entry[4] = True
+        for start, piece in _split_long(body):
+            line = lines_of[bisect.bisect_right(line_starts, start) - 1] if line_starts else first_line
+            order = per_section.get((kind, heading), 0)
+            per_section[(kind, heading)] = order + 1
+            passages.append(Passage(source, line, title, heading, piece.strip(), kind, order))
 
     def flush() -> None:
         if not paragraph:
@@ -228,40 +244,48 @@ def split_passages(
         for line in paragraph:
             line_starts.append(offset)
             offset += len(line) + len(joiner)
-        heading = " › ".join(h for _, h in stack)
-        for start, piece in _split_long(body):
-            line = paragraph_lines[bisect.bisect_right(line_starts, start) - 1]
-            order = per_section.get((kind, heading), 0)
-            per_section[(kind, heading)] = order + 1
-            passages.append(Passage(source, line, title, heading, piece.strip(), kind, order))
+        emit(body, paragraph_lines[0], line_starts, list(paragraph_lines))
         paragraph.clear()
         paragraph_lines.clear()
 
-    for number, line, level in _blocks(lines):
-        if level == 0:
-            flush()
+    def pop_to(floor: int) -> None:
+        while stack and stack[-1][0] >= floor:
+            level, heading, number, marked, used = stack.pop()
+            if not used and not marked:
+                emit(heading, number, [], [])  # an unnumbered "heading" with no body: body after all
+
+    for block in _blocks(lines):
+        flush()
+        if block is None:
+            pop_to(0)
             kind, stack = "comment", []
             continue
-        if level is not None:
+        if len(block) == 1 and is_admonition_label(block[0][1]):
+            label = [block[0]]
+            continue
+        for number, line, level in _line_roles(block, explicit):
+            if level is None:
+                if label:
+                    paragraph.append(label[0][1])
+                    paragraph_lines.append(label[0][0])
+                    label = []
+                paragraph.append(line)
+                paragraph_lines.append(number)
+                continue
             flush()
-            heading = _MD_HEADING.sub("", line)
+            heading = MD_HEADING.sub("", line)
             if content_key(heading) == title_key:
                 continue  # the title repeated inside the page is furniture, not a section
             # An unnumbered heading ends any numbered list it follows (1. 2. 3. → 小结).
-            floor = min(level, _LIST_LEVEL) if level == _UNNUMBERED_LEVEL else level
-            while stack and stack[-1][0] >= floor:
-                stack.pop()
-            stack.append((level, heading))
-        else:
-            if paragraph and number != last_line + 1:
-                flush()
-            paragraph.append(line)
-            paragraph_lines.append(number)
-        last_line = number
+            pop_to(min(level, LIST_LEVEL) if level == UNNUMBERED_LEVEL else level)
+            stack.append([level, heading, number, level != UNNUMBERED_LEVEL or bool(MD_HEADING.match(line)), False])
     flush()
+    pop_to(0)
 
     if not passages:
         # A file of short lines only (a list, a poem without punctuation): its
         # lines are its content.
-        passages = [Passage(source, n, title, "", line) for n, line, _ in _blocks(lines)]
+        passages = [
+            Passage(source, n, title, "", line) for block in _blocks(lines) if block for n, line in block
+        ]
     return passages

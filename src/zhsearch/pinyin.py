@@ -124,21 +124,21 @@ def split_syllables(word: str) -> list[str] | None:
     return best[len(word)]
 
 
-def pinyin_terms(norm: str) -> list[str]:
+def pinyin_terms(norm: str, is_word=None) -> list[str]:
     """Syllable-pair terms for a query typed in pinyin; [] for an ordinary query.
 
-    Latin words are read as pinyin only when the query has no Han characters, or
-    when a word splits into two or more syllables, so that English words and
-    Chinese questions are not flooded with homophones.
+    Latin words are read as pinyin only when the query has no Han characters
+    (whoever types Han types Latin words as words: ``Debian 提供了哪些…`` is
+    not ``de bian``), and a word the index holds (``is_word(word)``) is that
+    word, not pinyin.
     """
-    latin = [m.group() for m in _LATIN_WORD.finditer(strip_tones(norm))]
-    if not latin:
+    if _HAN.search(norm):
         return []
-    has_han = bool(_HAN.search(norm))
+    latin = [m.group() for m in _LATIN_WORD.finditer(strip_tones(norm))]
     syllables: list[str] = []
     for word in latin:
         split = split_syllables(strip_tones(word))
-        if split is None or (has_han and len(split) < 2):
+        if split is None or (is_word is not None and is_word(word)):
             if syllables:
                 break
             continue

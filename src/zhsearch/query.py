@@ -79,10 +79,11 @@ def word_parts(word: str, segmenter: Segmenter) -> tuple[str, ...]:
     return tuple(known or grams)
 
 
-def plan_query(text: str, segmenter: Segmenter | None = None) -> QueryPlan:
+def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None) -> QueryPlan:
     """Analyse a question into content runs and index terms.
 
     ``segmenter`` is the index's own (compact) dictionary; by default jieba's.
+    ``is_word(latin_word)``: the index holds it as a word (so it is not pinyin).
     """
     segmenter = segmenter or full_segmenter()
     text = text[:MAX_QUERY_CHARS]
@@ -111,7 +112,7 @@ def plan_query(text: str, segmenter: Segmenter | None = None) -> QueryPlan:
     concepts = tuple(dict.fromkeys(_join_single_characters(content)))
     lexicon = active_lexicon().related
     return QueryPlan(
-        text, norm, tuple(runs), words, bigrams, tuple(pinyin_terms(norm)),
+        text, norm, tuple(runs), words, bigrams, tuple(pinyin_terms(norm, is_word)),
         concepts=concepts,
         intents=detect_intents(norm),
         related={c: lexicon[c] for c in concepts if c in lexicon},

@@ -213,11 +213,11 @@ class Index:
         query = _clean_query(query)
         if not query:
             raise BadQueryError("the query is empty; type the words or question to search for")
-        plan = plan_query(query, self.segmenter)
+        searcher = self._get_searcher()
+        plan = plan_query(query, self.segmenter, is_word=lambda word: searcher.doc_frequency("words", word) > 0)
         plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
         if plan.empty:
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, ())
-        searcher = self._get_searcher()
         wanted = max(CANDIDATES, limit * 3)
         try:
             results = searcher.search(_whoosh_query(plan, searcher.doc_frequency), limit=wanted)

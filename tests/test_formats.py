@@ -21,8 +21,9 @@ def test_html_visible_text_only_with_title_and_headings():
     assert "var spam" not in doc.text and "color:red" not in doc.text
     assert "首页" not in doc.text and "Copyright" not in doc.text
     passages = zhsearch.split_passages(doc.text, "page.html", markdown=True, title=doc.title)
-    assert [p.heading for p in passages] == ["一、上门的条件", "一、上门的条件"]
-    assert passages[1].text == "催收人员不得 暴力催收。"
+    # the h2 is the heading; the two short <p> are read as one passage (MIN_PASSAGE_CHARS)
+    assert [p.heading for p in passages] == ["一、上门的条件"]
+    assert passages[0].text == "只有在多次联系无果且金额较大时，平台才可能派人上门核实。催收人员不得 暴力催收。"
 
 
 def test_jsonl_records_are_documents_and_bad_lines_are_reported():

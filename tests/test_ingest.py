@@ -67,9 +67,10 @@ def test_dated_bylines_are_neither_headings_nor_passages():
         "首先需要明确的是，正规平台不会轻易上门。\n\n逾期法务 2024-10-14 03:19:52\n\n第二段正文。\n"
     )
     passages = split_passages(text, "b.txt")
+    # (the two short paragraphs are one passage: a paragraph under MIN_PASSAGE_CHARS
+    # is read with the next one)
     assert [(p.heading, p.text) for p in passages] == [
-        ("", "首先需要明确的是，正规平台不会轻易上门。"),
-        ("", "第二段正文。"),
+        ("", "首先需要明确的是，正规平台不会轻易上门。第二段正文。"),
     ]
     # a heading that merely names a year is still a heading
     assert split_passages("标题标题标题标题\n\n2024年工作回顾\n\n正文。\n", "y.txt")[0].heading == "2024年工作回顾"

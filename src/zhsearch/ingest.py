@@ -32,6 +32,7 @@ from zhsearch.structure import LIST_LEVEL, MD_HEADING, UNNUMBERED_LEVEL, heading
 # normalisation compares like with like.
 MAX_PASSAGE_CHARS = 420
 TARGET_CHARS = 260
+MIN_PASSAGE_CHARS = 50
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _MD_MARKUP = re.compile(r"(\*\*|__|`+|!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\))")
@@ -238,12 +239,12 @@ def split_passages(
     def flush() -> None:
         if not paragraph:
             return
-        joiner = "" if _CJK.search(paragraph[0]) else " "
-        body = joiner.join(paragraph)
-        line_starts, offset = [], 0  # where each joined line begins in ``body``
+        body, line_starts = "", []  # where each joined line begins in ``body``
         for line in paragraph:
-            line_starts.append(offset)
-            offset += len(line) + len(joiner)
+            if body and (body[-1].isascii() or line[0].isascii()):
+                body += " "  # Chinese lines join as they are; Latin words keep a space
+            line_starts.append(len(body))
+            body += line
         emit(body, paragraph_lines[0], line_starts, list(paragraph_lines))
         paragraph.clear()
         paragraph_lines.clear()
@@ -255,12 +256,17 @@ def split_passages(
                 emit(heading, number, [], [])  # an unnumbered "heading" with no body: body after all
 
     for block in _blocks(lines):
-        flush()
+        # A short paragraph (a lead-in, a table title, a list item, a table
+        # cell) is read with the paragraphs after it under the same heading.
+        if sum(map(len, paragraph)) >= MIN_PASSAGE_CHARS:
+            flush()
         if block is None:
+            flush()
             pop_to(0)
             kind, stack = "comment", []
             continue
         if len(block) == 1 and is_admonition_label(block[0][1]):
+            flush()
             label = [block[0]]
             continue
         for number, line, level in _line_roles(block, explicit):

@@ -9,7 +9,10 @@ Stages, in order (``normalize_text`` runs them all):
 
 1. pinyin glosses removed: ``網(wǎng)貸`` → ``網貸``
 2. NFKC width folding and case folding: ``ＡＰＰ９０００`` → ``app9000``
-3. traditional → simplified (OpenCC ``t2s``)
+3. traditional → simplified (OpenCC ``t2s``); a traditional text also gets
+   its regional wording converted to the Mainland's (``tw2sp``: 軟體 → 软件,
+   程式 → 程序, 記憶體 → 内存; ``hk2s`` for Hong Kong text) — see
+   :func:`to_mainland`
 4. Chinese numerals → digits: ``九千`` → ``9000``, ``第六百七十五条`` → ``第675条``
    (``chinese_numeral_value``; cn2an's results, checked in the tests)
 """
@@ -124,7 +127,7 @@ def _fold_width(prev: Normalized) -> Normalized:
     return _compose(prev, "".join(out), pieces)
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=4)
 def _opencc(config: str = "t2s"):
     import opencc
 
@@ -148,9 +151,72 @@ def to_simplified(text: str) -> str:
     return "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in text)
 
 
+# A text is traditional when at least this share of its Han characters
+# changes under t2s.  Simplified pages carry a stray traditional character
+# now and then (a name, a quotation); a traditional sentence changes a
+# quarter to a third of its characters.  Phrase tables are only for the
+# latter: on simplified text tw2sp would turn 程序 into 进程 and 文件 into 文档.
+TRADITIONAL_SHARE = 0.1
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Characters written in Hong Kong but not in Taiwan (variants, Cantonese).
+_HONG_KONG = frozenset("裏衞綫着喺嘅咗唔冇佢哋嚟啲噉乜嘢")
+
+
+def script_variety(text: str) -> str:
+    """``"simplified"``, ``"taiwan"`` or ``"hongkong"``: which conversion a text needs.
+
+    >>> script_variety("编译并安装程序"), script_variety("編譯並安裝程式"), script_variety("呢個程序喺電腦裏面")
+    ('simplified', 'taiwan', 'hongkong')
+    """
+    simplified = to_simplified(text)
+    changed = sum(a != b for a, b in zip(text, simplified))
+    if not changed or changed < TRADITIONAL_SHARE * len(_HAN.findall(text)):
+        return "simplified"
+    return "hongkong" if any(ch in _HONG_KONG for ch in text) else "taiwan"
+
+
+def to_mainland(text: str) -> str:
+    """Simplified script, and for a traditional text the Mainland's wording.
+
+    >>> to_mainland("編譯並安裝程式"), to_mainland("記憶體不足"), to_mainland("编译并安装程序")
+    ('编译并安装程序', '内存不足', '编译并安装程序')
+    """
+    if text.isascii():
+        return text
+    variety = script_variety(text)
+    if variety == "simplified":
+        return to_simplified(text)
+    return _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(text)
+
+
 def _simplify(prev: Normalized) -> Normalized:
-    converted = to_simplified(prev.text)
-    return prev if converted == prev.text else Normalized(converted, prev.starts, prev.ends)
+    converted = to_mainland(prev.text)
+    if converted == prev.text:
+        return prev
+    if len(converted) == len(prev.text) and script_variety(prev.text) == "simplified":
+        return Normalized(converted, prev.starts, prev.ends)  # t2s: one character for one
+    return _compose(prev, converted, _align(to_simplified(prev.text), converted))
+
+
+def _align(simplified: str, converted: str) -> list[tuple[int, int]]:
+    """For each character of ``converted``, the span of ``simplified`` it came from.
+
+    ``simplified`` is the text character for character (t2s); a phrase
+    conversion replaced some runs of it (记忆体 → 内存): every character of a
+    replacement maps to the whole run it replaced, so a highlight of 内存 covers
+    記憶體 as written.
+    """
+    import difflib
+
+    pieces: list[tuple[int, int]] = []
+    matcher = difflib.SequenceMatcher(None, simplified, converted, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pieces.extend((i, i + 1) for i in range(i1, i2))
+        elif tag != "delete":
+            span = (i1, i2) if i1 < i2 else (max(i1 - 1, 0), max(i1, 1))
+            pieces.extend(span for _ in range(j1, j2))
+    return pieces
 
 
 _DIGIT_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -276,7 +342,7 @@ def fold_text(text: str) -> str:
         folded = unicodedata.normalize("NFKC", text).lower()
         if len(folded) != len(text):  # as _fold_width: one character at a time
             folded = "".join(unicodedata.normalize("NFKC", ch).lower() if not ch.isascii() else ch.lower() for ch in text)
-        text = to_simplified(folded)
+        text = to_mainland(folded)
     if any(c in _CJK_NUMERAL for c in text):
         text = _DIGIT_UNIT.sub(lambda m: _keep(m, _digit_unit_replacement), text)
         text = _NUMERAL_RUN.sub(lambda m: _keep(m, _numeral_replacement), text)

@@ -25,7 +25,14 @@ from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.decode import decode_bytes
 from zhsearch.formats import SUPPORTED_SUFFIXES, documents_of
 from zhsearch.normalize import strip_pinyin_glosses, to_simplified
-from zhsearch.structure import LIST_LEVEL, MD_HEADING, UNNUMBERED_LEVEL, heading_level, is_admonition_label
+from zhsearch.structure import (
+    LIST_LEVEL,
+    MD_HEADING,
+    UNNUMBERED_LEVEL,
+    heading_level,
+    is_admonition_label,
+    is_section_number,
+)
 
 # Paragraphs longer than this are cut at sentence ends into pieces of about
 # TARGET_CHARS, so that one passage answers one thing and BM25's length
@@ -33,6 +40,10 @@ from zhsearch.structure import LIST_LEVEL, MD_HEADING, UNNUMBERED_LEVEL, heading
 MAX_PASSAGE_CHARS = 420
 TARGET_CHARS = 260
 MIN_PASSAGE_CHARS = 50
+# A document with this many multi-level section numbers declares its
+# structure: its unnumbered short lines are table cells, captions and list
+# items, not headings.
+OUTLINE_MIN_SECTIONS = 3
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _MD_MARKUP = re.compile(r"(\*\*|__|`+|!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\))")
@@ -187,18 +198,31 @@ def _is_word(line: str) -> bool:
     return any(ch.isalnum() for ch in line)
 
 
-def _line_roles(block: list[tuple[int, str]], explicit: bool) -> Iterator[tuple[int, str, int | None]]:
+def _line_roles(block: list[tuple[int, str]], declared: str) -> Iterator[tuple[int, str, int | None]]:
     """``(line_number, text, heading_level)`` for each line of a block (None: body).
 
-    ``explicit``: the document marks its headings up (Markdown, HTML), so a
-    plain line is never one.
+    ``declared``: how the document marks its headings when it does —
+    ``"markup"`` (Markdown, HTML) or ``"outline"`` (section numbers such as
+    8.3.) — so that a plain line is never one; ``""`` when it does not.
     """
     for i, (number, line) in enumerate(block):
-        if explicit:
+        if declared == "markup":
             level = len(m.group(1)) if (m := MD_HEADING.match(line)) else None
         else:
             level = heading_level(line, alone=len(block) == 1, first=i == 0)
+            if declared == "outline" and level == UNNUMBERED_LEVEL and not MD_HEADING.match(line):
+                level = None
         yield number, line, level
+
+
+def _declared_headings(lines: list[str], markdown: bool) -> str:
+    """``"markup"`` for a Markdown/HTML document with headings, ``"outline"``
+    for one that numbers its sections at two levels or more (1.2., 8.3.1.),
+    else ``""`` (headings are then also read from the shape of lines)."""
+    if markdown and any(MD_HEADING.match(line) for line in lines):
+        return "markup"
+    numbered = sum(1 for line in lines if line and is_section_number(line))
+    return "outline" if numbered >= OUTLINE_MIN_SECTIONS else ""
 
 
 def split_passages(
@@ -215,7 +239,7 @@ def split_passages(
     lines = [clean_line(line, markdown) for line in raw_lines]
     title = title or document_title(lines, fallback=Path(source.split("#")[0]).stem)
     title_key = content_key(title)
-    explicit = markdown and any(MD_HEADING.match(line) for line in lines)
+    declared = _declared_headings(lines, markdown)
 
     passages: list[Passage] = []
     # (level, heading text, line number, numbered or marked up, has passages under it)
@@ -269,7 +293,7 @@ def split_passages(
             flush()
             label = [block[0]]
             continue
-        for number, line, level in _line_roles(block, explicit):
+        for number, line, level in _line_roles(block, declared):
             if level is None:
                 if label:
                     paragraph.append(label[0][1])

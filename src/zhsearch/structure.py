@@ -49,6 +49,7 @@ _OUTLINES: tuple[tuple[re.Pattern, int], ...] = (
 # 1.2 / 8.3. / 12.6.2.1. — a dotted outline number; its depth is its level below the chapter.
 _DOTTED = re.compile(r"^(?:[章节節]\s*)?(\d{1,3}(?:\.\d{1,3})+)\.?(?=\s|[^\d.%])")
 _SECTION_NUMBER = re.compile(rf"{_DOTTED.pattern}|^第\s*[{_NUMERAL}\d]+\s*[章篇部卷编节]|^(?:章|附录|附錄)\s*[\dA-Z]+\.?(?:\s|$)")
+_CAPTION = re.compile(r"^(?:表格|表|图|圖|例|插图|清单|清單|figure|fig\.|table|example|listing)\s*[\dA-Z]+(?:[.\-]\d+)*", re.IGNORECASE)
 UNNUMBERED_LEVEL = 9
 LIST_LEVEL = 4
 
@@ -76,6 +77,16 @@ def outline_level(line: str) -> int | None:
         if pattern.match(line):
             return level
     return None
+
+
+def is_section_number(line: str) -> bool:
+    """A multi-level section number (8.3., 12.6.2.1.) or a chapter/section marker (第 7 章)."""
+    return bool(_SECTION_NUMBER.match(line)) and _heading_shaped(line)
+
+
+def is_caption(line: str) -> bool:
+    """``表格 1.10. 特別設備文件列表``, ``图 3``, ``Table 2``: a caption, part of the body."""
+    return bool(_CAPTION.match(line))
 
 
 def is_admonition_label(line: str) -> bool:
@@ -113,7 +124,7 @@ def heading_level(line: str, alone: bool = True, first: bool = True) -> int | No
     m = MD_HEADING.match(line)
     if m:
         return len(m.group(1))
-    if not line or not _heading_shaped(line) or is_admonition_label(line):
+    if not line or not _heading_shaped(line) or is_admonition_label(line) or is_caption(line):
         return None
     if not first:
         # Inside a run of body lines only a chapter, a section or a

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import zhsearch
 from zhsearch.evaluate import fold_for_judging
@@ -143,3 +145,17 @@ def test_context_terms_in_more_headings_than_candidates_are_left_to_the_rerank()
     terms = {(t.fieldname, t.text) for t in _query_terms(plan, lambda field, text: common.get((field, text), 5))}
     assert ("bigrams", "梅花") in terms and ("context_bigrams", "诗句") in terms
     assert ("context_bigrams", "梅花") not in terms
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    query=st.sampled_from(["九千会上门吗", "网贷逾期", "上门取证的目的是什么", "催收 合法", "逾期"]),
+    small=st.integers(min_value=1, max_value=30),
+    large=st.integers(min_value=31, max_value=400),
+)
+def test_first_hits_do_not_depend_on_the_limit(idx, query, small, large):
+    few = [(h.source, h.line, h.score) for h in idx.search(query, limit=small)]
+    many = [(h.source, h.line, h.score) for h in idx.search(query, limit=large)]
+    assert many[: len(few)] == few
+    assert len(few) == min(small, len(many))
+

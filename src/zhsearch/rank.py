@@ -41,6 +41,7 @@ FIELD_BOOSTS = {
 }
 PINYIN_BOOST = 0.3  # a bigram that only sounds like the pinyin typed
 CANDIDATES = 100
+SECTION_CANDIDATES = 20  # passages best matched by their heading, added to the pool
 # A context (title/heading) term in more passages than this is not searched;
 # the rerank still credits it (search._query_terms).
 CONTEXT_MAX_DF = CANDIDATES
@@ -269,7 +270,7 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     return candidate
 
 
-def final_scores(candidates: list[Scored]) -> list[Scored]:
+def final_scores(candidates: list[Scored], top: float | None = None) -> list[Scored]:
     """Combine the factors and sort, best first.
 
     Coverage leads; BM25F, scaled to the best candidate's, can at most add
@@ -280,7 +281,7 @@ def final_scores(candidates: list[Scored]) -> list[Scored]:
     # A candidate that holds none of the question's concepts (it came in on a
     # stray bigram such as 个人 of 个人信用) is no answer at all.
     candidates = [c for c in candidates if c.coverage > 0]
-    top = max((c.base for c in candidates), default=0.0) or 1.0
+    top = top or max((c.base for c in candidates), default=0.0) or 1.0
     for c in candidates:
         c.score = c.coverage**COVERAGE_POWER * (1 + BASE_WEIGHT * c.base / top) * c.phrase * c.cue * c.shape
     candidates.sort(key=lambda c: (-c.score, c.fields["source"], c.fields["line"]))

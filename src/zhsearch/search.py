@@ -22,6 +22,7 @@ from zhsearch import rank as _rank
 from zhsearch.rank import (
     CANDIDATES,
     CONTEXT_MAX_DF,
+    SECTION_CANDIDATES,
     FIELD_BOOSTS,
     PINYIN_BOOST,
     RELATED_BOOST,
@@ -218,15 +219,31 @@ class Index:
         plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
         if plan.empty:
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, ())
-        wanted = max(CANDIDATES, limit * 3)
+        # The rerank always sees the same pool, whatever the limit: the first
+        # N hits do not depend on how many are asked for.  Matches beyond the
+        # pool (a limit larger than it) follow the pool's, in their own order.
+        wanted = max(CANDIDATES, limit)
         try:
-            results = searcher.search(_whoosh_query(plan, searcher.doc_frequency), limit=wanted)
+            terms = _query_terms(plan, searcher.doc_frequency)
+            results = searcher.search(_or(terms), limit=wanted)
+            # The passages under the headings that best match the question
+            # join the pool even when their own text says little of it (the
+            # answer under a heading that restates the question).
+            sections = searcher.search(_or([t for t in terms if t.fieldname == "context_bigrams"]),
+                                       limit=SECTION_CANDIDATES)
             weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
-        ranked = final_scores(
-            [rescore(Scored(hit.docnum, hit.fields(), hit.score), plan, weights) for hit in results]
-        )
+        scored = {hit.docnum: hit.score for hit in results}
+        pool = [(hit.docnum, hit.fields(), hit.score) for hit in list(results)[:CANDIDATES]]
+        in_pool = {docnum for docnum, _, _ in pool}
+        pool += [(hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)) for hit in sections if hit.docnum not in in_pool]
+        in_pool.update(hit.docnum for hit in sections)
+        rest = [(hit.docnum, hit.fields(), hit.score) for hit in results if hit.docnum not in in_pool]
+        ranked = final_scores([rescore(Scored(*c), plan, weights) for c in pool])
+        if rest:
+            top = max((c.base for c in ranked), default=0.0)
+            ranked += final_scores([rescore(Scored(*c), plan, weights) for c in rest], top=top)
         groups = _collapse(ranked)
         hits = []
         for rank, (best, others) in enumerate(groups[:limit], start=1):
@@ -274,9 +291,13 @@ def _clean_query(query: str) -> str:
 
 
 def _whoosh_query(plan: QueryPlan, doc_frequency):
-    from whoosh.query import Or
+    return _or(_query_terms(plan, doc_frequency))
 
-    return Or(_query_terms(plan, doc_frequency))
+
+def _or(terms: list):
+    from whoosh.query import NullQuery, Or
+
+    return Or(terms) if terms else NullQuery
 
 
 def _query_terms(plan: QueryPlan, doc_frequency) -> list:

@@ -1,4 +1,7 @@
-from zhsearch.intent import cue_share, detect_intents, shows_evidence
+from dataclasses import replace
+
+from zhsearch.intent import cue_share, detect_intents, shows_evidence, with_cues
+from zhsearch.lexicon import DEFAULT_FOLDER, load_lexicon
 
 
 def test_legality_answer_citing_a_statute_shows_evidence():
@@ -13,7 +16,12 @@ def test_legality_answer_citing_a_statute_shows_evidence():
     assert cue_share("这种方法和办法都很常见。", "", intents) == 0.0
 
 
-def test_how_to_cues_include_rights_and_remedies():
+def test_domain_cues_come_from_the_lexicon_not_the_engine():
     intents = detect_intents("催收时暴力威胁怎么办")
     assert [i.name for i in intents] == ["how-to"]
-    assert cue_share("借款人有权依法维权。", "", intents) == 1.0
+    # 有权 / 依法 / 维权 are this domain's advice words: the shipped lexicon's cues.txt
+    assert cue_share("借款人有权依法维权。", "", intents) == 0.0
+    lexicon = load_lexicon(DEFAULT_FOLDER)
+    assert cue_share("借款人有权依法维权。", "", with_cues(intents, lexicon.cues)) == 1.0
+    assert with_cues(intents, {}) == intents
+    assert load_lexicon(DEFAULT_FOLDER).fingerprint != replace(lexicon, cues={}).fingerprint

@@ -13,7 +13,7 @@ Chinese questions, not about any corpus.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "how-to",
         re.compile(r"怎么办|怎么做|怎么处理|如何(应对|处理|解决|办)|咋办|该怎么|怎样(应对|处理)|应对"),
-        ("应对", "建议", "措施", "办法", "方法", "应该", "应当", "要求", "报警", "投诉",
-         "维权", "有权", "依法", "起诉", "律师", "寻求", "协商", "核实", "保留", "及时", "务必", "策略", "帮助"),
+        ("应对", "建议", "措施", "办法", "方法", "应该", "应当", "寻求", "及时", "务必", "策略", "帮助"),
     ),
     Intent(
         "how-long",
@@ -46,7 +45,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "legality",
         re.compile(r"合法|违法|犯法|非法|侵权|法律"),
-        ("法律", "法规", "规定", "不得", "禁止", "违法", "非法", "侵犯", "侵入", "构成", "依法", "权益"),
+        ("法律", "法规", "规定", "不得", "禁止", "违法", "非法", "侵犯", "构成", "权益"),
         re.compile(r"《[^》]{0,40}(?:法|条例|规定|解释|办法)[^》]{0,10}》[^。]{0,20}(?:第[0-9一二三四五六七八九十百千零]+条)?[^。]{0,6}规定"),
     ),
     Intent(
@@ -65,6 +64,15 @@ INTENTS: tuple[Intent, ...] = (
         ("不会", "并不", "一般", "通常", "可能", "大多数", "往往", "不一定", "会", "可以", "不能"),
     ),
 )
+
+
+def with_cues(intents: tuple[Intent, ...], extra: dict[str, tuple[str, ...]]) -> tuple[Intent, ...]:
+    """The intents with a lexicon's own cue words added (``cues.txt``: the
+    vocabulary of answers in its domain, e.g. 报警 投诉 律师 for advice on debt
+    collection).  Domain words live there, not in this table."""
+    if not extra:
+        return intents
+    return tuple(replace(i, cues=i.cues + tuple(c for c in extra.get(i.name, ()) if c not in i.cues)) for i in intents)
 
 
 def detect_intents(query: str) -> tuple[Intent, ...]:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from zhsearch.analysis import _CJK_RUN, _LETTERS_OR_DIGITS, STOP_WORDS, segment
-from zhsearch.intent import Intent, detect_intents
+from zhsearch.intent import Intent, detect_intents, with_cues
 from zhsearch.lexicon import active_lexicon
 from zhsearch.normalize import fold_text
 from zhsearch.pinyin import pinyin_terms
@@ -110,12 +110,12 @@ def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None) -> Q
     words = tuple(dict.fromkeys(w.strip() for w, _, _ in content))
     bigrams = tuple(dict.fromkeys(g for run in runs for g in _run_bigrams(run)))
     concepts = tuple(dict.fromkeys(_join_single_characters(content)))
-    lexicon = active_lexicon().related
+    lexicon = active_lexicon()
     return QueryPlan(
         text, norm, tuple(runs), words, bigrams, tuple(pinyin_terms(norm, is_word)),
         concepts=concepts,
-        intents=detect_intents(norm),
-        related={c: lexicon[c] for c in concepts if c in lexicon},
+        intents=with_cues(detect_intents(norm), lexicon.cues),
+        related={c: lexicon.related[c] for c in concepts if c in lexicon.related},
         parts={c: word_parts(c, segmenter) for c in concepts},
     )
 

@@ -1,7 +1,7 @@
 """The lexicon: a jieba user dictionary and groups of related terms.
 
 zhsearch ships a default lexicon of finance, lending, legal and everyday terms
-(``userdict.txt``, ``synonyms.txt`` in this folder).  ``ZHSEARCH_LEXICON`` names
+(``userdict.txt``, ``synonyms.txt`` and ``cues.txt`` in this folder).  ``ZHSEARCH_LEXICON`` names
 another folder holding the same two files (either may be missing), or ``none``
 for no lexicon.  The index records which lexicon built it; searching an index
 built with another one asks for a rebuild, so a query always meets the index
@@ -25,11 +25,12 @@ class Lexicon:
     folder: Path | None
     user_words: tuple[tuple[str, int, str], ...] = ()  # (word, freq, tag)
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word → the rest of its groups
+    cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # intent name → its domain's answer words
 
     @property
     def fingerprint(self) -> str:
-        """Changes whenever the words or groups change."""
-        data = repr((self.user_words, sorted(self.related.items()))).encode("utf-8")
+        """Changes whenever the words, groups or cues change."""
+        data = repr((self.user_words, sorted(self.related.items()), sorted(self.cues.items()))).encode("utf-8")
         return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
@@ -59,7 +60,16 @@ def load_lexicon(folder: Path | None) -> Lexicon:
         group = [normalize_text(w).text for w in line.replace(",", " ").split()]
         for word in group:
             related.setdefault(word, set()).update(w for w in group if w != word)
-    return Lexicon(folder, tuple(words), {w: tuple(sorted(r)) for w, r in related.items()})
+    cues: dict[str, list[str]] = {}
+    for line in _lines(folder / "cues.txt"):
+        name, _, words_of = line.partition(":")
+        cues.setdefault(name.strip(), []).extend(normalize_text(w).text for w in words_of.split())
+    return Lexicon(
+        folder,
+        tuple(words),
+        {w: tuple(sorted(r)) for w, r in related.items()},
+        {name: tuple(dict.fromkeys(ws)) for name, ws in cues.items()},
+    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -68,7 +68,7 @@ def outline_level(line: str) -> int | None:
     """Level of a numbered outline line (1 = chapter), or None.
 
     >>> outline_level("12.6.2.1. 编译并安装程序"), outline_level("第 7 章 概述"), outline_level("网贷")
-    (7, 1, None)
+    (6, 1, None)
     """
     m = _DOTTED.match(line)
     if m:

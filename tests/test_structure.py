@@ -1,0 +1,91 @@
+"""Page structure: which lines are headings, on each page shape (zhsearch.structure, ingest)."""
+
+import pytest
+
+from zhsearch.ingest import split_passages
+from zhsearch.structure import heading_level, is_caption, outline_level
+
+FAQ_DUMP = """第 8 章 Debian 软件包管理工具
+
+8.3. 怎么知道 Debian 系统中安装了哪些软件包？
+要知道 Debian 系统中安装的所有软件包的状态，请执行
+dpkg --list
+这会对每个软件包打印一行摘要。
+
+8.4. 如何显示已安装的软件包包含的文件？
+要列出已安装的软件包 foo 提供的所有文件，请执行
+dpkg --listfiles foo
+"""
+
+
+def test_faq_dump_first_line_is_the_heading_and_short_body_lines_stay_body():
+    passages = split_passages(FAQ_DUMP, "pkgtools.txt")
+    assert [p.heading for p in passages] == [
+        "8.3. 怎么知道 Debian 系统中安装了哪些软件包？",
+        "8.4. 如何显示已安装的软件包包含的文件？",
+    ]
+    assert passages[0].text == "要知道 Debian 系统中安装的所有软件包的状态，请执行 dpkg --list 这会对每个软件包打印一行摘要。"
+    assert passages[1].text.endswith("dpkg --listfiles foo")
+    assert passages[0].line == 4
+
+
+def test_numbered_outline_at_any_depth_nests():
+    text = "章 2. 软件包管理\n\n2.1. 前提\n\n2.1.1. 软件包配置\n\n下面是软件包配置的要点，说明了配置文件放在哪里以及如何修改它们。\n"
+    (p,) = split_passages(text, "ch02.txt")
+    assert p.heading == "2.1. 前提 › 2.1.1. 软件包配置"
+    assert [outline_level(x) for x in ("12.6.2.1. 编译", "第 7 章 概述", "第三节 方法", "一、背景", "（一）原因", "1. 步骤")] == [
+        6, 1, 2, 2, 3, 4,
+    ]
+
+
+def test_admonition_label_joins_its_paragraph_and_heads_nothing():
+    text = "1.1. 登录\n\n注意\n\n遵循Unix传统，用户名和密码是大小写敏感的，通常由小写字母组成。\n\n提示：\n\n可以用 adduser 创建更多的用户帐号，这需要 root 权限才能完成。\n"
+    passages = split_passages(text, "ch01.txt")
+    assert [p.heading for p in passages] == ["1.1. 登录", "1.1. 登录"]
+    assert passages[0].text.startswith("注意遵循Unix传统")
+    assert passages[1].text.startswith("提示：可以用 adduser")
+
+
+def test_markdown_headings_are_the_only_headings_of_a_markdown_page():
+    text = "# 安装指南\n\n## 准备工作\n\n短的一行\n\n先下载安装包，然后检查校验和是否一致，再继续下面的步骤。\n"
+    (p,) = split_passages(text, "guide.md")
+    assert p.heading == "安装指南 › 准备工作"
+    assert p.text.startswith("短的一行")  # a short line between blank lines is body there
+
+
+def test_html_h_tags_are_headings(tmp_path):
+    from zhsearch.formats import html_document
+
+    doc = html_document("<h1>指南</h1><h2>二、安装</h2><p>短句</p><p>运行安装程序并按照提示完成每一步的设置，最后重启电脑。</p>", "a.html")
+    (p,) = split_passages(doc.text, "a.html", markdown=True, title=doc.title)
+    assert p.heading == "指南 › 二、安装"
+    assert p.text.startswith("短句")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["dpkg --list", "在單元格 B2 中輸入公式：=SUM(A1:A9)", "V:919, I:999", "5989", "注意", "表格 1.10. 特別設備文件列表"],
+)
+def test_short_lines_that_are_not_headings(line):
+    assert heading_level(line) is None
+
+
+def test_plain_text_short_line_alone_and_asked_question_are_headings():
+    assert heading_level("应对策略") == 9  # alone between blank lines
+    assert heading_level("应对策略", alone=False) is None  # heads a block of body lines, not numbered, not asked
+    assert heading_level("网贷逾期会上门吗？", alone=False) == 9
+    assert heading_level("短行", first=False) is None  # inside a run of body lines
+    assert is_caption("图 3 系统结构") and not is_caption("图书馆的开放时间")
+
+
+def test_a_heading_with_nothing_under_it_was_body():
+    text = "网贷逾期会上门吗这篇文章的标题\n\n相关文章推荐阅读\n\n逾期后多久会上门\n"
+    texts = [p.text for p in split_passages(text, "a.txt")]
+    assert "逾期后多久会上门" in texts
+
+
+def test_document_that_numbers_its_sections_reads_plain_short_lines_as_body():
+    text = "1.1. 第一节\n\n正文一。\n\n1.2. 第二节\n\n软件包列表\n\ndpkg\n\n底层的软件包管理工具\n\n1.3. 第三节\n\n正文三。\n"
+    passages = split_passages(text, "ref.txt")
+    assert [p.heading for p in passages] == ["1.1. 第一节", "1.2. 第二节", "1.3. 第三节"]
+    assert passages[1].text == "软件包列表 dpkg 底层的软件包管理工具"

@@ -11,7 +11,7 @@ import re
 
 _FURNITURE = re.compile(
     r"""
-    copyright | all\s+rights\s+reserved | ©
+    (?<![/\w.])copyright(?![/\w.]) | all\s+rights\s+reserved | ©
     | icp[备证] | 公网安备 | 备案号
     | 扫描二维码 | 扫一扫 | 分享到 | 推送至手机
     | 版权声明 | 版权所有 | 本文链接 | 原文链接 | 转载请 | 未经授权禁止转载 | 未经许可

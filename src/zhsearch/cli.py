@@ -221,11 +221,14 @@ def stats_command(index_dir: Path) -> None:
 def analyze_command(text, fields) -> None:
     """Print the tokens the analysis chain makes of TEXT."""
     from zhsearch.analysis import FIELDS, analyze, is_bigram_word
-    from zhsearch.normalize import normalize_text
+    from zhsearch.normalize import normalize_text, wording_changes
     from zhsearch.query import plan_query
 
     value = " ".join(text)
     click.echo(f"normalized  {normalize_text(value).text}")
+    variety, changes = wording_changes(value)
+    if changes:  # why 程式 meets 程序: the Taiwan / Hong Kong wording as the index holds it
+        click.echo(f"wording     {variety}: " + ", ".join(f"{a} → {b}" for a, b in changes))
     for name in fields or FIELDS:
         for token in analyze(value, name):
             note = "  (indexed as a bigram)" if name == "words" and is_bigram_word(token.text) else ""

@@ -189,34 +189,100 @@ def to_mainland(text: str) -> str:
     return _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(text)
 
 
+def wording_changes(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The script variety of ``text`` and the words its conversion rewrote
+    beyond the script (``[("程式", "程序"), ("記憶體", "内存")]``), as written → as indexed.
+
+    >>> wording_changes("記憶體不足，請關閉程式")
+    ('taiwan', [('記憶體', '内存'), ('程式', '程序')])
+    """
+    variety = script_variety(text)
+    if variety == "simplified":
+        return variety, []
+    simplified, converted = to_simplified(text), to_mainland(text)
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, simplified, converted, autojunk=False)
+    changes = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 - i1 == 1 and j2 - j1 == 1 and i1 and _HAN.match(text[i1 - 1]):
+            i1, j1 = i1 - 1, j1 - 1  # 式 → 序 reads better as the word: 程式 → 程序
+        changes.append((text[i1:i2], converted[j1:j2]))
+    return variety, changes
+
+
 def _simplify(prev: Normalized) -> Normalized:
     converted = to_mainland(prev.text)
     if converted == prev.text:
         return prev
-    if len(converted) == len(prev.text) and script_variety(prev.text) == "simplified":
+    variety = script_variety(prev.text)
+    if len(converted) == len(prev.text) and variety == "simplified":
         return Normalized(converted, prev.starts, prev.ends)  # t2s: one character for one
-    return _compose(prev, converted, _align(to_simplified(prev.text), converted))
+    convert = _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert
+    return _compose(prev, converted, _align(prev.text, to_simplified(prev.text), converted, convert))
 
 
-def _align(simplified: str, converted: str) -> list[tuple[int, int]]:
-    """For each character of ``converted``, the span of ``simplified`` it came from.
+_CONTEXT = 3  # characters either side of a replaced run that may belong to its phrase (程|式)
+_PHRASE_MAX = 8
 
-    ``simplified`` is the text character for character (t2s); a phrase
-    conversion replaced some runs of it (记忆体 → 内存): every character of a
-    replacement maps to the whole run it replaced, so a highlight of 内存 covers
-    記憶體 as written.
+
+def _align(text: str, simplified: str, converted: str, convert) -> list[tuple[int, int]]:
+    """For each character of ``converted``, the span of ``text`` it came from.
+
+    ``simplified`` is ``text`` character for character (t2s); the phrase
+    conversion ``convert`` replaced some runs of it (记忆体 → 内存).  Each
+    replaced run, with a few characters around it (程式 → 程序 differs only in
+    its second character), is cut into the phrases it was made of, and every
+    character of a phrase's replacement maps to that phrase as written: a
+    highlight of 内存 covers 記憶體, and only that one.
     """
     import difflib
 
-    pieces: list[tuple[int, int]] = []
-    matcher = difflib.SequenceMatcher(None, simplified, converted, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    regions: list[list[int]] = []  # [start, end) in text, [start, end) in converted
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, simplified, converted, autojunk=False).get_opcodes():
         if tag == "equal":
-            pieces.extend((i, i + 1) for i in range(i1, i2))
-        elif tag != "delete":
-            span = (i1, i2) if i1 < i2 else (max(i1 - 1, 0), max(i1, 1))
-            pieces.extend(span for _ in range(j1, j2))
+            continue
+        if regions and i1 - regions[-1][1] <= 2 * _CONTEXT:
+            regions[-1][1], regions[-1][3] = i2, j2
+        else:
+            regions.append([i1, i2, j1, j2])
+    pieces: list[tuple[int, int]] = []
+    mapped = 0  # characters of ``text`` mapped so far
+    for number, (i1, i2, j1, j2) in enumerate(regions):
+        following = regions[number + 1][0] if number + 1 < len(regions) else len(text)
+        left, right = min(_CONTEXT, i1 - mapped), min(_CONTEXT, following - i2)
+        i1, j1, i2, j2 = i1 - left, j1 - left, i2 + right, j2 + right
+        pieces.extend((k, k + 1) for k in range(mapped, i1))  # unchanged: one for one
+        pieces.extend(_phrase_spans(text, i1, i2, converted[j1:j2], convert))
+        mapped = i2
+    pieces.extend((k, k + 1) for k in range(mapped, len(text)))
     return pieces
+
+
+def _phrase_spans(text: str, start: int, end: int, target: str, convert) -> list[tuple[int, int]]:
+    """Spans for ``target``, the conversion of ``text[start:end]``, cut into
+    phrases whose own conversions spell it (the finest such cut); if none
+    does, every character maps to the whole run."""
+    import functools
+
+    @functools.lru_cache(maxsize=None)
+    def cut(at: int, done: int):
+        if at == end:
+            return () if done == len(target) else None
+        for stop in range(at + 1, min(end, at + _PHRASE_MAX) + 1):
+            piece = convert(text[at:stop])
+            if target.startswith(piece, done):
+                rest = cut(stop, done + len(piece))
+                if rest is not None:
+                    return ((at, stop, len(piece)),) + rest
+        return None
+
+    found = cut(start, 0)
+    if found is None:
+        return [(start, end)] * len(target)
+    return [(a, b) for a, b, n in found for _ in range(n)]
 
 
 _DIGIT_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,

@@ -1,0 +1,100 @@
+"""Cross-strait wording: Taiwan and Hong Kong text meets Mainland questions, and back,
+with highlights on the characters as written (zhsearch.normalize.to_mainland)."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import zhsearch
+from zhsearch.normalize import fold_text, normalize_text, script_variety, to_mainland, wording_changes
+
+from conftest import write
+
+
+def test_taiwan_wording_becomes_mainland_and_simplified_text_is_left_alone():
+    assert to_mainland("編譯並安裝程式") == "编译并安装程序"
+    assert to_mainland("記憶體與伺服器的網路設定") == "内存与服务器的网络设置"
+    # A phrase table is never run over simplified text: there 程序 would become 进程, 文件 文档.
+    for mainland in ("编译并安装程序", "打开这个文件", "解方程式", "这段程式码很短"):
+        assert script_variety(mainland) == "simplified"
+        assert to_mainland(mainland) == mainland
+    # One traditional character in a simplified page does not make it Taiwanese.
+    assert script_variety("这个文件的程序在著名的目录里，一共有二十多个文件。") == "simplified"
+
+
+def test_hong_kong_text_keeps_its_words():
+    text = "呢個程序喺電腦裏面運行，軟件安裝好之後要重新啟動。"
+    assert script_variety(text) == "hongkong"
+    assert to_mainland(text) == "呢个程序喺电脑里面运行，软件安装好之后要重新启动。"  # 程序 stays 程序
+
+
+def test_offsets_of_a_phrase_that_changes_length_cover_the_word_as_written():
+    text = "記憶體不足，請關閉程式"
+    norm = normalize_text(text)
+    assert norm.text == "内存不足,请关闭程序"
+    start = norm.text.index("内存")
+    assert text[slice(*norm.span(start, start + 2))] == "記憶體"
+    assert text[slice(*norm.span(8, 10))] == "程式"
+    assert wording_changes(text) == ("taiwan", [("記憶體", "内存"), ("程式", "程序")])
+
+
+PIECES = ["記憶體", "伺服器", "程式", "軟體", "網路", "檔案", "預設", "列印", "滑鼠", "螢幕", "資訊",
+          "編譯", "安裝", "設定", "的", "與", "，", "。", "ab", " ", "網(wǎng)", "裏"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=25))
+def test_every_normalised_span_maps_back_inside_the_text_as_written(pieces):
+    text = "".join(pieces)
+    norm = normalize_text(text)
+    assert norm.text == fold_text(text)
+    assert len(norm.starts) == len(norm.ends) == len(norm.text)
+    bounds = [0]
+    for piece in pieces:
+        bounds.append(bounds[-1] + len(piece))
+    for i in range(len(norm.text)):
+        start, end = norm.span(i, i + 1)
+        assert 0 <= start < end <= len(text)
+        # a converted character maps inside one word of the input, never across two
+        assert end <= min(b for b in bounds if b > start)
+    assert list(norm.starts) == sorted(norm.starts)
+
+
+def _index(tmp_path, files: dict[str, str]):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in files.items():
+        write(corpus, name, text)
+    zhsearch.build_index(corpus, tmp_path / "index")
+    return zhsearch.open_index(tmp_path / "index")
+
+
+FILLER = "这一段讲的是别的事情，和问题没有关系，只是为了让语料里有更多的段落可以比较。\n\n"
+
+
+def test_mainland_question_finds_taiwan_text_and_highlights_it_as_written(tmp_path):
+    with _index(tmp_path, {
+        "tw.txt": "軟體手冊的標題很長很長\n\n12.6.2.1. 編譯並安裝程式\n\n從原始碼編譯程式之後，用 make install 安裝到系統中。\n",
+        "other.txt": "另一篇文章的标题很长很长\n\n" + FILLER * 3,
+    }) as index:
+        (hit, *_) = index.search("编译并安装程序")
+        assert hit.source == "tw.txt" and "編譯程式" in hit.text
+        shown = [hit.text[s:e] for s, e in hit.highlights]
+        assert "程式" in "".join(shown) and all(part in hit.text for part in shown)
+
+
+def test_taiwan_question_finds_mainland_text(tmp_path):
+    with _index(tmp_path, {
+        "cn.txt": "软件手册的标题很长很长\n\n安装软件包\n\n用 apt install 安装软件包，它会自动处理依赖关系并下载所需的文件。\n",
+        "other.txt": "另一篇文章的标题很长很长\n\n" + FILLER * 3,
+    }) as index:
+        (hit, *_) = index.search("軟體套件怎麼安裝")
+        assert hit.source == "cn.txt"
+
+
+def test_mainland_question_finds_hong_kong_text(tmp_path):
+    with _index(tmp_path, {
+        "hk.txt": "電腦使用指南的標題很長\n\n安裝軟件\n\n軟件安裝好之後，要喺電腦裏面重新啟動，新嘅程序先會生效。\n",
+        "other.txt": "另一篇文章的标题很长很长\n\n" + FILLER * 3,
+    }) as index:
+        (hit, *_) = index.search("安装软件后重新启动")
+        assert hit.source == "hk.txt" and "軟件" in hit.text

@@ -51,7 +51,7 @@ RELATED_CREDIT = 0.7  # a related term of the lexicon found instead of the word
 RELATED_BOOST = 0.3  # its weight in retrieval, relative to the word's own
 PART_CREDIT = 0.8  # a long word whose parts are found, but not the word itself
 QUESTION_MATCH = 0.35  # a term matched only inside a question sentence
-HEADING_MATCH = 0.8  # a term matched only in the heading path
+HEADING_MATCH = 0.9  # a term matched only in the heading path
 TITLE_MATCH = 0.5  # a term matched only in the document title
 # ... in a section whose heading names the answer asked for (应对策略 for 怎么办):
 # that section answers the title's question, so the title counts as the passage.
@@ -66,7 +66,7 @@ COMMENT_FACTOR = 0.7  # readers' comments rank below the article they follow
 WINDOW_SENTENCES = 2
 WINDOW_WEIGHT = 0.5
 BASE_WEIGHT = 0.5
-FIRST_ANSWER_BONUS = 0.45
+FIRST_ANSWER_BONUS = 1.0
 FIRST_ANSWER_MIN = 0.6  # share of the heading the question must restate
 CUE_BONUS = 0.45  # a passage using the vocabulary of the answer asked for
 EVIDENCE_BONUS = 0.3  # ... and citing what it rests on (a statute, for legality)

@@ -98,3 +98,15 @@ def test_mainland_question_finds_hong_kong_text(tmp_path):
     }) as index:
         (hit, *_) = index.search("安装软件后重新启动")
         assert hit.source == "hk.txt" and "軟件" in hit.text
+
+
+def test_a_word_both_scripts_share_is_read_as_taiwan_wording_when_the_index_lacks_it(tmp_path):
+    # 程式 has no character that tells the script: typed by a Taiwanese reader it means 程序.
+    with _index(tmp_path, {
+        "tw.txt": "軟體手冊的標題很長很長\n\n12.6.2.1. 編譯並安裝程式\n\n從原始碼編譯程式之後，用 make install 安裝到系統中。\n",
+        "cn.txt": "另一篇文章的标题很长很长\n\n这个进程占用了很多内存，可以用 kill 结束它，然后重新启动服务。\n",
+    }) as index:
+        hits = index.search("程式")
+        assert hits[0].source == "tw.txt"
+        # 程序 typed by a Mainland reader is 程序, never the Taiwanese 程序 (进程)
+        assert [h.source for h in index.search("程序")] == ["tw.txt"]

@@ -189,6 +189,12 @@ def to_mainland(text: str) -> str:
     return _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(text)
 
 
+def regional_reading(word: str) -> str:
+    """``word`` read as Taiwan wording (程式 → 程序), for a word written in
+    characters that both scripts share, where the script cannot tell."""
+    return _opencc("tw2sp").convert(word) if not word.isascii() else word
+
+
 def wording_changes(text: str) -> tuple[str, list[tuple[str, str]]]:
     """The script variety of ``text`` and the words its conversion rewrote
     beyond the script (``[("程式", "程序"), ("記憶體", "内存")]``), as written → as indexed.

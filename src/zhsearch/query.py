@@ -13,12 +13,12 @@ from them the word, bigram and pinyin terms that are looked up in the index.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from zhsearch.analysis import _CJK_RUN, _LETTERS_OR_DIGITS, STOP_WORDS, segment
 from zhsearch.intent import Intent, detect_intents, with_cues
 from zhsearch.lexicon import active_lexicon
-from zhsearch.normalize import fold_text
+from zhsearch.normalize import fold_text, regional_reading
 from zhsearch.pinyin import pinyin_terms
 from zhsearch.segment import Segmenter, full_segmenter
 
@@ -118,6 +118,24 @@ def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None) -> Q
         related={c: lexicon.related[c] for c in concepts if c in lexicon.related},
         parts={c: word_parts(c, segmenter) for c in concepts},
     )
+
+
+def with_regional_readings(plan: QueryPlan, indexed) -> QueryPlan:
+    """A query word the index does not hold, read as Taiwan wording, when the
+    index holds that: 程式 typed by a Taiwanese reader meets the 程序 the
+    index made of its Taiwan text.  ``indexed(word)``: the index holds it.
+
+    Only for words the index lacks, so that 程序 typed by a Mainland reader
+    is never read as the Taiwanese 程序 (进程).
+    """
+    related = dict(plan.related)
+    for concept in plan.concepts:
+        if len(concept) < 2 or indexed(concept):
+            continue
+        reading = regional_reading(concept)
+        if reading != concept and indexed(reading):
+            related[concept] = tuple(dict.fromkeys(related.get(concept, ()) + (reading,)))
+    return plan if related == plan.related else replace(plan, related=related)
 
 
 def _join_single_characters(content: list[tuple[str, int, int]]) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from zhsearch.analysis import is_bigram_word
 from zhsearch.errors import BadQueryError, IndexCorruptError
 from zhsearch.highlight import highlight_spans, snippet_window
-from zhsearch.query import QueryPlan, plan_query
+from zhsearch.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch import rank as _rank
 from zhsearch.rank import (
     CANDIDATES,
@@ -217,6 +217,7 @@ class Index:
         searcher = self._get_searcher()
         plan = plan_query(query, self.segmenter, is_word=lambda word: searcher.doc_frequency("words", word) > 0)
         plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
+        plan = with_regional_readings(plan, lambda word: _indexed(searcher, word))
         if plan.empty:
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, ())
         # The rerank always sees the same pool, whatever the limit: the first
@@ -280,6 +281,12 @@ def open_index(index_dir: str | os.PathLike) -> Index:
 
 # What reading a damaged or foreign index raises (Whoosh, our term table, the OS).
 _READ_ERRORS = (OSError, ValueError, KeyError, EOFError, IndexError, struct.error)
+
+
+def _indexed(searcher, word: str) -> bool:
+    """Every bigram of ``word`` is in the index (a word's rarest part decides)."""
+    grams = [word[i : i + 2] for i in range(len(word) - 1)] or [word]
+    return all(searcher.doc_frequency("bigrams", g) for g in grams)
 
 
 def _clean_query(query: str) -> str:

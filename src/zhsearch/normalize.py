@@ -168,9 +168,14 @@ def script_variety(text: str) -> str:
     >>> script_variety("编译并安装程序"), script_variety("編譯並安裝程式"), script_variety("呢個程序喺電腦裏面")
     ('simplified', 'taiwan', 'hongkong')
     """
-    simplified = to_simplified(text)
-    changed = sum(a != b for a, b in zip(text, simplified))
-    if not changed or changed < TRADITIONAL_SHARE * len(_HAN.findall(text)):
+    return _variety(text, to_simplified(text))
+
+
+def _variety(text: str, simplified: str) -> str:
+    if simplified == text:
+        return "simplified"
+    changed = sum(map(str.__ne__, text, simplified))
+    if changed < TRADITIONAL_SHARE * len(text) and changed < TRADITIONAL_SHARE * len(_HAN.findall(text)):
         return "simplified"
     return "hongkong" if any(ch in _HONG_KONG for ch in text) else "taiwan"
 
@@ -183,9 +188,10 @@ def to_mainland(text: str) -> str:
     """
     if text.isascii():
         return text
-    variety = script_variety(text)
+    simplified = to_simplified(text)
+    variety = _variety(text, simplified)
     if variety == "simplified":
-        return to_simplified(text)
+        return simplified
     return _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(text)
 
 
@@ -223,9 +229,12 @@ def _simplify(prev: Normalized) -> Normalized:
     converted = to_mainland(prev.text)
     if converted == prev.text:
         return prev
+    if len(converted) == len(prev.text):
+        # One character for one: t2s always, and the usual phrase conversion
+        # (軟體 → 软件, 程式 → 程序).  (A text whose phrases shrink and grow by
+        # the same count would be mapped a character off inside them.)
+        return Normalized(converted, prev.starts, prev.ends)
     variety = script_variety(prev.text)
-    if len(converted) == len(prev.text) and variety == "simplified":
-        return Normalized(converted, prev.starts, prev.ends)  # t2s: one character for one
     convert = _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert
     return _compose(prev, converted, _align(prev.text, to_simplified(prev.text), converted, convert))
 
@@ -246,10 +255,23 @@ def _align(text: str, simplified: str, converted: str, convert) -> list[tuple[in
     """
     import difflib
 
+    # Only the part between the common beginning and end is compared (difflib
+    # is quadratic at worst); opcodes are shifted back by the beginning.
+    head = 0
+    limit = min(len(simplified), len(converted))
+    while head < limit and simplified[head] == converted[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and simplified[-1 - tail] == converted[-1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(
+        None, simplified[head : len(simplified) - tail], converted[head : len(converted) - tail], autojunk=False
+    )
     regions: list[list[int]] = []  # [start, end) in text, [start, end) in converted
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, simplified, converted, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         if regions and i1 - regions[-1][1] <= 2 * _CONTEXT:
             regions[-1][1], regions[-1][3] = i2, j2
         else:

@@ -110,3 +110,22 @@ def test_a_word_both_scripts_share_is_read_as_taiwan_wording_when_the_index_lack
         assert hits[0].source == "tw.txt"
         # 程序 typed by a Mainland reader is 程序, never the Taiwanese 程序 (进程)
         assert [h.source for h in index.search("程序")] == ["tw.txt"]
+
+
+def test_both_readings_of_a_rewritten_word_are_held():
+    from zhsearch.normalize import both_readings, character_readings
+
+    # tw2sp reads the Taiwan 文件 as 文档 (a document); a translated manual may mean a file.
+    assert to_mainland("檔案與文件管理") == "文件与文档管理"
+    assert character_readings("檔案與文件管理") == "档案 文件"
+    assert both_readings("1.3.3. MC 文件管理 控制臺") == "1.3.3. mc 文档管理 控制台\n1.3.3. mc 文件管理 控制台"
+    assert character_readings("编译并安装程序") == "" and both_readings("编译并安装程序") == "编译并安装程序"
+
+
+def test_mainland_word_meets_a_taiwan_heading_the_phrase_table_rewrote(tmp_path):
+    with _index(tmp_path, {
+        "tw.txt": "終端機使用手冊的標題很長\n\n1.3.3. MC 文件管理\n\n預設的兩個目錄面板裡包含了檔案列表，接下來是一些必要的快捷鍵。\n\n"
+                  "1.3.4. MC 指令列技巧\n\n在選中的螢幕中改變目錄，並且把檔名複製到指令列。\n",
+    }) as index:
+        hit = index.search("MC 文件管理")[0]
+        assert hit.line == 5 and hit.text.startswith("預設的兩個目錄面板")

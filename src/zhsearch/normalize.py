@@ -195,6 +195,39 @@ def to_mainland(text: str) -> str:
     return _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(text)
 
 
+def character_readings(text: str) -> str:
+    """The words a phrase conversion rewrote, in character conversion only
+    (``"文件 软体"`` for 文件 → 文档, 軟體 → 软件), or ``""``.
+
+    A phrase table guesses: the Taiwan 文件 of a translated manual may mean a
+    file, not a document.  The index holds both readings, so that neither
+    wording is lost.
+    """
+    if text.isascii():
+        return ""
+    simplified = to_simplified(text)
+    if _variety(text, simplified) == "simplified":
+        return ""
+    _, changes = wording_changes(text)
+    return " ".join(dict.fromkeys(_fold_characters(original) for original, _ in changes))
+
+
+@functools.lru_cache(maxsize=4096)
+def both_readings(text: str) -> str:
+    """``fold_text(text)``, and for Taiwan / Hong Kong text a second line with
+    the characters alone read (文档管理 and 文件管理): what a heading is compared by."""
+    folded = fold_text(text)
+    if text.isascii() or _variety(text, to_simplified(text)) == "simplified":
+        return folded
+    characters = _fold_characters(text)
+    return folded if characters == folded else f"{folded}\n{characters}"
+
+
+def _fold_characters(text: str) -> str:
+    """fold_text's width, case and script folding, with no phrase conversion."""
+    return to_simplified(unicodedata.normalize("NFKC", text).lower())
+
+
 def regional_reading(word: str) -> str:
     """``word`` read as Taiwan wording (程式 → 程序), for a word written in
     characters that both scripts share, where the script cannot tell."""

@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from zhsearch.normalize import fold_text
+from zhsearch.normalize import both_readings, fold_text
 from zhsearch.analysis import _CJK_RUN
 from zhsearch.intent import cue_share, shows_evidence
 from zhsearch.query import QueryPlan
@@ -222,7 +222,7 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     """Fill in coverage, phrase, cue and shape factors and the final score."""
     text = candidate.fields.get("text", "")
     norm = candidate.fields.get("norm") or fold_text(text)
-    heading = fold_text(candidate.fields.get("heading", ""))
+    heading = both_readings(candidate.fields.get("heading", ""))
     title = fold_text(candidate.fields.get("title", ""))
     statements, echoes = _split_echoes(norm, plan)
     answer_text, echo_text = "\n".join(statements), "\n".join(echoes)
@@ -254,7 +254,7 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     # The first paragraph under a heading that asks the question is its answer
     # (FAQ pages, Q&A articles): what follows elaborates.
     if candidate.fields.get("order") == 0:
-        asked = heading_precision(heading.rsplit(" › ", 1)[-1], plan.normalized)
+        asked = max(heading_precision(reading.rsplit(" › ", 1)[-1], plan.normalized) for reading in heading.split("\n"))
         if asked >= FIRST_ANSWER_MIN:
             candidate.phrase *= 1 + FIRST_ANSWER_BONUS * asked
     shape = 1.0

@@ -32,7 +32,7 @@ from zhsearch.layout import (
     write_json_atomic,
     write_lock,
 )
-from zhsearch.normalize import fold_text
+from zhsearch.normalize import character_readings, fold_text
 from zhsearch.pinyin import build_pinyin_map, extend_pinyin_map, load_pinyin_map, save_pinyin_map
 from zhsearch.segment import Segmenter, full_segmenter
 
@@ -107,7 +107,16 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
     """Whoosh documents of ``passages``; their Han characters and bigrams are added to ``seen``."""
     for p in passages:
         norm = fold_text(p.text)
+        key = folded_key(norm)  # equal texts in either script, or with 九千 / 9000, are one hit
+        # Taiwan / Hong Kong text: the words the phrase conversion rewrote are
+        # also held as the characters read them (文件 beside 文档), on a line of their own.
+        readings = character_readings(p.text)
+        if readings:
+            norm = f"{norm}\n{readings}"
         context = f"{fold_text(p.title)}\n{fold_text(p.heading)}"
+        readings = character_readings(p.heading)
+        if readings:
+            context = f"{context}\n{readings}"
         for text in (norm, context):
             for run in _HAN_RUN.findall(text):
                 seen.update(run)
@@ -120,7 +129,7 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
             "heading": p.heading,
             "text": p.text,
             "norm": norm,
-            "key": folded_key(norm),  # equal texts in either script, or with 九千 / 9000, are one hit
+            "key": key,
             "kind": p.kind,
             "order": p.order,
             # the analysed fields are fed normalised text (ChainTokenizer(normalized=True))

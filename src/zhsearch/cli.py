@@ -151,7 +151,7 @@ def _print_results(results, explain: bool) -> None:
         click.echo(f"no passages match {results.query!r}", err=True)
         return
     for hit in results:
-        head = click.style(f"{hit.rank:>2}. {hit.source}:{hit.line}", fg="cyan")
+        head = click.style(f"{hit.rank:>2}. {hit.location}", fg="cyan")
         click.echo(f"{head}  score {hit.score:.3f}", color=color)
         context = " › ".join(part for part in (hit.title, hit.heading) if part)
         if context:

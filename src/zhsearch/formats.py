@@ -6,6 +6,8 @@
   footer, forms), headings kept as headings, ``<title>`` as the title;
 * ``.jsonl`` — one document per line, ``{"text": …, "id": …, "title": …}``;
   the document's source is ``file.jsonl#id`` (or ``#line``).
+
+PDF, Word (``.docx``) and EPUB files are read by :mod:`zhsearch.documents`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ class Document:
     text: str
     title: str | None = None  # None: taken from the text
     markdown: bool = False
+    # Where each line of ``text`` stands in the original, for formats whose lines
+    # are not the file's lines: its page (PDF), its own number (DOCX paragraphs).
+    # None: the text's own line numbers, no page.
+    pages: tuple[int, ...] | None = None
+    line_numbers: tuple[int, ...] | None = None
 
 
 class FormatWarning(Exception):

@@ -20,7 +20,8 @@ from zhsearch.analysis import _CJK_RUN as _HAN_RUN
 from zhsearch.analysis import STOP_WORDS
 from zhsearch.codec import CompactCodec
 from zhsearch.errors import UnreadableFileError
-from zhsearch.ingest import corpus_files, folded_key, load_passages, read_text
+from zhsearch.documents import INSTALL_EXTRA, MissingExtraError
+from zhsearch.ingest import corpus_files, folded_key, read_corpus_file
 from zhsearch.layout import (
     CURRENT,
     META,
@@ -57,6 +58,7 @@ def make_schema():
         key=STORED(),  # content key: equal texts collapse into one hit
         kind=STORED(),
         order=STORED(),
+        page=STORED(),  # a PDF passage's page, else 0
         # No positions on disk: nothing runs phrase queries (adjacency is scored
         # on the stored text of candidates).
         words=TEXT(analyzer=words, phrase=False),
@@ -80,6 +82,7 @@ class BuildReport:
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)  # one message per skipped file
     warnings: list[str] = field(default_factory=list)  # parts of files skipped (bad JSONL lines)
+    needs_extra: list[str] = field(default_factory=list)  # PDF/Word files skipped: no documents extra
 
     def summary(self) -> str:
         parts = {
@@ -91,6 +94,8 @@ class BuildReport:
         text = parts[self.mode] + f" in {self.seconds:.2f} s"
         if self.skipped:
             text += f"; skipped {len(self.skipped)} unreadable files"
+        if self.needs_extra:
+            text += f"; skipped {len(self.needs_extra)} PDF/Word files ({INSTALL_EXTRA} reads them)"
         return text
 
 
@@ -123,6 +128,7 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
             "key": folded_key(norm),  # equal texts in either script, or with 九千 / 9000, are one hit
             "kind": p.kind,
             "order": p.order,
+            "page": p.page,
             # the analysed fields are fed normalised text (ChainTokenizer(normalized=True))
             "words": norm,
             "bigrams": norm,
@@ -132,11 +138,13 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
 
 def _read_corpus_file(path: Path, rel: str, report: BuildReport):
     try:
-        text = read_text(path)
+        text, passages, warnings = read_corpus_file(path, rel)
+    except MissingExtraError:
+        report.needs_extra.append(rel)
+        return None, None
     except UnreadableFileError as exc:
         report.skipped.append(str(exc))
         return None, None
-    passages, warnings = load_passages(text, rel)
     report.warnings.extend(warnings)
     return text, passages
 
@@ -164,6 +172,10 @@ def build_index(
             report = _full_build(corpus_dir, index_dir, files, progress)
         else:
             report = _update(corpus_dir, gen, meta, files, progress)
+    if report.needs_extra:
+        first = ", ".join(report.needs_extra[:3]) + (", …" if len(report.needs_extra) > 3 else "")
+        report.warnings.append(f"{len(report.needs_extra)} PDF/Word files skipped ({first}): "
+                               f"reading them needs the documents extra: {INSTALL_EXTRA}")
     report.seconds = time.perf_counter() - started
     return report
 

@@ -34,6 +34,7 @@ class HitModel(BaseModel):
     highlights: list[list[int]]
     heading: str = ""
     also: list[str] = []
+    page: int = 0
 
 
 class SearchModel(BaseModel):

@@ -62,12 +62,14 @@ def watch_index(
     index_dir: str | os.PathLike,
     stop_event: threading.Event | None = None,
     on_ready: Callable[[], None] | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> Iterator[BuildReport]:
     """After each batch of changes under ``corpus_dir``, update ``index_dir`` and yield
     what the update did; batches that change nothing indexed are not yielded.
 
     ``on_ready`` is called once the watcher runs, after an update that takes in
-    whatever changed before it started.  Runs until ``stop_event`` is set or
+    whatever changed before it started; ``on_batch(n)`` before the update of a
+    batch of ``n`` file system changes.  Runs until ``stop_event`` is set or
     Ctrl-C (KeyboardInterrupt).  An update interrupted half-way is cancelled:
     the index keeps the previous update.
     """
@@ -89,6 +91,8 @@ def watch_index(
     for batch in changes:
         if not batch and ready:
             continue  # idle
+        if batch and on_batch:
+            on_batch(len(batch))
         while True:
             try:
                 report = build_index(corpus_dir, index_dir)

@@ -20,8 +20,6 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import zipfile
-from xml.etree import ElementTree
 
 from zhsearch.decode import decode_bytes
 from zhsearch.errors import UnreadableFileError
@@ -142,6 +140,9 @@ _CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
 
 def epub_documents(data: bytes, source: str) -> tuple[list[Document], list[str]]:
     """One document per chapter of an EPUB's spine, in reading order."""
+    import zipfile  # here, not at the top: importing zhsearch for a search need not pay for them
+    from xml.etree import ElementTree
+
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         container = ElementTree.fromstring(book.read("META-INF/container.xml"))

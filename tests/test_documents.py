@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
@@ -101,6 +102,33 @@ def test_a_scan_without_text_layer_and_a_corrupt_docx_get_one_warning_each(tmp_p
         assert idx.search("婚假", limit=1)[0].source == "leave.docx"
 
 
+def test_a_truncated_or_locked_pdf_is_one_warning_and_nothing_else_on_stderr(tmp_path):
+    import io
+
+    import pypdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    data = write_pdf(tmp_path / "lease.pdf").read_bytes()
+    (corpus / "half.pdf").write_bytes(data[: len(data) // 2])
+    locked = pypdf.PdfWriter(clone_from=str(tmp_path / "lease.pdf"))
+    locked.encrypt("secret", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    locked.write(buffer)
+    (corpus / "locked.pdf").write_bytes(buffer.getvalue())
+    write(corpus, "note.txt", "押金应当在七日内退还。\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "zhsearch", "index", "--corpus", str(corpus), "--index", str(tmp_path / "index")],
+        capture_output=True, text=True, encoding="utf-8", timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "zhsearch: warning: half.pdf: not a readable PDF (PdfStreamError); skipped",
+        "zhsearch: warning: locked.pdf: the PDF is locked with a password; skipped",
+    ]
+    assert "indexed 1 files" in result.stdout and "skipped 2 unreadable files" in result.stdout
+
+
 def test_without_the_documents_extra_one_warning_names_it_and_the_summary_counts(tmp_path, monkeypatch):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -137,3 +165,4 @@ def test_an_edited_document_is_reindexed_and_a_touched_one_is_not(tmp_path):
     with zhsearch.open_index(tmp_path / "index") as idx:
         hit = idx.search("陪产假几天", limit=1)[0]
         assert hit.source == "leave.docx" and "十五天" in hit.text
+

@@ -15,8 +15,10 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from click.testing import CliRunner
 
 import zhsearch
+from zhsearch.cli import main
 
 from conftest import write
 from makedocs import write_docx
@@ -183,3 +185,12 @@ def test_serve_watch_shows_new_files_without_a_restart(folders):
         assert all("Traceback" not in line for _, line in watcher.drain())
     finally:
         watcher.stop()
+
+
+def test_watch_without_watchfiles_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "watchfiles", None)
+    write(tmp_path / "corpus", "a.txt", "押金应当在七日内退还。\n")
+    result = CliRunner().invoke(main, ["index", "--watch", "--corpus", str(tmp_path / "corpus"),
+                                       "--index", str(tmp_path / "index")])
+    assert result.exit_code == 2
+    assert result.output == "zhsearch: error: --watch needs the watch extra: pip install 'zhsearch[watch]'\n"

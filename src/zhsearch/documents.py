@@ -30,7 +30,6 @@ EXTRA = "documents"
 INSTALL_EXTRA = "pip install 'zhsearch[documents]'"
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
-_CLAUSE_END = "。．.！!？?；;：:…"
 
 
 class MissingExtraError(UnreadableFileError):
@@ -106,11 +105,7 @@ def _paragraph_text(text: str) -> str:
 
 def _table_rows(table) -> list[str]:
     """Each row as one line (``""`` for the header row or an empty one); under a
-    header row, ``header：cell；header：cell。``.
-
-    A row ends with 。 unless it ends in punctuation, so the passage splitter reads
-    it as a sentence rather than as a short heading line.
-    """
+    header row, ``header：cell；header：cell``, so that a row answers on its own."""
     rows = []
     for row in table.rows:
         cells: list[str] = []
@@ -129,7 +124,7 @@ def _table_rows(table) -> list[str]:
             line = "；".join(f"{h}：{c}" for h, c in zip(header, cells) if c)
         else:
             line = " | ".join(c for c in cells if c)
-        out.append(line if not line or line[-1] in _CLAUSE_END else line + "。")
+        out.append(line)
     return out
 
 

@@ -166,13 +166,19 @@ def pdf_document(data: bytes, source: str) -> Document:
     no text layer (a scan: OCR it first).
     """
     import io
+    import logging
 
     import pypdf
 
+    # pypdf logs what it repairs ("EOF marker not found") on stderr; the one line a
+    # user sees about a file is ours
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.CRITICAL)
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFileError(f"{source}: the PDF is encrypted; skipped")
+            raise UnreadableFileError(f"{source}: the PDF is locked with a password; skipped")
         pages = [_page_lines(page, number) for number, page in enumerate(reader.pages, start=1)]
         heights = [float(page.mediabox.height) for page in reader.pages]
         outline = _outline_titles(reader)
@@ -181,6 +187,8 @@ def pdf_document(data: bytes, source: str) -> Document:
         raise
     except Exception as exc:  # pypdf raises many kinds on a damaged file
         raise UnreadableFileError(f"{source}: not a readable PDF ({type(exc).__name__}); skipped") from None
+    finally:
+        pypdf_log.setLevel(level)
     if not pages or all(sum(len(line.text.strip()) for line in lines) < NO_TEXT_MIN_CHARS for lines in pages):
         raise UnreadableFileError(f"{source}: no text layer; OCR it first; skipped")
 

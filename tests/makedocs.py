@@ -38,11 +38,13 @@ def _wrap(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)]
 
 
-def write_pdf(path: Path, sections=LEASE, lines_per_page: int = 9) -> Path:
+def write_pdf(path: Path, sections=LEASE, lines_per_page: int = 9, heading_size: int = 18,
+              outline: bool = False) -> Path:
     """A Chinese PDF with a running header, page numbers, headings and wrapped paragraphs.
 
     A section starts a new page; a paragraph longer than the room left runs on
-    to the next page, as in any exported document.
+    to the next page, as in any exported document.  ``outline``: each heading is
+    also an outline entry (a bookmark).
     """
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -65,9 +67,12 @@ def write_pdf(path: Path, sections=LEASE, lines_per_page: int = 9) -> Path:
 
     for heading, paragraphs in sections:
         new_page()
-        c.setFont("STSong-Light", 18)
+        c.setFont("STSong-Light", heading_size)
         c.drawString(72, y[0], heading)
-        y[0] -= 36
+        if outline:
+            c.bookmarkPage(f"s{page[0]}")
+            c.addOutlineEntry(heading, f"s{page[0]}", level=0)
+        y[0] -= 16 + heading_size
         for paragraph in paragraphs:
             # two characters of indent on the first line, as Chinese typesetting does
             lines = [paragraph[: LINE_CHARS - 2]] + _wrap(paragraph[LINE_CHARS - 2 :], LINE_CHARS)

@@ -166,3 +166,19 @@ def test_an_edited_document_is_reindexed_and_a_touched_one_is_not(tmp_path):
         hit = idx.search("陪产假几天", limit=1)[0]
         assert hit.source == "leave.docx" and "十五天" in hit.text
 
+
+
+def test_pdf_headings_come_from_the_outline_when_the_type_does_not_show_them(tmp_path):
+    path = write_pdf(tmp_path / "plain.pdf", heading_size=12, outline=True)
+    document = pdf_document(path.read_bytes(), "plain.pdf")
+    assert [line for line in document.text.splitlines() if line.startswith("#")] == [
+        "# " + heading for heading, _ in LEASE
+    ]
+    without = pdf_document(write_pdf(tmp_path / "flat.pdf", heading_size=12).read_bytes(), "flat.pdf")
+    assert not any(line.startswith("#") for line in without.text.splitlines())
+
+
+def test_pdf_vertical_punctuation_reads_as_its_horizontal_form(tmp_path):
+    sections = [("第一章 总则", ["借款人逾期︐出借人可以依法起诉︒"]), ("第二章 附则", ["本办法自公布之日起施行︒"])]
+    _, passages, _ = read_corpus_file(write_pdf(tmp_path / "v.pdf", sections), "v.pdf")
+    assert [p.text for p in passages] == ["借款人逾期，出借人可以依法起诉。", "本办法自公布之日起施行。"]

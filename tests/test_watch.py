@@ -78,6 +78,15 @@ def _first_text(index, query: str) -> str | None:
         return None
 
 
+def _first_source(index, query: str) -> str | None:
+    try:
+        with zhsearch.open_index(index) as idx:
+            hits = idx.search(query, limit=1)
+            return hits[0].source if len(hits) else None
+    except zhsearch.ZhsearchError:
+        return None
+
+
 def _eventually(check, timeout: float = WAIT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -111,10 +120,14 @@ def test_index_watch_follows_adds_edits_deletes_batches_a_burst_and_stops_on_ctr
         write_docx(corpus / "leave.docx")  # a Word file saved into the folder
         assert "百分之八十" in _eventually(lambda: _first_text(index, "病假工资怎么发"))
 
-        (corpus / "rent.txt").unlink()
+        (corpus / "notes").mkdir()
+        (corpus / "rent.txt").rename(corpus / "notes" / "rent-2025.txt")  # renamed into a new folder
+        assert _eventually(lambda: _first_source(index, "押金多久退还") == "notes/rent-2025.txt")
+
+        (corpus / "notes" / "rent-2025.txt").unlink()
         _eventually(lambda: "押金" not in (_first_text(index, "押金多久退还") or ""))
 
-        watcher.wait_for("removed 1")
+        watcher.wait_for("updated 0 changed files, removed 1")
         watcher.drain()
         before = sum("updated" in line for _, line in watcher.seen)
         for n in range(5):  # a burst of saves: one update

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -100,9 +101,20 @@ def _page_lines(page, number: int) -> list[_Line]:
     return [line for line in lines if line.text]
 
 
+_VERTICAL_FORMS = re.compile(r"[\ufe10-\ufe19\ufe30-\ufe4f]")
+
+
+def _horizontal(match: re.Match) -> str:
+    """︐ → ，, ︒ → 。, ﹁ → 「: NFKC, kept full-width (NFKC makes ︐ an ASCII comma)."""
+    form = unicodedata.normalize("NFKC", match.group())
+    return chr(ord(form) + 0xFEE0) if len(form) == 1 and "!" <= form <= "~" else form
+
+
 def _squash_cjk(text: str) -> str:
-    """White space collapsed; a letter-spaced line (a space between most Han
-    characters, as justified or spaced-out titles come out) closed up."""
+    """White space collapsed; vertical punctuation (︒ ︐ ﹁) as its horizontal form;
+    a letter-spaced line (a space between most Han characters, as justified or
+    spaced-out titles come out) closed up."""
+    text = _VERTICAL_FORMS.sub(_horizontal, text)
     text = " ".join(text.split())
     gaps = len(re.findall(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", text))
     if gaps >= 2 and gaps * 2 >= len(re.findall(r"[\u3400-\u9fff]", text)) - 1:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import zhsearch
 from zhsearch.cli import main
 from zhsearch.ingest import read_corpus_file
-from zhsearch.pdf import pdf_document
+from zhsearch.pdf import join_lines, pdf_document
 
 from conftest import write
 from makedocs import HEADER, LEASE, write_docx, write_epub, write_pdf, write_scanned_pdf
@@ -182,3 +182,17 @@ def test_pdf_vertical_punctuation_reads_as_its_horizontal_form(tmp_path):
     sections = [("第一章 总则", ["借款人逾期︐出借人可以依法起诉︒"]), ("第二章 附则", ["本办法自公布之日起施行︒"])]
     _, passages, _ = read_corpus_file(write_pdf(tmp_path / "v.pdf", sections), "v.pdf")
     assert [p.text for p in passages] == ["借款人逾期，出借人可以依法起诉。", "本办法自公布之日起施行。"]
+
+
+@pytest.mark.parametrize(
+    "left, right, joined",
+    [
+        ("出租人应当在七日内将押金", "全额退还承租人。", "出租人应当在七日内将押金全额退还承租人。"),
+        ("依照《民法典》第", "703条的规定", "依照《民法典》第703条的规定"),
+        ("the landlord shall give", "thirty days notice", "the landlord shall give thirty days notice"),
+        ("written no-", "tice is required", "written notice is required"),
+        ("租期为 12", "个月", "租期为 12个月"),
+    ],
+)
+def test_pdf_line_breaks_join_without_a_space_in_chinese_and_with_one_in_latin(left, right, joined):
+    assert join_lines(left, right) == joined

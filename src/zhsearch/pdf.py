@@ -57,8 +57,8 @@ class _Line:
 
     @property
     def width(self) -> float:
-        """Length in em: a Han character or full-width mark is 1, ASCII is ½."""
-        return sum(0.5 if ord(ch) < 128 else 1.0 for ch in self.text.strip())
+        """Length in points, estimated: a Han character or full-width mark is one em, ASCII half."""
+        return self.size * sum(0.5 if ord(ch) < 128 else 1.0 for ch in self.text.strip())
 
 
 def _multiply(m, n):
@@ -164,11 +164,16 @@ def _outline_titles(reader) -> dict[str, int]:
     return titles
 
 
-def _joiner(left: str, right: str) -> str | None:
-    """How two lines of one paragraph join: '' (Chinese), ' ' (Latin), None (drop a hyphen)."""
+def join_lines(left: str, right: str) -> str:
+    """Two lines of one paragraph as one: no space where Chinese wraps, one between
+    Latin words, a Latin word's hyphen at the break dropped.
+
+    >>> join_lines("将押金", "全额退还。"), join_lines("written no-", "tice")
+    ('将押金全额退还。', 'written notice')
+    """
     if left.endswith("-") and _LATIN_START.match(right) and len(left) > 1 and left[-2].isalpha():
-        return None
-    return " " if _LATIN_END.search(left) and _LATIN_START.match(right) else ""
+        return left[:-1] + right
+    return left + (" " if _LATIN_END.search(left) and _LATIN_START.match(right) else "") + right
 
 
 def pdf_document(data: bytes, source: str) -> Document:
@@ -213,12 +218,6 @@ def pdf_document(data: bytes, source: str) -> Document:
     heading_sizes = sorted({round(line.size, 1) for line in body
                             if line.size >= body_size * HEADING_SIZE_RATIO and len(line.text) <= HEADING_MAX_CHARS},
                            reverse=True)
-    widest: dict[int, float] = {}
-    left: dict[int, float] = {}
-    for line in body:
-        widest[line.page] = max(widest.get(line.page, 0.0), line.width)
-        left[line.page] = min(left.get(line.page, line.x), line.x)
-
     def heading(line: _Line) -> int:
         key = "".join(line.text.split())
         if key in outline:
@@ -226,6 +225,14 @@ def pdf_document(data: bytes, source: str) -> Document:
         if round(line.size, 1) in heading_sizes and len(line.text) <= HEADING_MAX_CHARS:
             return min(heading_sizes.index(round(line.size, 1)) + 1, 6)
         return 0
+
+    levels = {id(line): heading(line) for line in body}
+    widest: dict[int, float] = {}  # the page's full line width: its widest body line
+    left: dict[int, float] = {}
+    for line in body:
+        if not levels[id(line)]:
+            widest[line.page] = max(widest.get(line.page, 0.0), line.width)
+        left[line.page] = min(left.get(line.page, line.x), line.x)
 
     def indented(line: _Line) -> bool:
         return line.x > left[line.page] + 0.8 * max(line.size, 1.0)
@@ -239,7 +246,7 @@ def pdf_document(data: bytes, source: str) -> Document:
 
     paragraph, start_page, previous = "", 0, None
     for line in body:
-        level = heading(line)
+        level = levels[id(line)]
         continues = (
             paragraph
             and previous is not None
@@ -248,8 +255,7 @@ def pdf_document(data: bytes, source: str) -> Document:
             and previous.width >= FULL_LINE * widest[previous.page]
         )
         if continues:
-            join = _joiner(paragraph, line.text)
-            paragraph = paragraph[:-1] + line.text if join is None else paragraph + join + line.text
+            paragraph = join_lines(paragraph, line.text)
         else:
             if paragraph:
                 emit(paragraph, start_page)

@@ -27,6 +27,7 @@ from zhsearch.ingest import Passage, split_passages
 from zhsearch.normalize import normalize_text
 from zhsearch.search import Hit, Index, SearchResults, open_index
 from zhsearch.store import BuildReport, build_index
+from zhsearch.watch import watch_index
 
 __all__ = [
     "__version__",
@@ -36,6 +37,7 @@ __all__ = [
     "normalize_text",
     "open_index",
     "split_passages",
+    "watch_index",
     "BuildReport",
     "EvalReport",
     "Hit",

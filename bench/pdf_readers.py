@@ -12,6 +12,7 @@ file and the import cost:
 * ``cid-gb-v``    STSong-Light in vertical writing (UniGB-UCS2-V): vertical punctuation
 * ``identity-h``  a Type0 font with Identity-H and a ToUnicode CMap, CIDs not Unicode,
                   the way subset-embedded fonts from Word, WPS and LaTeX are written
+* ``no-unicode``  the same without ToUnicode: no reader can know the characters (OCR)
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from makedocs import identity_h_pdf  # noqa: E402  (the tests' hand-written Identity-H PDF)
 
 SIMPLIFIED = [
     "第一条 借款人逾期三个月，出借人可以依法起诉。",
@@ -49,42 +53,6 @@ def _reportlab(path: Path, face: str, lines: list[str], vertical: bool) -> None:
     c.save()
 
 
-def identity_h_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF whose font maps made-up CIDs to Unicode only through ToUnicode."""
-    chars = sorted({ch for line in lines for ch in line})
-    cid = {ch: i + 1 for i, ch in enumerate(chars)}
-    cmap = "\n".join(f"<{cid[ch]:04X}> <{ord(ch):04X}>" for ch in chars)
-    to_unicode = (
-        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-        "/CMapName /Adhoc def /CMapType 2 def\n1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
-        f"{len(chars)} beginbfchar\n{cmap}\nendbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end"
-    )
-    content = "BT /F1 12 Tf " + " ".join(
-        f"1 0 0 1 72 {760 - 20 * i} Tm <{''.join(f'{cid[ch]:04X}' for ch in line)}> Tj" for i, line in enumerate(lines)
-    ) + " ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H "
-        "/DescendantFonts [6 0 R] /ToUnicode 7 0 R >>",
-        f"<< /Length {len(content.encode())} >>\nstream\n{content}\nendstream",
-        "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SimSun "
-        "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
-        f"<< /Length {len(to_unicode.encode())} >>\nstream\n{to_unicode}\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
 def make_samples(folder: Path) -> dict[str, tuple[Path, list[str]]]:
     samples = {}
     for kind, face, lines, vertical in (
@@ -99,6 +67,9 @@ def make_samples(folder: Path) -> dict[str, tuple[Path, list[str]]]:
     path = folder / "identity-h.pdf"
     path.write_bytes(identity_h_pdf(SIMPLIFIED))
     samples["identity-h"] = (path, SIMPLIFIED)
+    path = folder / "identity-h-no-map.pdf"
+    path.write_bytes(identity_h_pdf(SIMPLIFIED, to_unicode=False))
+    samples["no-unicode"] = (path, SIMPLIFIED)
     return samples
 
 

@@ -100,6 +100,44 @@ def write_scanned_pdf(path: Path) -> Path:
     return path
 
 
+def identity_h_pdf(lines: list[str], to_unicode: bool = True) -> bytes:
+    """A one-page PDF in a Type0 font, Identity-H, whose made-up CIDs map to Unicode
+    only through its ToUnicode CMap (``to_unicode=False``: through nothing, as some
+    producers write them)."""
+    chars = sorted({ch for line in lines for ch in line})
+    cid = {ch: i + 1 for i, ch in enumerate(chars)}
+    cmap = "\n".join(f"<{cid[ch]:04X}> <{ord(ch):04X}>" for ch in chars)
+    cmap_stream = (
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        "/CMapName /Adhoc def /CMapType 2 def\n1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+        f"{len(chars)} beginbfchar\n{cmap}\nendbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end"
+    )
+    content = "BT /F1 12 Tf " + " ".join(
+        f"1 0 0 1 72 {760 - 20 * i} Tm <{''.join(f'{cid[ch]:04X}' for ch in line)}> Tj" for i, line in enumerate(lines)
+    ) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H "
+        "/DescendantFonts [6 0 R]" + (" /ToUnicode 7 0 R >>" if to_unicode else " >>"),
+        f"<< /Length {len(content.encode())} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SimSun "
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
+        f"<< /Length {len(cmap_stream.encode())} >>\nstream\n{cmap_stream}\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 def write_docx(path: Path) -> Path:
     """A Word file: a title, Heading 1/2 sections, body paragraphs and a table."""
     import docx

@@ -15,7 +15,7 @@ from zhsearch.ingest import read_corpus_file
 from zhsearch.pdf import join_lines, pdf_document
 
 from conftest import write
-from makedocs import HEADER, LEASE, write_docx, write_epub, write_pdf, write_scanned_pdf
+from makedocs import HEADER, LEASE, identity_h_pdf, write_docx, write_epub, write_pdf, write_scanned_pdf
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +81,13 @@ def test_cli_and_json_show_the_page(documents_corpus, documents_index, tmp_path)
     assert (pdf_hit["source"], pdf_hit["page"]) == ("lease.pdf", 1)
 
 
-def test_a_scan_without_text_layer_and_a_corrupt_docx_get_one_warning_each(tmp_path):
+def test_a_scan_without_text_layer_and_corrupt_files_get_one_warning_each(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     write_scanned_pdf(corpus / "scan.pdf")
     (corpus / "broken.docx").write_bytes(b"PK\x03\x04 this is not a Word file")
     (corpus / "broken.epub").write_bytes(b"not a zip at all")
+    (corpus / "nomap.pdf").write_bytes(identity_h_pdf(["第一条 借款人逾期三个月，出借人可以依法起诉。"], to_unicode=False))
     write_docx(corpus / "leave.docx")
     result = CliRunner().invoke(main, ["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
     assert result.exit_code == 0, result.output
@@ -94,10 +95,12 @@ def test_a_scan_without_text_layer_and_a_corrupt_docx_get_one_warning_each(tmp_p
     assert warnings == [
         "zhsearch: warning: broken.docx: not a readable Word file (BadZipFile); skipped",
         "zhsearch: warning: broken.epub: not a readable EPUB (BadZipFile); skipped",
+        "zhsearch: warning: nomap.pdf: its text layer is unreadable (fonts without a Unicode map); "
+        "OCR it first; skipped",
         "zhsearch: warning: scan.pdf: no text layer; OCR it first; skipped",
     ]
     assert "Traceback" not in result.output
-    assert "indexed 1 files" in result.output and "skipped 3 unreadable files" in result.output
+    assert "indexed 1 files" in result.output and "skipped 4 unreadable files" in result.output
     with zhsearch.open_index(tmp_path / "index") as idx:
         assert idx.search("婚假", limit=1)[0].source == "leave.docx"
 

@@ -37,6 +37,7 @@ HEADING_SIZE_RATIO = 1.15  # a line this much larger than the body text is a hea
 HEADING_MAX_CHARS = 40
 FULL_LINE = 0.85  # a line at least this share of the page's widest line runs on
 NO_TEXT_MIN_CHARS = 1  # fewer visible characters than this on every page: no text layer
+NOISE_MAX_SHARE = 0.1  # more control or private-use characters than this: an unreadable text layer
 
 _PAGE_NUMBER = re.compile(
     r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[-—–\s]*$"
@@ -69,8 +70,9 @@ def _multiply(m, n):
     ]
 
 
-def _page_lines(page, number: int) -> list[_Line]:
-    """The visual lines of one page in pypdf's reading order, with position and size."""
+def _page_lines(page, number: int, counts: Counter) -> list[_Line]:
+    """The visual lines of one page in pypdf's reading order, with position and size;
+    ``counts`` adds up its characters and those that are no text (see :func:`_noise`)."""
     lines: list[_Line] = []
     current: _Line | None = None
 
@@ -97,7 +99,9 @@ def _page_lines(page, number: int) -> list[_Line]:
     if current is not None:
         lines.append(current)
     for line in lines:
-        line.text = " ".join(line.text.split()) if not re.search(r"[\u3400-\u9fff]", line.text) else _squash_cjk(line.text)
+        counts["chars"] += sum(1 for ch in line.text if ch not in " \t")
+        counts["noise"] += _noise(line.text)
+        line.text = _squash_cjk(line.text)
     return [line for line in lines if line.text]
 
 
@@ -108,6 +112,13 @@ def _horizontal(match: re.Match) -> str:
     """︐ → ，, ︒ → 。, ﹁ → 「: NFKC, kept full-width (NFKC makes ︐ an ASCII comma)."""
     form = unicodedata.normalize("NFKC", match.group())
     return chr(ord(form) + 0xFEE0) if len(form) == 1 and "!" <= form <= "~" else form
+
+
+def _noise(text: str) -> int:
+    """Characters no text has: control codes, private-use code points, U+FFFD. A font
+    that maps its glyphs to no Unicode (Identity-H without ToUnicode) comes out as these."""
+    return sum(1 for ch in text if ch not in "\n\t " and unicodedata.category(ch) in ("Cc", "Co", "Cs")
+               or ch == "\ufffd")
 
 
 def _squash_cjk(text: str) -> str:
@@ -196,7 +207,8 @@ def pdf_document(data: bytes, source: str) -> Document:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableFileError(f"{source}: the PDF is locked with a password; skipped")
-        pages = [_page_lines(page, number) for number, page in enumerate(reader.pages, start=1)]
+        counts: Counter = Counter()
+        pages = [_page_lines(page, number, counts) for number, page in enumerate(reader.pages, start=1)]
         heights = [float(page.mediabox.height) for page in reader.pages]
         outline = _outline_titles(reader)
         meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
@@ -208,6 +220,9 @@ def pdf_document(data: bytes, source: str) -> Document:
         pypdf_log.setLevel(level)
     if not pages or all(sum(len(line.text.strip()) for line in lines) < NO_TEXT_MIN_CHARS for lines in pages):
         raise UnreadableFileError(f"{source}: no text layer; OCR it first; skipped")
+    if counts["noise"] > NOISE_MAX_SHARE * counts["chars"]:
+        raise UnreadableFileError(f"{source}: its text layer is unreadable (fonts without a Unicode map); "
+                                  "OCR it first; skipped")
 
     drop = _furniture(pages, heights)
     body = [line for lines in pages for line in lines if id(line) not in drop]

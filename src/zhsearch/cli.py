@@ -109,10 +109,10 @@ def _follow(corpus: Path, index_dir: Path, seen: set[str], stop_event=None, err:
     def ready() -> None:
         click.echo(f"zhsearch: watching {corpus} for changes (Ctrl-C to stop)", err=True)
 
-    try:
-        def batch(changes: int) -> None:
-            click.echo(f"zhsearch: {changes} changes in {corpus}; updating the index", err=True)
+    def batch(changes: int) -> None:
+        click.echo(f"zhsearch: {changes} changes in {corpus}; updating the index", err=True)
 
+    try:
         for report in watch_index(corpus, index_dir, stop_event, on_ready=ready, on_batch=batch):
             for message in report.skipped + report.warnings:
                 if message not in seen:  # an unreadable file is reported once, not after every change

@@ -147,7 +147,9 @@ def write_docx(path: Path) -> Path:
     d.add_heading("员工休假管理制度", 0)  # the Title style
     d.add_paragraph("本制度适用于公司全体正式员工。")
     d.add_heading("一、年休假", 1)
-    d.add_paragraph("员工累计工作满一年不满十年的，年休假五天；满十年不满二十年的，年休假十天。")
+    annual = d.add_paragraph("员工累计工作满一年不满十年的，年休假五天；")
+    annual.add_run().add_break()  # a soft line break (Shift+Enter) inside the paragraph
+    annual.add_run("满十年不满二十年的，年休假十天。")
     d.add_heading("二、病假", 1)
     d.add_heading("（一）病假工资", 2)
     d.add_paragraph("员工病假期间，公司按照本人工资的百分之八十发放病假工资，且不低于当地最低工资标准。")

@@ -60,47 +60,44 @@ def docx_document(data: bytes, source: str) -> Document:
     """A Word file's paragraphs and table rows, headings from their styles."""
     try:
         import docx
-        from docx.table import Table
     except ImportError:
         raise MissingExtraError(f"{source}: reading Word files needs the {EXTRA} extra") from None
     try:
-        document = docx.Document(io.BytesIO(data))
-        title = (document.core_properties.title or "").strip() or None
-        blocks = list(document.iter_inner_content())
-    except Exception as exc:  # python-docx raises many kinds on a damaged file
+        return _docx_lines(docx.Document(io.BytesIO(data)), source)
+    except Exception as exc:  # python-docx and lxml raise many kinds on a damaged file
         raise UnreadableFileError(f"{source}: not a readable Word file ({type(exc).__name__}); skipped") from None
 
+
+def _docx_lines(document, source: str) -> Document:
+    from docx.table import Table
+
+    title = (document.core_properties.title or "").strip() or None
     lines: list[str] = []
-    numbers: list[int] = []
+    numbers: list[int] = []  # the paragraph number of each line
     number = 0
-    for block in blocks:
-        if isinstance(block, Table):
-            for row in _table_rows(block):
-                number += 1
-                if row:
-                    lines.extend([row, ""])
-                    numbers.extend([number, number])
-            continue
-        number += 1
-        text = _paragraph_text(block.text)
-        if not text:
-            continue
-        style = (block.style.name if block.style is not None else "") or ""
-        if style.lower() == "title":
-            title = title or text
-            continue
-        match = _HEADING_STYLE.match(style.strip())
-        if match:
-            text = "#" * min(int(match.group(1)), 6) + " " + text
-        lines.extend([text, ""])
-        numbers.extend([number, number])
+    for block in document.iter_inner_content():
+        rows = _table_rows(block) if isinstance(block, Table) else [None]
+        for row in rows:
+            number += 1
+            if row is None:  # a paragraph
+                text = _paragraph_text(block.text)
+                style = (block.style.name if block.style is not None else "") or ""
+                if text and style.lower() == "title":
+                    title = title or text
+                    continue
+                if text and (match := _HEADING_STYLE.match(style.strip())):
+                    text = "#" * min(int(match.group(1)), 6) + " " + text
+            else:
+                text = row
+            if text:
+                lines.extend([text, ""])
+                numbers.extend([number, number])
     return Document(source, "\n".join(lines), title, markdown=True, line_numbers=tuple(numbers))
 
 
 def _paragraph_text(text: str) -> str:
-    """One line: a soft break inside Chinese joined without a space, elsewhere with one."""
-    text = re.sub(r"(?<=[^\x00-\x7f])[ \t]*\n[ \t]*(?=[^\x00-\x7f])", "", text)
-    return " ".join(text.split()) if not re.search(r"[^\x00-\x7f]", text) else re.sub(r"\s*\n\s*|\t", " ", text).strip()
+    """One line: a soft line break between Chinese characters closed up, other white space one space."""
+    return " ".join(re.sub(r"(?<=[^\x00-\x7f])\s*\n\s*(?=[^\x00-\x7f])", "", text).split())
 
 
 def _table_rows(table) -> list[str]:

@@ -200,3 +200,11 @@ def test_pdf_vertical_punctuation_reads_as_its_horizontal_form(tmp_path):
 )
 def test_pdf_line_breaks_join_without_a_space_in_chinese_and_with_one_in_latin(left, right, joined):
     assert join_lines(left, right) == joined
+
+
+def test_the_document_view_lists_a_pdf_passage_with_its_page(documents_index):
+    document = documents_index.document("lease.pdf")
+    assert [p.page for p in document.passages] == [1, 1, 2, 3]
+    assert document.to_dict()["passages"][2]["page"] == 2
+    chapter = documents_index.document("flood.epub#c2.xhtml")
+    assert chapter.title == "城市防汛手册" and chapter.passages[0].heading == "第二章 积水避险 › 车辆涉水"

@@ -107,6 +107,7 @@ class DocumentPassage:
     line: int
     heading: str
     text: str
+    page: int = 0  # a PDF passage's page, else 0
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,9 @@ class Index:
         if not stored:
             return None
         stored.sort(key=lambda f: (f["line"], f.get("order", 0)))
-        passages = tuple(DocumentPassage(f["line"], f.get("heading", ""), f["text"]) for f in stored)
+        passages = tuple(
+            DocumentPassage(f["line"], f.get("heading", ""), f["text"], f.get("page", 0)) for f in stored
+        )
         return Document(source, stored[0].get("title", ""), passages)
 
     def stats(self) -> dict:

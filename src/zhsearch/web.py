@@ -50,6 +50,7 @@ class PassageModel(BaseModel):
     line: int
     heading: str
     text: str
+    page: int = 0
 
 
 class DocumentModel(BaseModel):

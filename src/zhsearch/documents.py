@@ -22,18 +22,12 @@ import posixpath
 import re
 
 from zhsearch.decode import decode_bytes
-from zhsearch.errors import UnreadableFileError
-from zhsearch.formats import Document, html_document
+from zhsearch.errors import MissingExtraError, UnreadableFileError
+from zhsearch.formats import DOCUMENT_SUFFIXES, Document, html_document  # noqa: F401
 
-DOCUMENT_SUFFIXES = (".pdf", ".docx", ".epub")
 EXTRA = "documents"
-INSTALL_EXTRA = "pip install 'zhsearch[documents]'"
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
-
-
-class MissingExtraError(UnreadableFileError):
-    """The file's reader is in the ``documents`` extra, which is not installed."""
 
 
 def read_documents(data: bytes, source: str) -> tuple[list[Document], list[str]]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".epub")  # binary formats: zhsearch.documents
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ from typing import Iterator
 from zhsearch.boilerplate import is_boilerplate, is_comment_header
 from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.decode import decode_bytes
-from zhsearch.documents import DOCUMENT_SUFFIXES, read_documents
-from zhsearch.formats import SUPPORTED_SUFFIXES, Document, documents_of
+from zhsearch.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, Document, documents_of
 from zhsearch.normalize import strip_pinyin_glosses, to_simplified
 from zhsearch.structure import (
     LIST_LEVEL,
@@ -137,6 +136,8 @@ def read_corpus_file(path: Path, rel: str) -> tuple[str, list[Passage], list[str
         text = read_text(path)
         passages, warnings = load_passages(text, rel)
         return text, passages, warnings
+    from zhsearch.documents import read_documents  # only a folder with such files pays for it
+
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -19,8 +19,7 @@ from typing import Callable, Iterator
 from zhsearch.analysis import _CJK_RUN as _HAN_RUN
 from zhsearch.analysis import STOP_WORDS
 from zhsearch.codec import CompactCodec
-from zhsearch.errors import UnreadableFileError
-from zhsearch.documents import INSTALL_EXTRA, MissingExtraError
+from zhsearch.errors import MissingExtraError, UnreadableFileError
 from zhsearch.ingest import corpus_files, folded_key, read_corpus_file
 from zhsearch.layout import (
     CURRENT,
@@ -95,7 +94,7 @@ class BuildReport:
         if self.skipped:
             text += f"; skipped {len(self.skipped)} unreadable files"
         if self.needs_extra:
-            text += f"; skipped {len(self.needs_extra)} PDF/Word files ({INSTALL_EXTRA} reads them)"
+            text += f"; skipped {len(self.needs_extra)} PDF/Word files ({MissingExtraError.install} reads them)"
         return text
 
 
@@ -175,7 +174,7 @@ def build_index(
     if report.needs_extra:
         first = ", ".join(report.needs_extra[:3]) + (", …" if len(report.needs_extra) > 3 else "")
         report.warnings.append(f"{len(report.needs_extra)} PDF/Word files skipped ({first}): "
-                               f"reading them needs the documents extra: {INSTALL_EXTRA}")
+                               f"reading them needs the documents extra: {MissingExtraError.install}")
     report.seconds = time.perf_counter() - started
     return report
 

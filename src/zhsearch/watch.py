@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from zhsearch.errors import IndexLockedError, ZhsearchError
+from zhsearch.errors import IndexLockedError, WatchUnavailableError
 from zhsearch.store import BuildReport, build_index
 
 INSTALL_EXTRA = "pip install 'zhsearch[watch]'"
@@ -29,10 +29,6 @@ STEP_MS = 300
 DEBOUNCE_MS = 1600
 LOCK_RETRY_SECONDS = 1.0
 IDLE_MS = 500  # watchfiles wakes this often when nothing happens (to see the stop event)
-
-
-class WatchUnavailableError(ZhsearchError):
-    """watchfiles, in the ``watch`` extra, is not installed."""
 
 
 def require_watchfiles() -> None:

@@ -39,12 +39,13 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def write_pdf(path: Path, sections=LEASE, lines_per_page: int = 9, heading_size: int = 18,
-              outline: bool = False) -> Path:
+              outline: bool = False, title: str | None = None) -> Path:
     """A Chinese PDF with a running header, page numbers, headings and wrapped paragraphs.
 
     A section starts a new page; a paragraph longer than the room left runs on
     to the next page, as in any exported document.  ``outline``: each heading is
-    also an outline entry (a bookmark).
+    also an outline entry (a bookmark).  ``title``: set large at the top of the
+    first page (and not in the PDF's metadata).
     """
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -52,7 +53,8 @@ def write_pdf(path: Path, sections=LEASE, lines_per_page: int = 9, heading_size:
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     c = canvas.Canvas(str(path), pagesize=(595, 842))
-    c.setTitle("住房租赁管理办法")
+    if title is None:
+        c.setTitle("住房租赁管理办法")
     page = [0]
     y = [0.0]
 
@@ -65,8 +67,12 @@ def write_pdf(path: Path, sections=LEASE, lines_per_page: int = 9, heading_size:
         c.drawString(290, 30, f"- {page[0]} -")
         y[0] = 760
 
-    for heading, paragraphs in sections:
+    for number, (heading, paragraphs) in enumerate(sections):
         new_page()
+        if title and number == 0:
+            c.setFont("STSong-Light", 20)
+            c.drawString(150, y[0], title)
+            y[0] -= 40
         c.setFont("STSong-Light", heading_size)
         c.drawString(72, y[0], heading)
         if outline:

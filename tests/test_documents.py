@@ -208,3 +208,14 @@ def test_the_document_view_lists_a_pdf_passage_with_its_page(documents_index):
     assert document.to_dict()["passages"][2]["page"] == 2
     chapter = documents_index.document("flood.epub#c2.xhtml")
     assert chapter.title == "城市防汛手册" and chapter.passages[0].heading == "第二章 积水避险 › 车辆涉水"
+
+
+def test_a_pdf_with_only_its_title_in_large_type_keeps_its_numbered_headings(tmp_path):
+    sections = [("一、租金与押金", LEASE[0][1]), ("二、房屋维修", LEASE[1][1])]
+    path = write_pdf(tmp_path / "notice.pdf", sections, heading_size=12, title="关于规范住房租赁的通知")
+    _, passages, _ = read_corpus_file(path, "notice.pdf")
+    assert [(p.title, p.heading, p.page) for p in passages] == [
+        ("关于规范住房租赁的通知", "一、租金与押金", 1),
+        ("关于规范住房租赁的通知", "一、租金与押金", 1),
+        ("关于规范住房租赁的通知", "二、房屋维修", 2),
+    ]

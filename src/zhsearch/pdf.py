@@ -242,6 +242,14 @@ def pdf_document(data: bytes, source: str) -> Document:
         return 0
 
     levels = {id(line): heading(line) for line in body}
+    title = str(meta_title).strip() if meta_title and re.search(r"[\u3400-\u9fff]", str(meta_title)) else None
+    set_large = [line for line in body if levels[id(line)]]
+    if len(set_large) == 1 and not outline:
+        # One line in large type is the document's title, not a structure of
+        # headings: marking it would tell the splitter the document marks its
+        # headings, and numbered ones set in body type (一、总则) would be lost.
+        levels[id(set_large[0])] = 0
+        title = title or set_large[0].text
     widest: dict[int, float] = {}  # the page's full line width: its widest body line
     left: dict[int, float] = {}
     for line in body:
@@ -282,5 +290,4 @@ def pdf_document(data: bytes, source: str) -> Document:
             previous = line
     if paragraph:
         emit(paragraph, start_page)
-    title = str(meta_title).strip() if meta_title and re.search(r"[\u3400-\u9fff]", str(meta_title)) else None
     return Document(source, "\n".join(out_lines), title, markdown=True, pages=tuple(out_pages))

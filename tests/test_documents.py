@@ -121,6 +121,7 @@ def test_a_truncated_or_locked_pdf_is_one_warning_and_nothing_else_on_stderr(tmp
     locked.write(buffer)
     (corpus / "locked.pdf").write_bytes(buffer.getvalue())
     write(corpus, "note.txt", "押金应当在七日内退还。\n")
+    # a real process: in this one, pytest's log capture would hide what pypdf logs
     result = subprocess.run(
         [sys.executable, "-m", "zhsearch", "index", "--corpus", str(corpus), "--index", str(tmp_path / "index")],
         capture_output=True, text=True, encoding="utf-8", timeout=120,

@@ -63,7 +63,7 @@ def test_pdf_paragraphs_are_joined_without_spaces_and_page_furniture_is_dropped(
     assert [p.text for p in passages] == written  # every line break inside a paragraph closed up
     assert HEADER not in document.text and "- 2 -" not in document.text
     # the last paragraph runs from page 3 on to page 4: one passage, on the page it starts
-    assert [p.page for p in passages] == [1, 1, 2, 3]
+    assert [p.location for p in passages] == ["lease.pdf:p1", "lease.pdf:p1", "lease.pdf:p2", "lease.pdf:p3"]
     assert document.pages[-1] == 3 and len(document.pages) == len(document.text.split("\n"))
     assert {p.title for p in passages} == {"住房租赁管理办法"}  # the PDF's own title
 

@@ -18,6 +18,7 @@ from zhsearch.errors import (
     IndexCorruptError,
     IndexLockedError,
     IndexMissingError,
+    MissingExtraError,
     IndexVersionError,
     UnreadableFileError,
     ZhsearchError,
@@ -28,6 +29,15 @@ from zhsearch.normalize import normalize_text
 from zhsearch.search import Hit, Index, SearchResults, open_index
 from zhsearch.store import BuildReport, build_index
 
+
+def __getattr__(name: str):
+    # zhsearch.watch_index is imported when first used: a search does not pay for it
+    if name == "watch_index":
+        from zhsearch.watch import watch_index
+
+        return watch_index
+    raise AttributeError(f"module 'zhsearch' has no attribute {name!r}")
+
 __all__ = [
     "__version__",
     "analyze",
@@ -36,6 +46,7 @@ __all__ = [
     "normalize_text",
     "open_index",
     "split_passages",
+    "watch_index",
     "BuildReport",
     "EvalReport",
     "Hit",
@@ -47,6 +58,7 @@ __all__ = [
     "CorpusError",
     "IndexCorruptError",
     "IndexLockedError",
+    "MissingExtraError",
     "IndexMissingError",
     "IndexVersionError",
     "UnreadableFileError",

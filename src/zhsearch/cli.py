@@ -87,10 +87,40 @@ def _run_build(corpus: Path, index_dir: Path, rebuild: bool):
 @_corpus_option
 @_index_option
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of updating.")
-def index_command(corpus: Path, index_dir: Path, rebuild: bool) -> None:
+@click.option("--watch", is_flag=True, help="Then keep the index in step with the corpus folder until Ctrl-C.")
+def index_command(corpus: Path, index_dir: Path, rebuild: bool, watch: bool) -> None:
     """Build the index, or update it with the files that changed."""
+    if watch:
+        from zhsearch.watch import require_watchfiles
+
+        require_watchfiles()
     report = _run_build(corpus, index_dir, rebuild)
     click.echo(report.summary())
+    if watch:
+        _follow(corpus, index_dir, seen=set(report.skipped + report.warnings))
+
+
+def _follow(corpus: Path, index_dir: Path, seen: set[str], stop_event=None, err: bool = False) -> None:
+    """Update the index after each batch of changes and print what each update did."""
+    import time
+
+    from zhsearch.watch import watch_index
+
+    def ready() -> None:
+        click.echo(f"zhsearch: watching {corpus} for changes (Ctrl-C to stop)", err=True)
+
+    def batch(changes: int) -> None:
+        click.echo(f"zhsearch: {changes} changes in {corpus}; updating the index", err=True)
+
+    try:
+        for report in watch_index(corpus, index_dir, stop_event, on_ready=ready, on_batch=batch):
+            for message in report.skipped + report.warnings:
+                if message not in seen:  # an unreadable file is reported once, not after every change
+                    seen.add(message)
+                    click.echo(f"zhsearch: warning: {message}", err=True)
+            click.echo(f"{time.strftime('%H:%M:%S')} {report.summary()}", err=err)
+    except KeyboardInterrupt:
+        click.echo("zhsearch: stopped watching; the index holds the last finished update", err=True)
 
 
 def _open_or_build(index_dir: Path, corpus: Path):
@@ -151,7 +181,7 @@ def _print_results(results, explain: bool) -> None:
         click.echo(f"no passages match {results.query!r}", err=True)
         return
     for hit in results:
-        head = click.style(f"{hit.rank:>2}. {hit.source}:{hit.line}", fg="cyan")
+        head = click.style(f"{hit.rank:>2}. {hit.location}", fg="cyan")
         click.echo(f"{head}  score {hit.score:.3f}", color=color)
         context = " › ".join(part for part in (hit.title, hit.heading) if part)
         if context:
@@ -189,15 +219,31 @@ def _print_explanation(info: dict) -> None:
 @_index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-def serve_command(index_dir: Path, host: str, port: int) -> None:
+@click.option("--watch", is_flag=True, help="Also keep the index in step with --corpus as its files change.")
+@_corpus_option
+def serve_command(index_dir: Path, host: str, port: int, watch: bool, corpus: Path) -> None:
     """A search page at / and a JSON API at /api (needs the web extra)."""
     try:
         from zhsearch.web import check_address, serve
     except ImportError:
         _fail("zhsearch serve needs the web extra: pip install -e '.[web]'")
     check_address(host, port)
+    follow = None
+    if watch:
+        from zhsearch.watch import require_watchfiles
+
+        require_watchfiles()
+        report = _run_build(corpus, index_dir, rebuild=False)
+        click.echo(report.summary(), err=True)
+        seen = set(report.skipped + report.warnings)
+
+        def follow(stop_event) -> None:
+            try:
+                _follow(corpus, index_dir, seen, stop_event, err=True)
+            except ZhsearchError as exc:  # the page keeps serving the index as it is
+                click.echo(f"zhsearch: error: {exc}; stopped watching", err=True)
     click.echo(f"zhsearch: serving {index_dir} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    serve(index_dir, host=host, port=port)
+    serve(index_dir, host=host, port=port, follow=follow)
 
 
 @main.command("stats")

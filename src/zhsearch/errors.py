@@ -6,6 +6,8 @@ its message says how.  The CLI prints the message on one line and exits with 2.
     ZhsearchError
     ├── CorpusError            the corpus folder is missing or not a folder
     ├── UnreadableFileError    one file cannot be read or decoded (it is skipped)
+    │   └── MissingExtraError  a PDF or Word file, and the documents extra is not installed
+    ├── WatchUnavailableError  --watch, and the watch extra (watchfiles) is not installed
     ├── IndexMissingError      no index where one was expected
     ├── IndexVersionError      the index was built by another zhsearch version
     ├── IndexLockedError       another process is writing the index
@@ -28,6 +30,16 @@ class CorpusError(ZhsearchError):
 
 class UnreadableFileError(ZhsearchError):
     """One corpus file cannot be read or decoded; indexing skips it."""
+
+
+class MissingExtraError(UnreadableFileError):
+    """A PDF or Word file's reader is in the ``documents`` extra, which is not installed."""
+
+    install = "pip install 'zhsearch[documents]'"
+
+
+class WatchUnavailableError(ZhsearchError):
+    """``--watch`` needs watchfiles, in the ``watch`` extra, which is not installed."""
 
 
 class IndexMissingError(ZhsearchError):

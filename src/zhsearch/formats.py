@@ -6,6 +6,8 @@
   footer, forms), headings kept as headings, ``<title>`` as the title;
 * ``.jsonl`` — one document per line, ``{"text": …, "id": …, "title": …}``;
   the document's source is ``file.jsonl#id`` (or ``#line``).
+
+PDF, Word (``.docx``) and EPUB files are read by :mod:`zhsearch.documents`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".epub")  # binary formats: zhsearch.documents
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,11 @@ class Document:
     text: str
     title: str | None = None  # None: taken from the text
     markdown: bool = False
+    # Where each line of ``text`` stands in the original, for formats whose lines
+    # are not the file's lines: its page (PDF), its own number (DOCX paragraphs).
+    # None: the text's own line numbers, no page.
+    pages: tuple[int, ...] | None = None
+    line_numbers: tuple[int, ...] | None = None
 
 
 class FormatWarning(Exception):

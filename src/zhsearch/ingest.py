@@ -14,6 +14,7 @@ first line, and the document title.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Iterator
 from zhsearch.boilerplate import is_boilerplate, is_comment_header
 from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.decode import decode_bytes
-from zhsearch.formats import SUPPORTED_SUFFIXES, documents_of
+from zhsearch.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, Document, documents_of
 from zhsearch.normalize import strip_pinyin_glosses, to_simplified
 from zhsearch.structure import (
     LIST_LEVEL,
@@ -62,6 +63,12 @@ class Passage:
     text: str
     kind: str = "body"  # "body", or "comment" for readers' comments under the article
     order: int = 0  # place among the passages under the same heading (0 = first)
+    page: int = 0  # the page a PDF passage starts on (1-based); 0: the format has no pages
+
+    @property
+    def location(self) -> str:
+        """Where to find the passage: ``file.pdf:p12`` on a page, else ``source:line``."""
+        return f"{self.source}:p{self.page}" if self.page else f"{self.source}:{self.line}"
 
     @property
     def file(self) -> str:
@@ -98,12 +105,46 @@ def read_text(path: Path) -> str:
 
 
 def load_passages(text: str, rel: str) -> tuple[list[Passage], list[str]]:
-    """Passages of one file's text (any supported format) and warnings about skipped parts."""
+    """Passages of one file's text (any text format) and warnings about skipped parts."""
     documents, warnings = documents_of(text, rel)
-    passages = [
-        p for doc in documents for p in split_passages(doc.text, doc.source, doc.markdown, title=doc.title)
-    ]
-    return passages, warnings
+    return document_passages(documents), warnings
+
+
+def document_passages(documents: list[Document]) -> list[Passage]:
+    """The passages of ``documents``, each placed by its document's page and line maps."""
+    passages = []
+    for doc in documents:
+        for p in split_passages(doc.text, doc.source, doc.markdown, title=doc.title):
+            if doc.pages is not None or doc.line_numbers is not None:
+                i = p.line - 1
+                p = dataclasses.replace(
+                    p,
+                    page=doc.pages[i] if doc.pages is not None else p.page,
+                    line=doc.line_numbers[i] if doc.line_numbers is not None else p.line,
+                )
+            passages.append(p)
+    return passages
+
+
+def read_corpus_file(path: Path, rel: str) -> tuple[str, list[Passage], list[str]]:
+    """One corpus file: its text (what its content hash is taken of), passages, warnings.
+
+    Raises UnreadableFileError (``MissingExtraError`` for a PDF or Word file
+    without the documents extra) when the file cannot be read.
+    """
+    if path.suffix.lower() not in DOCUMENT_SUFFIXES:
+        text = read_text(path)
+        passages, warnings = load_passages(text, rel)
+        return text, passages, warnings
+    from zhsearch.documents import read_documents  # only a folder with such files pays for it
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    documents, warnings = read_documents(data, rel)
+    text = "\f".join(f"{doc.source}\n{doc.text}" for doc in documents)
+    return text, document_passages(documents), warnings
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -119,7 +160,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
             rel = path.relative_to(corpus_dir)
             if any(part.startswith(".") for part in rel.parts):
                 continue
-            if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES:
                 found.append(path)
     except OSError as exc:
         raise CorpusError(f"cannot read the corpus folder {corpus_dir}: {exc.strerror or exc}; "

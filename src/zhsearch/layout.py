@@ -30,7 +30,7 @@ from zhsearch.errors import (
 
 # Bump when the schema, the analysis chain or passage splitting changes in a way
 # that makes an older index disagree with new queries.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 CURRENT = "CURRENT"
 META = "meta.json"
 

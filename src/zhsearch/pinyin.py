@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import marshal
+import os
 import re
 import unicodedata
 import zlib
@@ -77,7 +78,9 @@ def pinyin_bigrams(joined: str) -> list[str]:
 
 
 def save_pinyin_map(folder: Path, table: dict[str, str]) -> None:
-    (folder / PINYIN_FILE).write_bytes(zlib.compress(marshal.dumps(table), 1))
+    tmp = folder / (PINYIN_FILE + ".tmp")  # replaced whole: a search may be reading it
+    tmp.write_bytes(zlib.compress(marshal.dumps(table), 1))
+    os.replace(tmp, folder / PINYIN_FILE)
 
 
 def load_pinyin_map(folder: Path) -> dict[str, str]:

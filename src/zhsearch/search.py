@@ -50,8 +50,14 @@ class Hit:
     text: str  # the passage as written (original script, pinyin glosses removed)
     highlights: tuple[tuple[int, int], ...]  # (start, end) spans of ``text``
     heading: str = ""
-    also: tuple[str, ...] = ()  # "source:line" of the same passage elsewhere
+    also: tuple[str, ...] = ()  # "source:line" (or "file.pdf:p12") of the same passage elsewhere
     explanation: dict | None = None
+    page: int = 0  # the page of a PDF passage (1-based); 0: the format has no pages
+
+    @property
+    def location(self) -> str:
+        """``file.pdf:p12`` for a passage on a page, else ``source:line``."""
+        return _location(self.source, self.line, self.page)
 
     @property
     def snippet(self) -> str:
@@ -101,6 +107,7 @@ class DocumentPassage:
     line: int
     heading: str
     text: str
+    page: int = 0  # a PDF passage's page, else 0
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,9 @@ class Index:
         if not stored:
             return None
         stored.sort(key=lambda f: (f["line"], f.get("order", 0)))
-        passages = tuple(DocumentPassage(f["line"], f.get("heading", ""), f["text"]) for f in stored)
+        passages = tuple(
+            DocumentPassage(f["line"], f.get("heading", ""), f["text"], f.get("page", 0)) for f in stored
+        )
         return Document(source, stored[0].get("title", ""), passages)
 
     def stats(self) -> dict:
@@ -265,9 +274,14 @@ class Index:
             text=f["text"],
             highlights=tuple(highlight_spans(f["text"], plan)),
             heading=f.get("heading", ""),
-            also=tuple(f"{o.fields['source']}:{o.fields['line']}" for o in others),
+            also=tuple(_location(o.fields["source"], o.fields["line"], o.fields.get("page", 0)) for o in others),
             explanation=_explain(best, plan, searcher) if explain else None,
+            page=f.get("page", 0),
         )
+
+
+def _location(source: str, line: int, page: int) -> str:
+    return f"{source}:p{page}" if page else f"{source}:{line}"
 
 
 def open_index(index_dir: str | os.PathLike) -> Index:

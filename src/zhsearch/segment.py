@@ -23,6 +23,7 @@ import functools
 import heapq
 import logging
 import marshal
+import os
 import re
 from math import log
 from pathlib import Path
@@ -130,7 +131,10 @@ class Segmenter:
         if add_common:
             words = words | self.common_words()
         table = {w: self.freq[w] for w in words if self.freq.get(w)}
-        (folder / COMPACT_FILE).write_bytes(marshal.dumps({"total": self.total, "words": table}))
+        # replaced, not rewritten: a search opening the index during an update reads one whole file
+        tmp = folder / (COMPACT_FILE + ".tmp")
+        tmp.write_bytes(marshal.dumps({"total": self.total, "words": table}))
+        os.replace(tmp, folder / COMPACT_FILE)
 
     @classmethod
     def load_compact(cls, folder: Path) -> "Segmenter":

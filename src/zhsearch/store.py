@@ -19,8 +19,8 @@ from typing import Callable, Iterator
 from zhsearch.analysis import _CJK_RUN as _HAN_RUN
 from zhsearch.analysis import STOP_WORDS
 from zhsearch.codec import CompactCodec
-from zhsearch.errors import UnreadableFileError
-from zhsearch.ingest import corpus_files, folded_key, load_passages, read_text
+from zhsearch.errors import MissingExtraError, UnreadableFileError
+from zhsearch.ingest import corpus_files, folded_key, read_corpus_file
 from zhsearch.layout import (
     CURRENT,
     META,
@@ -57,6 +57,7 @@ def make_schema():
         key=STORED(),  # content key: equal texts collapse into one hit
         kind=STORED(),
         order=STORED(),
+        page=STORED(),  # a PDF passage's page, else 0
         # No positions on disk: nothing runs phrase queries (adjacency is scored
         # on the stored text of candidates).
         words=TEXT(analyzer=words, phrase=False),
@@ -80,6 +81,7 @@ class BuildReport:
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)  # one message per skipped file
     warnings: list[str] = field(default_factory=list)  # parts of files skipped (bad JSONL lines)
+    needs_extra: list[str] = field(default_factory=list)  # PDF/Word files skipped: no documents extra
 
     def summary(self) -> str:
         parts = {
@@ -91,6 +93,8 @@ class BuildReport:
         text = parts[self.mode] + f" in {self.seconds:.2f} s"
         if self.skipped:
             text += f"; skipped {len(self.skipped)} unreadable files"
+        if self.needs_extra:
+            text += f"; skipped {len(self.needs_extra)} PDF/Word files ({MissingExtraError.install} reads them)"
         return text
 
 
@@ -132,6 +136,7 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
             "key": key,
             "kind": p.kind,
             "order": p.order,
+            "page": p.page,
             # the analysed fields are fed normalised text (ChainTokenizer(normalized=True))
             "words": norm,
             "bigrams": norm,
@@ -141,11 +146,13 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
 
 def _read_corpus_file(path: Path, rel: str, report: BuildReport):
     try:
-        text = read_text(path)
+        text, passages, warnings = read_corpus_file(path, rel)
+    except MissingExtraError:
+        report.needs_extra.append(rel)
+        return None, None
     except UnreadableFileError as exc:
         report.skipped.append(str(exc))
         return None, None
-    passages, warnings = load_passages(text, rel)
     report.warnings.extend(warnings)
     return text, passages
 
@@ -173,6 +180,10 @@ def build_index(
             report = _full_build(corpus_dir, index_dir, files, progress)
         else:
             report = _update(corpus_dir, gen, meta, files, progress)
+    if report.needs_extra:
+        first = ", ".join(report.needs_extra[:3]) + (", …" if len(report.needs_extra) > 3 else "")
+        report.warnings.append(f"{len(report.needs_extra)} PDF/Word files skipped ({first}): "
+                               f"reading them needs the documents extra: {MissingExtraError.install}")
     report.seconds = time.perf_counter() - started
     return report
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from zhsearch.errors import ZhsearchError
 from zhsearch.search import Index, open_index
-from zhsearch.layout import live_generation
+from zhsearch.layout import META, live_generation
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
@@ -34,6 +34,7 @@ class HitModel(BaseModel):
     highlights: list[list[int]]
     heading: str = ""
     also: list[str] = []
+    page: int = 0
 
 
 class SearchModel(BaseModel):
@@ -49,6 +50,7 @@ class PassageModel(BaseModel):
     line: int
     heading: str
     text: str
+    page: int = 0
 
 
 class DocumentModel(BaseModel):
@@ -67,17 +69,31 @@ class _Live:
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
         self._index: Index | None = None
+        self._stamp: tuple | None = None
         self._lock = threading.Lock()
 
     def get(self) -> Index:
         with self._lock:
             current = live_generation(self.index_dir)  # raises IndexCorruptError when damaged
-            if self._index is not None and (current is None or current.name != self._index.generation):
+            stamp = _stamp(current)
+            if self._index is not None and (current is None or stamp != self._stamp):
                 self._index.close()
                 self._index = None
             if self._index is None:
                 self._index = open_index(self.index_dir)  # IndexMissingError names the fix
+                self._stamp = stamp
             return self._index
+
+
+def _stamp(generation: Path | None) -> tuple | None:
+    """The generation and when its metadata was last written: an update (``--watch``)
+    rewrites it last, so a new stamp means new passages to see."""
+    if generation is None:
+        return None
+    try:
+        return generation.name, (generation / META).stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def create_app(index_dir: str | Path) -> FastAPI:
@@ -149,9 +165,19 @@ def check_address(host: str, port: int) -> None:
         raise ZhsearchError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port") from exc
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the server until Ctrl-C."""
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, follow=None) -> None:
+    """Run the server until Ctrl-C; ``follow(stop_event)``, when given, runs beside it
+    (``serve --watch``: updating the index) until the server stops."""
     import uvicorn
 
     check_address(host, port)
-    uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")
+    stop = threading.Event()
+    follower = threading.Thread(target=follow, args=(stop,), name="zhsearch-watch") if follow else None
+    if follower:
+        follower.start()
+    try:
+        uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()  # an update under way finishes first
+        if follower:
+            follower.join()

@@ -27,6 +27,7 @@ from zhsearch.ingest import Passage, split_passages
 from zhsearch.normalize import normalize_text
 from zhsearch.search import Hit, Index, SearchResults, open_index
 from zhsearch.store import BuildReport, build_index
+from zhsearch.syntax import ParsedQuery, parse_query
 
 __all__ = [
     "__version__",
@@ -35,11 +36,13 @@ __all__ = [
     "evaluate",
     "normalize_text",
     "open_index",
+    "parse_query",
     "split_passages",
     "BuildReport",
     "EvalReport",
     "Hit",
     "Index",
+    "ParsedQuery",
     "Passage",
     "SearchResults",
     "Token",

@@ -188,7 +188,7 @@ def test_bad_result_controls_are_bad_query_errors(idx, kwargs):
         idx.search("上门", **kwargs)
 
 
-def test_plain_questions_read_as_themselves_and_rank_as_before(idx):
+def test_plain_questions_are_read_as_themselves(idx):
     for query in ("九千会上门吗", "那“上门”呢", "上门 AND 催收", "title:上门"):
         results = idx.search(query, limit=5)
         assert not results.reading.operators

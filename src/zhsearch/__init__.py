@@ -28,6 +28,7 @@ from zhsearch.ingest import Passage, split_passages
 from zhsearch.normalize import normalize_text
 from zhsearch.search import Hit, Index, SearchResults, open_index
 from zhsearch.store import BuildReport, build_index
+from zhsearch.syntax import ParsedQuery, parse_query
 
 
 def __getattr__(name: str):
@@ -45,12 +46,14 @@ __all__ = [
     "evaluate",
     "normalize_text",
     "open_index",
+    "parse_query",
     "split_passages",
     "watch_index",
     "BuildReport",
     "EvalReport",
     "Hit",
     "Index",
+    "ParsedQuery",
     "Passage",
     "SearchResults",
     "Token",

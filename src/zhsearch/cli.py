@@ -145,22 +145,76 @@ def _limit(ctx, param, value: int) -> int:
     return min(value, MAX_LIMIT)
 
 
-@main.command("search")
+class _QueryCommand(click.Command):
+    """A command whose words may start with ``-`` (``-催收`` leaves 催收 out):
+    an argument that is none of the command's options is a word of the query,
+    wherever it stands; ``--typo`` is still an unknown option."""
+
+    def parse_args(self, ctx, args):
+        valued, flags = set(), set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                (flags if param.is_flag or param.count else valued).update(param.opts + param.secondary_opts)
+        options, words, i = [], [], 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                words.extend(args[i + 1 :])
+                break
+            name = arg.split("=", 1)[0]
+            if arg.startswith("--") or name in flags or name in valued:
+                options.append(arg)
+                if name in valued and "=" not in arg and i + 1 < len(args):
+                    options.append(args[i + 1])
+                    i += 1
+            elif arg[:2] in valued:  # -n5
+                options.append(arg)
+            else:
+                words.append(arg)
+            i += 1
+        return super().parse_args(ctx, options + ["--"] + words)
+
+
+@main.command("search", cls=_QueryCommand)
 @click.argument("query", nargs=-1, required=True)
 @_index_option
 @_corpus_option
 @click.option("-n", "--limit", default=10, show_default=True, type=int, callback=_limit,
               help="How many passages to show (at most 1000).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the stable contract).")
-@click.option("--explain", is_flag=True, help="Show how each hit's score was made.")
-def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bool, explain: bool) -> None:
-    """Ranked passages for QUERY (a question, in either script, or pinyin)."""
+@click.option("--explain", is_flag=True, help="Show how the query was read and how each hit's score was made.")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0, 10_000),
+              help="Skip this many hits (the next page: --offset 10).")
+@click.option("--per-file", "per_file", type=click.IntRange(min=1), default=None,
+              help="At most this many passages of each source.")
+def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bool, explain: bool,
+                   offset: int, per_file: int | None) -> None:
+    """Ranked passages for QUERY (a question, in either script, or pinyin).
+
+    \b
+    A plain question is ranked as it is. Operators (space-separated):
+      "上门取证"  「上门取证」  “上门取证”   the passage holds this exact run
+                                     (both scripts, width, 九千 = 9000)
+      -催收   -"暴力催收"                  leave out passages holding it
+      上门 OR 催收   上门|催收              hold at least one of them
+      file:004*   file:法规/   -file:faq/  only (or not) files whose path matches
+                                     the glob, or starts with the prefix
+    Anything unbalanced or unknown is plain text: "unclosed, -, file:, title:x.
+    A word may start with -: zhsearch search 上门 -催收 -n 3
+    """
     text = " ".join(query)
     with _open_or_build(index_dir, corpus) as idx:
-        results = idx.search(text, limit=limit, explain=explain)
+        results = idx.search(text, limit=limit, explain=explain, offset=offset, per_file=per_file)
     if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=1))
+        data = results.to_dict()
+        if explain and results.reading is not None:
+            data["reading"] = results.reading.to_dict()
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     else:
+        if explain and results.reading is not None:
+            for line in results.reading.describe():
+                click.echo(f"query: {line}")
+            click.echo()
         _print_results(results, explain)
     sys.exit(EXIT_OK if len(results) else EXIT_NO_RESULTS)
 
@@ -178,7 +232,10 @@ def _styled(text: str, spans) -> str:
 def _print_results(results, explain: bool) -> None:
     color = _use_color()
     if not len(results):
-        click.echo(f"no passages match {results.query!r}", err=True)
+        if results.total:  # --offset beyond the last hit
+            click.echo(f"no more passages: {results.total} match {results.query!r}", err=True)
+        else:
+            click.echo(f"no passages match {results.query!r}", err=True)
         return
     for hit in results:
         head = click.style(f"{hit.rank:>2}. {hit.location}", fg="cyan")
@@ -196,7 +253,8 @@ def _print_results(results, explain: bool) -> None:
         if explain and hit.explanation:
             _print_explanation(hit.explanation)
         click.echo()
-    click.echo(f"{len(results)} of {results.total} matching passages in {results.took_ms:.1f} ms", err=True)
+    shown = f"{len(results)}" if results[0].rank == 1 else f"{results[0].rank}–{results[-1].rank}"
+    click.echo(f"{shown} of {results.total} matching passages in {results.took_ms:.1f} ms", err=True)
 
 
 def _snippet_bounds(hit):

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from zhsearch.analysis import is_bigram_word
 from zhsearch.errors import BadQueryError, IndexCorruptError
-from zhsearch.highlight import highlight_spans, snippet_window
+from zhsearch.highlight import highlight_spans, merge_spans, snippet_window
 from zhsearch.query import QueryPlan, plan_query, with_regional_readings
+from zhsearch.syntax import ParsedQuery, parse_query
 from zhsearch import rank as _rank
 from zhsearch.rank import (
     CANDIDATES,
@@ -36,6 +37,7 @@ from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
 from zhsearch.layout import open_generation
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 10_000  # paging deeper reranks ever more candidates
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class SearchResults:
     took_ms: float
     total: int  # passages that match (duplicates once): exact up to 100, an estimate beyond
     hits: tuple[Hit, ...] = field(default_factory=tuple)
+    reading: ParsedQuery | None = None  # how the query was read (zhsearch.syntax)
 
     def __iter__(self):
         return iter(self.hits)
@@ -212,58 +215,101 @@ class Index:
             "size_bytes": size,
         }
 
-    def search(self, query: str, limit: int = 10, explain: bool = False) -> SearchResults:
-        """Ranked passages for a question as a person would type it."""
+    def search(
+        self, query: str, limit: int = 10, explain: bool = False, offset: int = 0, per_file: int | None = None
+    ) -> SearchResults:
+        """Ranked passages for a question as a person would type it.
+
+        The query may use the operators of :mod:`zhsearch.syntax` (``"exact
+        phrase"``, ``-word``, ``A OR B``, ``file:glob``).  ``offset`` skips that
+        many hits (paging: ranks and ``total`` stay those of the whole ranking);
+        ``per_file`` keeps at most that many passages of each source.
+        """
         if not isinstance(query, str):
             raise BadQueryError("the query must be text")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise BadQueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {limit!r}")
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+            raise BadQueryError(f"offset must be a whole number from 0 to {MAX_OFFSET}, got {offset!r}")
+        if per_file is not None and (not isinstance(per_file, int) or isinstance(per_file, bool) or per_file < 1):
+            raise BadQueryError(f"per_file must be a whole number of at least 1, got {per_file!r}")
         limit = min(limit, MAX_LIMIT)
         started = time.perf_counter()
         query = _clean_query(query)
         if not query:
             raise BadQueryError("the query is empty; type the words or question to search for")
         searcher = self._get_searcher()
-        plan = plan_query(query, self.segmenter, is_word=lambda word: searcher.doc_frequency("words", word) > 0)
+        reading = parse_query(query)
+        is_word = lambda word: searcher.doc_frequency("words", word) > 0  # noqa: E731
+        plan = plan_query(reading.ranked, self.segmenter, is_word=is_word)
         plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
         plan = with_regional_readings(plan, lambda word: _indexed(searcher, word))
-        if plan.empty:
-            return SearchResults(query, (time.perf_counter() - started) * 1000, 0, ())
+        if plan.empty and not reading.operators:
+            return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading)
         # The rerank always sees the same pool, whatever the limit: the first
         # N hits do not depend on how many are asked for.  Matches beyond the
         # pool (a limit larger than it) follow the pool's, in their own order.
-        wanted = max(CANDIDATES, limit)
+        # A page reaches offset + limit hits deep: page k is a slice of one ranking.
+        wanted = max(CANDIDATES, offset + limit)
+        if reading.operators:
+            from zhsearch import restrict  # loaded only for a query with operators
+        listed = None
         try:
-            terms = _query_terms(plan, searcher.doc_frequency)
-            results = searcher.search(_or(terms), limit=wanted)
-            # The passages under the headings that best match the question
-            # join the pool even when their own text says little of it (the
-            # answer under a heading that restates the question).
-            sections = searcher.search(_or([t for t in terms if t.fieldname == "context_bigrams"]),
-                                       limit=SECTION_CANDIDATES)
-            weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
+            allowed, left_out = restrict.doc_filters(searcher, reading) if reading.operators else (None, set())
+            if allowed is not None and not allowed:
+                listed = []
+            elif plan.empty:  # only restrictions: the passages they let through, in document order
+                listed = [Scored(d, f, 0.0) for d, f in restrict.all_docs(searcher)
+                          if (allowed is None or d in allowed) and d not in left_out]
+                listed.sort(key=lambda c: (c.fields["source"], c.fields["line"], c.fields.get("order", 0)))
+            else:
+                within = {"filter": allowed, "mask": left_out or None}  # Whoosh filters the matches
+                terms = _query_terms(plan, searcher.doc_frequency)
+                results = searcher.search(_or(terms), limit=wanted, **within)
+                # The passages under the headings that best match the question
+                # join the pool even when their own text says little of it (the
+                # answer under a heading that restates the question).
+                sections = searcher.search(_or([t for t in terms if t.fieldname == "context_bigrams"]),
+                                           limit=SECTION_CANDIDATES, **within)
+                weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
-        scored = {hit.docnum: hit.score for hit in results}
-        pool = [(hit.docnum, hit.fields(), hit.score) for hit in list(results)[:CANDIDATES]]
-        in_pool = {docnum for docnum, _, _ in pool}
-        pool += [(hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)) for hit in sections if hit.docnum not in in_pool]
-        in_pool.update(hit.docnum for hit in sections)
-        rest = [(hit.docnum, hit.fields(), hit.score) for hit in results if hit.docnum not in in_pool]
-        ranked = final_scores([rescore(Scored(*c), plan, weights) for c in pool])
-        if rest:
-            top = max((c.base for c in ranked), default=0.0)
-            ranked += final_scores([rescore(Scored(*c), plan, weights) for c in rest], top=top)
+        if listed is not None:
+            ranked, complete = listed, True
+        else:
+            scored = {hit.docnum: hit.score for hit in results}
+            pool = [(hit.docnum, hit.fields(), hit.score) for hit in list(results)[:CANDIDATES]]
+            in_pool = {docnum for docnum, _, _ in pool}
+            pool += [(hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)) for hit in sections if hit.docnum not in in_pool]
+            in_pool.update(hit.docnum for hit in sections)
+            rest = [(hit.docnum, hit.fields(), hit.score) for hit in results if hit.docnum not in in_pool]
+            ranked = final_scores([rescore(Scored(*c), plan, weights) for c in pool])
+            if rest:
+                top = max((c.base for c in ranked), default=0.0)
+                ranked += final_scores([rescore(Scored(*c), plan, weights) for c in rest], top=top)
+            complete = results.scored_length() < wanted
         groups = _collapse(ranked)
+        if per_file is not None:
+            groups = _per_file(groups, per_file)
+        marked = _highlight_plan(reading, plan, self.segmenter, is_word, searcher)
         hits = []
-        for rank, (best, others) in enumerate(groups[:limit], start=1):
-            hits.append(self._make_hit(rank, best, others, plan, explain, searcher))
+        for rank, (best, others) in enumerate(groups[offset : offset + limit], start=offset + 1):
+            hits.append(self._make_hit(rank, best, others, plan, explain, searcher, reading, marked))
         # Counting every match costs a second pass over the postings: exact while
-        # all matches fit among the candidates, Whoosh's lower estimate beyond.
-        total = len(groups) if results.scored_length() < wanted else max(len(groups), results.estimated_min_length())
-        return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits))
+        # all matches fit among the candidates, Whoosh's lower estimate beyond
+        # (never more than the restrictions let through).
+        if complete or per_file is not None:
+            total = len(groups)
+        else:
+            total = max(len(groups), results.estimated_min_length())
+            if allowed is not None:
+                total = min(total, len(allowed))
+        return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading)
 
-    def _make_hit(self, rank, best: Scored, others, plan: QueryPlan, explain, searcher) -> Hit:
+    def _make_hit(
+        self, rank, best: Scored, others, plan: QueryPlan, explain, searcher,
+        reading: ParsedQuery | None = None, marked: QueryPlan | None = None,
+    ) -> Hit:
         f = best.fields
         return Hit(
             rank=rank,
@@ -272,7 +318,7 @@ class Index:
             title=f.get("title", ""),
             line=f["line"],
             text=f["text"],
-            highlights=tuple(highlight_spans(f["text"], plan)),
+            highlights=tuple(_highlights(f["text"], marked or plan, reading)),
             heading=f.get("heading", ""),
             also=tuple(_location(o.fields["source"], o.fields["line"], o.fields.get("page", 0)) for o in others),
             explanation=_explain(best, plan, searcher) if explain else None,
@@ -363,6 +409,37 @@ def _query_terms(plan: QueryPlan, doc_frequency) -> list:
         field = "bigrams" if is_bigram_word(t) else "words"
         terms.append(Term(field, t, boost=FIELD_BOOSTS[field] * RELATED_BOOST))
     return terms
+
+
+def _highlight_plan(reading: ParsedQuery, plan: QueryPlan, segmenter, is_word, searcher) -> QueryPlan:
+    """What lights up word by word: the ranked words, less the runs (a phrase
+    lights up only where it stands whole)."""
+    if not reading.required:
+        return plan
+    loose = plan_query(reading.loose, segmenter, is_word=is_word)
+    return with_regional_readings(loose, lambda word: _indexed(searcher, word))
+
+
+def _highlights(text: str, plan: QueryPlan, reading: ParsedQuery | None) -> list[tuple[int, int]]:
+    spans = highlight_spans(text, plan)
+    if reading is None or not reading.required:
+        return spans
+    from zhsearch.restrict import run_spans
+
+    runs = [run for group in reading.required for run in group]
+    return merge_spans(spans + run_spans(text, runs))
+
+
+def _per_file(groups, per_file: int):
+    """At most ``per_file`` groups of each source, in rank order (Meilisearch's ``distinct``)."""
+    seen: dict[str, int] = {}
+    kept = []
+    for best, others in groups:
+        source = best.fields["source"]
+        seen[source] = seen.get(source, 0) + 1
+        if seen[source] <= per_file:
+            kept.append((best, others))
+    return kept
 
 
 def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:

@@ -16,12 +16,13 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
-from zhsearch.errors import ZhsearchError
+from zhsearch.errors import BadQueryError, ZhsearchError
 from zhsearch.search import Index, open_index
 from zhsearch.layout import META, live_generation
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
+MAX_OFFSET = 1000
 
 
 class HitModel(BaseModel):
@@ -105,6 +106,10 @@ def create_app(index_dir: str | Path) -> FastAPI:
     async def _zhsearch_error(request, exc: ZhsearchError):
         return JSONResponse({"detail": str(exc)}, status_code=503)
 
+    @app.exception_handler(BadQueryError)
+    async def _bad_query(request, exc: BadQueryError):  # a query that is empty once cleaned
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
     @app.get("/health")
     def health() -> dict:
         """The server is up; ``index`` says whether the index can be read."""
@@ -118,11 +123,18 @@ def create_app(index_dir: str | Path) -> FastAPI:
     def search(
         q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="the question"),
         limit: int = Query(10, ge=1, le=MAX_LIMIT),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET, description="skip this many hits (the next page)"),
+        per_file: int | None = Query(None, ge=1, le=MAX_LIMIT, description="at most this many passages per source"),
     ):
-        """Ranked passages for a question: the ``zhsearch search --json`` object."""
+        """Ranked passages for a question: the ``zhsearch search --json`` object.
+
+        ``q`` may use the query syntax: ``"exact phrase"`` (also 「…」 “…”),
+        ``-word`` / ``-"phrase"`` to leave out, ``A OR B`` / ``A|B``,
+        ``file:004*`` / ``file:folder/`` (``-file:`` to leave out).
+        """
         if not q.strip():
             raise HTTPException(422, "the query is empty; type the words or question to search for")
-        return live.get().search(q, limit=limit).to_dict()
+        return live.get().search(q, limit=limit, offset=offset, per_file=per_file).to_dict()
 
     @app.get(
         "/api/documents/{source:path}",

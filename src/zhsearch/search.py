@@ -277,12 +277,16 @@ class Index:
         if listed is not None:
             ranked, complete = listed, True
         else:
-            scored = {hit.docnum: hit.score for hit in results}
-            pool = [(hit.docnum, hit.fields(), hit.score) for hit in list(results)[:CANDIDATES]]
+            # (Results are walked, never len()'d or list()'ed: Whoosh's len() counts every match.)
+            found = [(hit.docnum, hit.fields(), hit.score) for hit in results]
+            scored = {docnum: score for docnum, _, score in found}
+            pool = found[:CANDIDATES]
             in_pool = {docnum for docnum, _, _ in pool}
-            pool += [(hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)) for hit in sections if hit.docnum not in in_pool]
-            in_pool.update(hit.docnum for hit in sections)
-            rest = [(hit.docnum, hit.fields(), hit.score) for hit in results if hit.docnum not in in_pool]
+            for hit in sections:
+                if hit.docnum not in in_pool:
+                    pool.append((hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)))
+                    in_pool.add(hit.docnum)
+            rest = [c for c in found[CANDIDATES:] if c[0] not in in_pool]
             ranked = final_scores([rescore(Scored(*c), plan, weights) for c in pool])
             if rest:
                 top = max((c.base for c in ranked), default=0.0)

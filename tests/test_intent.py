@@ -2,26 +2,29 @@ from dataclasses import replace
 
 from zhsearch.intent import cue_share, detect_intents, shows_evidence, with_cues
 from zhsearch.lexicon import DEFAULT_FOLDER, load_lexicon
+from zhsearch.rank import DEFAULT_RANKING
+
+ENOUGH = DEFAULT_RANKING.cues_enough
 
 
 def test_legality_answer_citing_a_statute_shows_evidence():
     intents = detect_intents("催收人员上门是否合法")
     assert [i.name for i in intents] == ["legality"]
     cited = "依照我国《民法典》相关规定，任何单位和个人不得非法进入他人住宅。"
-    assert shows_evidence(cited, intents) and cue_share(cited, "", intents) == 1.0
+    assert shows_evidence(cited, intents) and cue_share(cited, "", intents, ENOUGH) == 1.0
     talk = "借款人可以通过法律途径维护自己的合法权益。"
     assert not shows_evidence(talk, intents)
     assert not shows_evidence(cited, detect_intents("逾期多久会上门"))
     # 方法 / 办法 are not legal vocabulary
-    assert cue_share("这种方法和办法都很常见。", "", intents) == 0.0
+    assert cue_share("这种方法和办法都很常见。", "", intents, ENOUGH) == 0.0
 
 
 def test_domain_cues_come_from_the_lexicon_not_the_engine():
     intents = detect_intents("催收时暴力威胁怎么办")
     assert [i.name for i in intents] == ["how-to"]
     # 有权 / 依法 / 维权 are this domain's advice words: the shipped lexicon's cues.txt
-    assert cue_share("借款人有权依法维权。", "", intents) == 0.0
+    assert cue_share("借款人有权依法维权。", "", intents, ENOUGH) == 0.0
     lexicon = load_lexicon(DEFAULT_FOLDER)
-    assert cue_share("借款人有权依法维权。", "", with_cues(intents, lexicon.cues)) == 1.0
+    assert cue_share("借款人有权依法维权。", "", with_cues(intents, lexicon.cues), ENOUGH) == 1.0
     assert with_cues(intents, {}) == intents
     assert load_lexicon(DEFAULT_FOLDER).fingerprint != replace(lexicon, cues={}).fingerprint

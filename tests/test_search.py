@@ -137,7 +137,9 @@ def test_spam_and_page_furniture_are_not_searchable(idx):
 
 def test_context_terms_in_more_headings_than_candidates_are_left_to_the_rerank():
     from zhsearch.query import plan_query
-    from zhsearch.rank import CONTEXT_MAX_DF
+    from zhsearch.rank import DEFAULT_RANKING
+
+    CONTEXT_MAX_DF = DEFAULT_RANKING.context_max_df
     from zhsearch.search import _query_terms
 
     plan = plan_query("梅花诗句")

@@ -89,20 +89,18 @@ def detect_intents(query: str) -> tuple[Intent, ...]:
     return found
 
 
-CUES_ENOUGH = 3
-
-
-def cue_share(text: str, heading: str, intents: tuple[Intent, ...]) -> float:
+def cue_share(text: str, heading: str, intents: tuple[Intent, ...], enough: int) -> float:
     """0..1: how much of an answer's vocabulary a passage holds.
 
     A cue in the section heading counts twice: a section headed 应对策略 or
-    逾期时间较长 is where that kind of answer lives.  Three cues are plenty.
+    逾期时间较长 is where that kind of answer lives.  ``enough`` cues are plenty
+    (``RankingConfig.cues_enough``).
     """
     best = 0
     for intent in intents:
         found = sum(cue in text for cue in intent.cues) + 2 * sum(cue in heading for cue in intent.cues)
         best = max(best, found)
-    return min(best, CUES_ENOUGH) / CUES_ENOUGH
+    return min(best, enough) / enough
 
 
 def shows_evidence(text: str, intents: tuple[Intent, ...]) -> bool:

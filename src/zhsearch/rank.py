@@ -25,52 +25,72 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from zhsearch.normalize import both_readings, fold_text
 from zhsearch.analysis import _CJK_RUN
 from zhsearch.intent import cue_share, shows_evidence
 from zhsearch.query import QueryPlan
 
-# Field boosts for stage 1.  Words rank above bigram-only matches (a word match
-# means jieba agreed on the boundary); headings help but do not dominate.
-FIELD_BOOSTS = {
-    "words": 1.0,
-    "bigrams": 0.5,
-    "context_bigrams": 0.2,
-}
-PINYIN_BOOST = 0.3  # a bigram that only sounds like the pinyin typed
-CANDIDATES = 100
-SECTION_CANDIDATES = 20  # passages best matched by their heading, added to the pool
-# A context (title/heading) term in more passages than this is not searched;
-# the rerank still credits it (search._query_terms).
-CONTEXT_MAX_DF = CANDIDATES
+@dataclass(frozen=True)
+class RankingConfig:
+    """Every weight and threshold of the ranking, in one object a caller can
+    pass (``open_index(path, ranking=RankingConfig(heading_match=0.8))``), print
+    and sweep (``bench/tune.py``) — as Lucene's ``Similarity`` or bm25s's
+    ``BM25(k1=, b=)``.  The defaults are measured on every shared judged set at
+    once (README, "Relevance").
+    """
 
-# Stage 2 weights (decided on the dev judgments; README "Relevance").
-RELATED_CREDIT = 0.7  # a related term of the lexicon found instead of the word
-RELATED_BOOST = 0.3  # its weight in retrieval, relative to the word's own
-PART_CREDIT = 0.8  # a long word whose parts are found, but not the word itself
-QUESTION_MATCH = 0.35  # a term matched only inside a question sentence
-HEADING_MATCH = 0.9  # a term matched only in the heading path
-TITLE_MATCH = 0.5  # a term matched only in the document title
-# ... in a section whose heading names the answer asked for (应对策略 for 怎么办):
-# that section answers the title's question, so the title counts as the passage.
-ANSWER_SECTION_TITLE_MATCH = 1.0
-COVERAGE_POWER = 1.0
-PHRASE_BONUS = 0.5
-TEASER_FACTOR = 0.5
-SHORT_CHARS = 16
-SHORT_FACTOR = 0.6
-INTRO_FACTOR = 0.6  # an introduction that announces the question
-COMMENT_FACTOR = 0.7  # readers' comments rank below the article they follow
-WINDOW_SENTENCES = 2
-WINDOW_WEIGHT = 0.5
-BASE_WEIGHT = 0.5
-FIRST_ANSWER_BONUS = 1.0
-FIRST_ANSWER_MIN = 0.6  # share of the heading the question must restate
-CUE_BONUS = 0.45  # a passage using the vocabulary of the answer asked for
-EVIDENCE_BONUS = 0.3  # ... and citing what it rests on (a statute, for legality)
-SINGLE_CHAR_WEIGHT = 0.5  # a lone character (率, 高) also turns up inside unrelated words (效率, 较高)
+    # Stage 1: BM25F retrieval
+    bm25_b: float = 0.75
+    bm25_k1: float = 1.2
+    # Field boosts.  Words rank above bigram-only matches (a word match means
+    # jieba agreed on the boundary); headings help but do not dominate.
+    words_boost: float = 1.0
+    bigrams_boost: float = 0.5
+    context_boost: float = 0.2
+    pinyin_boost: float = 0.3  # a bigram that only sounds like the pinyin typed
+    related_boost: float = 0.3  # a related term of the lexicon, relative to the word's own
+    candidates: int = 100  # the rerank pool, whatever the limit
+    section_candidates: int = 20  # passages best matched by their heading, added to the pool
+    # A context (title/heading) term in more passages than this is not searched;
+    # the rerank still credits it (search._query_terms).
+    context_max_df: int = 100
+
+    # Stage 2: the rerank
+    related_credit: float = 0.7  # a related term of the lexicon found instead of the word
+    part_credit: float = 0.8  # a long word whose parts are found, but not the word itself
+    question_match: float = 0.35  # a term matched only inside a question sentence
+    heading_match: float = 0.9  # a term matched only in the heading path
+    title_match: float = 0.5  # a term matched only in the document title
+    # ... in a section whose heading names the answer asked for (应对策略 for 怎么办):
+    # that section answers the title's question, so the title counts as the passage.
+    answer_section_title_match: float = 1.0
+    single_char_weight: float = 0.5  # a lone character (率, 高) also turns up inside unrelated words (效率, 较高)
+    echo_share: float = 0.75  # a quotation restating this share of the query's words is the page's own question
+    coverage_power: float = 1.0
+    window_sentences: int = 2
+    window_weight: float = 0.5  # coverage of the best window, beside the whole passage's
+    base_weight: float = 0.5  # BM25F scaled to the best candidate's adds at most this
+    phrase_bonus: float = 0.5
+    first_answer_bonus: float = 1.0  # the first passage under a heading that restates the question
+    first_answer_min: float = 0.6  # share of the heading the question must restate
+    cue_bonus: float = 0.45  # a passage using the vocabulary of the answer asked for
+    cues_enough: int = 3  # cue words saturate
+    evidence_bonus: float = 0.3  # ... and citing what it rests on (a statute, for legality)
+    teaser_factor: float = 0.5
+    short_chars: int = 16
+    short_factor: float = 0.6
+    intro_factor: float = 0.6  # an introduction that announces the question
+    comment_factor: float = 0.7  # readers' comments rank below the article they follow
+
+    def boost(self, field: str) -> float:
+        """Stage-1 boost of an index field."""
+        return {"words": self.words_boost, "bigrams": self.bigrams_boost, "context_bigrams": self.context_boost}[field]
+
+
+DEFAULT_RANKING = RankingConfig()
+FIELDS = ("words", "bigrams", "context_bigrams")  # the analysed fields stage 1 searches
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
 _QUESTION_END = re.compile(r"(?:[?？]|[吗呢么][?？。！!]?)\s*$")
@@ -121,15 +141,15 @@ def heading_precision(heading: str, query: str) -> float:
     return sum(g in query for g in grams) / len(grams)
 
 
-def _echoes_question(quoted: str, plan: QueryPlan) -> bool:
+def _echoes_question(quoted: str, plan: QueryPlan, config: RankingConfig) -> bool:
     """A quotation that asks, or restates most of the query: the page's own question."""
     if is_question(quoted):
         return True
     words = [w for w in plan.words if len(w) >= 2]
-    return len(words) >= 2 and sum(w in quoted for w in words) >= 0.75 * len(words)
+    return len(words) >= 2 and sum(w in quoted for w in words) >= config.echo_share * len(words)
 
 
-def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, float]:
+def term_weights(plan: QueryPlan, doc_frequency, doc_count: int, config: RankingConfig = DEFAULT_RANKING) -> dict[str, float]:
     """IDF of each query content word (and pinyin pair), the units of coverage.
 
     A word's document frequency is taken from the bigram field (its rarest
@@ -154,7 +174,7 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
         if dfs:
             weights[word] = sum(idf(df) for df in dfs) / len(dfs)
             if len(word) == 1 and not word.isascii():
-                weights[word] *= SINGLE_CHAR_WEIGHT
+                weights[word] *= config.single_char_weight
     for pair, bigrams in plan.pinyin_bigrams.items():
         df = min(doc_count, sum(doc_frequency("bigrams", b) for b in bigrams))
         if df:
@@ -162,9 +182,9 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int) -> dict[str, fl
     return weights
 
 
-def _credit(word: str, text: str, parts: tuple[str, ...], related: tuple[str, ...] = ()) -> float:
-    """1 when ``word`` is in ``text``; else a share of its parts (at most PART_CREDIT),
-    or RELATED_CREDIT when a related term of the lexicon is there."""
+def _credit(word: str, text: str, parts: tuple[str, ...], related: tuple[str, ...], config: RankingConfig) -> float:
+    """1 when ``word`` is in ``text``; else a share of its parts (at most config.part_credit),
+    or config.related_credit when a related term of the lexicon is there."""
     if not text:
         return 0.0
     if word in text:
@@ -172,20 +192,20 @@ def _credit(word: str, text: str, parts: tuple[str, ...], related: tuple[str, ..
     credit = 0.0
     if len(word) > 2:
         # share of the word's bigrams, counting only its dictionary parts as found
-        credit = PART_CREDIT * sum(part in text for part in parts) / (len(word) - 1)
+        credit = config.part_credit * sum(part in text for part in parts) / (len(word) - 1)
     if related and any(term in text for term in related):
-        credit = max(credit, RELATED_CREDIT)
+        credit = max(credit, config.related_credit)
     return credit
 
 
-def _split_echoes(norm: str, plan: QueryPlan) -> tuple[list[str], list[str]]:
+def _split_echoes(norm: str, plan: QueryPlan, config: RankingConfig) -> tuple[list[str], list[str]]:
     """Statements (that may answer) and echoes (questions, announcements, quoted questions)."""
     statements, echoes = [], []
     for sentence in split_sentences(norm):
         if is_question(sentence) or _ANNOUNCE.search(sentence):
             echoes.append(sentence)
             continue
-        quoted = [m.group(0) for m in _QUOTED.finditer(sentence) if _echoes_question(m.group(1), plan)]
+        quoted = [m.group(0) for m in _QUOTED.finditer(sentence) if _echoes_question(m.group(1), plan, config)]
         for q in quoted:
             echoes.append(q)
             sentence = sentence.replace(q, " ")
@@ -193,38 +213,48 @@ def _split_echoes(norm: str, plan: QueryPlan) -> tuple[list[str], list[str]]:
     return statements, echoes
 
 
-def _coverage(
-    weights, plan: QueryPlan, body: str, echoes: str, heading: str, title: str, pinyin_hits, title_credit: float = 0.0
-) -> tuple[float, dict]:
+@dataclass(frozen=True)
+class _Where:
+    """The texts of one candidate a concept may be found in, and what each is worth."""
+
+    body: str
+    echoes: str
+    heading: str
+    title: str
+    title_credit: float
+    pinyin_hits: frozenset
+
+
+def _coverage(weights, plan: QueryPlan, where: _Where, config: RankingConfig) -> tuple[float, dict]:
     """IDF-weighted share of the query's concepts found, and where each was found."""
-    title_credit = title_credit or TITLE_MATCH
+    body, echoes, heading, title = where.body, where.echoes, where.heading, where.title
     total = sum(weights.values()) or 1.0
     got, matched = 0.0, {}
     for term, weight in weights.items():
-        if term in pinyin_hits:
-            credit, where = 1.0, "passage"
+        if term in where.pinyin_hits:
+            credit, place = 1.0, "passage"
         else:
             parts, alternatives = plan.parts.get(term, (term,)), plan.related.get(term, ())
-            credit, where = max(  # on a tie, the first (the passage itself) is named
-                (_credit(term, body, parts, alternatives), "passage"),
-                (QUESTION_MATCH * _credit(term, echoes, parts, alternatives), "question sentence"),
-                (HEADING_MATCH * _credit(term, heading, parts, alternatives), "heading"),
-                (title_credit * _credit(term, title, parts, alternatives), "title"),
+            credit, place = max(  # on a tie, the first (the passage itself) is named
+                (_credit(term, body, parts, alternatives, config), "passage"),
+                (config.question_match * _credit(term, echoes, parts, alternatives, config), "question sentence"),
+                (config.heading_match * _credit(term, heading, parts, alternatives, config), "heading"),
+                (where.title_credit * _credit(term, title, parts, alternatives, config), "title"),
                 key=lambda found: found[0],
             )
         if credit:
             got += weight * credit
-            matched[term] = where
+            matched[term] = place
     return got / total, matched
 
 
-def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Scored:
+def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], config: RankingConfig = DEFAULT_RANKING) -> Scored:
     """Fill in coverage, phrase, cue and shape factors and the final score."""
     text = candidate.fields.get("text", "")
     norm = candidate.fields.get("norm") or fold_text(text)
     heading = both_readings(candidate.fields.get("heading", ""))
     title = fold_text(candidate.fields.get("title", ""))
-    statements, echoes = _split_echoes(norm, plan)
+    statements, echoes = _split_echoes(norm, plan, config)
     answer_text, echo_text = "\n".join(statements), "\n".join(echoes)
     pinyin_hits = _pinyin_matches(norm, plan)
 
@@ -233,48 +263,51 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float]) -> Sc
     # question's words over a paragraph.
     # A section whose heading names the kind of answer asked for (应对策略 for
     # 怎么办) answers the document's question: its title counts as the passage.
-    title_credit = ANSWER_SECTION_TITLE_MATCH if cue_share("", heading, plan.intents) > 0 else TITLE_MATCH
-    whole, candidate.matched = _coverage(
-        weights, plan, answer_text, echo_text, heading, title, pinyin_hits, title_credit
-    )
-    if len(statements) <= WINDOW_SENTENCES and not echoes:
+    answers_section = cue_share("", heading, plan.intents, config.cues_enough) > 0
+    title_credit = config.answer_section_title_match if answers_section else config.title_match
+    where = _Where(answer_text, echo_text, heading, title, title_credit, frozenset(pinyin_hits))
+    whole, candidate.matched = _coverage(weights, plan, where, config)
+    size = config.window_sentences
+    if len(statements) <= size and not echoes:
         best = whole  # the one window is the passage itself
     else:
-        windows = ["".join(statements[i : i + WINDOW_SENTENCES]) for i in range(max(1, len(statements) - WINDOW_SENTENCES + 1))]
-        best = max(_coverage(weights, plan, w, "", heading, title, pinyin_hits, title_credit)[0] for w in windows)
-    candidate.coverage = (1 - WINDOW_WEIGHT) * whole + WINDOW_WEIGHT * best
+        windows = ["".join(statements[i : i + size]) for i in range(max(1, len(statements) - size + 1))]
+        best = max(_coverage(weights, plan, replace(where, body=w, echoes=""), config)[0] for w in windows)
+    candidate.coverage = (1 - config.window_weight) * whole + config.window_weight * best
 
     runs = [r for r in plan.runs if len(r) >= 2]
     if runs:
         found = sum(len(r) for r in runs if r in answer_text)
-        candidate.phrase = 1.0 + PHRASE_BONUS * found / sum(len(r) for r in runs)
-    candidate.cue = 1.0 + CUE_BONUS * cue_share(answer_text, heading, plan.intents)
+        candidate.phrase = 1.0 + config.phrase_bonus * found / sum(len(r) for r in runs)
+    candidate.cue = 1.0 + config.cue_bonus * cue_share(answer_text, heading, plan.intents, config.cues_enough)
     if shows_evidence(answer_text, plan.intents):
-        candidate.cue += EVIDENCE_BONUS
+        candidate.cue += config.evidence_bonus
     # The first paragraph under a heading that asks the question is its answer
     # (FAQ pages, Q&A articles): what follows elaborates.
     if candidate.fields.get("order") == 0:
         asked = max(heading_precision(reading.rsplit(" › ", 1)[-1], plan.normalized) for reading in heading.split("\n"))
-        if asked >= FIRST_ANSWER_MIN:
-            candidate.phrase *= 1 + FIRST_ANSWER_BONUS * asked
+        if asked >= config.first_answer_min:
+            candidate.phrase *= 1 + config.first_answer_bonus * asked
     shape = 1.0
     if _TEASER_END.search(text):
-        shape *= TEASER_FACTOR
-    if len(norm) < SHORT_CHARS:
-        shape *= SHORT_FACTOR
+        shape *= config.teaser_factor
+    if len(norm) < config.short_chars:
+        shape *= config.short_factor
     if any(_ANNOUNCE.search(e) for e in echoes) or _INTRO_HEADING.search(heading):
-        shape *= INTRO_FACTOR
+        shape *= config.intro_factor
     if candidate.fields.get("kind") == "comment":
-        shape *= COMMENT_FACTOR
+        shape *= config.comment_factor
     candidate.shape = shape
     return candidate
 
 
-def final_scores(candidates: list[Scored], top: float | None = None) -> list[Scored]:
+def final_scores(
+    candidates: list[Scored], config: RankingConfig = DEFAULT_RANKING, top: float | None = None
+) -> list[Scored]:
     """Combine the factors and sort, best first.
 
     Coverage leads; BM25F, scaled to the best candidate's, can at most add
-    BASE_WEIGHT to the factor it multiplies.  BM25's term-frequency pull is what puts a paragraph
+    config.base_weight to the factor it multiplies.  BM25's term-frequency pull is what puts a paragraph
     that repeats the question's words everywhere first — useful to break ties,
     harmful as the main signal.
     """
@@ -283,9 +316,15 @@ def final_scores(candidates: list[Scored], top: float | None = None) -> list[Sco
     candidates = [c for c in candidates if c.coverage > 0]
     top = top or max((c.base for c in candidates), default=0.0) or 1.0
     for c in candidates:
-        c.score = c.coverage**COVERAGE_POWER * (1 + BASE_WEIGHT * c.base / top) * c.phrase * c.cue * c.shape
+        c.score = c.coverage**config.coverage_power * (1 + config.base_weight * c.base / top) * c.phrase * c.cue * c.shape
     candidates.sort(key=lambda c: (-c.score, c.fields["source"], c.fields["line"]))
     return candidates
+
+
+def score_formula(config: RankingConfig) -> str:
+    """:func:`final_scores`'s formula with its weights, as ``--explain`` shows it."""
+    return (f"coverage^{config.coverage_power:g} × (1 + {config.base_weight:g} · bm25f / best bm25f)"
+            " × phrase × cue × shape")
 
 
 def _pinyin_matches(norm: str, plan: QueryPlan) -> set[str]:

@@ -19,16 +19,13 @@ from zhsearch.errors import BadQueryError, IndexCorruptError
 from zhsearch.highlight import highlight_spans, merge_spans, snippet_window
 from zhsearch.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch.syntax import ParsedQuery, parse_query
-from zhsearch import rank as _rank
 from zhsearch.rank import (
-    CANDIDATES,
-    CONTEXT_MAX_DF,
-    SECTION_CANDIDATES,
-    FIELD_BOOSTS,
-    PINYIN_BOOST,
-    RELATED_BOOST,
+    DEFAULT_RANKING,
+    FIELDS,
+    RankingConfig,
     Scored,
     final_scores,
+    score_formula,
     rescore,
     term_weights,
 )
@@ -128,7 +125,8 @@ class Document:
 class Index:
     """A built index, opened for searching.  Cheap to keep open."""
 
-    def __init__(self, index_dir: str | os.PathLike):
+    def __init__(self, index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING):
+        self.ranking = ranking
         self.path = Path(index_dir)
         self._ix, self.meta = open_generation(self.path)
         self._searcher = None
@@ -162,7 +160,7 @@ class Index:
 
         if self._searcher is None:
             try:
-                self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+                self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=self.ranking.bm25_b, K1=self.ranking.bm25_k1))
             except _READ_ERRORS as exc:
                 raise self._unreadable(exc) from exc
         return self._searcher
@@ -211,7 +209,7 @@ class Index:
             "schema_version": self.meta.get("schema_version"),
             "files": len(self.meta.get("files", {})),
             "passages": reader.doc_count(),
-            "terms": {name: _term_count(reader, name) for name in FIELD_BOOSTS},
+            "terms": {name: _term_count(reader, name) for name in FIELDS},
             "size_bytes": size,
         }
 
@@ -250,7 +248,8 @@ class Index:
         # N hits do not depend on how many are asked for.  Matches beyond the
         # pool (a limit larger than it) follow the pool's, in their own order.
         # A page reaches offset + limit hits deep: page k is a slice of one ranking.
-        wanted = max(CANDIDATES, offset + limit)
+        config = self.ranking
+        wanted = max(config.candidates, offset + limit)
         if reading.operators:
             from zhsearch import restrict  # loaded only for a query with operators
         listed = None
@@ -264,14 +263,14 @@ class Index:
                 listed.sort(key=lambda c: (c.fields["source"], c.fields["line"], c.fields.get("order", 0)))
             else:
                 within = {"filter": allowed, "mask": left_out or None}  # Whoosh filters the matches
-                terms = _query_terms(plan, searcher.doc_frequency)
+                terms = _query_terms(plan, searcher.doc_frequency, config)
                 results = searcher.search(_or(terms), limit=wanted, **within)
                 # The passages under the headings that best match the question
                 # join the pool even when their own text says little of it (the
                 # answer under a heading that restates the question).
                 sections = searcher.search(_or([t for t in terms if t.fieldname == "context_bigrams"]),
-                                           limit=SECTION_CANDIDATES, **within)
-                weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count())
+                                           limit=config.section_candidates, **within)
+                weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count(), config)
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
         if listed is not None:
@@ -280,17 +279,17 @@ class Index:
             # (Results are walked, never len()'d or list()'ed: Whoosh's len() counts every match.)
             found = [(hit.docnum, hit.fields(), hit.score) for hit in results]
             scored = {docnum: score for docnum, _, score in found}
-            pool = found[:CANDIDATES]
+            pool = found[: config.candidates]
             in_pool = {docnum for docnum, _, _ in pool}
             for hit in sections:
                 if hit.docnum not in in_pool:
                     pool.append((hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)))
                     in_pool.add(hit.docnum)
-            rest = [c for c in found[CANDIDATES:] if c[0] not in in_pool]
-            ranked = final_scores([rescore(Scored(*c), plan, weights) for c in pool])
+            rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
+            ranked = final_scores([rescore(Scored(*c), plan, weights, config) for c in pool], config)
             if rest:
                 top = max((c.base for c in ranked), default=0.0)
-                ranked += final_scores([rescore(Scored(*c), plan, weights) for c in rest], top=top)
+                ranked += final_scores([rescore(Scored(*c), plan, weights, config) for c in rest], config, top=top)
             complete = results.scored_length() < wanted
         groups = _collapse(ranked)
         if per_file is not None:
@@ -325,7 +324,7 @@ class Index:
             highlights=tuple(_highlights(f["text"], marked or plan, reading)),
             heading=f.get("heading", ""),
             also=tuple(_location(o.fields["source"], o.fields["line"], o.fields.get("page", 0)) for o in others),
-            explanation=_explain(best, plan, searcher) if explain else None,
+            explanation=_explain(best, plan, searcher, self.ranking) if explain else None,
             page=f.get("page", 0),
         )
 
@@ -334,13 +333,13 @@ def _location(source: str, line: int, page: int) -> str:
     return f"{source}:p{page}" if page else f"{source}:{line}"
 
 
-def open_index(index_dir: str | os.PathLike) -> Index:
+def open_index(index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING) -> Index:
     """Open a built index for searching.
 
     Raises IndexMissingError, IndexVersionError or IndexCorruptError with a
     message that says how to fix it.
     """
-    return Index(index_dir)
+    return Index(index_dir, ranking)
 
 
 # What reading a damaged or foreign index raises (Whoosh, our term table, the OS).
@@ -362,7 +361,7 @@ def _clean_query(query: str) -> str:
 
 
 def _whoosh_query(plan: QueryPlan, doc_frequency):
-    return _or(_query_terms(plan, doc_frequency))
+    return _or(_query_terms(plan, doc_frequency, DEFAULT_RANKING))
 
 
 def _or(terms: list):
@@ -371,7 +370,7 @@ def _or(terms: list):
     return Or(terms) if terms else NullQuery
 
 
-def _query_terms(plan: QueryPlan, doc_frequency) -> list:
+def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT_RANKING) -> list:
     """The weighted Whoosh terms a question is searched with (and explained by).
 
     ``doc_frequency(field, term)`` is the index's: a context term in more
@@ -398,12 +397,12 @@ def _query_terms(plan: QueryPlan, doc_frequency) -> list:
         # in on its own (it would fill the candidates with weak matches), and
         # its long posting list is most of a query's cost on a large corpus:
         # it is left to the rerank, which still credits it in the heading.
-        ("context_bigrams", [b for b in plan.bigrams if doc_frequency("context_bigrams", b) <= CONTEXT_MAX_DF]),
+        ("context_bigrams", [b for b in plan.bigrams if doc_frequency("context_bigrams", b) <= config.context_max_df]),
     ):
-        terms.extend(Term(name, value, boost=FIELD_BOOSTS[name]) for value in values)
+        terms.extend(Term(name, value, boost=config.boost(name)) for value in values)
     # A pinyin pair is searched as the indexed bigrams that sound so.
     homophones = {b for bigrams in plan.pinyin_bigrams.values() for b in bigrams}
-    terms.extend(Term("bigrams", b, boost=PINYIN_BOOST) for b in sorted(homophones))
+    terms.extend(Term("bigrams", b, boost=config.pinyin_boost) for b in sorted(homophones))
     # Related terms of the lexicon bring in passages that say the same thing
     # in other words, at a fraction of the weight.
     related = plan.related_terms
@@ -411,7 +410,7 @@ def _query_terms(plan: QueryPlan, doc_frequency) -> list:
     # field, as their bigrams alone (个人, 记录) would bring in noise.
     for t in related:
         field = "bigrams" if is_bigram_word(t) else "words"
-        terms.append(Term(field, t, boost=FIELD_BOOSTS[field] * RELATED_BOOST))
+        terms.append(Term(field, t, boost=config.boost(field) * config.related_boost))
     return terms
 
 
@@ -458,10 +457,10 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
     return list(groups.values())
 
 
-def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
+def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig) -> dict:
     """Per-term BM25F contributions by field, plus the rerank factors."""
     contributions = []
-    for term in _query_terms(plan, searcher.doc_frequency):
+    for term in _query_terms(plan, searcher.doc_frequency, config):
         matcher = term.matcher(searcher)
         if not matcher.is_active():
             continue
@@ -478,7 +477,7 @@ def _explain(best: Scored, plan: QueryPlan, searcher) -> dict:
         "intents": [intent.name for intent in plan.intents],
         "shape": round(best.shape, 4),
         "score": round(best.score, 4),
-        "formula": f"coverage^{_rank.COVERAGE_POWER:g} × (1 + {_rank.BASE_WEIGHT:g} · bm25f / best bm25f) × phrase × cue × shape",
+        "formula": score_formula(config),
     }
 
 

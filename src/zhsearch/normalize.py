@@ -168,7 +168,7 @@ def script_variety(text: str) -> str:
     >>> script_variety("编译并安装程序"), script_variety("編譯並安裝程式"), script_variety("呢個程序喺電腦裏面")
     ('simplified', 'taiwan', 'hongkong')
     """
-    return _variety(text, to_simplified(text))
+    return _conversions(text)[1]
 
 
 def _variety(text: str, simplified: str) -> str:
@@ -186,13 +186,19 @@ def to_mainland(text: str) -> str:
     >>> to_mainland("編譯並安裝程式"), to_mainland("記憶體不足"), to_mainland("编译并安装程序")
     ('编译并安装程序', '内存不足', '编译并安装程序')
     """
+    return _conversions(text)[2]
+
+
+@functools.lru_cache(maxsize=64)  # indexing asks for one passage's conversions twice in a row
+def _conversions(text: str) -> tuple[str, str, str]:
+    """``(t2s text, variety, Mainland-worded text)`` of ``text``."""
     if text.isascii():
-        return text
+        return text, "simplified", text
     simplified = to_simplified(text)
     variety = _variety(text, simplified)
     if variety == "simplified":
-        return simplified
-    return _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(text)
+        return simplified, variety, simplified
+    return simplified, variety, _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(text)
 
 
 def character_readings(text: str) -> str:
@@ -203,13 +209,12 @@ def character_readings(text: str) -> str:
     file, not a document.  The index holds both readings, so that neither
     wording is lost.
     """
-    if text.isascii():
-        return ""
-    simplified = to_simplified(text)
-    if _variety(text, simplified) == "simplified":
+    text = _width_folded(text)  # what fold_text converted just before: its conversions are cached
+    simplified, variety, converted = _conversions(text)
+    if converted == simplified:  # simplified text, or no word rewritten
         return ""
     _, changes = wording_changes(text)
-    return " ".join(dict.fromkeys(_fold_characters(original) for original, _ in changes))
+    return " ".join(dict.fromkeys(to_simplified(original) for original, _ in changes))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -241,10 +246,9 @@ def wording_changes(text: str) -> tuple[str, list[tuple[str, str]]]:
     >>> wording_changes("記憶體不足，請關閉程式")
     ('taiwan', [('記憶體', '内存'), ('程式', '程序')])
     """
-    variety = script_variety(text)
-    if variety == "simplified":
+    simplified, variety, converted = _conversions(text)
+    if converted == simplified:
         return variety, []
-    simplified, converted = to_simplified(text), to_mainland(text)
     import difflib
 
     matcher = difflib.SequenceMatcher(None, simplified, converted, autojunk=False)
@@ -459,21 +463,27 @@ def fold_text(text: str) -> str:
     and titles, what the index stores and analyses): the same stages, a
     third of the cost.  Tested equal to :func:`normalize_text`.
     """
+    text = _width_folded(text)
+    if not text.isascii():
+        text = to_mainland(text)
+    if any(c in _CJK_NUMERAL for c in text):
+        text = _DIGIT_UNIT.sub(lambda m: _keep(m, _digit_unit_replacement), text)
+        text = _NUMERAL_RUN.sub(lambda m: _keep(m, _numeral_replacement), text)
+    return text
+
+
+def _width_folded(text: str) -> str:
+    """The stages before the script's: glosses removed, NFKC width and case folding."""
     if _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
     if "(" in text or "（" in text:
         text = PINYIN_GLOSS.sub("", text)
     if text.isascii():
-        text = text.lower()
-    else:
-        folded = unicodedata.normalize("NFKC", text).lower()
-        if len(folded) != len(text):  # as _fold_width: one character at a time
-            folded = "".join(unicodedata.normalize("NFKC", ch).lower() if not ch.isascii() else ch.lower() for ch in text)
-        text = to_mainland(folded)
-    if any(c in _CJK_NUMERAL for c in text):
-        text = _DIGIT_UNIT.sub(lambda m: _keep(m, _digit_unit_replacement), text)
-        text = _NUMERAL_RUN.sub(lambda m: _keep(m, _numeral_replacement), text)
-    return text
+        return text.lower()
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if len(folded) != len(text):  # as _fold_width: one character at a time
+        folded = "".join(unicodedata.normalize("NFKC", ch).lower() if not ch.isascii() else ch.lower() for ch in text)
+    return folded
 
 
 def _keep(m: re.Match, replace) -> str:

@@ -90,12 +90,12 @@ def test_explain_flag(index_dir):
 
 
 def test_search_rebuilds_an_index_from_another_version(tmp_path):
-    from zhsearch.layout import META, live_generation
+    from zhsearch.layout import live_generation, read_meta, write_meta
 
     corpus = tmp_path / "corpus"
     write(corpus, "a.txt", "标题标题标题标题\n\n正文说明分期还款的办法。\n")
     zhsearch.build_index(corpus, tmp_path / "i")
-    meta_path = live_generation(tmp_path / "i") / META
-    meta_path.write_text(meta_path.read_text().replace('"schema_version": ', '"schema_version": 1000'))
+    gen = live_generation(tmp_path / "i")
+    write_meta(gen, {**read_meta(gen), "schema_version": 1000}, seal=False)  # as another version writes it
     result = CliRunner().invoke(main, ["search", "分期还款", "--index", str(tmp_path / "i"), "--corpus", str(corpus)])
     assert result.exit_code == 0 and "rebuilding it" in result.output

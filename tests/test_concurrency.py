@@ -110,3 +110,45 @@ def test_killed_parallel_build_leaves_no_sub_writer_behind(tmp_path):
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
         time.sleep(0.1)
     assert not any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower() for pid in children)
+
+
+def test_ctrl_c_during_a_parallel_build_is_one_line(tmp_path):
+    """Ctrl-C reaches the whole process group, sub-writers included: only the parent speaks."""
+    from zhsearch.store import PARALLEL_MIN_BYTES
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    text = (CORPUS / "004_69b0fd6045c32687.txt").read_text(encoding="utf-8")
+    n = 0
+    while sum(p.stat().st_size for p in corpus.iterdir()) < PARALLEL_MIN_BYTES * 1.1:
+        (corpus / f"bulk_{n:04}.txt").write_text(f"第{n}号\n\n" + text, encoding="utf-8")
+        n += 1
+    proc = zh("index", "--corpus", str(corpus), "--index", str(index), start_new_session=True)
+    deadline = time.monotonic() + 60
+    children = []
+    while time.monotonic() < deadline and len(children) < 2:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout
+        children = [int(pid) for pid in out.split()]
+        time.sleep(0.1)
+    assert len(children) >= 2, "the build never started its sub-writers"
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "zhsearch: interrupted; the index is unchanged\n"
+    assert live_generation(index) is None and not any(index.glob("gen-*"))
+
+
+def test_an_update_after_killed_rebuilds_removes_what_they_left(built):
+    corpus, index = built
+    before = live_generation(index)
+    for _ in range(2):
+        proc = zh("index", "--rebuild", "--corpus", str(corpus), "--index", str(index))
+        wait_for_new_generation(index, before, proc)
+        proc.kill()
+        proc.wait(timeout=60)
+    assert len(list(index.glob("gen-*"))) >= 2
+    for path in corpus.glob("bulk_*"):
+        path.unlink()
+    assert zhsearch.build_index(corpus, index).mode in ("unchanged", "update")
+    assert [p.name for p in index.iterdir() if p.name.startswith("gen-")] == [before.name]

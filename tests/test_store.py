@@ -1,9 +1,7 @@
-import json
-
 import pytest
 
 import zhsearch
-from zhsearch.layout import META, live_generation
+from zhsearch.layout import live_generation, read_meta, write_meta
 
 from conftest import write
 
@@ -40,10 +38,8 @@ def test_index_from_another_version_is_reported(tmp_path):
     corpus, index = tmp_path / "c", tmp_path / "i"
     write(corpus, "a.txt", "甲文档的标题在这\n\n甲的正文。\n")
     zhsearch.build_index(corpus, index)
-    meta_path = live_generation(index) / META
-    meta = json.loads(meta_path.read_text())
-    meta["schema_version"] = 0
-    meta_path.write_text(json.dumps(meta))
+    gen = live_generation(index)
+    write_meta(gen, {**read_meta(gen), "schema_version": 0}, seal=False)  # as another version writes it
     with pytest.raises(zhsearch.IndexVersionError, match="rebuild"):
         zhsearch.open_index(index)
     assert zhsearch.build_index(corpus, index).mode == "full"  # rebuilt automatically

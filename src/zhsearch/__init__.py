@@ -20,6 +20,8 @@ from zhsearch.errors import (
     IndexMissingError,
     MissingExtraError,
     IndexVersionError,
+    IndexWriteError,
+    NotAnIndexError,
     UnreadableFileError,
     ZhsearchError,
 )
@@ -64,6 +66,8 @@ __all__ = [
     "MissingExtraError",
     "IndexMissingError",
     "IndexVersionError",
+    "IndexWriteError",
+    "NotAnIndexError",
     "UnreadableFileError",
     "ZhsearchError",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -22,8 +23,8 @@ EXIT_OK, EXIT_NO_RESULTS, EXIT_ERROR = 0, 1, 2
 
 def _corpus_option(f):
     return click.option(
-        "--corpus", "corpus", type=click.Path(path_type=Path), envvar="ZHSEARCH_CORPUS",
-        default="corpus", show_default=True, help="Folder of text files (env ZHSEARCH_CORPUS).",
+        "--corpus", "corpus", type=click.Path(path_type=Path), envvar="ZHSEARCH_CORPUS", default=None,
+        help="Folder of text files (env ZHSEARCH_CORPUS)  [default: the index's own, else corpus]",
     )(f)
 
 
@@ -44,7 +45,26 @@ def _interrupt(signum, frame):
 
 
 class _Group(click.Group):
-    """Turns every ZhsearchError into one line on stderr and exit code 2."""
+    """Turns every ZhsearchError, and click's usage errors, into one line on stderr and exit code 2."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `zhsearch`: its help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "zhsearch"
+            message = exc.format_message().rstrip(".")
+            _fail(f"{message}{' ' if message.endswith('?') else '; '}see `{where} --help`")
+        except click.ClickException as exc:
+            _fail(exc.format_message())
+        except click.Abort as exc:
+            if isinstance(exc.__context__, EOFError):  # click turns an EOFError into Abort: a bug, shown as one
+                raise exc.__context__ from None
+            click.echo("zhsearch: interrupted", err=True)
+            sys.exit(130)
 
     def invoke(self, ctx):
         # SIGTERM ends a command the way Ctrl-C does: a rebuild cleans up after itself.
@@ -58,7 +78,7 @@ class _Group(click.Group):
             sys.exit(130)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("zhsearch", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="zhsearch")
 def main() -> None:
     """Search Chinese text by asking questions: 九千会上门吗."""
@@ -68,10 +88,11 @@ def _use_color() -> bool | None:
     return False if os.environ.get("NO_COLOR") else None
 
 
-def _run_build(corpus: Path, index_dir: Path, rebuild: bool):
+def _run_build(corpus: Path | None, index_dir: Path, rebuild: bool):
     from zhsearch.ingest import corpus_files
-    from zhsearch.store import build_index
+    from zhsearch.store import build_index, resolve_corpus
 
+    corpus = resolve_corpus(corpus, index_dir, rebuild)
     files = corpus_files(corpus)
     if sys.stderr.isatty() and files:
         with click.progressbar(length=len(files), label="indexing", file=sys.stderr) as bar:
@@ -79,7 +100,7 @@ def _run_build(corpus: Path, index_dir: Path, rebuild: bool):
     else:
         report = build_index(corpus, index_dir, rebuild=rebuild)
     for message in report.skipped + report.warnings:
-        click.echo(f"zhsearch: warning: {message}", err=True)
+        click.echo(f"zhsearch: warning: {_shown(message)}", err=True)
     return report
 
 
@@ -100,11 +121,14 @@ def index_command(corpus: Path, index_dir: Path, rebuild: bool, watch: bool) -> 
         _follow(corpus, index_dir, seen=set(report.skipped + report.warnings))
 
 
-def _follow(corpus: Path, index_dir: Path, seen: set[str], stop_event=None, err: bool = False) -> None:
+def _follow(corpus: Path | None, index_dir: Path, seen: set[str], stop_event=None, err: bool = False) -> None:
     """Update the index after each batch of changes and print what each update did."""
     import time
 
+    from zhsearch.store import resolve_corpus
     from zhsearch.watch import watch_index
+
+    corpus = resolve_corpus(corpus, index_dir, rebuild=True)  # the folder just indexed: the index's own now
 
     def ready() -> None:
         click.echo(f"zhsearch: watching {corpus} for changes (Ctrl-C to stop)", err=True)
@@ -123,16 +147,30 @@ def _follow(corpus: Path, index_dir: Path, seen: set[str], stop_event=None, err:
         click.echo("zhsearch: stopped watching; the index holds the last finished update", err=True)
 
 
-def _open_or_build(index_dir: Path, corpus: Path):
-    """Open the index; build it first when it is missing or from another version."""
+def _open_or_build(index_dir: Path, corpus: Path | None):
+    """Open the index; build it first when it is missing or from another version.
+
+    ``corpus`` (when given) must be the index's own: an index of another folder
+    would answer for the wrong documents."""
     from zhsearch.search import open_index
+    from zhsearch.store import check_corpus, resolve_corpus
 
     try:
-        return open_index(index_dir)
+        idx = open_index(index_dir)
     except IndexMissingError:
-        click.echo(f"zhsearch: no index at {index_dir}; building it from {corpus} first", err=True)
+        shown = resolve_corpus(corpus, index_dir)
+        click.echo(f"zhsearch: no index at {index_dir}; building it from {shown} first", err=True)
     except IndexVersionError as exc:
-        click.echo(f"zhsearch: {exc}; rebuilding it from {corpus} now", err=True)
+        shown = resolve_corpus(corpus, index_dir)
+        click.echo(f"zhsearch: {exc}; rebuilding it from {shown} now", err=True)
+    else:
+        if corpus is not None:
+            try:
+                check_corpus(idx.meta, corpus, index_dir)
+            except ZhsearchError:
+                idx.close()
+                raise
+        return idx
     click.echo(_run_build(corpus, index_dir, rebuild=False).summary(), err=True)
     return open_index(index_dir)
 
@@ -219,28 +257,40 @@ def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bo
     sys.exit(EXIT_OK if len(results) else EXIT_NO_RESULTS)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+ECHO_CHARS = 60
+
+
+def _shown(text: str) -> str:
+    """Corpus text (and file names) as a terminal shows it safely: control
+    characters — an escape sequence that would recolour or retitle the terminal,
+    a newline in a file name — written as ``\\x1b``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _styled(text: str, spans) -> str:
     out, last = [], 0
     for start, end in spans:
-        out.append(text[last:start])
-        out.append(click.style(text[start:end], fg="red", bold=True))
+        out.append(_shown(text[last:start]))
+        out.append(click.style(_shown(text[start:end]), fg="red", bold=True))
         last = end
-    out.append(text[last:])
+    out.append(_shown(text[last:]))
     return "".join(out)
 
 
 def _print_results(results, explain: bool) -> None:
     color = _use_color()
     if not len(results):
+        query = results.query if len(results.query) <= ECHO_CHARS else results.query[:ECHO_CHARS] + "…"
         if results.total:  # --offset beyond the last hit
-            click.echo(f"no more passages: {results.total} match {results.query!r}", err=True)
+            click.echo(f"no more passages: {results.total} match {query!r}", err=True)
         else:
-            click.echo(f"no passages match {results.query!r}", err=True)
+            click.echo(f"no passages match {query!r}", err=True)
         return
     for hit in results:
-        head = click.style(f"{hit.rank:>2}. {hit.location}", fg="cyan")
+        head = click.style(f"{hit.rank:>2}. {_shown(hit.location)}", fg="cyan")
         click.echo(f"{head}  score {hit.score:.3f}", color=color)
-        context = " › ".join(part for part in (hit.title, hit.heading) if part)
+        context = _shown(" › ".join(part for part in (hit.title, hit.heading) if part))
         if context:
             click.echo(click.style(f"    {context}", dim=True), color=color)
         start, end = _snippet_bounds(hit)
@@ -249,7 +299,7 @@ def _print_results(results, explain: bool) -> None:
         suffix = "…" if end < len(hit.text) else ""
         click.echo("    " + prefix + _styled(hit.text[start:end], spans) + suffix, color=color)
         if hit.also:
-            click.echo(f"    also at: {', '.join(hit.also)}", color=color)
+            click.echo(f"    also at: {_shown(', '.join(hit.also))}", color=color)
         if explain and hit.explanation:
             _print_explanation(hit.explanation)
         click.echo()
@@ -361,6 +411,6 @@ def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json
         return
     for miss in report.misses:
         where = f"relevant at {miss.first_relevant_rank}" if miss.first_relevant_rank else f"none in top {k}"
-        click.echo(f"miss {miss.id} {miss.query}  ({where})\n     first: {miss.first_hit}")
+        click.echo(f"miss {_shown(str(miss.id))} {_shown(miss.query)}  ({where})\n     first: {_shown(str(miss.first_hit))}")
     click.echo(f"queries {len(report.outcomes)}  S@1 {report.success_at_1:.3f}  "
                f"MRR@{k} {report.mrr:.3f}  Recall@{k} {report.recall:.3f}")

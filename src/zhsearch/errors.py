@@ -9,8 +9,10 @@ its message says how.  The CLI prints the message on one line and exits with 2.
     │   └── MissingExtraError  a PDF or Word file, and the documents extra is not installed
     ├── WatchUnavailableError  --watch, and the watch extra (watchfiles) is not installed
     ├── IndexMissingError      no index where one was expected
+    ├── NotAnIndexError        the index folder holds files zhsearch did not write
     ├── IndexVersionError      the index was built by another zhsearch version
     ├── IndexLockedError       another process is writing the index
+    ├── IndexWriteError        the index's disk refused a write (full, read-only)
     ├── IndexCorruptError      the index cannot be opened
     └── BadQueryError          the query or an argument cannot be used
 """
@@ -46,12 +48,20 @@ class IndexMissingError(ZhsearchError):
     """There is no index at the given path."""
 
 
+class NotAnIndexError(ZhsearchError):
+    """The index folder holds other files: zhsearch will not write (or delete) there."""
+
+
 class IndexVersionError(ZhsearchError):
     """The index was written by a different schema or analyzer version."""
 
 
 class IndexLockedError(ZhsearchError):
     """Another process holds the index's write lock."""
+
+
+class IndexWriteError(ZhsearchError):
+    """Writing the index failed (no space, no permission); the live index is unchanged."""
 
 
 class IndexCorruptError(ZhsearchError):

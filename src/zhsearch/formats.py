@@ -112,7 +112,9 @@ def jsonl_documents(text: str, source: str) -> tuple[list[Document], list[str]]:
         try:
             record = json.loads(line)
         except ValueError as exc:
-            warnings.append(f"{source}:{number}: not JSON ({exc.msg}); line skipped")
+            # exc.msg alone can end mid-sentence ("Invalid control character at"): say where
+            warnings.append(f"{source}:{number}: not JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}); "
+                            "line skipped")
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             warnings.append(f'{source}:{number}: needs an object with a "text" string; line skipped')

@@ -149,23 +149,53 @@ def read_corpus_file(path: Path, rel: str) -> tuple[str, list[Passage], list[str
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """Supported files under ``corpus_dir``, sorted, hidden files and folders skipped."""
+    return scan_corpus(corpus_dir)[0]
+
+
+def shown_name(name: str) -> str:
+    """A file name fit for one line of a terminal: bytes that are not UTF-8 and
+    control characters (a newline, an escape) shown as ``\\xff``-style escapes."""
+    raw = name.encode("utf-8", "surrogateescape")
+    return "".join(
+        f"\\x{ord(ch):02x}" if ch < " " or ch == "\x7f" else ch
+        for ch in raw.decode("utf-8", "backslashreplace")
+    )
+
+
+def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
+    """The files :func:`corpus_files` lists, and one warning per file skipped on
+    the way: a name that is not UTF-8 (it could not be stored or shown), a
+    link to a file outside the corpus folder (not followed, as links to
+    folders are not)."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.exists():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist; pass --corpus DIR or set ZHSEARCH_CORPUS")
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus path {corpus_dir} is a file, not a folder; pass the folder that holds your text files")
-    found = []
+    found, skipped = [], []
+    root = corpus_dir.resolve()
     try:
         for path in sorted(corpus_dir.rglob("*")):
             rel = path.relative_to(corpus_dir)
             if any(part.startswith(".") for part in rel.parts):
                 continue
-            if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES:
-                found.append(path)
+            if not (path.suffix.lower() in SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES and path.is_file()):
+                continue
+            name = rel.as_posix()
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                skipped.append(f"{shown_name(name)}: the file name is not UTF-8; skipped (rename the file to index it)")
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                skipped.append(f"{shown_name(name)}: a link to {shown_name(str(path.resolve()))}, "
+                               "outside the corpus folder; not followed")
+                continue
+            found.append(path)
     except OSError as exc:
         raise CorpusError(f"cannot read the corpus folder {corpus_dir}: {exc.strerror or exc}; "
                           "check its permissions") from exc
-    return found
+    return found, skipped
 
 
 def clean_line(line: str, markdown: bool = False) -> str:
@@ -191,25 +221,52 @@ def document_title(lines: list[str], fallback: str) -> str:
     return fallback
 
 
+# A sentence longer than this (a 25,000-character line without a full stop,
+# hard-wrapped English without a 。, a minified page) is cut at its clause ends,
+# a clause still longer at its spaces, a word still longer every TARGET_CHARS:
+# no passage is ever much longer than MAX_PASSAGE_CHARS, so highlighting and
+# reranking a hit stay cheap.  (Below the limit, sentences are kept whole: the
+# longest in the judged corpora is under 1,000 characters.)
+LONG_SENTENCE_CHARS = 1200
+_CLAUSE_CUT = re.compile(r"(?<=[，,、：:…])")
+_SPACE_CUT = re.compile(r"(?<=\s)")
+
+
+def _units(text: str) -> Iterator[str]:
+    """The sentences of ``text``, an over-long one in pieces no longer than LONG_SENTENCE_CHARS."""
+    for sentence in _SENTENCE_END.split(text):
+        if len(sentence) <= LONG_SENTENCE_CHARS:
+            yield sentence
+            continue
+        for clause in _CLAUSE_CUT.split(sentence):
+            if len(clause) <= LONG_SENTENCE_CHARS:
+                yield clause
+                continue
+            for word in _SPACE_CUT.split(clause):
+                for at in range(0, len(word), TARGET_CHARS):
+                    yield word[at : at + TARGET_CHARS]
+
+
 def _split_long(text: str) -> list[tuple[int, str]]:
     """Cut a long paragraph at sentence ends: ``(offset, piece)`` of about TARGET_CHARS."""
     if len(text) <= MAX_PASSAGE_CHARS:
         return [(0, text)]
     pieces: list[tuple[int, str]] = []
-    start, current = 0, ""
-    offset = 0
-    for sentence in _SENTENCE_END.split(text):
-        if current and len(current) + len(sentence) > TARGET_CHARS:
-            pieces.append((start, current))
-            start, current = offset, ""
-        current += sentence
+    start, current = 0, []
+    length = offset = 0
+    for sentence in _units(text):
+        if length and length + len(sentence) > TARGET_CHARS:
+            pieces.append((start, "".join(current)))
+            start, current, length = offset, [], 0
+        current.append(sentence)
+        length += len(sentence)
         offset += len(sentence)
     if current:
-        if pieces and len(current) < TARGET_CHARS // 4:
+        if pieces and length < TARGET_CHARS // 4:
             prev_start, prev = pieces.pop()
-            pieces.append((prev_start, prev + current))
+            pieces.append((prev_start, prev + "".join(current)))
         else:
-            pieces.append((start, current))
+            pieces.append((start, "".join(current)))
     return pieces
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import functools
 import marshal
-import os
 import re
 import unicodedata
 import zlib
 from pathlib import Path
+
+from zhsearch.layout import damaged, write_bytes_atomic
 
 PINYIN_FILE = "pinyin.marshal"
 _LATIN_WORD = re.compile(r"[a-zü]+[1-5]?(?:[a-zü]+[1-5]?)*")
@@ -78,14 +79,21 @@ def pinyin_bigrams(joined: str) -> list[str]:
 
 
 def save_pinyin_map(folder: Path, table: dict[str, str]) -> None:
-    tmp = folder / (PINYIN_FILE + ".tmp")  # replaced whole: a search may be reading it
-    tmp.write_bytes(zlib.compress(marshal.dumps(table), 1))
-    os.replace(tmp, folder / PINYIN_FILE)
+    write_bytes_atomic(folder / PINYIN_FILE, zlib.compress(marshal.dumps(table), 1))
 
 
 def load_pinyin_map(folder: Path) -> dict[str, str]:
+    """The pinyin map stored in ``folder`` ({} if it has none); IndexCorruptError when it is damaged."""
     path = folder / PINYIN_FILE
-    return marshal.loads(zlib.decompress(path.read_bytes())) if path.exists() else {}
+    if not path.exists():
+        return {}
+    try:
+        table = marshal.loads(zlib.decompress(path.read_bytes()))
+        if not (isinstance(table, dict) and all(isinstance(v, str) for v in table.values())):
+            raise ValueError("not a map of strings")
+    except (OSError, ValueError, EOFError, TypeError, zlib.error) as exc:
+        raise damaged(folder.parent, f"{folder.name}/{PINYIN_FILE} is unreadable") from exc
+    return table
 
 
 @functools.lru_cache(maxsize=1)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import struct
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from zhsearch.rank import (
 )
 from zhsearch.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
-from zhsearch.layout import open_generation
+from zhsearch.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000  # paging deeper reranks ever more candidates
@@ -125,15 +127,20 @@ class Document:
 class Index:
     """A built index, opened for searching.  Cheap to keep open."""
 
-    def __init__(self, index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING):
+    def __init__(
+        self, index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING,
+        verify_bytes: int | None = VERIFY_MAX_BYTES,
+    ):
         self.ranking = ranking
         self.path = Path(index_dir)
-        self._ix, self.meta = open_generation(self.path)
+        self._ix, self.meta = open_generation(self.path, verify_bytes)
         self._searcher = None
         generation = Path(self._ix.storage.folder)
         # the index's own compact dictionary: segmenting a query costs no jieba start-up
         self.segmenter = (
-            Segmenter.load_compact(generation) if (generation / COMPACT_FILE).exists() else full_segmenter()
+            Segmenter.load_compact(generation)
+            if "sums" in self.meta or (generation / COMPACT_FILE).exists()
+            else full_segmenter()  # an index older than compact dictionaries
         )
         self._pinyin_map = None  # loaded on the first pinyin query
 
@@ -165,6 +172,17 @@ class Index:
                 raise self._unreadable(exc) from exc
         return self._searcher
 
+    def _frequency(self, searcher):
+        """``searcher.doc_frequency`` for the query planner: a damaged term table is the index error."""
+
+        def frequency(fieldname: str, term: str) -> int:
+            try:
+                return searcher.doc_frequency(fieldname, term)
+            except _READ_ERRORS as exc:
+                raise self._unreadable(exc) from exc
+
+        return frequency
+
     def _unreadable(self, exc: Exception) -> IndexCorruptError:
         return IndexCorruptError(
             f"index at {self.path} cannot be read ({type(exc).__name__}); run `zhsearch index --rebuild`"
@@ -183,11 +201,14 @@ class Index:
         """
         if not isinstance(source, str) or not source or "\x00" in source:
             return None
-        stored = [
-            fields
-            for fields in self._get_searcher().documents(file=source.split("#", 1)[0])
-            if fields.get("source") == source
-        ]
+        try:
+            stored = [
+                fields
+                for fields in self._get_searcher().documents(file=source.split("#", 1)[0])
+                if fields.get("source") == source
+            ]
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
         if not stored:
             return None
         stored.sort(key=lambda f: (f["line"], f.get("order", 0)))
@@ -201,15 +222,20 @@ class Index:
         searcher = self._get_searcher()
         reader = searcher.reader()
         gen = Path(self._ix.storage.folder)
+        verify_generation(gen, self.meta)  # every byte: stats is how a user checks an index
         size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
+        try:
+            passages, terms = reader.doc_count(), {name: _term_count(reader, name) for name in FIELDS}
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
         return {
             "index": str(self.path),
             "corpus": self.meta.get("corpus"),
             "built_at": self.meta.get("built_at"),
             "schema_version": self.meta.get("schema_version"),
             "files": len(self.meta.get("files", {})),
-            "passages": reader.doc_count(),
-            "terms": {name: _term_count(reader, name) for name in FIELDS},
+            "passages": passages,
+            "terms": terms,
             "size_bytes": size,
         }
 
@@ -238,10 +264,11 @@ class Index:
             raise BadQueryError("the query is empty; type the words or question to search for")
         searcher = self._get_searcher()
         reading = parse_query(query)
-        is_word = lambda word: searcher.doc_frequency("words", word) > 0  # noqa: E731
+        frequency = self._frequency(searcher)
+        is_word = lambda word: frequency("words", word) > 0  # noqa: E731
         plan = plan_query(reading.ranked, self.segmenter, is_word=is_word)
         plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
-        plan = with_regional_readings(plan, lambda word: _indexed(searcher, word))
+        plan = with_regional_readings(plan, lambda word: _indexed(frequency, word))
         if plan.empty and not reading.operators:
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading)
         # The rerank always sees the same pool, whatever the limit: the first
@@ -271,21 +298,22 @@ class Index:
                 sections = searcher.search(_or([t for t in terms if t.fieldname == "context_bigrams"]),
                                            limit=config.section_candidates, **within)
                 weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count(), config)
+                # The stored fields are read here: a damaged segment fails now, not in the rerank.
+                # (Results are walked, never len()'d or list()'ed: Whoosh's len() counts every match.)
+                found = [(hit.docnum, hit.fields(), hit.score) for hit in results]
+                scored = {docnum: score for docnum, _, score in found}
+                pool = found[: config.candidates]
+                in_pool = {docnum for docnum, _, _ in pool}
+                for hit in sections:
+                    if hit.docnum not in in_pool:
+                        pool.append((hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)))
+                        in_pool.add(hit.docnum)
+                rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
         if listed is not None:
             ranked, complete = listed, True
         else:
-            # (Results are walked, never len()'d or list()'ed: Whoosh's len() counts every match.)
-            found = [(hit.docnum, hit.fields(), hit.score) for hit in results]
-            scored = {docnum: score for docnum, _, score in found}
-            pool = found[: config.candidates]
-            in_pool = {docnum for docnum, _, _ in pool}
-            for hit in sections:
-                if hit.docnum not in in_pool:
-                    pool.append((hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)))
-                    in_pool.add(hit.docnum)
-            rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
             ranked = final_scores([rescore(Scored(*c), plan, weights, config) for c in pool], config)
             if rest:
                 top = max((c.base for c in ranked), default=0.0)
@@ -294,7 +322,7 @@ class Index:
         groups = _collapse(ranked)
         if per_file is not None:
             groups = _per_file(groups, per_file)
-        marked = _highlight_plan(reading, plan, self.segmenter, is_word, searcher)
+        marked = _highlight_plan(reading, plan, self.segmenter, is_word, frequency)
         hits = []
         for rank, (best, others) in enumerate(groups[offset : offset + limit], start=offset + 1):
             hits.append(self._make_hit(rank, best, others, plan, explain, searcher, reading, marked))
@@ -314,6 +342,12 @@ class Index:
         reading: ParsedQuery | None = None, marked: QueryPlan | None = None,
     ) -> Hit:
         f = best.fields
+        explanation = None
+        if explain:
+            try:  # it reads each term's postings again
+                explanation = _explain(best, plan, searcher, self.ranking)
+            except _READ_ERRORS as exc:
+                raise self._unreadable(exc) from exc
         return Hit(
             rank=rank,
             score=round(best.score, 4),
@@ -324,7 +358,7 @@ class Index:
             highlights=tuple(_highlights(f["text"], marked or plan, reading)),
             heading=f.get("heading", ""),
             also=tuple(_location(o.fields["source"], o.fields["line"], o.fields.get("page", 0)) for o in others),
-            explanation=_explain(best, plan, searcher, self.ranking) if explain else None,
+            explanation=explanation,
             page=f.get("page", 0),
         )
 
@@ -342,14 +376,26 @@ def open_index(index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RA
     return Index(index_dir, ranking)
 
 
-# What reading a damaged or foreign index raises (Whoosh, our term table, the OS).
-_READ_ERRORS = (OSError, ValueError, KeyError, EOFError, IndexError, struct.error)
+# What reading a damaged or foreign index raises (Whoosh, our term table, the
+# stored fields' pickles and zlib, the OS).
+def _whoosh_errors() -> tuple[type[Exception], ...]:
+    from whoosh.index import IndexError as WhooshIndexError
+
+    return (WhooshIndexError,)
 
 
-def _indexed(searcher, word: str) -> bool:
+# (A damaged segment makes Whoosh index None or an int where it expects a table:
+# TypeError, AttributeError; a damaged length, OverflowError.)
+_READ_ERRORS = (
+    OSError, ValueError, KeyError, EOFError, IndexError, TypeError, AttributeError, OverflowError,
+    struct.error, zlib.error, pickle.UnpicklingError, *_whoosh_errors(),
+)
+
+
+def _indexed(frequency, word: str) -> bool:
     """Every bigram of ``word`` is in the index (a word's rarest part decides)."""
     grams = [word[i : i + 2] for i in range(len(word) - 1)] or [word]
-    return all(searcher.doc_frequency("bigrams", g) for g in grams)
+    return all(frequency("bigrams", g) for g in grams)
 
 
 def _clean_query(query: str) -> str:
@@ -414,13 +460,13 @@ def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT
     return terms
 
 
-def _highlight_plan(reading: ParsedQuery, plan: QueryPlan, segmenter, is_word, searcher) -> QueryPlan:
+def _highlight_plan(reading: ParsedQuery, plan: QueryPlan, segmenter, is_word, frequency) -> QueryPlan:
     """What lights up word by word: the ranked words, less the runs (a phrase
     lights up only where it stands whole)."""
     if not reading.required:
         return plan
     loose = plan_query(reading.loose, segmenter, is_word=is_word)
-    return with_regional_readings(loose, lambda word: _indexed(searcher, word))
+    return with_regional_readings(loose, lambda word: _indexed(frequency, word))
 
 
 def _highlights(text: str, plan: QueryPlan, reading: ParsedQuery | None) -> list[tuple[int, int]]:

@@ -23,10 +23,11 @@ import functools
 import heapq
 import logging
 import marshal
-import os
 import re
 from math import log
 from pathlib import Path
+
+from zhsearch.layout import damaged, write_bytes_atomic
 
 # jieba 0.42.1's own patterns (jieba/__init__.py): Han runs with Latin and
 # digits are cut by the DAG, anything else one character at a time.
@@ -119,9 +120,16 @@ class Segmenter:
 
     # --- the compact dictionary stored with an index ---------------------
 
-    def common_words(self, count: int = COMMON_WORDS) -> set[str]:
-        """The ``count`` most frequent dictionary words: the everyday vocabulary of questions."""
-        return set(heapq.nlargest(count, (w for w, f in self.freq.items() if f), key=self.freq.__getitem__))
+    def common_words(self, count: int = COMMON_WORDS) -> frozenset[str]:
+        """The ``count`` most frequent dictionary words: the everyday vocabulary of questions
+        (worked out once: every build of a process asks the same segmenter)."""
+        cache = self.__dict__.setdefault("_common", {})
+        key = (count, len(self.freq))
+        if key not in cache:
+            cache[key] = frozenset(
+                heapq.nlargest(count, (w for w, f in self.freq.items() if f), key=self.freq.__getitem__)
+            )
+        return cache[key]
 
     def save_compact(self, folder: Path, words: set[str], add_common: bool = True) -> None:
         """Write ``words`` — those met in the corpus — plus (unless they are in
@@ -131,20 +139,25 @@ class Segmenter:
         if add_common:
             words = words | self.common_words()
         table = {w: self.freq[w] for w in words if self.freq.get(w)}
-        # replaced, not rewritten: a search opening the index during an update reads one whole file
-        tmp = folder / (COMPACT_FILE + ".tmp")
-        tmp.write_bytes(marshal.dumps({"total": self.total, "words": table}))
-        os.replace(tmp, folder / COMPACT_FILE)
+        write_bytes_atomic(folder / COMPACT_FILE, marshal.dumps({"total": self.total, "words": table}))
 
     @classmethod
     def load_compact(cls, folder: Path) -> "Segmenter":
-        data = marshal.loads((folder / COMPACT_FILE).read_bytes())
-        freq: dict[str, int] = {}
-        for word, count in data["words"].items():
-            freq[word] = count
-            for i in range(1, len(word)):  # jieba's prefix entries, frequency 0
-                freq.setdefault(word[:i], 0)
-        return cls(freq, data["total"])
+        """The compact dictionary stored in ``folder``; IndexCorruptError when it is damaged."""
+        path = folder / COMPACT_FILE
+        try:
+            data = marshal.loads(path.read_bytes())
+            freq: dict[str, int] = {}
+            for word, count in data["words"].items():
+                freq[word] = count
+                for i in range(1, len(word)):  # jieba's prefix entries, frequency 0
+                    freq.setdefault(word[:i], 0)
+            total = data["total"]
+            if not (isinstance(total, int) and total > 0):
+                raise ValueError(f"total {total!r}")
+        except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError) as exc:
+            raise damaged(folder.parent, f"{folder.name}/{COMPACT_FILE} is unreadable") from exc
+        return cls(freq, total)
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ live generation through Whoosh's own atomic commit.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -19,18 +20,22 @@ from typing import Callable, Iterator
 from zhsearch.analysis import _CJK_RUN as _HAN_RUN
 from zhsearch.analysis import STOP_WORDS
 from zhsearch.codec import CompactCodec
-from zhsearch.errors import MissingExtraError, UnreadableFileError
-from zhsearch.ingest import corpus_files, folded_key, read_corpus_file
+from zhsearch.errors import CorpusError, IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError
+from zhsearch.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
+from zhsearch.ingest import folded_key, read_corpus_file, scan_corpus
 from zhsearch.layout import (
     CURRENT,
-    META,
+    check_index_folder,
+    clear_pointer,
+    damaged,
     is_stale,
     live_generation,
     make_meta,
     read_meta,
     remove_old_generations,
-    write_json_atomic,
+    verify_generation,
     write_lock,
+    write_meta,
 )
 from zhsearch.normalize import character_readings, fold_text
 from zhsearch.pinyin import build_pinyin_map, extend_pinyin_map, load_pinyin_map, save_pinyin_map
@@ -158,7 +163,7 @@ def _read_corpus_file(path: Path, rel: str, report: BuildReport):
 
 
 def build_index(
-    corpus_dir: str | os.PathLike,
+    corpus_dir: str | os.PathLike | None,
     index_dir: str | os.PathLike,
     rebuild: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -167,25 +172,106 @@ def build_index(
 
     Unchanged files (same size and mtime, or same content hash) are not read
     again; changed and new files are re-split; passages of deleted files go.
-    ``rebuild=True`` (or an index from another version) starts from scratch.
+    ``rebuild=True`` (or an index from another version, or a damaged one)
+    starts from scratch.  The index remembers its corpus: ``corpus_dir=None``
+    updates from it, and another folder is refused unless ``rebuild``.
+    Nothing is written into a folder that holds anything but an index.
     """
-    corpus_dir, index_dir = Path(corpus_dir).resolve(), Path(index_dir)
+    index_dir = Path(index_dir)
     started = time.perf_counter()
-    files = corpus_files(corpus_dir)
+    check_index_folder(index_dir)
     with write_lock(index_dir):
-        gen = live_generation(index_dir)
-        meta = read_meta(gen) if gen else None
-        fresh = rebuild or gen is None or is_stale(meta)
-        if fresh:
-            report = _full_build(corpus_dir, index_dir, files, progress)
-        else:
-            report = _update(corpus_dir, gen, meta, files, progress)
+        gen, meta, problem = (None, None, None) if rebuild else _live_state(index_dir)
+        corpus_dir = resolve_corpus(corpus_dir, index_dir, rebuild, meta)
+        files, skipped = scan_corpus(corpus_dir)
+        try:
+            if gen is None or is_stale(meta):
+                clear_pointer(index_dir)
+                report = _full_build(corpus_dir, index_dir, files, progress)
+            else:
+                report = _update(corpus_dir, gen, meta, files, progress)
+        except OSError as exc:  # corpus files are read with their own errors: this is the index's disk
+            raise IndexWriteError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
+                                  "the live index is unchanged: free space or fix permissions and run it again") from exc
+        remove_old_generations(index_dir, keep=live_generation(index_dir).name)
+    report.skipped[:0] = skipped
+    if problem:
+        report.warnings.insert(0, f"{problem}: built it again from the corpus")
     if report.needs_extra:
         first = ", ".join(report.needs_extra[:3]) + (", …" if len(report.needs_extra) > 3 else "")
         report.warnings.append(f"{len(report.needs_extra)} PDF/Word files skipped ({first}): "
                                f"reading them needs the documents extra: {MissingExtraError.install}")
+    if not files:
+        report.warnings.append(f"corpus folder {corpus_dir} holds no files zhsearch reads "
+                               f"({', '.join(SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES)}); the index is empty")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
+    """The live generation an update writes into and its metadata, every file
+    checked; or (None, meta if readable, what is damaged) when it must be built again."""
+    try:
+        gen = live_generation(index_dir)
+        if gen is None:
+            return None, None, None
+        meta = read_meta(gen)
+        verify_generation(gen, meta)
+        return gen, meta, None
+    except IndexCorruptError as exc:
+        return None, recorded_meta(index_dir), getattr(exc, "what", str(exc))
+
+
+def recorded_meta(index_dir: Path) -> dict | None:
+    """The live generation's metadata if it can be read at all (its corpus, say);
+    when ``CURRENT`` is damaged, the newest generation's that can; else None."""
+    try:
+        gen = live_generation(index_dir)
+        return read_meta(gen) if gen else None
+    except IndexCorruptError:
+        pass
+    for gen in sorted(Path(index_dir).glob("gen-*"), key=lambda p: (len(p.name), p.name), reverse=True):
+        try:
+            return read_meta(gen)
+        except IndexCorruptError:
+            continue
+    return None
+
+
+DEFAULT_CORPUS = "corpus"
+
+
+def resolve_corpus(
+    corpus_dir: str | os.PathLike | None, index_dir: Path, rebuild: bool = False, meta: dict | None = None
+) -> Path:
+    """The corpus folder to index: the one given, else the one the index was built
+    from, else ``./corpus``.  A folder other than the index's own is refused
+    (it would replace every passage) unless ``rebuild``."""
+    if meta is None:
+        meta = recorded_meta(Path(index_dir))
+    recorded = meta.get("corpus") if meta else None
+    if corpus_dir is None:
+        if isinstance(recorded, str) and recorded:
+            return Path(recorded)
+        default = Path(DEFAULT_CORPUS)
+        if not default.exists() and any(Path(index_dir).glob("gen-*")):
+            raise CorpusError(f"index at {index_dir} no longer says which folder it was built from (its "
+                              f"metadata is damaged) and ./{DEFAULT_CORPUS} does not exist; pass --corpus DIR")
+        return default
+    corpus_dir = Path(corpus_dir).resolve()
+    if not rebuild:
+        check_corpus(meta, corpus_dir, index_dir)
+    return corpus_dir
+
+
+def check_corpus(meta: dict | None, corpus_dir: str | os.PathLike, index_dir: Path) -> None:
+    """Raise CorpusError when the index at ``index_dir`` was built from another folder."""
+    recorded = meta.get("corpus") if meta else None
+    if isinstance(recorded, str) and recorded and Path(recorded) != Path(corpus_dir).resolve():
+        raise CorpusError(
+            f"index at {index_dir} holds the corpus {recorded}, not {Path(corpus_dir).resolve()}; "
+            f"leave out --corpus to use its own, or add --rebuild to index the other folder into it"
+        )
 
 
 def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> set[str]:
@@ -248,9 +334,13 @@ _PARALLEL_BUILD = False  # true while sub-writers may be forked
 
 def _die_with_parent() -> None:
     """In a forked sub-writer: be killed when the building process dies, even by
-    SIGKILL, rather than wait forever for work that will not come."""
+    SIGKILL, rather than wait forever for work that will not come.  Ctrl-C is
+    the parent's to handle (it cancels the sub-writers), and the SIGTERM that
+    cancels one ends it quietly: no sub-writer prints a traceback."""
     if not _PARALLEL_BUILD:
         return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
 
@@ -273,9 +363,13 @@ def _writer(ix, files: list[Path]):
 
 
 def _cancel(writer) -> None:
-    writer.cancel()
+    """Stop a writer that will not commit, its sub-writers first: they ignore
+    Ctrl-C (it is the parent's), so one left running would keep the process
+    waiting for it at exit."""
     for task in getattr(writer, "tasks", ()):  # a parallel writer's sub-writers
         task.terminate()
+    with contextlib.suppress(Exception):  # a commit that failed half-way may not cancel cleanly
+        writer.cancel()
 
 
 def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
@@ -289,15 +383,15 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
         writer = _writer(whoosh_index.create_in(str(gen), make_schema()), files)
         try:
             bigrams = _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
+            # Lookups first: a parallel writer's sub-writers are still indexing
+            # their queues, and this serial work overlaps theirs.
+            _save_lookups(gen, bigrams)
+            writer.commit()
         except BaseException:
             _cancel(writer)
             raise
-        # Lookups first: a parallel writer's sub-writers are still indexing
-        # their queues, and this serial work overlaps theirs.
-        _save_lookups(gen, bigrams)
-        writer.commit()
         report.passages_total = report.passages_added
-        write_json_atomic(gen / META, make_meta(corpus_dir, manifest, report.passages_total))
+        write_meta(gen, make_meta(corpus_dir, manifest, report.passages_total))
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
         os.replace(index_dir / (CURRENT + ".tmp"), index_dir / CURRENT)
     except BaseException:
@@ -306,7 +400,6 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
     finally:
         global _PARALLEL_BUILD
         _PARALLEL_BUILD = False
-    remove_old_generations(index_dir, keep=gen.name)
     return report
 
 
@@ -336,16 +429,24 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         report.mode = "unchanged"
         report.passages_total = meta.get("passages", 0)
         if manifest != old:
-            write_json_atomic(gen / META, {**meta, "files": manifest})
+            write_meta(gen, {**meta, "files": manifest}, seal=False)
         return report
 
-    writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256, codec=CompactCodec())
+    try:
+        writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256, codec=CompactCodec())
+    except Exception as exc:  # Whoosh raises many kinds on a damaged folder
+        raise damaged(gen.parent, f"Whoosh cannot open it: {type(exc).__name__}") from exc
+    # Until the update is sealed, its files change under the recorded sums: the
+    # generation is marked unchecked (Whoosh's commit is still atomic), so an
+    # update killed after its commit leaves a searchable index, not a "damaged" one.
+    write_meta(gen, {**meta, "sums": None}, seal=False)
     try:
         for rel in removed:
             writer.delete_by_term("file", rel)
         bigrams = _index_files(writer, corpus_dir, changed, report, manifest, progress)
     except BaseException:
         writer.cancel()
+        write_meta(gen, meta, seal=False)  # nothing changed: the sums hold again
         raise
     writer.commit()
     segmenter = full_segmenter()
@@ -359,5 +460,5 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     _save_lookups(gen, bigrams, new_words)
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
-    write_json_atomic(gen / META, make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))
+    write_meta(gen, make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))
     return report

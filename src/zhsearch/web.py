@@ -2,7 +2,8 @@
 
 FastAPI (with uvicorn) is an optional extra: ``pip install -e '.[web]'``.
 The server keeps one open :class:`~zhsearch.Index` (and so the compact
-dictionary) warm, and reopens it when a rebuild swaps in a new generation.
+dictionary) warm, and reopens it — every byte checked — when a rebuild swaps in
+a new generation or an update commits into the live one.
 Everything the page needs is served from this package: no CDN.
 """
 
@@ -16,9 +17,11 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
+from starlette.convertors import Convertor, register_url_convertor
+
 from zhsearch.errors import BadQueryError, ZhsearchError
-from zhsearch.search import Index, open_index
-from zhsearch.layout import META, live_generation
+from zhsearch.layout import file_stamps, live_generation, read_meta, writer_active
+from zhsearch.search import Index
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
@@ -64,37 +67,48 @@ class ErrorModel(BaseModel):
     detail: str
 
 
+class _AnyPath(Convertor):
+    """Starlette's ``path`` without its one flaw: a source may hold a newline."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anypath", _AnyPath())
+
+
 class _Live:
-    """The open index, reopened when ``CURRENT`` names a new generation."""
+    """The open index, reopened when anything it reads changes on disk: a rebuild
+    swaps ``CURRENT``, an update commits (``meta.json`` is written last), or a
+    file is damaged (its size or mtime moves)."""
 
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
         self._index: Index | None = None
-        self._stamp: tuple | None = None
+        self._stamps = None
         self._lock = threading.Lock()
 
     def get(self) -> Index:
         with self._lock:
             current = live_generation(self.index_dir)  # raises IndexCorruptError when damaged
-            stamp = _stamp(current)
-            if self._index is not None and (current is None or stamp != self._stamp):
+            if self._index is not None:
+                if current is not None and current.name == self._index.generation:
+                    if file_stamps(current, self._index.meta) == self._stamps:
+                        return self._index
+                    if writer_active(self.index_dir):  # an update is being written: the open index serves until it commits
+                        return self._index
                 self._index.close()
                 self._index = None
-            if self._index is None:
-                self._index = open_index(self.index_dir)  # IndexMissingError names the fix
-                self._stamp = stamp
+            # Stamped before opening: a commit landing in between is picked up by the next request.
+            stamps = file_stamps(current, read_meta(current)) if current is not None else None
+            self._index = Index(self.index_dir, verify_bytes=None)  # IndexMissingError names the fix
+            self._stamps = stamps
             return self._index
-
-
-def _stamp(generation: Path | None) -> tuple | None:
-    """The generation and when its metadata was last written: an update (``--watch``)
-    rewrites it last, so a new stamp means new passages to see."""
-    if generation is None:
-        return None
-    try:
-        return generation.name, (generation / META).stat().st_mtime_ns
-    except OSError:
-        return None
 
 
 def create_app(index_dir: str | Path) -> FastAPI:
@@ -112,7 +126,8 @@ def create_app(index_dir: str | Path) -> FastAPI:
 
     @app.get("/health")
     def health() -> dict:
-        """The server is up; ``index`` says whether the index can be read."""
+        """The server is up (liveness: always 200); ``index`` is "ready", or what
+        is wrong with the index and the command that fixes it."""
         try:
             live.get()
             return {"status": "ok", "index": "ready"}
@@ -137,7 +152,7 @@ def create_app(index_dir: str | Path) -> FastAPI:
         return live.get().search(q, limit=limit, offset=offset, per_file=per_file).to_dict()
 
     @app.get(
-        "/api/documents/{source:path}",
+        "/api/documents/{source:anypath}",
         response_model=DocumentModel,
         responses={404: {"model": ErrorModel}, 503: {"model": ErrorModel}},
     )

@@ -1,0 +1,256 @@
+"""Fault injection: every kind of file an index holds, damaged in each of a few ways.
+
+Each time `search`, `stats` and the server say so in one line (or a JSON 503)
+naming the fix, and `zhsearch index --rebuild` then restores identical results.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import zhsearch
+from zhsearch.cli import main
+from zhsearch.layout import live_generation
+
+from conftest import write
+
+fastapi = pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from zhsearch.web import create_app  # noqa: E402
+
+QUERIES = ("上门取证的目的", "shangmen quzheng", "协商还款")
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    root = tmp_path_factory.mktemp("damage")
+    corpus, index = root / "corpus", root / "index"
+    write(corpus, "a.txt", "网贷逾期怎么办\n\n逾期以后应当主动联系平台协商还款，催收人员不得上门骚扰。\n")
+    write(corpus, "b.md", "# 上门取证\n\n工作人員上門取證的主要目的是確認借款人的居住情況。\n")
+    write(corpus, "c.jsonl", json.dumps({"id": "q1", "text": "协商还款可以申请延期或者分期。"}, ensure_ascii=False) + "\n")
+    zhsearch.build_index(corpus, index)
+    return corpus, index, answers(index)
+
+
+def answers(index: Path):
+    out = []
+    for query in QUERIES:
+        result = run("search", query, "--index", str(index), "--json")
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        out.append([(h["source"], h["line"], h["score"], h["highlights"]) for h in data["hits"]])
+    return out
+
+
+def target(index: Path, kind: str) -> Path:
+    gen = live_generation(index)
+    return {
+        "segment": lambda: next(gen.glob("*.seg")),
+        "table of contents": lambda: next(gen.glob("*.toc")),
+        "compact dictionary": lambda: gen / "segdict.marshal",
+        "pinyin map": lambda: gen / "pinyin.marshal",
+        "meta": lambda: gen / "meta.json",
+        "CURRENT": lambda: index / "CURRENT",
+        "generation": lambda: gen,
+    }[kind]()
+
+
+def damage(path: Path, how: str) -> None:
+    if how == "truncate":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif how == "flip bytes":
+        data = bytearray(path.read_bytes())
+        for at in (len(data) // 3, len(data) // 2, len(data) - 2):
+            data[at] ^= 0x5A
+        path.write_bytes(bytes(data))
+    elif how == "delete":
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    elif how == "replace with a folder":
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+        path.mkdir()
+        (path / "x").write_text("x")
+    elif how == "replace with a file":
+        shutil.rmtree(path)
+        path.write_text("x")
+    elif how == "term table":  # bytes flipped inside the segment's term dictionary
+        data = bytearray(path.read_bytes())
+        at = data.find(b"ZHT2")
+        assert at >= 0
+        for offset in (6, 40, 80):
+            data[at + offset] ^= 0x5A
+        path.write_bytes(bytes(data))
+    else:
+        raise AssertionError(how)
+
+
+FILES = ("segment", "table of contents", "compact dictionary", "pinyin map", "meta", "CURRENT")
+WAYS = ("truncate", "flip bytes", "delete", "replace with a folder")
+CASES = [(kind, how) for kind in FILES for how in WAYS] + [
+    ("segment", "term table"),
+    ("generation", "delete"),
+    ("generation", "replace with a file"),
+]
+
+
+@pytest.mark.parametrize("kind, how", CASES, ids=[f"{k}-{h}" for k, h in CASES])
+def test_damaged_index_is_one_line_naming_the_fix_and_a_rebuild_restores_it(pristine, tmp_path, kind, how):
+    corpus, original, expected = pristine
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    damage(target(index, kind), how)
+
+    for args in (("search", QUERIES[0], "--json"), ("search", QUERIES[1]), ("stats",)):
+        result = run(*args, "--index", str(index))
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.startswith("zhsearch: error: index at ") and result.output.count("\n") == 1, result.output
+        assert "run `zhsearch index --rebuild`" in result.output
+
+    with TestClient(create_app(index)) as client:
+        health = client.get("/health").json()
+        assert health["index"] != "ready" and "--rebuild" in health["index"]
+        for query in QUERIES:
+            response = client.get("/api/search", params={"q": query})
+            assert response.status_code == 503 and "--rebuild" in response.json()["detail"]
+        assert client.get("/api/stats").status_code == 503
+
+    rebuilt = run("index", "--rebuild", "--corpus", str(corpus), "--index", str(index))
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert answers(index) == expected
+    assert [p.name for p in index.iterdir() if p.name.startswith("gen-")] == [live_generation(index).name]
+
+
+def test_a_plain_update_of_a_damaged_index_builds_it_again_and_says_so(pristine, tmp_path):
+    corpus, original, expected = pristine
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    damage(target(index, "segment"), "flip bytes")
+    result = run("index", "--index", str(index))  # the corpus is the index's own
+    assert result.exit_code == 0, result.output
+    assert "zhsearch: warning: index at" in result.output and "was damaged" in result.output
+    assert answers(index) == expected
+
+
+def test_a_rebuild_finds_the_corpus_of_an_index_whose_pointer_is_damaged(pristine, tmp_path, monkeypatch):
+    corpus, original, expected = pristine
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    (index / "CURRENT").write_text("garbage")
+    monkeypatch.chdir(tmp_path)  # no ./corpus here
+    result = run("index", "--rebuild", "--index", str(index))
+    assert result.exit_code == 0, result.output
+    assert answers(index) == expected
+
+
+def test_a_missing_meta_is_named_as_such(pristine, tmp_path):
+    _, original, _ = pristine
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    target(index, "meta").unlink()
+    result = run("search", "上门", "--index", str(index))
+    assert "meta.json is missing" in result.output and "names a missing" not in result.output
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_folder_that_is_not_an_index_is_never_written_into(tmp_path, rebuild):
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", "标题标题标题标题\n\n正文说明分期还款的办法。\n")
+    folder = tmp_path / "documents"
+    write(folder, "notes.txt", "my notes")
+    (folder / "gen-photos").mkdir()  # named like a generation, but in a folder that is not an index
+    (folder / "gen-photos" / "cat.jpg").write_bytes(b"\xff\xd8")
+    args = ["index", "--corpus", str(corpus), "--index", str(folder)] + (["--rebuild"] if rebuild else [])
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.output == (f"zhsearch: error: {folder} is not a zhsearch index: it holds 'gen-photos' and "
+                             "1 more; pass --index a new or empty folder\n")
+    assert sorted(p.name for p in folder.iterdir()) == ["gen-photos", "notes.txt"]
+    assert (folder / "gen-photos" / "cat.jpg").exists()
+
+
+def test_a_folder_named_like_a_generation_is_not_taken_for_one(tmp_path):
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", "标题标题标题标题\n\n正文说明分期还款的办法。\n")
+    write(tmp_path / "documents" / "gen-photos", "cat.txt", "mine")
+    result = run("index", "--rebuild", "--corpus", str(corpus), "--index", str(tmp_path / "documents"))
+    assert result.exit_code == 2 and "is not a zhsearch index: it holds 'gen-photos'" in result.output
+    assert (tmp_path / "documents" / "gen-photos" / "cat.txt").read_text() == "mine"
+
+
+def test_an_index_folder_with_only_hidden_files_is_used(tmp_path):
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", "标题标题标题标题\n\n正文说明分期还款的办法。\n")
+    write(tmp_path / "index", ".gitkeep", "")  # as the repository's ./index holds
+    assert run("index", "--corpus", str(corpus), "--index", str(tmp_path / "index")).exit_code == 0
+    assert (tmp_path / "index" / ".gitkeep").exists()
+
+
+def test_an_interrupted_update_leaves_the_index_checked_and_searchable(pristine, tmp_path):
+    corpus, original, expected = pristine
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)
+    index = tmp_path / "index"
+    assert run("index", "--rebuild", "--corpus", str(work), "--index", str(index)).exit_code == 0
+    write(work, "d.txt", "标题标题标题标题\n\n新增的文件讲律师函。\n")
+
+    def interrupt(_):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        zhsearch.build_index(work, index, progress=interrupt)
+    meta = zhsearch.layout.read_meta(live_generation(index))
+    assert isinstance(meta["sums"], dict)  # restored: the generation is checked again
+    assert answers(index) == expected
+    assert run("stats", "--index", str(index)).exit_code == 0
+
+
+def test_a_real_process_on_a_damaged_index_prints_one_line(pristine, tmp_path):
+    import subprocess
+    import sys
+
+    _, original, _ = pristine
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    damage(target(index, "compact dictionary"), "flip bytes")
+    proc = subprocess.run([sys.executable, "-m", "zhsearch", "search", "上门", "--index", str(index)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("zhsearch: error: index at ") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["segment", "compact dictionary", "pinyin map"])
+def test_an_index_too_large_to_read_whole_fails_only_with_the_index_error(pristine, tmp_path, kind):
+    """Past VERIFY_MAX_BYTES a search checks sizes only: flipped bits then surface
+    while reading, and must still be the one error (or a search that works)."""
+    import random
+
+    from zhsearch.search import Index
+
+    _, original, _ = pristine
+    rng = random.Random(17)
+    outcomes = set()
+    for trial in range(25):
+        index = tmp_path / f"index{trial}"
+        shutil.copytree(original, index)
+        path = target(index, kind)
+        data = bytearray(path.read_bytes())
+        for _ in range(3):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(data))
+        try:
+            with Index(index, verify_bytes=0) as idx:  # as a search of a large index checks it
+                for query in QUERIES:
+                    idx.search(query, limit=10)
+                idx.document("a.txt")
+            outcomes.add("searched")
+        except zhsearch.ZhsearchError as exc:
+            assert "--rebuild" in str(exc)
+            outcomes.add("error")
+    assert "error" in outcomes

@@ -1,0 +1,245 @@
+"""One bad file never breaks the corpus, the index keeps to its corpus, the server tells the truth (issue 17)."""
+
+import json
+import os
+import re
+
+import pytest
+from click.testing import CliRunner
+
+import zhsearch
+from zhsearch.cli import main
+
+from conftest import write
+
+BODY = "标题标题标题标题\n\n正文说明分期还款的办法。\n"
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False, **kwargs)
+
+
+def warnings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("zhsearch: warning: ")]
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_one_warning(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", BODY)
+    (corpus / os.fsdecode(b"bad_\xff.txt")).write_bytes("内容说明上门催收。".encode())
+    (corpus / os.fsdecode(b"sub_\xfe")).mkdir()
+    (corpus / os.fsdecode(b"sub_\xfe") / "b.txt").write_text("协商延期", encoding="utf-8")
+    for _ in range(2):  # a build, then an update
+        result = run("index", "--corpus", str(corpus), "--index", str(index))
+        assert result.exit_code == 0 and "Traceback" not in result.output
+        assert warnings(result.output) == [
+            r"zhsearch: warning: bad_\xff.txt: the file name is not UTF-8; skipped (rename the file to index it)",
+            r"zhsearch: warning: sub_\xfe/b.txt: the file name is not UTF-8; skipped (rename the file to index it)",
+        ]
+        (corpus / "a.txt").write_text(BODY + "\n补充一段。\n", encoding="utf-8")
+    assert run("search", "分期还款", "--index", str(index)).exit_code == 0
+
+
+def test_a_link_to_a_file_outside_the_corpus_is_not_followed(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", BODY)
+    secret = write(tmp_path / "private", "secret.txt", "标题标题标题标题\n\n机密口令是蓝色海豚。\n")
+    (corpus / "secret.txt").symlink_to(secret)
+    (corpus / "inside.txt").symlink_to(corpus / "a.txt")  # a link inside the corpus is followed
+    result = run("index", "--corpus", str(corpus), "--index", str(index))
+    assert result.exit_code == 0
+    assert warnings(result.output) == [
+        f"zhsearch: warning: secret.txt: a link to {secret.resolve()}, outside the corpus folder; not followed"
+    ]
+    assert run("search", "蓝色海豚", "--index", str(index)).exit_code == 1
+    with zhsearch.open_index(index) as idx:
+        assert idx.document("secret.txt") is None
+        assert idx.document("inside.txt") is not None
+
+
+def test_the_index_remembers_its_corpus(tmp_path, monkeypatch):
+    mine, other, index = tmp_path / "mycorpus", tmp_path / "other", tmp_path / "ix"
+    write(mine, "a.txt", BODY)
+    write(other, "b.txt", "标题标题标题标题\n\n另一个文件夹讲上门催收。\n")
+    write(tmp_path / "elsewhere" / "corpus", "z.txt", "标题标题标题标题\n\n不该被索引的默认文件夹。\n")
+    assert run("index", "--corpus", str(mine), "--index", str(index)).exit_code == 0
+    monkeypatch.chdir(tmp_path / "elsewhere")  # a ./corpus here must not be taken
+
+    write(mine, "c.txt", "标题标题标题标题\n\n新增的文件讲协商延期。\n")
+    result = run("index", "--index", str(index))
+    assert result.exit_code == 0 and "updated 1 changed files, removed 0" in result.output
+
+    for args in (("index",), ("search", "上门催收"), ("eval", str(tmp_path / "j.jsonl"))):
+        (tmp_path / "j.jsonl").write_text('{"query": "上门催收", "answers": ["上门"]}\n', encoding="utf-8")
+        result = run(*args, "--index", str(index), "--corpus", str(other))
+        assert result.exit_code == 2, args
+        assert result.output == (
+            f"zhsearch: error: index at {index} holds the corpus {mine.resolve()}, not {other.resolve()}; "
+            "leave out --corpus to use its own, or add --rebuild to index the other folder into it\n"
+        )
+    assert run("stats", "--index", str(index)).output.count(str(mine.resolve())) == 1
+
+    assert run("index", "--rebuild", "--index", str(index), "--corpus", str(other)).exit_code == 0
+    assert str(other.resolve()) in run("stats", "--index", str(index)).output
+    assert run("search", "上门催收", "--index", str(index), "--corpus", str(other)).exit_code == 0
+
+
+def test_control_characters_of_corpus_text_reach_a_terminal_escaped(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "标题标题标题标题\n\n分期还款\x1b]0;PWNED\x07的办法\x1b[41m很多\x9b31m。\n")
+    write(corpus, "b\x1b[2Jc.txt", "标题标题标题标题\n\n分期还款在这里。\n")
+    zhsearch.build_index(corpus, index)
+    for env in ({}, {"NO_COLOR": "1"}):
+        result = run("search", "分期还款", "--index", str(index), color=True, env=env)
+        assert result.exit_code == 0
+        assert "\x07" not in result.output and "\x9b" not in result.output and "\x1b]" not in result.output
+        assert "\x1b[41m" not in result.output and "\x1b[2J" not in result.output
+        assert r"分期还款\x1b]0;PWNED\x07的办法\x1b[41m很多\x9b31m" in re.sub(r"\x1b\[[0-9;]*m", "", result.output)
+        assert r"b\x1b[2Jc.txt:3" in result.output
+    # the JSON contract keeps the text as written
+    data = json.loads(run("search", "分期还款", "--index", str(index), "--json").output)
+    assert any("\x1b]0;PWNED\x07" in hit["text"] for hit in data["hits"])
+
+
+def test_a_long_query_is_echoed_cut(index_dir):
+    query = "无" * 40_000
+    result = run("search", query, "--index", str(index_dir))
+    assert result.exit_code == 1
+    assert len(result.output) < 100 and "…" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", "上门", "-n", "0"], "Invalid value for '-n' / '--limit': must be at least 1, got 0; "
+         "see `zhsearch search --help`"),
+        (["search"], "Missing argument 'QUERY...'; see `zhsearch search --help`"),
+        (["search", "上门", "--bogus"], "No such option '--bogus'. Did you mean '--corpus'? "
+         "see `zhsearch search --help`"),
+        (["nosuch"], "No such command 'nosuch'; see `zhsearch --help`"),
+        (["eval", "missing.jsonl"], "Invalid value for 'JUDGMENTS': File 'missing.jsonl' does not exist; "
+         "see `zhsearch eval --help`"),
+    ],
+)
+def test_usage_errors_are_one_line(args, message):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.output == f"zhsearch: error: {message}\n"
+
+
+def test_a_bad_jsonl_string_is_a_whole_warning_and_an_empty_corpus_is_one(tmp_path):
+    corpus = tmp_path / "c"
+    write(corpus, "a.jsonl", '{"text": "分期\x01还款"}\n{"text": "正文说明分期还款的办法。"}\n')
+    result = run("index", "--corpus", str(corpus), "--index", str(tmp_path / "i"))
+    assert result.exit_code == 0
+    assert warnings(result.output) == [
+        "zhsearch: warning: a.jsonl:1: not JSON (Invalid control character at column 13); line skipped"
+    ]
+    (tmp_path / "empty").mkdir()
+    result = run("index", "--corpus", str(tmp_path / "empty"), "--index", str(tmp_path / "i2"))
+    assert result.exit_code == 0
+    assert warnings(result.output) == [
+        f"zhsearch: warning: corpus folder {(tmp_path / 'empty').resolve()} holds no files zhsearch reads "
+        "(.txt, .md, .markdown, .html, .htm, .jsonl, .pdf, .docx, .epub); the index is empty"
+    ]
+
+
+def test_every_successful_build_removes_orphan_generations(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", BODY)
+    zhsearch.build_index(corpus, index)
+    live = zhsearch.layout.live_generation(index)
+    for n in range(3):  # what builds killed half-way leave behind
+        orphan = index / f"gen-{n}"
+        orphan.mkdir()
+        (orphan / "MAIN_x.seg").write_bytes(b"\0" * 1000)
+    assert zhsearch.build_index(corpus, index).mode == "unchanged"
+    assert sorted(p.name for p in index.iterdir() if p.name.startswith("gen-")) == [live.name]
+    (index / "gen-7").mkdir()
+    write(corpus, "b.txt", BODY.replace("分期", "延期"))
+    assert zhsearch.build_index(corpus, index).mode == "update"
+    assert sorted(p.name for p in index.iterdir() if p.name.startswith("gen-")) == [live.name]
+
+
+# --- random corpora: any file name, any text, never an error, bounded work a hit ---------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from zhsearch.ingest import LONG_SENTENCE_CHARS, TARGET_CHARS, split_passages  # noqa: E402
+
+HAN = "上门催收协商还款逾期征信律师函仲裁分期网贷"
+ALPHABETS = {
+    "han": HAN,
+    "han and punctuation": HAN + "。，！？；、",
+    "latin words": "abcdefghij      ",
+    "mixed": HAN + "abc 123。\n，\x1b\x00\t（）《》",
+    "one character": "上",
+}
+NAME = st.binary(min_size=1, max_size=24).filter(lambda b: b"/" not in b and b"\0" not in b and not b.startswith(b"."))
+TEXT = st.builds(
+    lambda alphabet, length, seed: "".join(
+        __import__("random").Random(seed).choices(ALPHABETS[alphabet], k=length)
+    ),
+    st.sampled_from(sorted(ALPHABETS)),
+    st.integers(0, 200_000),
+    st.integers(0, 2**32),
+)
+# A passage is never much longer than the cap, whatever the text: what a hit
+# costs to highlight and rerank is bounded, and a search's work grows with the
+# number of passages, which grows linearly with the text.
+PASSAGE_BOUND = LONG_SENTENCE_CHARS + TARGET_CHARS // 4
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(TEXT)
+def test_passages_are_bounded_and_keep_every_character(text):
+    passages = split_passages("标题标题标题标题\n\n" + text, "a.txt")
+    assert all(len(p.text) <= PASSAGE_BOUND for p in passages)
+    assert len(passages) <= len(text) // (TARGET_CHARS // 4) + len(text.splitlines()) + 2
+    assert sum(len(p.text) for p in passages) <= len(text) + 8
+
+
+@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                HealthCheck.too_slow])
+@given(st.lists(st.tuples(NAME, TEXT), min_size=1, max_size=3, unique_by=lambda f: f[0]))
+def test_random_file_names_and_texts_index_and_search(tmp_path_factory, files):
+    root = tmp_path_factory.mktemp("random")
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir()
+    total = 0
+    for name, text in files:
+        text = text[: 200_000 - total]
+        total += len(text)
+        (corpus / os.fsdecode(name + b".txt")).write_text(text, encoding="utf-8")
+    report = zhsearch.build_index(corpus, index)
+    assert report.files_indexed + len(report.skipped) == len(files)
+    assert sum("not UTF-8" in m for m in report.skipped) == sum(not _is_utf8(n) for n, _ in files)
+    with zhsearch.open_index(index) as idx:
+        for query in ("上门催收", "abc", "上"):
+            results = idx.search(query, limit=5)
+            for hit in results:
+                assert len(hit.text) <= PASSAGE_BOUND
+                assert all(0 <= s < e <= len(hit.text) for s, e in hit.highlights)
+                assert len(hit.snippet) <= 122
+
+
+def _is_utf8(name: bytes) -> bool:
+    try:
+        name.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_an_index_path_that_cannot_be_a_folder_is_one_line(tmp_path):
+    corpus = tmp_path / "c"
+    write(corpus, "a.txt", BODY)
+    (tmp_path / "afile").write_text("x")
+    for args in (("index", "--corpus", str(corpus)), ("search", "分期还款", "--corpus", str(corpus)), ("stats",)):
+        for index in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+            result = run(*args, "--index", str(index))
+            assert result.exit_code == 2, (args, index, result.output)
+            assert result.output.startswith("zhsearch: error: ") and result.output.count("\n") == 1, result.output
+            assert "building it" not in result.output
+    assert (tmp_path / "afile").read_text() == "x"

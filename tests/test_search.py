@@ -161,3 +161,14 @@ def test_first_hits_do_not_depend_on_the_limit(idx, query, small, large):
     assert many[: len(few)] == few
     assert len(few) == min(small, len(many))
 
+
+
+def test_a_bug_in_the_ranking_code_surfaces_as_a_bug_not_as_a_damaged_index(idx, monkeypatch):
+    import zhsearch.search as search_module
+
+    def broken(*args, **kwargs):
+        raise KeyError("a slip in term_weights")
+
+    monkeypatch.setattr(search_module, "term_weights", broken)
+    with pytest.raises(KeyError):
+        idx.search("九千会上门吗")

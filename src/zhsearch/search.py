@@ -183,6 +183,12 @@ class Index:
 
         return frequency
 
+    def _doc_count(self, searcher) -> int:
+        try:
+            return searcher.doc_count()
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+
     def _unreadable(self, exc: Exception) -> IndexCorruptError:
         return IndexCorruptError(
             f"index at {self.path} cannot be read ({type(exc).__name__}); run `zhsearch index --rebuild`"
@@ -279,6 +285,10 @@ class Index:
         wanted = max(config.candidates, offset + limit)
         if reading.operators:
             from zhsearch import restrict  # loaded only for a query with operators
+        # Our own term selection and weights run outside the read guard (a slip
+        # there is a bug, not a damaged index); their lookups are guarded.
+        terms = _query_terms(plan, frequency, config)
+        weights = term_weights(plan, frequency, self._doc_count(searcher), config)
         listed = None
         try:
             allowed, left_out = restrict.doc_filters(searcher, reading) if reading.operators else (None, set())
@@ -290,14 +300,12 @@ class Index:
                 listed.sort(key=lambda c: (c.fields["source"], c.fields["line"], c.fields.get("order", 0)))
             else:
                 within = {"filter": allowed, "mask": left_out or None}  # Whoosh filters the matches
-                terms = _query_terms(plan, searcher.doc_frequency, config)
                 results = searcher.search(_or(terms), limit=wanted, **within)
                 # The passages under the headings that best match the question
                 # join the pool even when their own text says little of it (the
                 # answer under a heading that restates the question).
                 sections = searcher.search(_or([t for t in terms if t.fieldname == "context_bigrams"]),
                                            limit=config.section_candidates, **within)
-                weights = term_weights(plan, searcher.doc_frequency, searcher.doc_count(), config)
                 # The stored fields are read here: a damaged segment fails now, not in the rerank.
                 # (Results are walked, never len()'d or list()'ed: Whoosh's len() counts every match.)
                 found = [(hit.docnum, hit.fields(), hit.score) for hit in results]

@@ -172,3 +172,20 @@ def test_a_bug_in_the_ranking_code_surfaces_as_a_bug_not_as_a_damaged_index(idx,
     monkeypatch.setattr(search_module, "term_weights", broken)
     with pytest.raises(KeyError):
         idx.search("九千会上门吗")
+
+
+def test_two_indexes_built_with_different_lexicons_live_in_one_process(tmp_path, monkeypatch):
+    from zhsearch.lexicon import active_lexicon
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    write(corpus, "a.txt", "催收的标题很长很长\n\n对方多次打电话恐吓借款人，说要去他的单位闹事。\n")
+    zhsearch.build_index(corpus, tmp_path / "with")  # the default lexicon: 威胁 is related to 恐吓
+    monkeypatch.setenv("ZHSEARCH_LEXICON", "none")
+    active_lexicon.cache_clear()
+    zhsearch.build_index(corpus, tmp_path / "without")
+    monkeypatch.delenv("ZHSEARCH_LEXICON")
+    active_lexicon.cache_clear()
+    with zhsearch.open_index(tmp_path / "with") as a, zhsearch.open_index(tmp_path / "without") as b:
+        assert [h.source for h in a.search("威胁")] == ["a.txt"]
+        assert b.search("威胁").total == 0  # searched with its own lexicon, not the one in force

@@ -197,8 +197,9 @@ def is_stale(meta: dict) -> bool:
     return False
 
 
-def check_version(meta: dict, index_dir: Path) -> None:
-    """Raise IndexVersionError (naming the fix) unless this zhsearch and lexicon built ``meta``'s index."""
+def check_version(meta: dict, index_dir: Path, lexicon: bool = True) -> None:
+    """Raise IndexVersionError (naming the fix) unless this zhsearch (and, with
+    ``lexicon``, the active lexicon) built ``meta``'s index."""
     found = meta.get("schema_version")
     if found != SCHEMA_VERSION:
         raise IndexVersionError(
@@ -207,7 +208,7 @@ def check_version(meta: dict, index_dir: Path) -> None:
         )
     from zhsearch.lexicon import active_lexicon
 
-    if meta.get("lexicon") != active_lexicon().fingerprint:
+    if lexicon and meta.get("lexicon") != active_lexicon().fingerprint:
         raise IndexVersionError(
             f"index at {index_dir} was built with another lexicon (ZHSEARCH_LEXICON); "
             "rebuild needed: run `zhsearch index --rebuild`"
@@ -350,7 +351,10 @@ def checked_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES
                     f"no index at {index_dir}; build it with `zhsearch index --corpus DIR --index {index_dir}`"
                 )
             meta = read_meta(gen)
-            check_version(meta, index_dir)
+            # An index that carries its lexicon is searched with it, whatever ZHSEARCH_LEXICON says.
+            from zhsearch.lexicon import INDEX_FILE
+
+            check_version(meta, index_dir, lexicon=not (gen / INDEX_FILE).is_file())
             verify_generation(gen, meta, max_bytes)
             return gen, meta
         except IndexCorruptError:

@@ -79,11 +79,12 @@ def word_parts(word: str, segmenter: Segmenter) -> tuple[str, ...]:
     return tuple(known or grams)
 
 
-def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None) -> QueryPlan:
+def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None, lexicon=None) -> QueryPlan:
     """Analyse a question into content runs and index terms.
 
     ``segmenter`` is the index's own (compact) dictionary; by default jieba's.
     ``is_word(latin_word)``: the index holds it as a word (so it is not pinyin).
+    ``lexicon``: the index's own (related terms, cues); by default the active one.
     """
     segmenter = segmenter or full_segmenter()
     text = text[:MAX_QUERY_CHARS]
@@ -110,7 +111,7 @@ def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None) -> Q
     words = tuple(dict.fromkeys(w.strip() for w, _, _ in content))
     bigrams = tuple(dict.fromkeys(g for run in runs for g in _run_bigrams(run)))
     concepts = tuple(dict.fromkeys(_join_single_characters(content)))
-    lexicon = active_lexicon()
+    lexicon = lexicon or active_lexicon()
     return QueryPlan(
         text, norm, tuple(runs), words, bigrams, tuple(pinyin_terms(norm, is_word)),
         concepts=concepts,

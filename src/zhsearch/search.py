@@ -19,6 +19,7 @@ from pathlib import Path
 from zhsearch.analysis import is_bigram_word
 from zhsearch.errors import BadQueryError, IndexCorruptError
 from zhsearch.highlight import highlight_spans, merge_spans, snippet_window
+from zhsearch.lexicon import active_lexicon, load_index_lexicon
 from zhsearch.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch.syntax import ParsedQuery, parse_query
 from zhsearch.rank import (
@@ -142,6 +143,8 @@ class Index:
             if "sums" in self.meta or (generation / COMPACT_FILE).exists()
             else full_segmenter()  # an index older than compact dictionaries
         )
+        # the lexicon the index was built with (related terms, cues): its own, not ZHSEARCH_LEXICON's
+        self.lexicon = load_index_lexicon(generation) or active_lexicon()
         self._pinyin_map = None  # loaded on the first pinyin query
 
     def _pinyin_bigrams(self, plan: QueryPlan) -> dict[str, tuple[str, ...]]:
@@ -272,7 +275,7 @@ class Index:
         reading = parse_query(query)
         frequency = self._frequency(searcher)
         is_word = lambda word: frequency("words", word) > 0  # noqa: E731
-        plan = plan_query(reading.ranked, self.segmenter, is_word=is_word)
+        plan = plan_query(reading.ranked, self.segmenter, is_word=is_word, lexicon=self.lexicon)
         plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
         plan = with_regional_readings(plan, lambda word: _indexed(frequency, word))
         if plan.empty and not reading.operators:
@@ -330,7 +333,7 @@ class Index:
         groups = _collapse(ranked)
         if per_file is not None:
             groups = _per_file(groups, per_file)
-        marked = _highlight_plan(reading, plan, self.segmenter, is_word, frequency)
+        marked = _highlight_plan(reading, plan, self.segmenter, is_word, frequency, self.lexicon)
         hits = []
         for rank, (best, others) in enumerate(groups[offset : offset + limit], start=offset + 1):
             hits.append(self._make_hit(rank, best, others, plan, explain, searcher, reading, marked))
@@ -468,12 +471,12 @@ def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT
     return terms
 
 
-def _highlight_plan(reading: ParsedQuery, plan: QueryPlan, segmenter, is_word, frequency) -> QueryPlan:
+def _highlight_plan(reading: ParsedQuery, plan: QueryPlan, segmenter, is_word, frequency, lexicon) -> QueryPlan:
     """What lights up word by word: the ranked words, less the runs (a phrase
     lights up only where it stands whole)."""
     if not reading.required:
         return plan
-    loose = plan_query(reading.loose, segmenter, is_word=is_word)
+    loose = plan_query(reading.loose, segmenter, is_word=is_word, lexicon=lexicon)
     return with_regional_readings(loose, lambda word: _indexed(frequency, word))
 
 

@@ -37,6 +37,7 @@ from zhsearch.layout import (
     write_lock,
     write_meta,
 )
+from zhsearch.lexicon import active_lexicon, save_index_lexicon
 from zhsearch.normalize import character_readings, fold_text
 from zhsearch.pinyin import build_pinyin_map, extend_pinyin_map, load_pinyin_map, save_pinyin_map
 from zhsearch.segment import Segmenter, full_segmenter
@@ -386,6 +387,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
             # Lookups first: a parallel writer's sub-writers are still indexing
             # their queues, and this serial work overlaps theirs.
             _save_lookups(gen, bigrams)
+            save_index_lexicon(gen, active_lexicon())  # what its queries will use
             writer.commit()
         except BaseException:
             _cancel(writer)

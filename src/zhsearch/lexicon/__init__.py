@@ -6,12 +6,18 @@ another folder holding the same two files (either may be missing), or ``none``
 for no lexicon.  The index records which lexicon built it; searching an index
 built with another one asks for a rebuild, so a query always meets the index
 on equal terms.
+
+Each index keeps the part of its lexicon that queries use (related terms and
+answer cues) in its own generation (``lexicon.json``): a search reads the
+index's lexicon, not ``ZHSEARCH_LEXICON``, so one process can search indexes
+built with different lexicons.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,3 +91,29 @@ def active_lexicon() -> Lexicon:
         raise ZhsearchError(f"{ENV}={setting} is not a folder; point it at a folder with "
                             "userdict.txt and synonyms.txt, or set it to none")
     return load_lexicon(folder)
+
+
+INDEX_FILE = "lexicon.json"  # in a generation: the lexicon its queries use
+
+
+def save_index_lexicon(gen: Path, lexicon: Lexicon) -> None:
+    """Store the query side of ``lexicon`` (related terms, cues) with an index generation."""
+    data = {
+        "fingerprint": lexicon.fingerprint,
+        "related": {w: list(r) for w, r in sorted(lexicon.related.items())},
+        "cues": {name: list(words) for name, words in sorted(lexicon.cues.items())},
+    }
+    (gen / INDEX_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def load_index_lexicon(gen: Path) -> Lexicon | None:
+    """The lexicon stored with an index generation, or None (built before it was stored)."""
+    path = gen / INDEX_FILE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Lexicon(
+        None,
+        related={w: tuple(r) for w, r in data["related"].items()},
+        cues={name: tuple(words) for name, words in data["cues"].items()},
+    )

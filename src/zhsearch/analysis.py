@@ -22,14 +22,12 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from zhsearch.normalize import Normalized, normalize_text
+from zhsearch.normalize import HAN, HAN_RUN, Normalized, normalize_text
 from zhsearch.segment import Segmenter, full_segmenter
 
 FIELDS = ("words", "bigrams")
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RUN = re.compile(f"[{_CJK}]+")
-_ALNUM_RUN = re.compile(f"[^\\W_{_CJK}]+")
+_ALNUM_RUN = re.compile(f"[^\\W_{HAN}]+")
 # Letters and digits glued together are two tokens (app9000 → app, 9000;
 # 5g → 5, g): each is what a person would search for alone.
 _LETTERS_OR_DIGITS = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
@@ -108,14 +106,14 @@ def _is_word(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
-def word_tokens(norm: Normalized, keep_stop_words: bool = False) -> Iterator[Token]:
+def word_tokens(norm: Normalized) -> Iterator[Token]:
     """jieba words of a normalised text; punctuation and spaces dropped."""
     position = 0
     for word, start, end in segment(norm.text):
         if not _is_word(word):
             continue
         word = word.strip()
-        if keep_stop_words or word not in STOP_WORDS:
+        if word not in STOP_WORDS:
             o_start, o_end = norm.span(start, end)
             yield Token(word, position, o_start, o_end, "words")
         position += 1
@@ -125,7 +123,7 @@ def bigram_tokens(norm: Normalized) -> Iterator[Token]:
     """Overlapping CJK bigrams (a lone character stands alone); Latin/digit runs whole."""
     text = norm.text
     spans: list[tuple[int, int]] = []
-    for m in _CJK_RUN.finditer(text):
+    for m in HAN_RUN.finditer(text):
         s, e = m.span()
         if e - s == 1:
             spans.append((s, e))
@@ -141,7 +139,7 @@ def bigram_tokens(norm: Normalized) -> Iterator[Token]:
 
 def is_bigram_word(word: str) -> bool:
     """A two-character Han word: the bigram field holds it already."""
-    return len(word) == 2 and bool(_CJK_RUN.fullmatch(word))
+    return len(word) == 2 and bool(HAN_RUN.fullmatch(word))
 
 
 def analyze(text: str, field: str = "words", normalized: bool = False) -> list[Token]:

@@ -34,10 +34,6 @@ class Document:
     line_numbers: tuple[int, ...] | None = None
 
 
-class FormatWarning(Exception):
-    """A part of a file was skipped (a bad JSONL line); the rest is indexed."""
-
-
 _SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg",
          "iframe", "button", "select", "template", "head"}
 _BLOCK = {"p", "div", "li", "br", "tr", "section", "article", "blockquote", "pre", "table",

@@ -25,7 +25,7 @@ from zhsearch.boilerplate import is_boilerplate, is_comment_header
 from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.decode import decode_bytes
 from zhsearch.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, Document, documents_of
-from zhsearch.normalize import strip_pinyin_glosses, to_simplified
+from zhsearch.normalize import HAN_CHAR, strip_pinyin_glosses, to_simplified
 from zhsearch.structure import (
     LIST_LEVEL,
     MD_HEADING,
@@ -49,7 +49,7 @@ OUTLINE_MIN_SECTIONS = 3
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _MD_MARKUP = re.compile(r"(\*\*|__|`+|!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\))")
 _METADATA = re.compile(r"^[^:：]{1,4}[:：]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK = HAN_CHAR
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,6 @@ class Passage:
     def file(self) -> str:
         """The corpus file the passage came from."""
         return self.source.split("#", 1)[0]
-
-    @property
-    def key(self) -> str:
-        """Identity of the passage's content: equal for the same text in any script."""
-        return content_key(self.text)
 
 
 def content_key(text: str) -> str:

@@ -24,12 +24,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+# A Han character (CJK Unified Ideographs, Extension A, Compatibility Ideographs):
+# the one definition every stage uses.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_CHAR = re.compile(f"[{HAN}]")
+HAN_RUN = re.compile(f"[{HAN}]+")
+
 # A pinyin reading written after a Han character, with a tone mark or tone digit:
 # 網(wǎng)貸, 應（yīng）該, 网(wang3)贷.  A tone is required so that ordinary
 # parentheses such as 网贷(P2P) or 平台(app) are left alone.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 PINYIN_GLOSS = re.compile(
-    r"(?<=[\u3400-\u9fff\uf900-\ufaff])"
+    rf"(?<=[{HAN}])"
     r"[(（]\s*(?:[a-zü]*[" + _TONED + r"][a-zü" + _TONED + r"]*|[a-zü]+[1-5])\s*[)）]"
 )
 
@@ -157,7 +163,6 @@ def to_simplified(text: str) -> str:
 # quarter to a third of its characters.  Phrase tables are only for the
 # latter: on simplified text tw2sp would turn 程序 into 进程 and 文件 into 文档.
 TRADITIONAL_SHARE = 0.1
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Characters written in Hong Kong but not in Taiwan (variants, Cantonese).
 _HONG_KONG = frozenset("裏衞綫着喺嘅咗唔冇佢哋嚟啲噉乜嘢")
 
@@ -175,7 +180,7 @@ def _variety(text: str, simplified: str) -> str:
     if simplified == text:
         return "simplified"
     changed = sum(map(str.__ne__, text, simplified))
-    if changed < TRADITIONAL_SHARE * len(text) and changed < TRADITIONAL_SHARE * len(_HAN.findall(text)):
+    if changed < TRADITIONAL_SHARE * len(text) and changed < TRADITIONAL_SHARE * len(HAN_CHAR.findall(text)):
         return "simplified"
     return "hongkong" if any(ch in _HONG_KONG for ch in text) else "taiwan"
 
@@ -256,7 +261,7 @@ def wording_changes(text: str) -> tuple[str, list[tuple[str, str]]]:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        if i2 - i1 == 1 and j2 - j1 == 1 and i1 and _HAN.match(text[i1 - 1]):
+        if i2 - i1 == 1 and j2 - j1 == 1 and i1 and HAN_CHAR.match(text[i1 - 1]):
             i1, j1 = i1 - 1, j1 - 1  # 式 → 序 reads better as the word: 程式 → 程序
         changes.append((text[i1:i2], converted[j1:j2]))
     return variety, changes

@@ -18,11 +18,12 @@ import unicodedata
 import zlib
 from pathlib import Path
 
+from zhsearch.normalize import HAN_CHAR
+
 from zhsearch.layout import damaged, write_bytes_atomic
 
 PINYIN_FILE = "pinyin.marshal"
 _LATIN_WORD = re.compile(r"[a-zü]+[1-5]?(?:[a-zü]+[1-5]?)*")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,7 +42,7 @@ def char_readings(ch: str) -> tuple[str, ...]:
 
 def bigram_keys(bigram: str) -> set[str]:
     """Every ``a_b`` reading of a two-character Han term."""
-    if len(bigram) != 2 or not (_HAN.match(bigram[0]) and _HAN.match(bigram[1])):
+    if len(bigram) != 2 or not (HAN_CHAR.match(bigram[0]) and HAN_CHAR.match(bigram[1])):
         return set()
     return {f"{a}_{b}" for a in char_readings(bigram[0]) for b in char_readings(bigram[1])}
 
@@ -143,7 +144,7 @@ def pinyin_terms(norm: str, is_word=None) -> list[str]:
     not ``de bian``), and a word the index holds (``is_word(word)``) is that
     word, not pinyin.
     """
-    if _HAN.search(norm):
+    if HAN_CHAR.search(norm):
         return []
     latin = [m.group() for m in _LATIN_WORD.finditer(strip_tones(norm))]
     syllables: list[str] = []

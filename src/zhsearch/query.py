@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from zhsearch.analysis import _CJK_RUN, _LETTERS_OR_DIGITS, STOP_WORDS, segment
+from zhsearch.normalize import HAN, HAN_RUN as _CJK_RUN
+from zhsearch.analysis import _LETTERS_OR_DIGITS, STOP_WORDS, segment
 from zhsearch.intent import Intent, detect_intents, with_cues
 from zhsearch.lexicon import active_lexicon
 from zhsearch.normalize import fold_text, regional_reading
@@ -23,7 +24,7 @@ from zhsearch.pinyin import pinyin_terms
 from zhsearch.segment import Segmenter, full_segmenter
 
 # A-not-A questions (会不会, 是不是, 有没有, 可不可以): the whole form only asks.
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1(?<=可不可)以?|([\u4e00-\u9fff])[不没]\2")
+_A_NOT_A = re.compile(rf"([{HAN}])[不没]\1(?<=可不可)以?|([{HAN}])[不没]\2")
 MAX_QUERY_CHARS = 1000  # longer input is cut: no question is longer, and cost grows with length
 
 

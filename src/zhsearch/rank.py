@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from zhsearch.normalize import both_readings, fold_text
-from zhsearch.analysis import _CJK_RUN
+from zhsearch.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.intent import cue_share, shows_evidence
 from zhsearch.query import QueryPlan
 

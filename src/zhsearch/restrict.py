@@ -20,12 +20,13 @@ import fnmatch
 import functools
 import re
 
-from zhsearch.analysis import _CJK, analyze
+from zhsearch.analysis import analyze
+from zhsearch.normalize import HAN as _CJK
+from zhsearch.normalize import HAN_CHAR as _HAN
 from zhsearch.normalize import fold_text, normalize_text
 from zhsearch.syntax import ParsedQuery
 
 _LETTER = f"[^\\W\\d_{_CJK}]"
-_HAN = re.compile(f"[{_CJK}]")
 
 
 def _kind(ch: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from zhsearch.analysis import _CJK_RUN as _HAN_RUN
+from zhsearch.normalize import HAN_RUN as _HAN_RUN
 from zhsearch.analysis import STOP_WORDS
 from zhsearch.codec import CompactCodec
 from zhsearch.errors import CorpusError, IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError

@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import re
 
-from zhsearch.normalize import to_simplified
+from zhsearch.normalize import HAN_CHAR, to_simplified
 
 HEADING_MAX_CHARS = 40
 
 MD_HEADING = re.compile(r"^(#{1,6})\s+")
 _CLAUSE_END = "。，,；;、…"
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NUMERAL = "一二三四五六七八九十百零〇两"
 
 # (pattern, level or None for "by the depth of a dotted number")
@@ -105,7 +104,7 @@ def _heading_shaped(line: str) -> bool:
 
 def _looks_like_body(line: str) -> bool:
     """No Han character, or a Han lead-in to a command or formula."""
-    han = list(_HAN.finditer(line))
+    han = list(HAN_CHAR.finditer(line))
     if not han:
         return True
     return bool(_CODE_TAIL.search(line[han[-1].end():]))

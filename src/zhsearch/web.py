@@ -21,9 +21,9 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from zhsearch.errors import BadQueryError, ZhsearchError
 from zhsearch.layout import file_stamps, live_generation, read_meta, writer_active
+from zhsearch.query import MAX_QUERY_CHARS
 from zhsearch.search import Index
 
-MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
 MAX_OFFSET = 1000
 

@@ -86,16 +86,22 @@ def test_second_writer_is_refused_and_searches_keep_working_during_a_rebuild(bui
         writer.wait()
 
 
-def test_killed_parallel_build_leaves_no_sub_writer_behind(tmp_path):
+def _bulk_corpus(tmp_path) -> Path:
+    """A corpus just large enough for a parallel build (one sub-writer per core)."""
     from zhsearch.store import PARALLEL_MIN_BYTES
 
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus = tmp_path / "corpus"
     corpus.mkdir()
     text = (CORPUS / "004_69b0fd6045c32687.txt").read_text(encoding="utf-8")
     n = 0
     while sum(p.stat().st_size for p in corpus.iterdir()) < PARALLEL_MIN_BYTES * 1.1:
         (corpus / f"bulk_{n:04}.txt").write_text(f"第{n}号\n\n" + text, encoding="utf-8")
         n += 1
+    return corpus
+
+
+def test_killed_parallel_build_leaves_no_sub_writer_behind(tmp_path):
+    corpus, index = _bulk_corpus(tmp_path), tmp_path / "index"
     proc = zh("index", "--corpus", str(corpus), "--index", str(index))
     deadline = time.monotonic() + 60
     children = []
@@ -114,15 +120,7 @@ def test_killed_parallel_build_leaves_no_sub_writer_behind(tmp_path):
 
 def test_ctrl_c_during_a_parallel_build_is_one_line(tmp_path):
     """Ctrl-C reaches the whole process group, sub-writers included: only the parent speaks."""
-    from zhsearch.store import PARALLEL_MIN_BYTES
-
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    corpus.mkdir()
-    text = (CORPUS / "004_69b0fd6045c32687.txt").read_text(encoding="utf-8")
-    n = 0
-    while sum(p.stat().st_size for p in corpus.iterdir()) < PARALLEL_MIN_BYTES * 1.1:
-        (corpus / f"bulk_{n:04}.txt").write_text(f"第{n}号\n\n" + text, encoding="utf-8")
-        n += 1
+    corpus, index = _bulk_corpus(tmp_path), tmp_path / "index"
     proc = zh("index", "--corpus", str(corpus), "--index", str(index), start_new_session=True)
     deadline = time.monotonic() + 60
     children = []

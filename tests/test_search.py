@@ -189,3 +189,17 @@ def test_two_indexes_built_with_different_lexicons_live_in_one_process(tmp_path,
     with zhsearch.open_index(tmp_path / "with") as a, zhsearch.open_index(tmp_path / "without") as b:
         assert [h.source for h in a.search("威胁")] == ["a.txt"]
         assert b.search("威胁").total == 0  # searched with its own lexicon, not the one in force
+
+
+def test_a_damaged_lexicon_file_is_the_index_error(tmp_path):
+    from zhsearch.errors import IndexCorruptError
+    from zhsearch.lexicon import INDEX_FILE
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    write(corpus, "a.txt", "标题一二三四五六\n\n网贷逾期后平台一般不会上门，多为电话提醒。\n")
+    zhsearch.build_index(corpus, tmp_path / "ix")
+    (lexicon,) = (tmp_path / "ix").glob(f"gen-*/{INDEX_FILE}")
+    lexicon.write_bytes(b"x" * lexicon.stat().st_size)  # same size: only a content check sees it
+    with pytest.raises(IndexCorruptError):
+        zhsearch.search.Index(tmp_path / "ix", verify_bytes=0)

@@ -89,3 +89,16 @@ def test_document_that_numbers_its_sections_reads_plain_short_lines_as_body():
     passages = split_passages(text, "ref.txt")
     assert [p.heading for p in passages] == ["1.1. 第一节", "1.2. 第二节", "1.3. 第三节"]
     assert passages[1].text == "软件包列表 dpkg 底层的软件包管理工具"
+
+
+def test_a_label_with_no_paragraph_after_it_stays_in_its_own_section():
+    passages = split_passages("第一段内容。\n\n注意\n\n## 二\n\n后面的正文内容。", "a.md")
+    assert [(p.heading, p.text) for p in passages][-1] == ("二", "后面的正文内容。")
+    assert any(p.text.endswith("注意") and p.heading == "" for p in passages)
+
+
+def test_a_lone_surrogate_in_a_record_is_no_error():
+    from zhsearch.ingest import load_passages
+
+    (passage,), _ = load_passages('{"text": "\\ud800中文内容", "title": "\\udc00题"}\n', "a.jsonl")
+    assert passage.text == "\ufffd中文内容" and passage.title == "\ufffd题"

@@ -129,3 +129,19 @@ def test_mainland_word_meets_a_taiwan_heading_the_phrase_table_rewrote(tmp_path)
     }) as index:
         hit = index.search("MC 文件管理")[0]
         assert hit.line == 5 and hit.text.startswith("預設的兩個目錄面板")
+
+
+def test_long_dense_taiwan_text_aligns_in_linear_work():
+    for text in ("記憶體不足" * 400, "記憶體不足，" * 400):
+        norm = normalize_text(text)
+        assert norm.text == fold_text(text)
+        assert all(0 <= s < e <= len(text) for s, e in zip(norm.starts, norm.ends))
+
+
+def test_phrases_that_shrink_and_grow_keep_their_own_spans_and_capitals_fold():
+    text = "記憶體與字串"  # 記憶體 → 内存 (−1), 字串 → 字符串 (+1): the same length in all
+    norm = normalize_text(text)
+    assert norm.text == "内存与字符串"
+    assert text[slice(*norm.span(0, 2))] == "記憶體" and text[slice(*norm.span(3, 6))] == "字串"
+    # a phrase table writes Latin capitals (隨身碟 → U盘): folded as a query is
+    assert fold_text("請插入隨身碟") == normalize_text("請插入隨身碟").text == fold_text("请插入U盘")

@@ -50,6 +50,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _MD_MARKUP = re.compile(r"(\*\*|__|`+|!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\))")
 _METADATA = re.compile(r"^[^:：]{1,4}[:：]")
 _CJK = HAN_CHAR
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,9 @@ def split_passages(
     """
     if markdown is None:
         markdown = source.lower().endswith((".md", ".markdown"))
+    # a lone surrogate (a JSON "\\ud800") stands for no character
+    text = _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+    title = _SURROGATE.sub("\ufffd", title) if title and _SURROGATE.search(title) else title
     raw_lines = text.splitlines()
     lines = [clean_line(line, markdown) for line in raw_lines]
     title = title or document_title(lines, fallback=Path(source.split("#")[0]).stem)
@@ -366,6 +370,14 @@ def split_passages(
         paragraph.clear()
         paragraph_lines.clear()
 
+    def take_label() -> None:
+        """A label with no paragraph of its own after it (a heading or the end came) is kept as body."""
+        nonlocal label
+        if label:
+            paragraph.append(label[0][1])
+            paragraph_lines.append(label[0][0])
+            label = []
+
     def pop_to(floor: int) -> None:
         while stack and stack[-1][0] >= floor:
             level, heading, number, marked, used = stack.pop()
@@ -378,6 +390,7 @@ def split_passages(
         if sum(map(len, paragraph)) >= MIN_PASSAGE_CHARS:
             flush()
         if block is None:
+            take_label()
             flush()
             pop_to(0)
             kind, stack = "comment", []
@@ -395,6 +408,7 @@ def split_passages(
                 paragraph.append(line)
                 paragraph_lines.append(number)
                 continue
+            take_label()
             flush()
             heading = MD_HEADING.sub("", line)
             if content_key(heading) == title_key:
@@ -402,6 +416,7 @@ def split_passages(
             # An unnumbered heading ends any numbered list it follows (1. 2. 3. → 小结).
             pop_to(min(level, LIST_LEVEL) if level == UNNUMBERED_LEVEL else level)
             stack.append([level, heading, number, level != UNNUMBERED_LEVEL or bool(MD_HEADING.match(line)), False])
+    take_label()
     flush()
     pop_to(0)
 

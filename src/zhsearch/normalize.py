@@ -149,7 +149,11 @@ def to_simplified(text: str) -> str:
     if text.isascii():
         return text
     converter = _opencc()
-    converted = converter.convert(text)
+    try:
+        converted = converter.convert(text)
+    except UnicodeEncodeError:  # a lone surrogate: OpenCC takes UTF-8; it stands for no character
+        text = _SURROGATE.sub("\ufffd", text)
+        converted = converter.convert(text)
     if len(converted) == len(text):
         return converted
     # A phrase rule changed the length: fall back to one character at a time so
@@ -203,7 +207,12 @@ def _conversions(text: str) -> tuple[str, str, str]:
     variety = _variety(text, simplified)
     if variety == "simplified":
         return simplified, variety, simplified
-    return simplified, variety, _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(text)
+    converted = _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(_SURROGATE.sub("\ufffd", text))
+    # a phrase table writes Latin capitals (隨身碟 → U盘): fold them as the text was
+    return simplified, variety, converted.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def character_readings(text: str) -> str:
@@ -271,21 +280,51 @@ def _simplify(prev: Normalized) -> Normalized:
     converted = to_mainland(prev.text)
     if converted == prev.text:
         return prev
-    if len(converted) == len(prev.text):
-        # One character for one: t2s always, and the usual phrase conversion
-        # (軟體 → 软件, 程式 → 程序).  (A text whose phrases shrink and grow by
-        # the same count would be mapped a character off inside them.)
-        return Normalized(converted, prev.starts, prev.ends)
-    variety = script_variety(prev.text)
+    simplified, variety, _ = _conversions(prev.text)
+    if converted == simplified:
+        return Normalized(converted, prev.starts, prev.ends)  # t2s: one character for one
     convert = _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert
-    return _compose(prev, converted, _align(prev.text, to_simplified(prev.text), converted, convert))
+    return _compose(prev, converted, _align(prev.text, simplified, converted, convert))
 
 
 _CONTEXT = 3  # characters either side of a replaced run that may belong to its phrase (程|式)
 _PHRASE_MAX = 8
+_REGION_MAX = 24  # replaced runs this close together are cut into phrases together
+_CUT_MAX = 64  # a longer run (rare) maps character for character, in proportion
+
+
+_CLAUSE = re.compile(r"(?<=[，。！？；：、,.!?;:\s])")  # no phrase spans punctuation or a space
+_RUN_MAX = 200  # a longer clause (rare: no punctuation at all) maps in proportion
 
 
 def _align(text: str, simplified: str, converted: str, convert) -> list[tuple[int, int]]:
+    """For each character of ``converted``, the span of ``text`` it came from,
+    clause by clause (a phrase never spans punctuation), so the work stays
+    linear in the text: see :func:`_align_run`."""
+    clauses = [c for c in _CLAUSE.split(text) if c]
+    converted_clauses = [convert(c).translate(_ASCII_LOWER) for c in clauses]
+    if "".join(converted_clauses) != converted:  # the clauses do not convert alone: the whole as one run
+        clauses, converted_clauses = [text], [converted]
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    for clause, target in zip(clauses, converted_clauses):
+        if len(clause) > _RUN_MAX:
+            spans = _proportional(0, len(clause), len(target))
+        else:
+            spans = _align_run(clause, simplified[start : start + len(clause)], target, convert)
+        pieces.extend((a + start, b + start) for a, b in spans)
+        start += len(clause)
+    return pieces
+
+
+def _proportional(start: int, end: int, count: int) -> list[tuple[int, int]]:
+    """``count`` characters spread evenly over ``text[start:end]``."""
+    size = end - start
+    return [(start + k * size // count, max(start + (k + 1) * size // count, start + k * size // count + 1))
+            for k in range(count)]
+
+
+def _align_run(text: str, simplified: str, converted: str, convert) -> list[tuple[int, int]]:
     """For each character of ``converted``, the span of ``text`` it came from.
 
     ``simplified`` is ``text`` character for character (t2s); the phrase
@@ -314,7 +353,7 @@ def _align(text: str, simplified: str, converted: str, convert) -> list[tuple[in
         if tag == "equal":
             continue
         i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
-        if regions and i1 - regions[-1][1] <= 2 * _CONTEXT:
+        if regions and i1 - regions[-1][1] <= 2 * _CONTEXT and i2 - regions[-1][0] <= _REGION_MAX:
             regions[-1][1], regions[-1][3] = i2, j2
         else:
             regions.append([i1, i2, j1, j2])
@@ -349,6 +388,8 @@ def _phrase_spans(text: str, start: int, end: int, target: str, convert) -> list
                     return ((at, stop, len(piece)),) + rest
         return None
 
+    if end - start > _CUT_MAX:
+        return _proportional(start, end, len(target))
     found = cut(start, 0)
     if found is None:
         return [(start, end)] * len(target)

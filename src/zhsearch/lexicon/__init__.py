@@ -98,12 +98,13 @@ INDEX_FILE = "lexicon.json"  # in a generation: the lexicon its queries use
 
 def save_index_lexicon(gen: Path, lexicon: Lexicon) -> None:
     """Store the query side of ``lexicon`` (related terms, cues) with an index generation."""
+    from zhsearch.layout import write_bytes_atomic
+
     data = {
-        "fingerprint": lexicon.fingerprint,
         "related": {w: list(r) for w, r in sorted(lexicon.related.items())},
         "cues": {name: list(words) for name, words in sorted(lexicon.cues.items())},
     }
-    (gen / INDEX_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    write_bytes_atomic(gen / INDEX_FILE, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
 def load_index_lexicon(gen: Path) -> Lexicon | None:
@@ -111,9 +112,14 @@ def load_index_lexicon(gen: Path) -> Lexicon | None:
     path = gen / INDEX_FILE
     if not path.is_file():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Lexicon(
-        None,
-        related={w: tuple(r) for w, r in data["related"].items()},
-        cues={name: tuple(words) for name, words in data["cues"].items()},
-    )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Lexicon(
+            None,
+            related={str(w): tuple(map(str, r)) for w, r in data["related"].items()},
+            cues={str(name): tuple(map(str, words)) for name, words in data["cues"].items()},
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        from zhsearch.layout import damaged
+
+        raise damaged(gen.parent, f"{gen.name}/{INDEX_FILE} is unreadable") from exc

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhsearch.analysis import _GLUE_HEADS, segment
+from zhsearch.analysis import _GLUE_HEADS, STOP_WORDS, segment
 from zhsearch.pinyin import char_readings, load_pinyin_map, pinyin_bigrams, pinyin_syllables
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -40,7 +40,8 @@ EXACT, NEAR = 0, 1  # how a replacement sounds: the same syllable, or a near one
 _NEAR_INITIALS = (("zh", "z"), ("z", "zh"), ("ch", "c"), ("c", "ch"), ("sh", "s"), ("s", "sh"), ("n", "l"), ("l", "n"))
 _NEAR_FINALS = (("ing", "in"), ("in", "ing"), ("eng", "en"), ("en", "eng"))
 MIN_INITIALS, MAX_INITIALS = 2, 6
-COMPLETION_POOL = 200  # prefix matches whose passages are counted, most frequent words first
+COMPLETION_POOL = 200
+RUN_PASSAGES = 200  # passages read for the runs that follow a prefix  # prefix matches whose passages are counted, most frequent words first
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,8 @@ class Suggester:
     """Corrections and completions over one open index (its searcher, compact
     dictionary and pinyin map); built lazily, cheap to keep."""
 
-    def __init__(self, searcher, segmenter, generation: Path, read_errors=(), unreadable=None):
+    def __init__(self, searcher, segmenter, generation: Path):
         self.searcher = searcher
-        # what reading a damaged index raises, and the error it becomes (zhsearch.search's)
-        self._read_errors, self._unreadable = tuple(read_errors), unreadable
         self.segmenter = segmenter
         self.generation = Path(generation)
         self._pinyin_map: dict[str, str] | None = None
@@ -109,25 +108,16 @@ class Suggester:
         self._initials: dict[str, list[str]] | None = None
         self._keys: list[tuple[str, str]] | None = None  # (spelling, word), sorted: completion
 
-    def _read(self, call, *args):
-        """``call(*args)``, one read of the index: a damaged index is the index's error."""
-        try:
-            return call(*args)
-        except self._read_errors as exc:
-            if self._unreadable is None:
-                raise
-            raise self._unreadable(exc) from exc
-
     @property
     def pinyin_map(self) -> dict[str, str]:
         if self._pinyin_map is None:
-            self._pinyin_map = self._read(load_pinyin_map, self.generation)
+            self._pinyin_map = load_pinyin_map(self.generation)
         return self._pinyin_map
 
     # --- counting ----------------------------------------------------------
 
     def _df(self, bigram: str) -> int:
-        return self._read(self.searcher.doc_frequency, "bigrams", bigram)
+        return self.searcher.doc_frequency("bigrams", bigram)
 
     def _in_corpus(self, word: str) -> bool:
         return all(self._df(word[i : i + 2]) for i in range(len(word) - 1))
@@ -142,7 +132,7 @@ class Suggester:
 
         pattern = run_pattern(word)
         docs = within if within is not None else self._docs(word) or ()
-        return sum(1 for d in docs if pattern.search(_stored_norm(self._read(self.searcher.stored_fields, d))))
+        return sum(1 for d in docs if pattern.search(_stored_norm(self.searcher.stored_fields(d))))
 
     # --- did you mean ------------------------------------------------------
 
@@ -186,7 +176,7 @@ class Suggester:
             return None
         if concept not in self._docs_cache:
             query = And([Term("bigrams", g) for g in grams]) if len(grams) > 1 else Term("bigrams", grams[0])
-            self._docs_cache[concept] = self._read(lambda: set(self.searcher.docs_for_query(query)))
+            self._docs_cache[concept] = set(self.searcher.docs_for_query(query))
         return self._docs_cache[concept]
 
     def _replacements(self, run: str, j: int) -> dict[str, int]:
@@ -293,19 +283,28 @@ class Suggester:
         return self._initials
 
     def from_initials(self, letters: str) -> tuple[Suggestion, ...]:
-        """``smcs`` → 上门催收: corpus words whose syllables start with these letters."""
-        if not MIN_INITIALS <= len(letters) <= MAX_INITIALS:
+        """``smcs`` → 上门催收: a corpus word, or a run of two, whose syllables start
+        with these letters; only for input that is nothing but such initials."""
+        if not MIN_INITIALS <= len(letters) <= 2 * MAX_INITIALS:
             return ()
-        if self._read(self.searcher.doc_frequency, "words", letters):
+        if self.searcher.doc_frequency("words", letters) or self.searcher.doc_frequency("bigrams", letters):
             return ()  # a word the corpus uses (gnu, apt) is that word
-        scored = []
-        for word in self._initials_table().get(letters, ()):
-            if self._in_corpus(word):
-                count = self.passages_holding(word)
-                if count:
-                    scored.append((-count, word))
-        scored.sort()
-        return tuple(Suggestion(word, -neg, "initials") for neg, word in scored[:MAX_SUGGESTIONS])
+        scored = {word: count for word in self._initials_table().get(letters, ())
+                  if (count := self.passages_holding(word))}
+        if not scored:  # two words: sm + cs
+            for cut in range(MIN_INITIALS, len(letters) - MIN_INITIALS + 1):
+                left, right = self._best_words(letters[:cut]), self._best_words(letters[cut:])
+                for first in left:
+                    for second in right:
+                        docs = (self._docs(first) or set()) & (self._docs(second) or set())
+                        if docs and (count := self.passages_holding(first + second, within=docs)):
+                            scored[first + second] = count
+        ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))
+        return tuple(Suggestion(word, count, "initials") for word, count in ranked[:MAX_SUGGESTIONS])
+
+    def _best_words(self, letters: str, keep: int = 3) -> list[str]:
+        words = [w for w in self._initials_table().get(letters, ()) if self._in_corpus(w)]
+        return sorted(words, key=lambda w: -self.passages_holding(w))[:keep]
 
     # --- completion ----------------------------------------------------------
 
@@ -336,14 +335,41 @@ class Suggester:
         head, tail = _split_last(text)
         for cut in range(max(0, len(tail) - MAX_WORD), len(tail)):  # the longest ending that starts words
             stem = tail[cut:]
-            words = self._words_starting(stem)
-            if words:
-                ranked = sorted(((-self._count(w), w) for w in words), key=lambda p: (p[0], len(p[1]), p[1]))
+            counts = {w: n for w in self._words_starting(stem) if (n := self._count(w))}
+            for run, n in self._runs_starting(stem).items():
+                counts[run] = max(n, counts.get(run, 0))
+            if counts:
+                ranked = sorted(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))
                 before = head + tail[:cut]
-                return tuple(
-                    Suggestion(before + word, -neg, "completion") for neg, word in ranked[:limit] if neg < 0
-                )
+                return tuple(Suggestion(before + word, n, "completion") for word, n in ranked[:limit])
         return ()
+
+    def _runs_starting(self, stem: str) -> dict[str, int]:
+        """``上门`` → {上门催收: 30, 上门取证: 12 …}: the stem and the word that follows
+        it (or the rest of the word it begins) in the passages, by passages."""
+        if len(stem) < 2 or not _HAN_RUN.fullmatch(stem):
+            return {}
+        from zhsearch.restrict import _stored_norm
+
+        docs = sorted(self._docs(stem) or ())[:RUN_PASSAGES]
+        found: dict[str, set[int]] = {}
+        for d in docs:
+            norm = _stored_norm(self.searcher.stored_fields(d))
+            at = norm.find(stem)
+            while at != -1:
+                window = norm[at : at + len(stem) + MAX_WORD]
+                run, last = "", ""
+                for word, start, end in segment(window, self.segmenter):
+                    run, last = window[:end], word if start >= len(stem) else ""
+                    if end > len(stem):
+                        break
+                # the next word must say something (not 上门吗, 上门的)
+                if len(run) > len(stem) and _HAN_RUN.fullmatch(run) and (
+                    not last or (len(last) > 1 and last not in STOP_WORDS)
+                ):
+                    found.setdefault(run, set()).add(d)
+                at = norm.find(stem, at + 1)
+        return {run: len(ds) for run, ds in found.items() if len(ds) > 1 or len(docs) < 10}
 
     def _words_starting(self, stem: str) -> list[str]:
         keys = self._completion_keys()
@@ -361,7 +387,7 @@ class Suggester:
     def _count(self, word: str) -> int:
         if len(word) == 2 and _HAN_RUN.fullmatch(word):
             return self._df(word)
-        return self._read(self.searcher.doc_frequency, "words", word)
+        return self.searcher.doc_frequency("words", word)
 
 
 def _split_last(text: str) -> tuple[str, str]:

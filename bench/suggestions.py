@@ -34,8 +34,8 @@ def homophone_table(everyday: set[str]) -> dict[str, list[str]]:
     """syllable → common characters whose main reading it is (what an input
     method offers for the syllable: 汤 is offered for tang, not for its rare shang)."""
     table: dict[str, list[str]] = {}
-    for code in sorted(_pinyin_dict()):
-        ch = chr(code)
+    for code in sorted(_pinyin_dict(), key=int):
+        ch = chr(int(code))
         if ch in everyday and char_readings(ch):
             table.setdefault(char_readings(ch)[0], []).append(ch)
     return table

@@ -10,7 +10,8 @@ whose main toneless reading is the right character's and that the corpus does no
 new bigrams occur in no passage).  The right correction is the question as it
 was (normalised); the table gives the share of misspelled questions whose first
 suggestion is it.  Deterministic for a seed.  Also prints `/api/suggest`'s
-in-process time (``Index.suggest``) over prefixes of the questions.
+time (``Index.suggest`` in-process, and ``GET /api/suggest`` through the ASGI
+stack with FastAPI's test client) over the first 1–3 characters of the questions.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def misspell(question: str, idx, homophones, rng) -> str | None:
     return None
 
 
+def _p95(values: list[float]) -> float:
+    return sorted(values)[int(len(values) * 0.95)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("index")
@@ -85,15 +90,33 @@ def main() -> int:
             else:
                 misses.append((wrong, expected, got[0].text if got else None))
         prefixes = [fold_text(q)[:n] for q in questions[:60] for n in (1, 2, 3)]
-        idx.suggest("上")  # warm: the completion table is built once
+        started = time.perf_counter()
+        idx.suggest("上")  # the completion table is built once, on the first call
+        first = (time.perf_counter() - started) * 1000
         times = []
         for p in prefixes:
             started = time.perf_counter()
             idx.suggest(p)
             times.append((time.perf_counter() - started) * 1000)
+    api = []
+    try:
+        from fastapi.testclient import TestClient
+
+        from zhsearch.web import create_app
+    except ImportError:
+        pass
+    else:
+        with TestClient(create_app(args.index)) as client:
+            client.get("/api/suggest", params={"q": "上"})
+            for p in prefixes:
+                started = time.perf_counter()
+                client.get("/api/suggest", params={"q": p}).raise_for_status()
+                api.append((time.perf_counter() - started) * 1000)
     print(f"correct questions        {len(questions):5d}  shown a suggestion {len(shown)} ({len(shown) / len(questions):.1%})")
     print(f"misspelled questions     {len(cases):5d}  right first suggestion {right} ({right / max(1, len(cases)):.1%})")
-    print(f"suggest (in-process)     {len(times):5d}  p50 {statistics.median(times):.2f} ms  p95 {sorted(times)[int(len(times) * .95)]:.2f} ms")
+    print(f"Index.suggest, warm      {len(times):5d}  p50 {statistics.median(times):.2f} ms  p95 {_p95(times):.2f} ms  (first call {first:.0f} ms)")
+    if api:
+        print(f"GET /api/suggest, warm   {len(api):5d}  p50 {statistics.median(api):.2f} ms  p95 {_p95(api):.2f} ms")
     if args.show:
         for q, s in shown:
             print(f"false: {q} → {s}")

@@ -225,8 +225,8 @@ class Suggester:
                 continue
             docs = self._docs(word) or set()
             others = [c for c in context if c not in word and word not in c]
-            if others:  # it must stand beside at least half of the query's other held words
-                need = (len(others) + 1) // 2
+            if others:  # it must stand beside at least a third of the query's other held words
+                need = max(1, len(others) // 3)
                 tally: dict[int, int] = {}
                 for concept in others:
                     for d in docs & self._docs(concept):

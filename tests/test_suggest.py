@@ -49,6 +49,7 @@ def test_closeness(typed, replacement, expected):
 def test_near_syllables_are_those_input_methods_confuse():
     assert near_syllables("zheng") == {"zeng", "zhen", "zen"}
     assert near_syllables("lin") == {"ling", "nin", "ning"}
+    assert near_syllables("xin") == {"xing"}
     assert near_syllables("shi") == {"si"}
     assert "a" not in near_syllables("a")
 
@@ -115,3 +116,11 @@ def test_cli_prints_did_you_mean_on_stderr_and_keeps_exit_codes(index_dir):
     assert data["suggestions"][0]["text"] == "逾期" and data["suggestions"][0]["reason"] == "homophone"
     result = CliRunner().invoke(main, ["search", "九千会上门吗", "--index", str(index_dir)], env={})
     assert result.exit_code == 0 and "did you mean" not in result.stderr
+
+
+def test_reading_one_character_bisects_the_table_exactly():
+    from zhsearch.pinyin import _bisect_readings, _pinyin_dict
+
+    table = _pinyin_dict()
+    assert all(_bisect_readings(int(code)) == readings for code, readings in table.items())
+    assert _bisect_readings(ord("a")) == "" and _bisect_readings(0x10FFFF) == ""

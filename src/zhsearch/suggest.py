@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zhsearch.analysis import _GLUE_HEADS, STOP_WORDS, segment
-from zhsearch.pinyin import char_readings, load_pinyin_map, pinyin_bigrams, pinyin_syllables
+from zhsearch.pinyin import char_readings, load_pinyin_map, pinyin_bigrams
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_ONLY = re.compile(r"[a-z]+")
@@ -64,7 +64,8 @@ def near_syllables(syllable: str) -> set[str]:
     """
     once = _one_step(syllable)
     twice = {n for s in once for n in _one_step(s)}
-    return {s for s in once | twice if s in pinyin_syllables() and s != syllable}
+    # (spellings that are no syllable, zua of zhua, meet no reading and no map key: harmless)
+    return {s for s in once | twice if s != syllable}
 
 
 def _one_step(syllable: str) -> set[str]:

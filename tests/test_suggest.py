@@ -124,3 +124,17 @@ def test_reading_one_character_bisects_the_table_exactly():
     table = _pinyin_dict()
     assert all(_bisect_readings(int(code)) == readings for code, readings in table.items())
     assert _bisect_readings(ord("a")) == "" and _bisect_readings(0x10FFFF) == ""
+
+
+def test_a_damaged_index_read_while_suggesting_is_the_index_error(index_dir):
+    class Broken:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise OSError("damaged")
+
+            return fail
+
+    with zhsearch.open_index(index_dir) as fresh:
+        fresh._get_suggester().searcher = Broken()
+        with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
+            fresh.suggest("上门")

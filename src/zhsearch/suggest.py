@@ -100,8 +100,10 @@ class Suggester:
     """Corrections and completions over one open index (its searcher, compact
     dictionary and pinyin map); built lazily, cheap to keep."""
 
-    def __init__(self, searcher, segmenter, generation: Path):
+    def __init__(self, searcher, segmenter, generation: Path, read_errors=(), unreadable=None):
         self.searcher = searcher
+        # what reading a damaged index raises, and the error it becomes (zhsearch.search's)
+        self._read_errors, self._unreadable = tuple(read_errors), unreadable
         self.segmenter = segmenter
         self.generation = Path(generation)
         self._pinyin_map: dict[str, str] | None = None
@@ -109,16 +111,25 @@ class Suggester:
         self._initials: dict[str, list[str]] | None = None
         self._keys: list[tuple[str, str]] | None = None  # (spelling, word), sorted: completion
 
+    def _read(self, call, *args):
+        """``call(*args)``, one read of the index: a damaged index is the index's error."""
+        try:
+            return call(*args)
+        except self._read_errors as exc:
+            if self._unreadable is None:
+                raise
+            raise self._unreadable(exc) from exc
+
     @property
     def pinyin_map(self) -> dict[str, str]:
         if self._pinyin_map is None:
-            self._pinyin_map = load_pinyin_map(self.generation)
+            self._pinyin_map = self._read(load_pinyin_map, self.generation)
         return self._pinyin_map
 
     # --- counting ----------------------------------------------------------
 
     def _df(self, bigram: str) -> int:
-        return self.searcher.doc_frequency("bigrams", bigram)
+        return self._read(self.searcher.doc_frequency, "bigrams", bigram)
 
     def _in_corpus(self, word: str) -> bool:
         return all(self._df(word[i : i + 2]) for i in range(len(word) - 1))
@@ -133,7 +144,7 @@ class Suggester:
 
         pattern = run_pattern(word)
         docs = within if within is not None else self._docs(word) or ()
-        return sum(1 for d in docs if pattern.search(_stored_norm(self.searcher.stored_fields(d))))
+        return sum(1 for d in docs if pattern.search(_stored_norm(self._read(self.searcher.stored_fields, d))))
 
     # --- did you mean ------------------------------------------------------
 
@@ -177,7 +188,7 @@ class Suggester:
             return None
         if concept not in self._docs_cache:
             query = And([Term("bigrams", g) for g in grams]) if len(grams) > 1 else Term("bigrams", grams[0])
-            self._docs_cache[concept] = set(self.searcher.docs_for_query(query))
+            self._docs_cache[concept] = self._read(lambda: set(self.searcher.docs_for_query(query)))
         return self._docs_cache[concept]
 
     def _replacements(self, run: str, j: int) -> dict[str, int]:
@@ -288,7 +299,7 @@ class Suggester:
         with these letters; only for input that is nothing but such initials."""
         if not MIN_INITIALS <= len(letters) <= 2 * MAX_INITIALS:
             return ()
-        if self.searcher.doc_frequency("words", letters) or self.searcher.doc_frequency("bigrams", letters):
+        if self._read(self.searcher.doc_frequency, "words", letters) or self._df(letters):
             return ()  # a word the corpus uses (gnu, apt) is that word
         scored = {word: count for word in self._initials_table().get(letters, ())
                   if (count := self.passages_holding(word))}
@@ -355,7 +366,7 @@ class Suggester:
         docs = sorted(self._docs(stem) or ())[:RUN_PASSAGES]
         found: dict[str, set[int]] = {}
         for d in docs:
-            norm = _stored_norm(self.searcher.stored_fields(d))
+            norm = _stored_norm(self._read(self.searcher.stored_fields, d))
             at = norm.find(stem)
             while at != -1:
                 window = norm[at : at + len(stem) + MAX_WORD]
@@ -388,7 +399,7 @@ class Suggester:
     def _count(self, word: str) -> int:
         if len(word) == 2 and _HAN_RUN.fullmatch(word):
             return self._df(word)
-        return self.searcher.doc_frequency("words", word)
+        return self._read(self.searcher.doc_frequency, "words", word)
 
 
 def _split_last(text: str) -> tuple[str, str]:

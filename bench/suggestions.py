@@ -85,7 +85,7 @@ def main() -> int:
         right, misses = 0, []
         for wrong, expected in cases:
             got = idx.search(wrong).suggestions
-            if got and got[0].text == expected:
+            if got and fold_text(got[0].text) == expected:
                 right += 1
             else:
                 misses.append((wrong, expected, got[0].text if got else None))

@@ -32,6 +32,13 @@ def test_a_homophone_typo_is_corrected_first(idx, typed, meant):
     assert first.passages > 0
 
 
+def test_the_suggestion_keeps_the_query_as_typed_where_it_can(idx):
+    assert idx.search("小额于期会被起诉吗？").suggestions[0].text == "小额逾期会被起诉吗？"
+    assert idx.search("Debian 上们催收").suggestions[0].text == "Debian 上门催收"
+    # traditional input is shown normalised rather than in mixed scripts
+    assert idx.search("網貸逾期上們取證怎麼辦").suggestions[0].text == "网贷逾期上门取证怎么办"
+
+
 def test_a_near_sound_is_offered_after_the_same_sound(idx):
     first = idx.search("真信").suggestions[0]  # zhen for zheng (en/eng)
     assert (first.text, first.reason) == ("征信", "near-sound")

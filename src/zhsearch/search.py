@@ -359,7 +359,7 @@ class Index:
         bigram the corpus never holds (an ordinary search costs one lookup a bigram)."""
         if offset or reading.operators or not _found_little(plan.normalized, total, self._frequency(self._get_searcher())):
             return ()
-        return self._get_suggester().did_you_mean(plan.normalized, plan.concepts)
+        return self._get_suggester().did_you_mean(plan.normalized, plan.concepts, reading.ranked)
 
     def _get_suggester(self):
         if self._suggester is None:

@@ -4,14 +4,16 @@ Chinese typing mistakes are input-method mistakes: the right sound, the wrong
 character (上们催收 for 上门催收, 于期 for 逾期).  A correction is therefore looked for
 by sound, among the words the corpus holds, never by edit distance:
 
-* a query bigram the index has never seen marks a suspect character;
+* a character beside a query bigram the index has never seen is suspect,
+  unless it belongs to a word the corpus or the dictionary holds;
 * the index's pinyin map (``shang_men → 上门 …``, :mod:`zhsearch.pinyin`) names
   the corpus bigrams that sound like it beside the same neighbour: each gives
-  a replacement character — the same syllable first, then the near sounds an
-  input method confuses (z/zh, c/ch, s/sh, n/l, in/ing, en/eng);
-* the replacement must make a word of the index's compact dictionary whose
-  bigrams all occur in the corpus, and the corrected word is counted in the
-  passages; the most found, closest sounding one wins.
+  a replacement character — the same main syllable first, then the near sounds
+  an input method confuses (z/zh, c/ch, s/sh, n/l, in/ing, en/eng);
+* the replacement must make a word of the corrected query as it is cut (the
+  index's compact dictionary) that the corpus holds, cut through no held word,
+  and stand in passages beside a third of the query's other words; the closest
+  sounding, longest mending, most found one wins.
 
 Everything here is loaded only when a search found little, or when
 :meth:`Index.suggest` is first called: an ordinary search costs nothing more.
@@ -37,11 +39,12 @@ _LATIN_ONLY = re.compile(r"[a-z]+")
 MAX_WORD = 6  # longest corrected word looked at (上门催收 is 4)
 MAX_SUGGESTIONS = 3
 EXACT, NEAR = 0, 1  # how a replacement sounds: the same syllable, or a near one
-_NEAR_INITIALS = (("zh", "z"), ("z", "zh"), ("ch", "c"), ("c", "ch"), ("sh", "s"), ("s", "sh"), ("n", "l"), ("l", "n"))
+_NEAR_INITIALS = (("zh", "z"), ("z", "zh"), ("ch", "c"), ("c", "ch"), ("sh", "s"), ("s", "sh"),
+                  ("n", "l"), ("l", "n"))
 _NEAR_FINALS = (("ing", "in"), ("in", "ing"), ("eng", "en"), ("en", "eng"))
-MIN_INITIALS, MAX_INITIALS = 2, 6
-COMPLETION_POOL = 200
-RUN_PASSAGES = 200  # passages read for the runs that follow a prefix  # prefix matches whose passages are counted, most frequent words first
+MIN_INITIALS, MAX_INITIALS = 2, 6  # letters of one word's initials (a run of two may have twice as many)
+COMPLETION_POOL = 200  # prefix matches whose passages are counted, most frequent words first
+RUN_PASSAGES = 200  # passages read for the runs that follow a prefix
 
 
 @dataclass(frozen=True)
@@ -148,12 +151,14 @@ class Suggester:
 
     # --- did you mean ------------------------------------------------------
 
-    def did_you_mean(self, normalized: str, concepts=()) -> tuple[Suggestion, ...]:
+    def did_you_mean(self, normalized: str, concepts=(), typed: str = "") -> tuple[Suggestion, ...]:
         """Corrections of a normalised query, best first; () when nothing sounds better.
 
         ``concepts`` are the query's content words (:class:`~zhsearch.query.QueryPlan`):
         a correction must be found in passages beside those of them the corpus
         holds, so that it fits the question (软件包视图 is not 软件包试图).
+        ``typed``, the query as typed: corrected in place when normalising kept its
+        length (``Debian 上们？`` stays ``Debian 上门？``, not ``debian 上门?``).
         """
         if _LATIN_ONLY.fullmatch(normalized.strip()):
             return self.from_initials(normalized.strip())
@@ -175,7 +180,10 @@ class Suggester:
                     spots.append((base, j, found))
         if not spots:
             return ()
-        return self._combine(normalized, spots)
+        # A traditional query is shown normalised: 網貸上门 would mix the scripts.
+        in_place = len(typed) == len(normalized) and all(
+            a == b for a, b in zip(typed, normalized) if _HAN_RUN.match(a) or _HAN_RUN.match(b))
+        return self._combine(typed if in_place else normalized, spots)
 
     def _docs(self, concept: str) -> set[int] | None:
         """Passages holding every index term of ``concept`` (None: some term is in none)."""
@@ -256,7 +264,7 @@ class Suggester:
 
     def _combine(self, normalized: str, spots) -> tuple[Suggestion, ...]:
         """One suggestion with every suspect spot corrected, then the runners-up of the first."""
-        text = list(normalized)
+        text = list(normalized)  # (or the query as typed, of the same length)
         taken: set[int] = set()
         words, closeness, count = [], EXACT, None
         for base, j, found in sorted(spots, key=lambda s: (s[2][0][0], s[2][0][1])):

@@ -145,3 +145,9 @@ def test_a_damaged_index_read_while_suggesting_is_the_index_error(index_dir):
         fresh._get_suggester().searcher = Broken()
         with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
             fresh.suggest("上门")
+
+
+def test_pasted_text_is_never_corrected_and_stays_fast(idx):
+    assert idx.search("上们" * 500).suggestions == ()  # 1,000 characters: no question typed wrong
+    assert idx.search("上们" * 59).suggestions == ()  # more than three characters to mend
+    assert idx.search("上们催收 于期").suggestions[0].text == "上门催收 逾期"  # two are fine

@@ -38,6 +38,8 @@ _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_ONLY = re.compile(r"[a-z]+")
 MAX_WORD = 6  # longest corrected word looked at (上门催收 is 4)
 MAX_SUGGESTIONS = 3
+MAX_QUERY = 120  # characters: the longest judged question has 112
+MAX_SPOTS = 3  # characters corrected in one query
 EXACT, NEAR = 0, 1  # how a replacement sounds: the same syllable, or a near one
 _NEAR_INITIALS = (("zh", "z"), ("z", "zh"), ("ch", "c"), ("c", "ch"), ("sh", "s"), ("s", "sh"),
                   ("n", "l"), ("l", "n"))
@@ -162,6 +164,8 @@ class Suggester:
         """
         if _LATIN_ONLY.fullmatch(normalized.strip()):
             return self.from_initials(normalized.strip())
+        if len(normalized) > MAX_QUERY:  # pasted text, not a question typed wrong
+            return ()
         context = [c for c in concepts if len(c) > 1 and self._docs(c) is not None]
         spots = []  # per suspect character: its candidate corrections, best first
         for m in _HAN_RUN.finditer(normalized):
@@ -178,6 +182,8 @@ class Suggester:
                 found = self._corrections(run, j, held, context)
                 if found:
                     spots.append((base, j, found))
+                    if len(spots) > MAX_SPOTS:  # more wrong than right: no typing mistake
+                        return ()
         if not spots:
             return ()
         # A traditional query is shown normalised: 網貸上门 would mix the scripts.

@@ -16,7 +16,7 @@ def test_search_json_has_the_contract_fields_and_matches_the_library(index_dir, 
     result = run("search", "九千会上门吗", "--index", str(index_dir), "--json", "-n", "5")
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert set(data) == {"query", "took_ms", "total", "hits"}
+    assert set(data) == {"query", "took_ms", "total", "hits", "suggestions"}
     assert set(data["hits"][0]) >= {"rank", "score", "source", "title", "line", "text", "highlights"}
     library = idx.search("九千会上门吗", limit=5)
     assert [(h["source"], h["line"]) for h in data["hits"]] == [(h.source, h.line) for h in library]

@@ -49,7 +49,7 @@ def test_cli_library_and_api_answer_the_same(index_dir, idx, client, query):
     assert places(cli["hits"]) == places(library["hits"]) == places(api["hits"])
     assert cli["total"] == library["total"] == api["total"]
     assert [h["highlights"] for h in cli["hits"]] == [h["highlights"] for h in api["hits"]]
-    assert set(api) == {"query", "took_ms", "total", "hits"}
+    assert set(api) == {"query", "took_ms", "total", "hits", "suggestions"}
 
 
 def test_cli_takes_excluded_words_as_query_words(index_dir):

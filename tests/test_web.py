@@ -37,7 +37,7 @@ def client(served):
 
 def test_search_returns_the_cli_json_contract(client, index_dir):
     data = client.get("/api/search", params={"q": "九千会上门吗", "limit": 3}).json()
-    assert set(data) == {"query", "took_ms", "total", "hits"}
+    assert set(data) == {"query", "took_ms", "total", "hits", "suggestions"}
     assert data["hits"][0]["source"] == "004_69b0fd6045c32687.txt"
     with zhsearch.open_index(index_dir) as idx:
         expected = idx.search("九千会上门吗", limit=3).to_dict()

@@ -254,6 +254,8 @@ def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bo
                 click.echo(f"query: {line}")
             click.echo()
         _print_results(results, explain)
+    for suggestion in results.suggestions[:1]:  # on stderr: stdout stays the results
+        click.echo(f"did you mean: {suggestion.text} ({suggestion.passages} passages)", err=True)
     sys.exit(EXIT_OK if len(results) else EXIT_NO_RESULTS)
 
 

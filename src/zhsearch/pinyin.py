@@ -26,17 +26,82 @@ PINYIN_FILE = "pinyin.marshal"
 _LATIN_WORD = re.compile(r"[a-zü]+[1-5]?(?:[a-zü]+[1-5]?)*")
 
 
-@functools.lru_cache(maxsize=1)
-def _pinyin_dict() -> dict[int, str]:
-    from pypinyin.pinyin_dict import pinyin_dict
+def _table_path() -> Path:
+    import importlib.util
 
-    return pinyin_dict
+    return Path(importlib.util.find_spec("pypinyin").origin).parent / "pinyin_dict.json"
+
+
+@functools.lru_cache(maxsize=1)
+def _pinyin_dict() -> dict[str, str]:
+    """pypinyin's reading table, ``{"19968": "yī", …}`` (code point as text).
+
+    Read from its JSON file directly: importing ``pypinyin`` also loads its
+    phrase dictionary and turns every key into an int (0.42 s in all; this, ≈20 ms).
+    """
+    import json
+
+    path = _table_path()
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    from pypinyin.pinyin_dict import pinyin_dict  # older pypinyin: a Python module
+
+    return {str(code): readings for code, readings in pinyin_dict.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _table_bytes() -> bytes:
+    path = _table_path()
+    return path.read_bytes() if path.exists() else b""
+
+
+_TABLE_LINE = re.compile(rb'\s*"(\d+)": "([^"]*)"')
+_looked_up = [0]  # readings found by bisecting the file, before the whole table is read
+BISECT_LOOKUPS = 256
+
+
+def _bisect_readings(code: int) -> str | None:
+    """One character's readings, found by bisecting pypinyin's JSON file (one
+    line a character, in code point order), or None when the file is not so."""
+    data = _table_bytes()
+    lo, hi = 0, len(data)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = data.rfind(b"\n", 0, mid) + 1
+        end = data.find(b"\n", mid)
+        end = len(data) if end == -1 else end
+        m = _TABLE_LINE.match(data, start, end)
+        if m is None:  # the "{" and "}" lines
+            if start == 0:
+                lo = end + 1
+                continue
+            hi = start
+            continue
+        key = int(m.group(1))
+        if key == code:
+            return m.group(2).decode("utf-8")
+        if key < code:
+            lo = end + 1
+        else:
+            hi = start
+    return "" if data else None
+
+
+def _readings_text(ch: str) -> str:
+    """A few lookups bisect the file (a search that needs the readings of a
+    handful of characters pays no 20 ms); past ``BISECT_LOOKUPS`` the table is read."""
+    if _pinyin_dict.cache_info().currsize == 0 and _looked_up[0] < BISECT_LOOKUPS:
+        _looked_up[0] += 1
+        found = _bisect_readings(ord(ch))
+        if found is not None:
+            return found
+    return _pinyin_dict().get(str(ord(ch)), "")
 
 
 @functools.lru_cache(maxsize=65536)
 def char_readings(ch: str) -> tuple[str, ...]:
     """Toneless readings of one character: 行 → ('xing', 'hang', …)."""
-    readings = _pinyin_dict().get(ord(ch), "")
+    readings = _readings_text(ch)
     return tuple(dict.fromkeys(strip_tones(r) for r in readings.split(",") if r))
 
 
@@ -100,12 +165,8 @@ def load_pinyin_map(folder: Path) -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def pinyin_syllables() -> frozenset[str]:
     """Every toneless pinyin syllable pypinyin knows (ü written v)."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    syllables = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            syllables.add(strip_tones(reading))
+    toned = {reading for readings in set(_pinyin_dict().values()) for reading in readings.split(",")}
+    syllables = {strip_tones(reading) for reading in toned}  # a few thousand, not one per character
     syllables.discard("")
     return frozenset(s for s in syllables if s.isalpha() and s.isascii())
 

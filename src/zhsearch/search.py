@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import re
 import struct
 import time
 import zlib
@@ -85,6 +86,7 @@ class SearchResults:
     total: int  # passages that match (duplicates once): exact up to 100, an estimate beyond
     hits: tuple[Hit, ...] = field(default_factory=tuple)
     reading: ParsedQuery | None = None  # how the query was read (zhsearch.syntax)
+    suggestions: tuple = ()  # zhsearch.suggest.Suggestion: queries that sound alike and find more
 
     def __iter__(self):
         return iter(self.hits)
@@ -102,6 +104,7 @@ class SearchResults:
             "took_ms": round(self.took_ms, 2),
             "total": self.total,
             "hits": [hit.to_dict() for hit in self.hits],
+            "suggestions": [s.to_dict() for s in self.suggestions],
         }
 
 
@@ -146,6 +149,7 @@ class Index:
         # the lexicon the index was built with (related terms, cues): its own, not ZHSEARCH_LEXICON's
         self.lexicon = load_index_lexicon(generation) or active_lexicon()
         self._pinyin_map = None  # loaded on the first pinyin query
+        self._suggester = None  # zhsearch.suggest, loaded when a search finds little
 
     def _pinyin_bigrams(self, plan: QueryPlan) -> dict[str, tuple[str, ...]]:
         if not plan.pinyin:
@@ -279,7 +283,8 @@ class Index:
         plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
         plan = with_regional_readings(plan, lambda word: _indexed(frequency, word))
         if plan.empty and not reading.operators:
-            return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading)
+            suggestions = self._did_you_mean(plan, reading, 0, offset)
+            return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading, suggestions)
         # The rerank always sees the same pool, whatever the limit: the first
         # N hits do not depend on how many are asked for.  Matches beyond the
         # pool (a limit larger than it) follow the pool's, in their own order.
@@ -346,7 +351,33 @@ class Index:
             total = max(len(groups), results.estimated_min_length())
             if allowed is not None:
                 total = min(total, len(allowed))
-        return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading)
+        suggestions = self._did_you_mean(plan, reading, total, offset)
+        return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions)
+
+    def _did_you_mean(self, plan: QueryPlan, reading: ParsedQuery, total: int, offset: int) -> tuple:
+        """Corrections, only when the search found little: nothing, or a query
+        bigram the corpus never holds (an ordinary search costs one lookup a bigram)."""
+        if offset or reading.operators or not _found_little(plan.normalized, total, self._frequency(self._get_searcher())):
+            return ()
+        return self._get_suggester().did_you_mean(plan.normalized, plan.concepts, reading.ranked)
+
+    def _get_suggester(self):
+        if self._suggester is None:
+            from zhsearch.suggest import Suggester
+
+            self._suggester = Suggester(self._get_searcher(), self.segmenter, Path(self._ix.storage.folder),
+                                        _READ_ERRORS, self._unreadable)
+        return self._suggester
+
+    def suggest(self, prefix: str, limit: int = 8) -> tuple:
+        """Continuations of what is being typed, from the corpus's words, most found first.
+
+        >>> idx.suggest("上门")[0].text                   # doctest: +SKIP
+        '上门催收'
+        """
+        if not isinstance(prefix, str):
+            raise BadQueryError("the prefix must be text")
+        return self._get_suggester().complete(_clean_query(prefix)[:MAX_LIMIT], limit=limit)
 
     def _make_hit(
         self, rank, best: Scored, others, plan: QueryPlan, explain, searcher,
@@ -407,6 +438,19 @@ def _indexed(frequency, word: str) -> bool:
     """Every bigram of ``word`` is in the index (a word's rarest part decides)."""
     grams = [word[i : i + 2] for i in range(len(word) - 1)] or [word]
     return all(frequency("bigrams", g) for g in grams)
+
+
+def _found_little(normalized: str, total: int, frequency) -> bool:
+    """Nothing found, or the query holds a Han bigram the corpus never has."""
+    if total == 0:
+        return True
+    for run in _HAN_RUN.findall(normalized):
+        if any(not frequency("bigrams", run[i : i + 2]) for i in range(len(run) - 1)):
+            return True
+    return False
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 
 
 def _clean_query(query: str) -> str:

@@ -41,6 +41,12 @@ class HitModel(BaseModel):
     page: int = 0
 
 
+class SuggestionModel(BaseModel):
+    text: str
+    passages: int
+    reason: str
+
+
 class SearchModel(BaseModel):
     """Exactly the ``zhsearch search --json`` contract."""
 
@@ -48,6 +54,12 @@ class SearchModel(BaseModel):
     took_ms: float
     total: int
     hits: list[HitModel]
+    suggestions: list[SuggestionModel] = []
+
+
+class SuggestModel(BaseModel):
+    query: str
+    suggestions: list[SuggestionModel]
 
 
 class PassageModel(BaseModel):
@@ -150,6 +162,16 @@ def create_app(index_dir: str | Path) -> FastAPI:
         if not q.strip():
             raise HTTPException(422, "the query is empty; type the words or question to search for")
         return live.get().search(q, limit=limit, offset=offset, per_file=per_file).to_dict()
+
+    @app.get("/api/suggest", response_model=SuggestModel, responses={503: {"model": ErrorModel}})
+    def suggest(
+        q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="what is typed so far"),
+        limit: int = Query(8, ge=1, le=20),
+    ):
+        """Continuations of what is typed, from the corpus's words and runs, most found
+        first; a Latin prefix is read as pinyin (``shangm`` → 上门)."""
+        found = live.get().suggest(q, limit=limit)
+        return {"query": q, "suggestions": [s.to_dict() for s in found]}
 
     @app.get(
         "/api/documents/{source:anypath}",

@@ -166,7 +166,7 @@ class Suggester:
             return self.from_initials(normalized.strip())
         if len(normalized) > MAX_QUERY:  # pasted text, not a question typed wrong
             return ()
-        context = [c for c in concepts if len(c) > 1 and self._docs(c) is not None]
+        context = None  # the query's words the corpus holds: looked up only once a character is suspect
         spots = []  # per suspect character: its candidate corrections, best first
         for m in _HAN_RUN.finditer(normalized):
             run, base = m.group(), m.start()
@@ -178,6 +178,8 @@ class Suggester:
                     and (self._in_corpus(w) or self.segmenter.is_word(w))]
             inside = {j for s, e in held for j in range(s, e)}
             suspects = sorted({j for i in unknown for j in (i, i + 1)} - inside)
+            if suspects and context is None:
+                context = [c for c in concepts if len(c) > 1 and self._docs(c) is not None]
             for j in suspects:
                 found = self._corrections(run, j, held, context)
                 if found:

@@ -100,9 +100,8 @@ def _bulk_corpus(tmp_path) -> Path:
     return corpus
 
 
-def test_killed_parallel_build_leaves_no_sub_writer_behind(tmp_path):
-    corpus, index = _bulk_corpus(tmp_path), tmp_path / "index"
-    proc = zh("index", "--corpus", str(corpus), "--index", str(index))
+def _sub_writers(proc) -> list[int]:
+    """The pids of a parallel build's sub-writers, once it has started them (within a minute)."""
     deadline = time.monotonic() + 60
     children = []
     while time.monotonic() < deadline and len(children) < 2:
@@ -110,6 +109,13 @@ def test_killed_parallel_build_leaves_no_sub_writer_behind(tmp_path):
         children = [int(pid) for pid in out.split()]
         time.sleep(0.1)
     assert len(children) >= 2, "the build never started its sub-writers"
+    return children
+
+
+def test_killed_parallel_build_leaves_no_sub_writer_behind(tmp_path):
+    corpus, index = _bulk_corpus(tmp_path), tmp_path / "index"
+    proc = zh("index", "--corpus", str(corpus), "--index", str(index))
+    children = _sub_writers(proc)
     proc.kill()
     proc.wait(timeout=30)
     deadline = time.monotonic() + 10
@@ -122,13 +128,7 @@ def test_ctrl_c_during_a_parallel_build_is_one_line(tmp_path):
     """Ctrl-C reaches the whole process group, sub-writers included: only the parent speaks."""
     corpus, index = _bulk_corpus(tmp_path), tmp_path / "index"
     proc = zh("index", "--corpus", str(corpus), "--index", str(index), start_new_session=True)
-    deadline = time.monotonic() + 60
-    children = []
-    while time.monotonic() < deadline and len(children) < 2:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout
-        children = [int(pid) for pid in out.split()]
-        time.sleep(0.1)
-    assert len(children) >= 2, "the build never started its sub-writers"
+    children = _sub_writers(proc)
     time.sleep(0.5)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
     _, err = proc.communicate(timeout=60)

@@ -137,6 +137,15 @@ def bigram_tokens(norm: Normalized) -> Iterator[Token]:
         yield Token(text[s:e], position, o_start, o_end, "bigrams")
 
 
+def char_bigrams(run: str) -> list[str]:
+    """Overlapping character bigrams: 上门取证 → 上门, 门取, 取证 (one character: none).
+
+    The one way a run of Han characters becomes bigram terms, for documents
+    (:func:`bigram_tokens` keeps their offsets too), queries and lookups.
+    """
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
 def is_bigram_word(word: str) -> bool:
     """A two-character Han word: the bigram field holds it already."""
     return len(word) == 2 and bool(HAN_RUN.fullmatch(word))

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from zhsearch.normalize import HAN, HAN_RUN as _CJK_RUN
-from zhsearch.analysis import _LETTERS_OR_DIGITS, STOP_WORDS, segment
+from zhsearch.analysis import _LETTERS_OR_DIGITS, STOP_WORDS, char_bigrams, segment
 from zhsearch.intent import Intent, detect_intents, with_cues
 from zhsearch.lexicon import active_lexicon
 from zhsearch.normalize import fold_text, regional_reading
@@ -59,7 +59,7 @@ def _run_bigrams(run: str) -> list[str]:
     for m in _CJK_RUN.finditer(run):
         grams.extend(_alnum_pieces(run[pos : m.start()]))
         han = m.group()
-        grams.extend([han] if len(han) == 1 else [han[i : i + 2] for i in range(len(han) - 1)])
+        grams.extend([han] if len(han) == 1 else char_bigrams(han))
         pos = m.end()
     grams.extend(_alnum_pieces(run[pos:]))
     return grams

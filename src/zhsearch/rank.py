@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 
 from zhsearch.normalize import both_readings, fold_text
 from zhsearch.normalize import HAN_RUN as _CJK_RUN
+from zhsearch.analysis import char_bigrams
 from zhsearch.intent import cue_share, shows_evidence
 from zhsearch.query import QueryPlan
 
@@ -135,7 +136,7 @@ def heading_precision(heading: str, query: str) -> float:
     ``网贷逾期会上门调查吗?`` is the question ``网贷逾期会上门调查吗`` (1.0);
     ``网贷逾期会上门调查吗:真实案例解析`` is a side topic of it (0.64).
     """
-    grams = [g for run in _CJK_RUN.findall(heading) for g in (run[i : i + 2] for i in range(len(run) - 1))]
+    grams = [g for run in _CJK_RUN.findall(heading) for g in char_bigrams(run)]
     if not grams:
         return 0.0
     return sum(g in query for g in grams) / len(grams)

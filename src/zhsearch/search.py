@@ -17,7 +17,7 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from zhsearch.analysis import is_bigram_word
+from zhsearch.analysis import char_bigrams, is_bigram_word
 from zhsearch.errors import BadQueryError, IndexCorruptError
 from zhsearch.highlight import highlight_spans, merge_spans, snippet_window
 from zhsearch.lexicon import active_lexicon, load_index_lexicon
@@ -436,7 +436,7 @@ _READ_ERRORS = (
 
 def _indexed(frequency, word: str) -> bool:
     """Every bigram of ``word`` is in the index (a word's rarest part decides)."""
-    grams = [word[i : i + 2] for i in range(len(word) - 1)] or [word]
+    grams = char_bigrams(word) or [word]
     return all(frequency("bigrams", g) for g in grams)
 
 
@@ -445,7 +445,7 @@ def _found_little(normalized: str, total: int, frequency) -> bool:
     if total == 0:
         return True
     for run in _HAN_RUN.findall(normalized):
-        if any(not frequency("bigrams", run[i : i + 2]) for i in range(len(run) - 1)):
+        if any(not frequency("bigrams", g) for g in char_bigrams(run)):
             return True
     return False
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from zhsearch.normalize import HAN_RUN as _HAN_RUN
-from zhsearch.analysis import STOP_WORDS
+from zhsearch.analysis import STOP_WORDS, char_bigrams
 from zhsearch.codec import CompactCodec
 from zhsearch.errors import CorpusError, IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError
 from zhsearch.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
@@ -130,7 +130,7 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
         for text in (norm, context):
             for run in _HAN_RUN.findall(text):
                 seen.update(run)
-                seen.update(map(str.__add__, run, run[1:]))
+                seen.update(char_bigrams(run))
         yield {
             "source": p.source,
             "file": p.file,
@@ -312,7 +312,7 @@ def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = Non
     if new_words is None:
         vocabulary = set(STOP_WORDS)
         for word, freq in segmenter.freq.items():
-            if freq and (word in bigrams if len(word) == 1 else all(word[i : i + 2] in bigrams for i in range(len(word) - 1))):
+            if freq and (word in bigrams if len(word) == 1 else all(b in bigrams for b in char_bigrams(word))):
                 vocabulary.add(word)
         segmenter.save_compact(gen, vocabulary)
         save_pinyin_map(gen, build_pinyin_map(sorted(b for b in bigrams if len(b) == 2)))

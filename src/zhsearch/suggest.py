@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhsearch.analysis import _GLUE_HEADS, STOP_WORDS, segment
+from zhsearch.analysis import _GLUE_HEADS, STOP_WORDS, char_bigrams, segment
 from zhsearch.pinyin import char_readings, load_pinyin_map, pinyin_bigrams
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -137,7 +137,7 @@ class Suggester:
         return self._read(self.searcher.doc_frequency, "bigrams", bigram)
 
     def _in_corpus(self, word: str) -> bool:
-        return all(self._df(word[i : i + 2]) for i in range(len(word) - 1))
+        return all(self._df(g) for g in char_bigrams(word))
 
     def passages_holding(self, word: str, within: set[int] | None = None) -> int:
         """Passages (of ``within``, if given) whose text holds ``word`` as written."""

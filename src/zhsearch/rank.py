@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from zhsearch.normalize import both_readings, fold_text
 from zhsearch.normalize import HAN_RUN as _CJK_RUN
@@ -215,20 +215,21 @@ def _split_echoes(norm: str, plan: QueryPlan, config: RankingConfig) -> tuple[li
 
 
 @dataclass(frozen=True)
-class _Where:
-    """The texts of one candidate a concept may be found in, and what each is worth."""
+class _Context:
+    """What a candidate's concepts may also be found in besides its text, and what each is worth."""
 
-    body: str
-    echoes: str
     heading: str
     title: str
     title_credit: float
     pinyin_hits: frozenset
 
 
-def _coverage(weights, plan: QueryPlan, where: _Where, config: RankingConfig) -> tuple[float, dict]:
-    """IDF-weighted share of the query's concepts found, and where each was found."""
-    body, echoes, heading, title = where.body, where.echoes, where.heading, where.title
+def _coverage(
+    weights, plan: QueryPlan, body: str, echoes: str, where: _Context, config: RankingConfig
+) -> tuple[float, dict]:
+    """IDF-weighted share of the query's concepts found in ``body`` (the
+    statements), ``echoes`` (question sentences) or ``where``, and where each was found."""
+    heading, title = where.heading, where.title
     total = sum(weights.values()) or 1.0
     got, matched = 0.0, {}
     for term, weight in weights.items():
@@ -266,14 +267,14 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], confi
     # 怎么办) answers the document's question: its title counts as the passage.
     answers_section = cue_share("", heading, plan.intents, config.cues_enough) > 0
     title_credit = config.answer_section_title_match if answers_section else config.title_match
-    where = _Where(answer_text, echo_text, heading, title, title_credit, frozenset(pinyin_hits))
-    whole, candidate.matched = _coverage(weights, plan, where, config)
+    where = _Context(heading, title, title_credit, frozenset(pinyin_hits))
+    whole, candidate.matched = _coverage(weights, plan, answer_text, echo_text, where, config)
     size = config.window_sentences
     if len(statements) <= size and not echoes:
         best = whole  # the one window is the passage itself
     else:
         windows = ["".join(statements[i : i + size]) for i in range(max(1, len(statements) - size + 1))]
-        best = max(_coverage(weights, plan, replace(where, body=w, echoes=""), config)[0] for w in windows)
+        best = max(_coverage(weights, plan, w, "", where, config)[0] for w in windows)
     candidate.coverage = (1 - config.window_weight) * whole + config.window_weight * best
 
     runs = [r for r in plan.runs if len(r) >= 2]

@@ -145,3 +145,11 @@ def test_phrases_that_shrink_and_grow_keep_their_own_spans_and_capitals_fold():
     assert text[slice(*norm.span(0, 2))] == "記憶體" and text[slice(*norm.span(3, 6))] == "字串"
     # a phrase table writes Latin capitals (隨身碟 → U盘): folded as a query is
     assert fold_text("請插入隨身碟") == normalize_text("請插入隨身碟").text == fold_text("请插入U盘")
+
+
+def test_a_phrase_cut_by_the_diff_still_maps_to_its_own_characters():
+    # difflib sees 程 unchanged and 式記憶體 → 序内存 as one run: 式 converts only with 程
+    text = "記憶體" * 7 + "程式" + "記憶體"
+    norm = normalize_text(text)
+    spans = [text[s:e] for s, e in zip(norm.starts, norm.ends)]
+    assert spans[-5:] == ["記憶體", "程式", "程式", "記憶體", "記憶體"]

@@ -289,8 +289,6 @@ def _simplify(prev: Normalized) -> Normalized:
 
 _CONTEXT = 3  # characters either side of a replaced run that may belong to its phrase (程|式)
 _PHRASE_MAX = 8
-_REGION_MAX = 24  # replaced runs this close together are cut into phrases together
-_CUT_MAX = 64  # a longer run (rare) maps character for character, in proportion
 
 
 _CLAUSE = re.compile(r"(?<=[，。！？；：、,.!?;:\s])")  # no phrase spans punctuation or a space
@@ -353,7 +351,7 @@ def _align_run(text: str, simplified: str, converted: str, convert) -> list[tupl
         if tag == "equal":
             continue
         i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
-        if regions and i1 - regions[-1][1] <= 2 * _CONTEXT and i2 - regions[-1][0] <= _REGION_MAX:
+        if regions and i1 - regions[-1][1] <= 2 * _CONTEXT:
             regions[-1][1], regions[-1][3] = i2, j2
         else:
             regions.append([i1, i2, j1, j2])
@@ -372,28 +370,29 @@ def _align_run(text: str, simplified: str, converted: str, convert) -> list[tupl
 
 def _phrase_spans(text: str, start: int, end: int, target: str, convert) -> list[tuple[int, int]]:
     """Spans for ``target``, the conversion of ``text[start:end]``, cut into
-    phrases whose own conversions spell it (the finest such cut); if none
-    does, every character maps to the whole run."""
-    import functools
-
-    @functools.lru_cache(maxsize=None)
-    def cut(at: int, done: int):
-        if at == end:
-            return () if done == len(target) else None
-        for stop in range(at + 1, min(end, at + _PHRASE_MAX) + 1):
-            piece = convert(text[at:stop])
-            if target.startswith(piece, done):
-                rest = cut(stop, done + len(piece))
-                if rest is not None:
-                    return ((at, stop, len(piece)),) + rest
-        return None
-
-    if end - start > _CUT_MAX:
-        return _proportional(start, end, len(target))
-    found = cut(start, 0)
-    if found is None:
+    phrases whose own conversions spell it (the finest such cut, found by a
+    walk over the reachable cuts: no recursion, at most _PHRASE_MAX tries a
+    character); if none does, every character maps to the whole run."""
+    # parent[(at, done)]: the cut before it, text[start:at] having spelled target[:done];
+    # pieces[...]: how many phrases that took (the most wins: the finest cut)
+    parent: dict[tuple[int, int], tuple[int, int] | None] = {(start, 0): None}
+    pieces = {(start, 0): 0}
+    for at in range(start, end):
+        for done in sorted(d for a, d in list(parent) if a == at):
+            for stop in range(at + 1, min(end, at + _PHRASE_MAX) + 1):
+                piece = convert(text[at:stop]).translate(_ASCII_LOWER)
+                state = (stop, done + len(piece))
+                if target.startswith(piece, done) and pieces.get(state, -1) < pieces[(at, done)] + 1:
+                    parent[state], pieces[state] = (at, done), pieces[(at, done)] + 1
+    state = (end, len(target))
+    if state not in parent:
         return [(start, end)] * len(target)
-    return [(a, b) for a, b, n in found for _ in range(n)]
+    spans: list[tuple[int, int]] = []
+    while parent[state] is not None:
+        before = parent[state]
+        spans[:0] = [(before[0], state[0])] * (state[1] - before[1])
+        state = before
+    return spans
 
 
 _DIGIT_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,

@@ -102,3 +102,54 @@ def test_a_lone_surrogate_in_a_record_is_no_error():
 
     (passage,), _ = load_passages('{"text": "\\ud800中文内容", "title": "\\udc00题"}\n', "a.jsonl")
     assert passage.text == "\ufffd中文内容" and passage.title == "\ufffd题"
+
+
+MANUAL_DUMP = """章 1. GNU/Linux 教學
+
+1.1.3. root 帳號
+
+root 帳號也被稱作超級使用者或特權使用者。用這個帳號，你能夠履行下面的系統管理任務。
+
+讀、寫和刪除系統上的任何文件，不顧它們的文件權限
+
+1.1.6. 虛擬控制檯
+
+要切換到第三個虛擬終端，以 root 身分執行下面的指令，然後按 Enter。
+
+# chvt 3
+
+參見下列各節的說明。
+
+節 1.2, “類 Unix 檔案系統” (基本概念)
+
+1.2. 類 Unix 檔案系統
+
+在GNU/Linux和其他類Unix作業系統中，文件被組織到目錄中。所有的文件和目錄都在一棵樹上。
+"""
+
+
+def test_manual_dump_root_prompts_and_cross_references_are_body_and_the_chapter_is_the_title():
+    passages = split_passages(MANUAL_DUMP, "ch01.txt")
+    assert {p.title for p in passages} == {"章 1. GNU/Linux 教學"}
+    assert [p.heading for p in passages] == [
+        "1.1.3. root 帳號",
+        "1.1.6. 虛擬控制檯",
+        "1.1.6. 虛擬控制檯",
+        "1.2. 類 Unix 檔案系統",
+    ]
+    assert passages[0].text.endswith("讀、寫和刪除系統上的任何文件，不顧它們的文件權限")
+    bodies = " ".join(p.text for p in passages)
+    assert "# chvt 3" in bodies and "節 1.2, “類 Unix 檔案系統”" in bodies
+
+
+@pytest.mark.parametrize(
+    "line, level",
+    [("# chvt 3", None), ('# echo "penguin ALL=(ALL) ALL" >> /etc/sudoers', None), ("# 安装", 1), ("## 常见问题", 2)],
+)
+def test_a_hash_line_in_plain_text_is_a_heading_only_when_worded_like_one(line, level):
+    assert heading_level(line) == level
+
+
+def test_a_section_number_followed_by_a_comma_is_a_cross_reference():
+    assert outline_level("節 1.2, “類 Unix 檔案系統” (基本概念)") is None
+    assert outline_level("1.2. 類 Unix 檔案系統") == 4

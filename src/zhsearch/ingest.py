@@ -33,6 +33,7 @@ from zhsearch.structure import (
     heading_level,
     is_admonition_label,
     is_section_number,
+    outline_level,
 )
 
 # Paragraphs longer than this are cut at sentence ends into pieces of about
@@ -203,17 +204,18 @@ def clean_line(line: str, markdown: bool = False) -> str:
     return line
 
 
-def document_title(lines: list[str], fallback: str) -> str:
-    """The first heading-shaped line that names the document."""
-    for raw in lines:
-        line = MD_HEADING.sub("", raw)
-        if (
-            line
-            and heading_level(raw) is not None
-            and len(_CJK.findall(line)) >= 6
-            and not _METADATA.match(line)
-        ):
-            return line
+def document_title(lines: list[str], fallback: str, declared: str = "") -> str:
+    """The first heading that names the document, read as the page marks its
+    headings (``declared``): a chapter (``章 1. GNU/Linux 教學``) as it stands,
+    any other when it is long enough to be more than furniture."""
+    for block in _blocks(lines):
+        for _, raw, level in _line_roles(block or [], declared):
+            line = MD_HEADING.sub("", raw)
+            if level is None or _METADATA.match(line):
+                continue
+            chapter = outline_level(raw) == 1
+            if len(_CJK.findall(line)) >= (2 if chapter else 6):
+                return line
     return fallback
 
 
@@ -334,9 +336,9 @@ def split_passages(
     title = _SURROGATE.sub("\ufffd", title) if title and _SURROGATE.search(title) else title
     raw_lines = text.splitlines()
     lines = [clean_line(line, markdown) for line in raw_lines]
-    title = title or document_title(lines, fallback=Path(source.split("#")[0]).stem)
-    title_key = content_key(title)
     declared = _declared_headings(lines, markdown)
+    title = title or document_title(lines, Path(source.split("#")[0]).stem, declared)
+    title_key = content_key(title)
 
     passages: list[Passage] = []
     # (level, heading text, line number, numbered or marked up, has passages under it)

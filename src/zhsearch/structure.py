@@ -46,7 +46,8 @@ _OUTLINES: tuple[tuple[re.Pattern, int], ...] = (
     (re.compile(r"^[（(]\d{1,2}[)）]"), 5),
 )
 # 1.2 / 8.3. / 12.6.2.1. — a dotted outline number; its depth is its level below the chapter.
-_DOTTED = re.compile(r"^(?:[章节節]\s*)?(\d{1,3}(?:\.\d{1,3})+)\.?(?=\s|[^\d.%])")
+# A number followed by a comma is a cross-reference (节 1.2, “类 Unix 文件系统”), not a heading.
+_DOTTED = re.compile(r"^(?:[章节節]\s*)?(\d{1,3}(?:\.\d{1,3})+)\.?(?=\s|[^\d.%,，;；])")
 _SECTION_NUMBER = re.compile(rf"{_DOTTED.pattern}|^第\s*[{_NUMERAL}\d]+\s*[章篇部卷编节]|^(?:章|附录|附錄)\s*[\dA-Z]+\.?(?:\s|$)")
 _CAPTION = re.compile(r"^(?:表格|表|图|圖|例|插图|清单|清單|figure|fig\.|table|example|listing)\s*[\dA-Z]+(?:[.\-]\d+)*", re.IGNORECASE)
 UNNUMBERED_LEVEL = 9
@@ -122,7 +123,10 @@ def heading_level(line: str, alone: bool = True, first: bool = True) -> int | No
     """
     m = MD_HEADING.match(line)
     if m:
-        return len(m.group(1))
+        # In plain text "# chvt 3" is a root prompt, not a heading: a marked
+        # line heads a section only when its words are heading-shaped.
+        rest = line[m.end():]
+        return len(m.group(1)) if rest and _heading_shaped(rest) and not _looks_like_body(rest) else None
     if not line or not _heading_shaped(line) or is_admonition_label(line) or is_caption(line):
         return None
     if not first:

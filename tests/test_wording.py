@@ -27,6 +27,13 @@ def test_hong_kong_text_keeps_its_words():
     assert to_mainland(text) == "呢个程序喺电脑里面运行，软件安装好之后要重新启动。"  # 程序 stays 程序
 
 
+def test_a_taiwan_text_writing_the_variant_裏_keeps_its_taiwan_wording():
+    # 裏 着 衞 are OpenCC's own traditional forms, common on Taiwan pages: no sign of Hong Kong.
+    text = "叫它樹是因爲如果你畫出檔案系統，它看起來就像一棵樹裏的枝幹。"
+    assert script_variety(text) == "taiwan"
+    assert "文件系统" in to_mainland(text)
+
+
 def test_offsets_of_a_phrase_that_changes_length_cover_the_word_as_written():
     text = "記憶體不足，請關閉程式"
     norm = normalize_text(text)

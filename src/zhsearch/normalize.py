@@ -167,8 +167,11 @@ def to_simplified(text: str) -> str:
 # quarter to a third of its characters.  Phrase tables are only for the
 # latter: on simplified text tw2sp would turn 程序 into 进程 and 文件 into 文档.
 TRADITIONAL_SHARE = 0.1
-# Characters written in Hong Kong but not in Taiwan (variants, Cantonese).
-_HONG_KONG = frozenset("裏衞綫着喺嘅咗唔冇佢哋嚟啲噉乜嘢")
+# Characters of written Cantonese: Hong Kong text, never Taiwan's.  (Variants
+# such as 裏 衞 綫 着 are not evidence: OpenCC's own traditional output, and so
+# many a Taiwan page, writes them too; a Taiwan manual with one 裏 would lose
+# tw2sp's wording — 檔案 → 文件 — to hk2s.)
+_HONG_KONG = frozenset("喺嘅咗唔冇佢哋嚟啲噉乜嘢")
 
 
 def script_variety(text: str) -> str:

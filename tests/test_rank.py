@@ -6,7 +6,9 @@ import pytest
 
 import zhsearch
 from zhsearch.query import plan_query
+from zhsearch.normalize import fold_text
 from zhsearch.rank import DEFAULT_RANKING, RankingConfig, Scored, final_scores, rescore
+from zhsearch.stored import StoredPassage, split_headings
 
 from conftest import write
 
@@ -17,9 +19,13 @@ def _weights(plan):
 
 def _scored(text, heading="", title="", order=1, kind="body", config=DEFAULT_RANKING, query="网贷逾期会上门吗"):
     plan = plan_query(query)
-    fields = {"text": text, "heading": heading, "title": title, "order": order, "kind": kind,
-              "source": "a.txt", "line": 1}
-    return rescore(Scored(0, fields, 1.0), plan, _weights(plan), config)
+    return rescore(Scored(0, _passage(text, heading, title, order, kind), 1.0), plan, _weights(plan), config)
+
+
+def _passage(text, heading="", title="", order=1, kind="body"):
+    """A hand-made stored passage."""
+    return StoredPassage(source="a.txt", file="a.txt", line=1, page=0, title=title, headings=split_headings(heading),
+                         text=text, norm=fold_text(text), key=fold_text(text), kind=kind, order=order)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from zhsearch.errors import IndexMissingError, IndexVersionError, ZhsearchError
+from zhsearch.stored import HEADING_SEPARATOR
 
 EXIT_OK, EXIT_NO_RESULTS, EXIT_ERROR = 0, 1, 2
 
@@ -292,7 +293,7 @@ def _print_results(results, explain: bool) -> None:
     for hit in results:
         head = click.style(f"{hit.rank:>2}. {_shown(hit.location)}", fg="cyan")
         click.echo(f"{head}  score {hit.score:.3f}", color=color)
-        context = _shown(" › ".join(part for part in (hit.title, hit.heading) if part))
+        context = _shown(HEADING_SEPARATOR.join(part for part in (hit.title, hit.heading) if part))
         if context:
             click.echo(click.style(f"    {context}", dim=True), color=color)
         start, end = _snippet_bounds(hit)

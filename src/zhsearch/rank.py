@@ -32,6 +32,7 @@ from zhsearch.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.analysis import char_bigrams
 from zhsearch.intent import cue_share, shows_evidence
 from zhsearch.query import QueryPlan
+from zhsearch.stored import HEADING_SEPARATOR, StoredPassage
 
 @dataclass(frozen=True)
 class RankingConfig:
@@ -112,7 +113,7 @@ class Scored:
     """One candidate passage with its stage-1 score and stage-2 factors."""
 
     docnum: int
-    fields: dict
+    passage: StoredPassage
     base: float
     coverage: float = 0.0
     phrase: float = 1.0
@@ -252,10 +253,10 @@ def _coverage(
 
 def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], config: RankingConfig = DEFAULT_RANKING) -> Scored:
     """Fill in coverage, phrase, cue and shape factors and the final score."""
-    text = candidate.fields.get("text", "")
-    norm = candidate.fields.get("norm") or fold_text(text)
-    heading = both_readings(candidate.fields.get("heading", ""))
-    title = fold_text(candidate.fields.get("title", ""))
+    passage = candidate.passage
+    text, norm = passage.text, passage.norm
+    heading = both_readings(passage.heading)
+    title = fold_text(passage.title)
     statements, echoes = _split_echoes(norm, plan, config)
     answer_text, echo_text = "\n".join(statements), "\n".join(echoes)
     pinyin_hits = _pinyin_matches(norm, plan)
@@ -286,8 +287,9 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], confi
         candidate.cue += config.evidence_bonus
     # The first paragraph under a heading that asks the question is its answer
     # (FAQ pages, Q&A articles): what follows elaborates.
-    if candidate.fields.get("order") == 0:
-        asked = max(heading_precision(reading.rsplit(" › ", 1)[-1], plan.normalized) for reading in heading.split("\n"))
+    if passage.order == 0:
+        asked = max(heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], plan.normalized)
+                    for reading in heading.split("\n"))
         if asked >= config.first_answer_min:
             candidate.phrase *= 1 + config.first_answer_bonus * asked
     shape = 1.0
@@ -297,7 +299,7 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], confi
         shape *= config.short_factor
     if any(_ANNOUNCE.search(e) for e in echoes) or _INTRO_HEADING.search(heading):
         shape *= config.intro_factor
-    if candidate.fields.get("kind") == "comment":
+    if passage.kind == "comment":
         shape *= config.comment_factor
     candidate.shape = shape
     return candidate
@@ -319,7 +321,7 @@ def final_scores(
     top = top or max((c.base for c in candidates), default=0.0) or 1.0
     for c in candidates:
         c.score = c.coverage**config.coverage_power * (1 + config.base_weight * c.base / top) * c.phrase * c.cue * c.shape
-    candidates.sort(key=lambda c: (-c.score, c.fields["source"], c.fields["line"]))
+    candidates.sort(key=lambda c: (-c.score, c.passage.source, c.passage.line))
     return candidates
 
 

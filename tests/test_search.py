@@ -92,7 +92,7 @@ def test_question_words_alone_still_return_something(idx):
 def test_explain_names_fields_and_factors(idx):
     hit = idx.search("九千会上门吗", limit=1, explain=True)[0]
     info = hit.explanation
-    assert info["bm25f"] > 0 and 0 < info["coverage"] <= 1
+    assert info["bm25f"] > 0 and 0 < info["features"]["coverage"] <= 1
     assert {t["field"] for t in info["terms"]} >= {"words", "bigrams"}
     assert info["matched"]["9000"] == "passage"
 

@@ -318,8 +318,9 @@ def _snippet_bounds(hit):
 
 def _print_explanation(info: dict) -> None:
     click.echo(f"    explain: {info['formula']}")
-    click.echo(f"      bm25f {info['bm25f']}  coverage {info['coverage']}  phrase {info['phrase']}  "
-               f"cue {info['cue']} ({', '.join(info['intents']) or 'no intent'})  shape {info['shape']}  → {info['score']}")
+    features = "  ".join(f"{name} {value}" for name, value in info["features"].items())
+    click.echo(f"      bm25f {info['bm25f']}  {features}  → {info['score']}")
+    click.echo(f"      intents: {', '.join(info['intents']) or 'none'}")
     for term in info["terms"]:
         click.echo(f"      {term['field']:<16} {term['term']:<10} {term['score']}")
     for term, where in info["matched"].items():

@@ -23,6 +23,7 @@ from zhsearch.highlight import highlight_spans, merge_spans, snippet_window
 from zhsearch.lexicon import active_lexicon, load_index_lexicon
 from zhsearch.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch.syntax import ParsedQuery, parse_query
+from zhsearch.features import matched_terms
 from zhsearch.rank import (
     DEFAULT_RANKING,
     FIELDS,
@@ -562,7 +563,7 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
 
 
 def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig) -> dict:
-    """Per-term BM25F contributions by field, plus the rerank factors."""
+    """Per-term BM25F contributions by field, plus every rerank feature (in FEATURES order)."""
     contributions = []
     for term in _query_terms(plan, searcher.doc_frequency, config):
         matcher = term.matcher(searcher)
@@ -574,12 +575,9 @@ def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig) -> 
     return {
         "bm25f": round(best.base, 4),
         "terms": contributions,
-        "coverage": round(best.coverage, 4),
-        "matched": best.matched,
-        "phrase": round(best.phrase, 4),
-        "cue": round(best.cue, 4),
+        "features": {name: round(value, 4) for name, value in best.features.items()},
+        "matched": matched_terms(plan, best.context, config) if best.context else {},  # not reranked: {}
         "intents": [intent.name for intent in plan.intents],
-        "shape": round(best.shape, 4),
         "score": round(best.score, 4),
         "formula": score_formula(config),
     }

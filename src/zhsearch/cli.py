@@ -406,7 +406,7 @@ def analyze_command(text, fields) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json: bool) -> None:
     """Measure S@1, MRR@k and Recall@k on judged questions (JSONL)."""
-    from zhsearch.evaluate import evaluate
+    from zhsearch.evaluation import evaluate
 
     with _open_or_build(index_dir, corpus) as idx:
         report = evaluate(idx, judgments, k=k)

@@ -465,10 +465,6 @@ def _clean_query(query: str) -> str:
     return " ".join(cleaned.split())
 
 
-def _whoosh_query(plan: QueryPlan, doc_frequency):
-    return _or(_query_terms(plan, doc_frequency, DEFAULT_RANKING))
-
-
 def _or(terms: list):
     from whoosh.query import NullQuery, Or
 

@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from zhsearch.evaluate import fold_for_judging  # noqa: E402
+from zhsearch.evaluation import fold_for_judging  # noqa: E402
 from zhsearch.ingest import corpus_files, read_text  # noqa: E402
 from zhsearch.normalize import to_simplified  # noqa: E402
 

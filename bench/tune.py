@@ -17,7 +17,7 @@ import itertools
 import statistics
 
 import zhsearch
-from zhsearch.evaluate import load_judgments
+from zhsearch.evaluation import load_judgments
 from zhsearch.rank import DEFAULT_RANKING
 
 GRID = {  # fields of zhsearch.rank.RankingConfig

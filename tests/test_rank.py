@@ -1,62 +1,145 @@
-"""The rerank's factors on hand-made passages, and RankingConfig as the one place for weights."""
+"""The rerank's features on hand-made passages, the one formula, and RankingConfig as the one place for weights."""
 
 import dataclasses
 
 import pytest
 
 import zhsearch
+from zhsearch.features import FEATURES, passage_context
+from zhsearch.normalize import fold_text
 from zhsearch.query import plan_query
-from zhsearch.rank import DEFAULT_RANKING, RankingConfig, Scored, final_scores, rescore
+from zhsearch.rank import DEFAULT_RANKING, RankingConfig, Scored, final_scores, rescore, score, score_formula
+from zhsearch.stored import StoredPassage, split_headings
 
 from conftest import write
+
+D = DEFAULT_RANKING
+ANSWER = "网贷逾期后平台一般不会上门，多为电话催收。"
 
 
 def _weights(plan):
     return {concept: 1.0 for concept in plan.concepts}
 
 
+def _passage(text, heading="", title="", order=1, kind="body"):
+    """A hand-made stored passage."""
+    return StoredPassage(source="a.txt", file="a.txt", line=1, page=0, title=title, headings=split_headings(heading),
+                         text=text, norm=fold_text(text), key=fold_text(text), kind=kind, order=order)
+
+
 def _scored(text, heading="", title="", order=1, kind="body", config=DEFAULT_RANKING, query="网贷逾期会上门吗"):
     plan = plan_query(query)
-    fields = {"text": text, "heading": heading, "title": title, "order": order, "kind": kind,
-              "source": "a.txt", "line": 1}
-    return rescore(Scored(0, fields, 1.0), plan, _weights(plan), config)
+    return rescore(Scored(0, _passage(text, heading, title, order, kind), 1.0), plan, _weights(plan), config)
+
+
+def _phrase(c):
+    return c.features["phrase"] * c.features["first_answer"]
+
+
+def _cue(c):
+    return c.features["cue"] + c.features["evidence"]
+
+
+def _shape(c):
+    return c.features["teaser"] * c.features["short"] * c.features["intro"] * c.features["comment"]
+
+
+LEGAL = "催收人员上门是否合法"
+CITED = "依照我国《民法典》相关规定，任何单位和个人不得非法进入他人住宅。"
+
+# feature, passage (text, heading, title, order, kind), query, expected value
+FEATURE_TABLE = [
+    ("coverage", (ANSWER,), None, 1.0),
+    ("coverage", ("平台一般不会这样做，多为电话催收。", "网贷逾期会上门吗"), None, D.heading_match),
+    ("coverage", ("平台一般不会这样做。", "", "网贷逾期会上门吗"), None, D.title_match),
+    # the question, not its answer: half the passage's coverage, none of its best window's
+    ("coverage", ("网贷逾期会上门吗？",), None, (1 - D.window_weight) * D.question_match),
+    ("coverage", ("今天天气很好，适合出门散步。",), None, 0.0),
+    ("phrase", ("网贷逾期以后，平台一般不会上门。",), None, 1 + D.phrase_bonus),  # 网贷逾期 and 上门 whole
+    ("phrase", ("平台一般不会上门，也不会打电话。",), None, 1 + D.phrase_bonus * 2 / 6),  # 上门 only
+    ("phrase", ("逾期的网贷，平台一般不会找你。",), None, 1.0),
+    ("phrase", (ANSWER,), "天气", 1.0),  # no run of two characters found
+    ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗", "", 0), None, 1 + D.first_answer_bonus),
+    ("first_answer", ("平台一般不会这样做。", "常见问题 › 网贷逾期会上门吗", "", 0), None, 1 + D.first_answer_bonus),
+    ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗", "", 1), None, 1.0),
+    ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗 › 案例", "", 0), None, 1.0),
+    ("cue", ("建议及时报警，寻求帮助。",), "催收上门怎么办", 1 + D.cue_bonus),
+    ("cue", ("今天天气很好，适合出门散步。",), "催收上门怎么办", 1.0),
+    ("evidence", (CITED,), LEGAL, D.evidence_bonus),
+    ("evidence", ("借款人可以通过法律途径维护自己的合法权益。",), LEGAL, 0.0),
+    ("teaser", ("网贷逾期后平台一般不会上门……",), None, D.teaser_factor),
+    ("teaser", (ANSWER,), None, 1.0),
+    ("short", ("网贷逾期上门",), None, D.short_factor),
+    ("short", (ANSWER,), None, 1.0),
+    ("intro", ("本文将探讨网贷逾期以后平台会不会上门的问题。",), None, D.intro_factor),
+    ("intro", (ANSWER, "引言"), None, D.intro_factor),
+    ("intro", (ANSWER, "处理方式"), None, 1.0),
+    ("comment", (ANSWER, "", "", 1, "comment"), None, D.comment_factor),
+    ("comment", (ANSWER,), None, 1.0),
+]
+
+
+@pytest.mark.parametrize("name, passage, query, expected", FEATURE_TABLE)
+def test_each_feature_on_hand_made_passages(name, passage, query, expected):
+    plan = plan_query(query or "网贷逾期会上门吗")
+    record = _passage(*passage)
+    feature = dict(FEATURES)[name]
+    value = feature(record, plan, passage_context(record, plan, _weights(plan), D), D)
+    assert value == pytest.approx(expected)
+
+
+def test_every_feature_has_a_case_and_is_in_the_formula():
+    names = [name for name, _ in FEATURES]
+    assert len(set(names)) == len(names) and {row[0] for row in FEATURE_TABLE} == set(names)
+    formula = score_formula(D)
+    assert all(name in formula for name in names)
+    neutral = {name: 0.0 if name == "evidence" else 1.0 for name in names}
+    assert score(neutral, 1.0, 2.0, D) == pytest.approx(1 + D.base_weight / 2)
+    for name in names:  # every feature moves the score
+        assert score({**neutral, name: neutral[name] + 0.5}, 1.0, 2.0, D) != score(neutral, 1.0, 2.0, D)
 
 
 @pytest.mark.parametrize(
     "text, heading, factor, expected",
     [
-        ("网贷逾期后平台一般不会上门，多为电话催收。", "", "coverage", 1.0),
-        ("平台一般不会这样做，多为电话催收。", "网贷逾期会上门吗", "coverage", DEFAULT_RANKING.heading_match),
-        # the question, not its answer: half the passage's coverage, none of its best window's
-        ("网贷逾期会上门吗？", "", "coverage", (1 - DEFAULT_RANKING.window_weight) * DEFAULT_RANKING.question_match),
-        ("网贷逾期后平台一般不会上门……", "", "shape", DEFAULT_RANKING.teaser_factor),
-        ("网贷逾期上门", "", "shape", DEFAULT_RANKING.short_factor),
+        (ANSWER, "", "coverage", 1.0),
+        ("平台一般不会这样做，多为电话催收。", "网贷逾期会上门吗", "coverage", D.heading_match),
+        ("网贷逾期会上门吗？", "", "coverage", (1 - D.window_weight) * D.question_match),
+        ("网贷逾期后平台一般不会上门……", "", "shape", D.teaser_factor),
+        ("网贷逾期上门", "", "shape", D.short_factor),
     ],
 )
 def test_factors_on_hand_made_passages(text, heading, factor, expected):
-    assert getattr(_scored(text, heading), factor) == pytest.approx(expected)
+    scored = _scored(text, heading)
+    value = scored.features["coverage"] if factor == "coverage" else _shape(scored)
+    assert value == pytest.approx(expected)
 
 
 def test_first_passage_under_a_heading_that_restates_the_question_is_its_answer():
     first = _scored("平台一般不会这样做。", heading="网贷逾期会上门吗", order=0)
     later = _scored("平台一般不会这样做。", heading="网贷逾期会上门吗", order=1)
-    assert first.phrase == pytest.approx(later.phrase * (1 + DEFAULT_RANKING.first_answer_bonus))
+    assert _phrase(first) == pytest.approx(_phrase(later) * (1 + D.first_answer_bonus))
 
 
 def test_comments_rank_below_the_article():
-    assert _scored("网贷逾期后平台一般不会上门，多为电话催收。", kind="comment").shape == DEFAULT_RANKING.comment_factor
+    assert _shape(_scored(ANSWER, kind="comment")) == D.comment_factor
 
 
 def test_a_weight_changed_by_passing_a_config():
     config = dataclasses.replace(DEFAULT_RANKING, heading_match=0.5, comment_factor=1.0)
-    assert _scored("平台一般不会这样做。", "网贷逾期会上门吗", config=config).coverage == pytest.approx(0.5)
-    assert _scored("网贷逾期后平台一般不会上门，多为电话催收。", kind="comment", config=config).shape == 1.0
-    a = _scored("网贷逾期后平台一般不会上门，多为电话催收。")
-    b = _scored("网贷逾期后平台一般不会上门，多为电话催收。")
+    assert _scored("平台一般不会这样做。", "网贷逾期会上门吗", config=config).features["coverage"] == pytest.approx(0.5)
+    assert _shape(_scored(ANSWER, kind="comment", config=config)) == 1.0
+    a = _scored(ANSWER)
+    b = _scored(ANSWER)
     b.base = 0.5
     ranked = final_scores([a, b], dataclasses.replace(DEFAULT_RANKING, base_weight=1.0))
-    assert [c.score for c in ranked] == pytest.approx([a.coverage * a.phrase * a.cue * a.shape * 2.0,
-                                                       b.coverage * b.phrase * b.cue * b.shape * 1.5])
+    assert [c.score for c in ranked] == pytest.approx(
+        [c.features["coverage"] * _phrase(c) * _cue(c) * _shape(c) * boost for c, boost in ((a, 2.0), (b, 1.5))]
+    )
+
+
+def test_a_passage_with_none_of_the_concepts_is_dropped():
+    assert final_scores([_scored("今天天气很好，适合出门散步。")]) == []
 
 
 def test_open_index_takes_a_ranking(tmp_path):
@@ -69,3 +152,13 @@ def test_open_index_takes_a_ranking(tmp_path):
     headless = RankingConfig(heading_match=0.0, first_answer_bonus=0.0)
     changed = [h.source for h in zhsearch.open_index(tmp_path / "ix", ranking=headless).search("网贷逾期会上门吗")]
     assert default[0] == "a.txt" and changed[0] == "b.txt"
+
+
+def test_explain_lists_every_feature_in_order(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    write(corpus, "a.txt", "标题一二三四五六\n\n网贷逾期会上门吗\n\n平台一般不会这样做，多为电话提醒，请放心。\n")
+    zhsearch.build_index(corpus, tmp_path / "ix")
+    info = zhsearch.open_index(tmp_path / "ix").search("网贷逾期会上门吗", explain=True)[0].explanation
+    assert list(info["features"]) == [name for name, _ in FEATURES]
+    assert info["matched"] and set(info["matched"].values()) <= {"passage", "question sentence", "heading", "title"}

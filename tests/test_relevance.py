@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import zhsearch
-from zhsearch.evaluate import load_judgments
+from zhsearch.evaluation import load_judgments
 
 from conftest import JUDGMENTS, REPO
 

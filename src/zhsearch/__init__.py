@@ -25,7 +25,7 @@ from zhsearch.errors import (
     UnreadableFileError,
     ZhsearchError,
 )
-from zhsearch.evaluate import EvalReport, evaluate
+from zhsearch.evaluation import EvalReport, evaluate
 from zhsearch.ingest import Passage, split_passages
 from zhsearch.normalize import normalize_text
 from zhsearch.search import Hit, Index, SearchResults, open_index

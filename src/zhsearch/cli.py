@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from zhsearch.errors import IndexMissingError, IndexVersionError, ZhsearchError
+from zhsearch.stored import HEADING_SEPARATOR
 
 EXIT_OK, EXIT_NO_RESULTS, EXIT_ERROR = 0, 1, 2
 
@@ -292,7 +293,7 @@ def _print_results(results, explain: bool) -> None:
     for hit in results:
         head = click.style(f"{hit.rank:>2}. {_shown(hit.location)}", fg="cyan")
         click.echo(f"{head}  score {hit.score:.3f}", color=color)
-        context = _shown(" › ".join(part for part in (hit.title, hit.heading) if part))
+        context = _shown(HEADING_SEPARATOR.join(part for part in (hit.title, hit.heading) if part))
         if context:
             click.echo(click.style(f"    {context}", dim=True), color=color)
         start, end = _snippet_bounds(hit)
@@ -317,8 +318,9 @@ def _snippet_bounds(hit):
 
 def _print_explanation(info: dict) -> None:
     click.echo(f"    explain: {info['formula']}")
-    click.echo(f"      bm25f {info['bm25f']}  coverage {info['coverage']}  phrase {info['phrase']}  "
-               f"cue {info['cue']} ({', '.join(info['intents']) or 'no intent'})  shape {info['shape']}  → {info['score']}")
+    features = "  ".join(f"{name} {value}" for name, value in info["features"].items())
+    click.echo(f"      bm25f {info['bm25f']}  {features}  → {info['score']}")
+    click.echo(f"      intents: {', '.join(info['intents']) or 'none'}")
     for term in info["terms"]:
         click.echo(f"      {term['field']:<16} {term['term']:<10} {term['score']}")
     for term, where in info["matched"].items():
@@ -404,7 +406,7 @@ def analyze_command(text, fields) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json: bool) -> None:
     """Measure S@1, MRR@k and Recall@k on judged questions (JSONL)."""
-    from zhsearch.evaluate import evaluate
+    from zhsearch.evaluation import evaluate
 
     with _open_or_build(index_dir, corpus) as idx:
         report = evaluate(idx, judgments, k=k)

@@ -26,6 +26,7 @@ from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.decode import decode_bytes
 from zhsearch.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, Document, documents_of
 from zhsearch.normalize import HAN_CHAR, strip_pinyin_glosses, to_simplified
+from zhsearch.stored import join_headings
 from zhsearch.structure import (
     LIST_LEVEL,
     MD_HEADING,
@@ -350,7 +351,7 @@ def split_passages(
     per_section: dict[tuple[str, str], int] = {}  # passages so far under each (kind, heading)
 
     def emit(body: str, first_line: int, line_starts: list[int], lines_of: list[int]) -> None:
-        heading = " › ".join(entry[1] for entry in stack)
+        heading = join_headings(tuple(entry[1] for entry in stack))
         for entry in stack:
             entry[4] = True
         for start, piece in _split_long(body):

@@ -4,34 +4,21 @@ Stage 1 (Whoosh, BM25F): an OR of the query's words, bigrams and the bigrams
 its pinyin pairs sound like, over the passage and its context, so that any passage sharing a content term is
 a candidate, and rare terms weigh more than common ones.
 
-Stage 2 (here): the candidates are rescored with what BM25 cannot see:
-
-* **coverage** — the share of the question's content (IDF-weighted bigrams) the
-  passage holds.  A passage that has *all* of 9000 / 上门 beats one that repeats
-  上门 ten times.
-* **answer, not echo** — a match inside a sentence that itself asks the
-  question (ends in ？ or 吗) counts for less than one in a statement; pages
-  restate their question everywhere, the answer is a statement.
-* **heading context** — a term found in the section heading (or the document
-  title) counts, at a discount, as if found in the passage: the paragraphs under ``上门取证的目的``
-  answer ``上门取证的目的是什么``.
-* **phrase** — query runs found whole (``上门取证``) rank above scattered bigrams.
-* **shape** — truncated teasers (``…``), introductions that announce the
-  question (本文将探讨…, a section headed 引言), very short passages and
-  readers' comments are damped.
+Stage 2 (here): the candidates are rescored with what BM25 cannot see — the
+features of :mod:`zhsearch.features` (coverage of the question's content,
+answer-not-echo, heading context, phrase, answer cues, shape), combined by
+:func:`score`, the one formula.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
-from zhsearch.normalize import both_readings, fold_text
-from zhsearch.normalize import HAN_RUN as _CJK_RUN
-from zhsearch.analysis import char_bigrams
-from zhsearch.intent import cue_share, shows_evidence
+from zhsearch.features import PassageContext, feature_values, passage_context
 from zhsearch.query import QueryPlan
+from zhsearch.stored import StoredPassage
+
 
 @dataclass(frozen=True)
 class RankingConfig:
@@ -93,61 +80,17 @@ class RankingConfig:
 DEFAULT_RANKING = RankingConfig()
 FIELDS = ("words", "bigrams", "context_bigrams")  # the analysed fields stage 1 searches
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
-_QUESTION_END = re.compile(r"(?:[?？]|[吗呢么][?？。！!]?)\s*$")
-# A quoted question inside a statement: 产生“网贷逾期会上门调查”的恐慌 / 疑问:“…吗?”
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,60})[”\"」』]")
-# An intro that announces what the page will discuss rather than saying it.
-_ANNOUNCE = re.compile(
-    r"(本文|本站|本篇|文章|今天|下面|接下来|我们)[^。！？!?]{0,12}"
-    r"(探讨|分析|解析|介绍|解答|讨论|聊聊|说说|讲解|阐述|梳理)"
-)
-# Headings of an introduction: it sets out the question, the answer comes later.
-_INTRO_HEADING = re.compile(r"(引语|引言|导语|导读|前言|序言|摘要|概述|开篇)\s*[:：]?$")
-_TEASER_END = re.compile(r"(?:\.\.\.|…)\s*$")
-
 
 @dataclass
 class Scored:
-    """One candidate passage with its stage-1 score and stage-2 factors."""
+    """One candidate passage with its stage-1 score and its features (zhsearch.features)."""
 
     docnum: int
-    fields: dict
-    base: float
-    coverage: float = 0.0
-    phrase: float = 1.0
-    cue: float = 1.0
-    shape: float = 1.0
+    passage: StoredPassage
+    base: float  # its BM25F score
+    features: dict[str, float] = field(default_factory=dict)  # name -> value, in FEATURES order
+    context: PassageContext | None = None  # what the features read besides the record (for --explain)
     score: float = 0.0
-    matched: dict[str, str] = field(default_factory=dict)  # term -> where it matched
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.findall(text) if s.strip()]
-
-
-def is_question(sentence: str) -> bool:
-    return bool(_QUESTION_END.search(sentence.strip()))
-
-
-def heading_precision(heading: str, query: str) -> float:
-    """Share of a heading's character bigrams that the question restates.
-
-    ``网贷逾期会上门调查吗?`` is the question ``网贷逾期会上门调查吗`` (1.0);
-    ``网贷逾期会上门调查吗:真实案例解析`` is a side topic of it (0.64).
-    """
-    grams = [g for run in _CJK_RUN.findall(heading) for g in char_bigrams(run)]
-    if not grams:
-        return 0.0
-    return sum(g in query for g in grams) / len(grams)
-
-
-def _echoes_question(quoted: str, plan: QueryPlan, config: RankingConfig) -> bool:
-    """A quotation that asks, or restates most of the query: the page's own question."""
-    if is_question(quoted):
-        return True
-    words = [w for w in plan.words if len(w) >= 2]
-    return len(words) >= 2 and sum(w in quoted for w in words) >= config.echo_share * len(words)
 
 
 def term_weights(plan: QueryPlan, doc_frequency, doc_count: int, config: RankingConfig = DEFAULT_RANKING) -> dict[str, float]:
@@ -183,152 +126,47 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int, config: Ranking
     return weights
 
 
-def _credit(word: str, text: str, parts: tuple[str, ...], related: tuple[str, ...], config: RankingConfig) -> float:
-    """1 when ``word`` is in ``text``; else a share of its parts (at most config.part_credit),
-    or config.related_credit when a related term of the lexicon is there."""
-    if not text:
-        return 0.0
-    if word in text:
-        return 1.0
-    credit = 0.0
-    if len(word) > 2:
-        # share of the word's bigrams, counting only its dictionary parts as found
-        credit = config.part_credit * sum(part in text for part in parts) / (len(word) - 1)
-    if related and any(term in text for term in related):
-        credit = max(credit, config.related_credit)
-    return credit
-
-
-def _split_echoes(norm: str, plan: QueryPlan, config: RankingConfig) -> tuple[list[str], list[str]]:
-    """Statements (that may answer) and echoes (questions, announcements, quoted questions)."""
-    statements, echoes = [], []
-    for sentence in split_sentences(norm):
-        if is_question(sentence) or _ANNOUNCE.search(sentence):
-            echoes.append(sentence)
-            continue
-        quoted = [m.group(0) for m in _QUOTED.finditer(sentence) if _echoes_question(m.group(1), plan, config)]
-        for q in quoted:
-            echoes.append(q)
-            sentence = sentence.replace(q, " ")
-        statements.append(sentence)
-    return statements, echoes
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What a candidate's concepts may also be found in besides its text, and what each is worth."""
-
-    heading: str
-    title: str
-    title_credit: float
-    pinyin_hits: frozenset
-
-
-def _coverage(
-    weights, plan: QueryPlan, body: str, echoes: str, where: _Context, config: RankingConfig
-) -> tuple[float, dict]:
-    """IDF-weighted share of the query's concepts found in ``body`` (the
-    statements), ``echoes`` (question sentences) or ``where``, and where each was found."""
-    heading, title = where.heading, where.title
-    total = sum(weights.values()) or 1.0
-    got, matched = 0.0, {}
-    for term, weight in weights.items():
-        if term in where.pinyin_hits:
-            credit, place = 1.0, "passage"
-        else:
-            parts, alternatives = plan.parts.get(term, (term,)), plan.related.get(term, ())
-            credit, place = max(  # on a tie, the first (the passage itself) is named
-                (_credit(term, body, parts, alternatives, config), "passage"),
-                (config.question_match * _credit(term, echoes, parts, alternatives, config), "question sentence"),
-                (config.heading_match * _credit(term, heading, parts, alternatives, config), "heading"),
-                (where.title_credit * _credit(term, title, parts, alternatives, config), "title"),
-                key=lambda found: found[0],
-            )
-        if credit:
-            got += weight * credit
-            matched[term] = place
-    return got / total, matched
-
-
 def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], config: RankingConfig = DEFAULT_RANKING) -> Scored:
-    """Fill in coverage, phrase, cue and shape factors and the final score."""
-    text = candidate.fields.get("text", "")
-    norm = candidate.fields.get("norm") or fold_text(text)
-    heading = both_readings(candidate.fields.get("heading", ""))
-    title = fold_text(candidate.fields.get("title", ""))
-    statements, echoes = _split_echoes(norm, plan, config)
-    answer_text, echo_text = "\n".join(statements), "\n".join(echoes)
-    pinyin_hits = _pinyin_matches(norm, plan)
-
-    # Coverage over the whole passage, and over its best window of two
-    # sentences: an answer says its point in one place, an intro scatters the
-    # question's words over a paragraph.
-    # A section whose heading names the kind of answer asked for (应对策略 for
-    # 怎么办) answers the document's question: its title counts as the passage.
-    answers_section = cue_share("", heading, plan.intents, config.cues_enough) > 0
-    title_credit = config.answer_section_title_match if answers_section else config.title_match
-    where = _Context(heading, title, title_credit, frozenset(pinyin_hits))
-    whole, candidate.matched = _coverage(weights, plan, answer_text, echo_text, where, config)
-    size = config.window_sentences
-    if len(statements) <= size and not echoes:
-        best = whole  # the one window is the passage itself
-    else:
-        windows = ["".join(statements[i : i + size]) for i in range(max(1, len(statements) - size + 1))]
-        best = max(_coverage(weights, plan, w, "", where, config)[0] for w in windows)
-    candidate.coverage = (1 - config.window_weight) * whole + config.window_weight * best
-
-    runs = [r for r in plan.runs if len(r) >= 2]
-    if runs:
-        found = sum(len(r) for r in runs if r in answer_text)
-        candidate.phrase = 1.0 + config.phrase_bonus * found / sum(len(r) for r in runs)
-    candidate.cue = 1.0 + config.cue_bonus * cue_share(answer_text, heading, plan.intents, config.cues_enough)
-    if shows_evidence(answer_text, plan.intents):
-        candidate.cue += config.evidence_bonus
-    # The first paragraph under a heading that asks the question is its answer
-    # (FAQ pages, Q&A articles): what follows elaborates.
-    if candidate.fields.get("order") == 0:
-        asked = max(heading_precision(reading.rsplit(" › ", 1)[-1], plan.normalized) for reading in heading.split("\n"))
-        if asked >= config.first_answer_min:
-            candidate.phrase *= 1 + config.first_answer_bonus * asked
-    shape = 1.0
-    if _TEASER_END.search(text):
-        shape *= config.teaser_factor
-    if len(norm) < config.short_chars:
-        shape *= config.short_factor
-    if any(_ANNOUNCE.search(e) for e in echoes) or _INTRO_HEADING.search(heading):
-        shape *= config.intro_factor
-    if candidate.fields.get("kind") == "comment":
-        shape *= config.comment_factor
-    candidate.shape = shape
+    """Compute every feature of ``candidate`` (``weights``: :func:`term_weights`)."""
+    candidate.context = passage_context(candidate.passage, plan, weights, config)
+    candidate.features = feature_values(candidate.passage, plan, candidate.context, config)
     return candidate
+
+
+def score(features: dict[str, float], bm25f: float, best_bm25f: float, config: RankingConfig = DEFAULT_RANKING) -> float:
+    """The one formula that combines the features into a candidate's score.
+
+    Coverage leads; BM25F, scaled to the best candidate's, can at most add
+    config.base_weight to the factor it multiplies.  BM25's term-frequency pull is what puts a paragraph
+    that repeats the question's words everywhere first — useful to break ties,
+    harmful as the main signal.  (The grouping is that of the factors phrase, cue
+    and shape the features were split from: the same floating-point result.)
+    """
+    return (
+        features["coverage"] ** config.coverage_power
+        * (1 + config.base_weight * bm25f / best_bm25f)
+        * (features["phrase"] * features["first_answer"])
+        * (features["cue"] + features["evidence"])
+        * (features["teaser"] * features["short"] * features["intro"] * features["comment"])
+    )
+
+
+def score_formula(config: RankingConfig) -> str:
+    """:func:`score`'s formula with its weights, as ``--explain`` shows it."""
+    return (f"coverage^{config.coverage_power:g} × (1 + {config.base_weight:g} · bm25f / best bm25f)"
+            " × phrase × first_answer × (cue + evidence) × teaser × short × intro × comment")
 
 
 def final_scores(
     candidates: list[Scored], config: RankingConfig = DEFAULT_RANKING, top: float | None = None
 ) -> list[Scored]:
-    """Combine the factors and sort, best first.
-
-    Coverage leads; BM25F, scaled to the best candidate's, can at most add
-    config.base_weight to the factor it multiplies.  BM25's term-frequency pull is what puts a paragraph
-    that repeats the question's words everywhere first — useful to break ties,
-    harmful as the main signal.
-    """
+    """Score the rescored candidates (:func:`score`) and sort them, best first;
+    ``top`` is the best BM25F to scale by (default: the best of these)."""
     # A candidate that holds none of the question's concepts (it came in on a
     # stray bigram such as 个人 of 个人信用) is no answer at all.
-    candidates = [c for c in candidates if c.coverage > 0]
+    candidates = [c for c in candidates if c.features["coverage"] > 0]
     top = top or max((c.base for c in candidates), default=0.0) or 1.0
     for c in candidates:
-        c.score = c.coverage**config.coverage_power * (1 + config.base_weight * c.base / top) * c.phrase * c.cue * c.shape
-    candidates.sort(key=lambda c: (-c.score, c.fields["source"], c.fields["line"]))
+        c.score = score(c.features, c.base, top, config)
+    candidates.sort(key=lambda c: (-c.score, c.passage.source, c.passage.line))
     return candidates
-
-
-def score_formula(config: RankingConfig) -> str:
-    """:func:`final_scores`'s formula with its weights, as ``--explain`` shows it."""
-    return (f"coverage^{config.coverage_power:g} × (1 + {config.base_weight:g} · bm25f / best bm25f)"
-            " × phrase × cue × shape")
-
-
-def _pinyin_matches(norm: str, plan: QueryPlan) -> set[str]:
-    """The query's pinyin pairs that sound in ``norm`` (one of their bigrams is there)."""
-    return {pair for pair, bigrams in plan.pinyin_bigrams.items() if any(b in norm for b in bigrams)}

@@ -24,6 +24,7 @@ from zhsearch.analysis import analyze
 from zhsearch.normalize import HAN as _CJK
 from zhsearch.normalize import HAN_CHAR as _HAN
 from zhsearch.normalize import fold_text, normalize_text
+from zhsearch.stored import StoredPassage
 from zhsearch.syntax import ParsedQuery
 
 _LETTER = f"[^\\W\\d_{_CJK}]"
@@ -97,10 +98,6 @@ def file_matches(path: str, pattern: str) -> bool:
     return path.startswith(pattern)
 
 
-def _stored_norm(fields: dict) -> str:
-    return fields.get("norm") or fold_text(fields.get("text", ""))
-
-
 def docs_holding(searcher, runs) -> dict[str, set[int]]:
     """For each of ``runs``, the document numbers of the passages that hold it.
 
@@ -114,7 +111,7 @@ def docs_holding(searcher, runs) -> dict[str, set[int]]:
 
     def norm_of(docnum: int) -> str:
         if docnum not in norms:
-            norms[docnum] = _stored_norm(searcher.stored_fields(docnum))
+            norms[docnum] = StoredPassage.from_fields(searcher.stored_fields(docnum)).norm
         return norms[docnum]
 
     for run in dict.fromkeys(runs):
@@ -127,7 +124,7 @@ def docs_holding(searcher, runs) -> dict[str, set[int]]:
             unindexed.append((run, pattern))
     if unindexed:
         for d, fields in searcher.reader().iter_docs():
-            norm = _stored_norm(fields)
+            norm = StoredPassage.from_fields(fields).norm
             for run, pattern in unindexed:
                 if pattern.search(norm):
                     found[run].add(d)

@@ -23,6 +23,7 @@ from zhsearch.highlight import highlight_spans, merge_spans, snippet_window
 from zhsearch.lexicon import active_lexicon, load_index_lexicon
 from zhsearch.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch.syntax import ParsedQuery, parse_query
+from zhsearch.features import matched_terms
 from zhsearch.rank import (
     DEFAULT_RANKING,
     FIELDS,
@@ -35,6 +36,7 @@ from zhsearch.rank import (
 )
 from zhsearch.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.segment import COMPACT_FILE, Segmenter, full_segmenter
+from zhsearch.stored import StoredPassage
 from zhsearch.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
 
 MAX_LIMIT = 1000
@@ -215,20 +217,15 @@ class Index:
         if not isinstance(source, str) or not source or "\x00" in source:
             return None
         try:
-            stored = [
-                fields
-                for fields in self._get_searcher().documents(file=source.split("#", 1)[0])
-                if fields.get("source") == source
-            ]
+            in_file = list(self._get_searcher().documents(file=source.split("#", 1)[0]))
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
+        stored = [p for p in map(StoredPassage.from_fields, in_file) if p.source == source]
         if not stored:
             return None
-        stored.sort(key=lambda f: (f["line"], f.get("order", 0)))
-        passages = tuple(
-            DocumentPassage(f["line"], f.get("heading", ""), f["text"], f.get("page", 0)) for f in stored
-        )
-        return Document(source, stored[0].get("title", ""), passages)
+        stored.sort(key=lambda p: (p.line, p.order))
+        passages = tuple(DocumentPassage(p.line, p.heading, p.text, p.page) for p in stored)
+        return Document(source, stored[0].title, passages)
 
     def stats(self) -> dict:
         """What the index holds: files, passages, terms per field, size on disk."""
@@ -303,9 +300,8 @@ class Index:
             if allowed is not None and not allowed:
                 listed = []
             elif plan.empty:  # only restrictions: the passages they let through, in document order
-                listed = [Scored(d, f, 0.0) for d, f in restrict.all_docs(searcher)
+                listed = [(d, f, 0.0) for d, f in restrict.all_docs(searcher)
                           if (allowed is None or d in allowed) and d not in left_out]
-                listed.sort(key=lambda c: (c.fields["source"], c.fields["line"], c.fields.get("order", 0)))
             else:
                 within = {"filter": allowed, "mask": left_out or None}  # Whoosh filters the matches
                 results = searcher.search(_or(terms), limit=wanted, **within)
@@ -327,13 +323,16 @@ class Index:
                 rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
+        # Stored fields become records outside the read guard: a field missing
+        # there is our bug (a renamed field), not a damaged index.
         if listed is not None:
-            ranked, complete = listed, True
+            ranked, complete = _records(listed), True
+            ranked.sort(key=lambda c: (c.passage.source, c.passage.line, c.passage.order))
         else:
-            ranked = final_scores([rescore(Scored(*c), plan, weights, config) for c in pool], config)
+            ranked = final_scores([rescore(c, plan, weights, config) for c in _records(pool)], config)
             if rest:
                 top = max((c.base for c in ranked), default=0.0)
-                ranked += final_scores([rescore(Scored(*c), plan, weights, config) for c in rest], config, top=top)
+                ranked += final_scores([rescore(c, plan, weights, config) for c in _records(rest)], config, top=top)
             complete = results.scored_length() < wanted
         groups = _collapse(ranked)
         if per_file is not None:
@@ -383,7 +382,7 @@ class Index:
         self, rank, best: Scored, others, plan: QueryPlan, explain, searcher,
         reading: ParsedQuery | None = None, marked: QueryPlan | None = None,
     ) -> Hit:
-        f = best.fields
+        passage = best.passage
         explanation = None
         if explain:
             try:  # it reads each term's postings again
@@ -393,16 +392,21 @@ class Index:
         return Hit(
             rank=rank,
             score=round(best.score, 4),
-            source=f["source"],
-            title=f.get("title", ""),
-            line=f["line"],
-            text=f["text"],
-            highlights=tuple(_highlights(f["text"], marked or plan, reading)),
-            heading=f.get("heading", ""),
-            also=tuple(_location(o.fields["source"], o.fields["line"], o.fields.get("page", 0)) for o in others),
+            source=passage.source,
+            title=passage.title,
+            line=passage.line,
+            text=passage.text,
+            highlights=tuple(_highlights(passage.text, marked or plan, reading)),
+            heading=passage.heading,
+            also=tuple(_location(o.passage.source, o.passage.line, o.passage.page) for o in others),
             explanation=explanation,
-            page=f.get("page", 0),
+            page=passage.page,
         )
+
+
+def _records(found) -> list[Scored]:
+    """``(docnum, stored fields, bm25f)`` as candidates holding typed records."""
+    return [Scored(docnum, StoredPassage.from_fields(fields), base) for docnum, fields, base in found]
 
 
 def _location(source: str, line: int, page: int) -> str:
@@ -459,10 +463,6 @@ def _clean_query(query: str) -> str:
         " " if (ch < " " or "\ud800" <= ch <= "\udfff" or ch == "\x7f") else ch for ch in query
     )
     return " ".join(cleaned.split())
-
-
-def _whoosh_query(plan: QueryPlan, doc_frequency):
-    return _or(_query_terms(plan, doc_frequency, DEFAULT_RANKING))
 
 
 def _or(terms: list):
@@ -539,7 +539,7 @@ def _per_file(groups, per_file: int):
     seen: dict[str, int] = {}
     kept = []
     for best, others in groups:
-        source = best.fields["source"]
+        source = best.passage.source
         seen[source] = seen.get(source, 0) + 1
         if seen[source] <= per_file:
             kept.append((best, others))
@@ -550,7 +550,7 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
     """One group per distinct passage text, in rank order; copies listed under the best."""
     groups: dict[str, tuple[Scored, list[Scored]]] = {}
     for candidate in ranked:
-        key = candidate.fields["key"]
+        key = candidate.passage.key
         if key in groups:
             groups[key][1].append(candidate)
         else:
@@ -559,7 +559,7 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
 
 
 def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig) -> dict:
-    """Per-term BM25F contributions by field, plus the rerank factors."""
+    """Per-term BM25F contributions by field, plus every rerank feature (in FEATURES order)."""
     contributions = []
     for term in _query_terms(plan, searcher.doc_frequency, config):
         matcher = term.matcher(searcher)
@@ -571,12 +571,9 @@ def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig) -> 
     return {
         "bm25f": round(best.base, 4),
         "terms": contributions,
-        "coverage": round(best.coverage, 4),
-        "matched": best.matched,
-        "phrase": round(best.phrase, 4),
-        "cue": round(best.cue, 4),
+        "features": {name: round(value, 4) for name, value in best.features.items()},
+        "matched": matched_terms(plan, best.context, config) if best.context else {},  # not reranked: {}
         "intents": [intent.name for intent in plan.intents],
-        "shape": round(best.shape, 4),
         "score": round(best.score, 4),
         "formula": score_formula(config),
     }

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from zhsearch.analysis import _GLUE_HEADS, STOP_WORDS, char_bigrams, segment
 from zhsearch.pinyin import char_readings, load_pinyin_map, pinyin_bigrams
+from zhsearch.stored import StoredPassage
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_ONLY = re.compile(r"[a-z]+")
@@ -125,6 +126,10 @@ class Suggester:
                 raise
             raise self._unreadable(exc) from exc
 
+    def _norm(self, docnum: int) -> str:
+        """The normalised text of one stored passage (read in the guard, made a record outside it)."""
+        return StoredPassage.from_fields(self._read(self.searcher.stored_fields, docnum)).norm
+
     @property
     def pinyin_map(self) -> dict[str, str]:
         if self._pinyin_map is None:
@@ -145,11 +150,11 @@ class Suggester:
             return self._df(word)
         if not self._in_corpus(word):
             return 0
-        from zhsearch.restrict import _stored_norm, run_pattern
+        from zhsearch.restrict import run_pattern
 
         pattern = run_pattern(word)
         docs = within if within is not None else self._docs(word) or ()
-        return sum(1 for d in docs if pattern.search(_stored_norm(self._read(self.searcher.stored_fields, d))))
+        return sum(1 for d in docs if pattern.search(self._norm(d)))
 
     # --- did you mean ------------------------------------------------------
 
@@ -377,12 +382,10 @@ class Suggester:
         it (or the rest of the word it begins) in the passages, by passages."""
         if len(stem) < 2 or not _HAN_RUN.fullmatch(stem):
             return {}
-        from zhsearch.restrict import _stored_norm
-
         docs = sorted(self._docs(stem) or ())[:RUN_PASSAGES]
         found: dict[str, set[int]] = {}
         for d in docs:
-            norm = _stored_norm(self._read(self.searcher.stored_fields, d))
+            norm = self._norm(d)
             at = norm.find(stem)
             while at != -1:
                 window = norm[at : at + len(stem) + MAX_WORD]

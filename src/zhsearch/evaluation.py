@@ -1,5 +1,8 @@
 """Relevance measured on judged questions (the model is Elasticsearch's rank-eval API).
 
+The module is ``evaluation`` so that ``zhsearch.evaluate`` is only ever the
+function (:func:`evaluate`), never shadowed by, or shadowing, a module.
+
 A judgments file holds one JSON object a line: ``{"id", "query", "answers": [...]}``.
 A hit is relevant when its text, folded the same way as the answers (NFKC,
 traditional → simplified, pinyin glosses and whitespace removed), contains one

@@ -1,0 +1,68 @@
+"""The typed record of one indexed passage, made once from Whoosh's stored fields.
+
+Code after :meth:`StoredPassage.from_fields` reads attributes, never the
+stored-field dict: a field renamed in the schema (``store.make_schema``) fails
+here, loudly, instead of silently switching a ranking factor off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# How a heading path is held on disk (one string): 第一章 › 第二节 › 问答.
+HEADING_SEPARATOR = " › "
+
+
+def join_headings(headings: tuple[str, ...]) -> str:
+    """``("第一章", "问答")`` → ``"第一章 › 问答"``, the stored form of a heading path."""
+    return HEADING_SEPARATOR.join(headings)
+
+
+def split_headings(heading: str) -> tuple[str, ...]:
+    """The stored heading string as its path; ``""`` is no heading at all.
+
+    >>> split_headings("第一章 › 问答"), split_headings("")
+    (('第一章', '问答'), ())
+    """
+    return tuple(heading.split(HEADING_SEPARATOR)) if heading else ()
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """One passage as the index stores it (every stored field of the schema)."""
+
+    source: str  # the document: a corpus file, or ``file.jsonl#id``
+    file: str  # the corpus file (what an update deletes by)
+    line: int
+    page: int  # a PDF passage's page (1-based), else 0
+    title: str  # the document's title
+    headings: tuple[str, ...]  # the heading path above the passage, outermost first
+    text: str  # as written
+    norm: str  # normalised (fold_text), with Taiwan readings on a line of their own
+    key: str  # content key: equal texts collapse into one hit
+    kind: str  # "body", "comment" …
+    order: int  # its place among the passages under the same heading (0: the first)
+
+    @property
+    def heading(self) -> str:
+        """The heading path as one string, as stored and as ``Hit.heading`` shows it."""
+        return join_headings(self.headings)
+
+    @classmethod
+    def from_fields(cls, fields: Mapping) -> StoredPassage:
+        """The record of Whoosh's stored fields.  No defaults: every field has been
+        stored since schema 8, and an older index is refused before it is read."""
+        return cls(
+            source=fields["source"],
+            file=fields["file"],
+            line=fields["line"],
+            page=fields["page"],
+            title=fields["title"],
+            headings=split_headings(fields["heading"]),
+            text=fields["text"],
+            norm=fields["norm"],
+            key=fields["key"],
+            kind=fields["kind"],
+            order=fields["order"],
+        )

@@ -17,9 +17,9 @@ import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from zhsearch.evaluation import fold_for_judging  # noqa: E402
-from zhsearch.ingest import corpus_files, read_text  # noqa: E402
-from zhsearch.normalize import to_simplified  # noqa: E402
+from zhsearch.searching.evaluation import fold_for_judging  # noqa: E402
+from zhsearch.reading.passages import corpus_files, read_text  # noqa: E402
+from zhsearch.text.normalize import to_simplified  # noqa: E402
 
 
 def paragraphs(corpus: Path) -> list[tuple[str, str]]:

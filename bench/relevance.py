@@ -10,7 +10,7 @@ Prints S@1, MRR@10 and Recall@10 for:
               paragraphs, the query an OR of its jieba words;
 * zhsearch  — this engine, with its default lexicon and with none.
 
-Every setup is judged by the same rule (``zhsearch.evaluation.fold_for_judging``).
+Every setup is judged by the same rule (``zhsearch.searching.evaluation.fold_for_judging``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import fts5, naive_whoosh, paragraphs, score  # noqa: E402
-from zhsearch.evaluation import load_judgments  # noqa: E402
+from zhsearch.searching.evaluation import load_judgments  # noqa: E402
 
 
 def zhsearch_run(corpus: Path, judgments: Path, workdir: Path, lexicon: str | None) -> tuple[float, float, float]:

@@ -111,7 +111,7 @@ def folder_size(path: Path) -> int:
 def warm_latencies(search, rounds: int = 5) -> tuple[float, float]:
     """p50 and p95 over every question, several rounds; zhsearch's text caches are
     cleared before each query, so a repeated question costs what a new one would."""
-    from zhsearch.normalize import fold_text, normalize_text
+    from zhsearch.text.normalize import fold_text, normalize_text
 
     times = []
     for _ in range(rounds):

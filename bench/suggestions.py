@@ -25,8 +25,8 @@ import sys
 import time
 
 import zhsearch
-from zhsearch.normalize import fold_text
-from zhsearch.pinyin import _pinyin_dict, char_readings
+from zhsearch.text.normalize import fold_text
+from zhsearch.text.pinyin import _pinyin_dict, char_readings
 
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
@@ -102,7 +102,7 @@ def main() -> int:
     try:
         from fastapi.testclient import TestClient
 
-        from zhsearch.web import create_app
+        from zhsearch.interfaces.web import create_app
     except ImportError:
         pass
     else:

@@ -17,10 +17,10 @@ import itertools
 import statistics
 
 import zhsearch
-from zhsearch.evaluation import load_judgments
-from zhsearch.rank import DEFAULT_RANKING
+from zhsearch.searching.evaluation import load_judgments
+from zhsearch.searching.rank import DEFAULT_RANKING
 
-GRID = {  # fields of zhsearch.rank.RankingConfig
+GRID = {  # fields of zhsearch.searching.rank.RankingConfig
     "coverage_power": [1.0, 2.0],
     "base_weight": [0.25, 0.5, 1.0],
     "heading_match": [0.8, 0.9, 1.0],

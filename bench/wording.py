@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from zhsearch.ingest import corpus_files, load_passages, read_text  # noqa: E402
-from zhsearch import normalize  # noqa: E402
+from zhsearch.reading.passages import corpus_files, load_passages, read_text  # noqa: E402
+from zhsearch.text import normalize  # noqa: E402
 
 
 def t2s_only(text: str) -> str:

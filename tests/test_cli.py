@@ -3,7 +3,7 @@ import json
 from click.testing import CliRunner
 
 import zhsearch
-from zhsearch.cli import main
+from zhsearch.interfaces.cli import main
 
 from conftest import JUDGMENTS, write
 
@@ -90,7 +90,7 @@ def test_explain_flag(index_dir):
 
 
 def test_search_rebuilds_an_index_from_another_version(tmp_path):
-    from zhsearch.layout import live_generation, read_meta, write_meta
+    from zhsearch.storage.layout import live_generation, read_meta, write_meta
 
     corpus = tmp_path / "corpus"
     write(corpus, "a.txt", "标题标题标题标题\n\n正文说明分期还款的办法。\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import zhsearch
-from zhsearch.layout import live_generation
+from zhsearch.storage.layout import live_generation
 
 from conftest import CORPUS
 
@@ -88,7 +88,7 @@ def test_second_writer_is_refused_and_searches_keep_working_during_a_rebuild(bui
 
 def _bulk_corpus(tmp_path) -> Path:
     """A corpus just large enough for a parallel build (one sub-writer per core)."""
-    from zhsearch.store import PARALLEL_MIN_BYTES
+    from zhsearch.storage.build import PARALLEL_MIN_BYTES
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

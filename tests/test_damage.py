@@ -12,15 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 import zhsearch
-from zhsearch.cli import main
-from zhsearch.layout import live_generation
+from zhsearch.interfaces.cli import main
+from zhsearch.storage.layout import live_generation
 
 from conftest import write
 
 fastapi = pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from zhsearch.web import create_app  # noqa: E402
+from zhsearch.interfaces.web import create_app  # noqa: E402
 
 QUERIES = ("上门取证的目的", "shangmen quzheng", "协商还款")
 
@@ -205,7 +205,7 @@ def test_an_interrupted_update_leaves_the_index_checked_and_searchable(pristine,
 
     with pytest.raises(KeyboardInterrupt):
         zhsearch.build_index(work, index, progress=interrupt)
-    meta = zhsearch.layout.read_meta(live_generation(index))
+    meta = zhsearch.storage.layout.read_meta(live_generation(index))
     assert isinstance(meta["sums"], dict)  # restored: the generation is checked again
     assert answers(index) == expected
     assert run("stats", "--index", str(index)).exit_code == 0
@@ -231,7 +231,7 @@ def test_an_index_too_large_to_read_whole_fails_only_with_the_index_error(pristi
     while reading, and must still be the one error (or a search that works)."""
     import random
 
-    from zhsearch.search import Index
+    from zhsearch.searching.search import Index
 
     _, original, _ = pristine
     rng = random.Random(17)

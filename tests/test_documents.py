@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 import zhsearch
-from zhsearch.cli import main
-from zhsearch.ingest import read_corpus_file
-from zhsearch.pdf import join_lines, pdf_document
+from zhsearch.interfaces.cli import main
+from zhsearch.reading.passages import read_corpus_file
+from zhsearch.reading.pdf import join_lines, pdf_document
 
 from conftest import write
 from makedocs import HEADER, LEASE, identity_h_pdf, write_docx, write_epub, write_pdf, write_scanned_pdf

@@ -1,7 +1,7 @@
 import json
 
 import zhsearch
-from zhsearch.formats import html_document, jsonl_documents
+from zhsearch.reading.formats import html_document, jsonl_documents
 
 from conftest import write
 

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zhsearch
-from zhsearch.analysis import analyze
-from zhsearch.cli import main
-from zhsearch.query import plan_query
+from zhsearch.text.analyzer import analyze
+from zhsearch.interfaces.cli import main
+from zhsearch.searching.query import plan_query
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 ANY = st.characters(codec=None, categories=None)  # every code point, lone surrogates included
@@ -64,7 +64,7 @@ def test_bad_corpus_paths(tmp_path):
 def test_corrupt_index_is_a_clear_error_and_a_rebuild_fixes_it(tmp_path, corpus_copy):
     index = tmp_path / "i"
     zhsearch.build_index(corpus_copy, index)
-    gen = zhsearch.layout.live_generation(index)
+    gen = zhsearch.storage.layout.live_generation(index)
     for path in gen.iterdir():
         if path.suffix in (".seg", ".trm", ".pst", ".toc") or path.name.startswith("_MAIN"):
             path.write_bytes(b"garbage")
@@ -77,7 +77,7 @@ def test_corrupt_index_is_a_clear_error_and_a_rebuild_fixes_it(tmp_path, corpus_
 def test_term_table_of_another_format_is_a_clear_error(tmp_path, corpus_copy):
     index = tmp_path / "i"
     zhsearch.build_index(corpus_copy, index)
-    seg = next(zhsearch.layout.live_generation(index).glob("*.seg"))
+    seg = next(zhsearch.storage.layout.live_generation(index).glob("*.seg"))
     data = seg.read_bytes()
     at = data.find(b"ZHT")
     seg.write_bytes(data[:at] + b"ZHT0" + data[at + 4 :])  # an older table format

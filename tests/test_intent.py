@@ -1,8 +1,8 @@
 from dataclasses import replace
 
-from zhsearch.intent import cue_share, detect_intents, shows_evidence, with_cues
-from zhsearch.lexicon import DEFAULT_FOLDER, load_lexicon
-from zhsearch.rank import DEFAULT_RANKING
+from zhsearch.searching.intent import cue_share, detect_intents, shows_evidence, with_cues
+from zhsearch.text.lexicon import DEFAULT_FOLDER, load_lexicon
+from zhsearch.searching.rank import DEFAULT_RANKING
 
 ENOUGH = DEFAULT_RANKING.cues_enough
 

@@ -1,6 +1,6 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from zhsearch.normalize import normalize_text, strip_pinyin_glosses, to_simplified
+from zhsearch.text.normalize import normalize_text, strip_pinyin_glosses, to_simplified
 
 
 def test_traditional_to_simplified_keeps_offsets():
@@ -57,7 +57,7 @@ def test_numeral_values_agree_with_cn2an():
 
     import cn2an
 
-    from zhsearch.normalize import chinese_numeral_value
+    from zhsearch.text.normalize import chinese_numeral_value
 
     rng = random.Random(7)
     numbers = list(range(0, 3000)) + [rng.randrange(10**12) for _ in range(2000)]
@@ -72,6 +72,6 @@ def test_numeral_values_agree_with_cn2an():
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("網贷九千两万三第六百七十五条个月元（(wǎng)）ＡＢ１２e\u0301 .,，。一二零")) | st.characters(), max_size=40))
 def test_fold_text_is_normalize_text_without_offsets(text):
-    from zhsearch.normalize import fold_text
+    from zhsearch.text.normalize import fold_text
 
     assert fold_text(text) == normalize_text(text).text

@@ -5,11 +5,11 @@ import dataclasses
 import pytest
 
 import zhsearch
-from zhsearch.features import FEATURES, passage_context
-from zhsearch.normalize import fold_text
-from zhsearch.query import plan_query
-from zhsearch.rank import DEFAULT_RANKING, RankingConfig, Scored, final_scores, rescore, score, score_formula
-from zhsearch.stored import StoredPassage, split_headings
+from zhsearch.searching.features import FEATURES, passage_context
+from zhsearch.text.normalize import fold_text
+from zhsearch.searching.query import plan_query
+from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig, Scored, final_scores, rescore, score, score_formula
+from zhsearch.storage.stored import StoredPassage, split_headings
 
 from conftest import write
 

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import zhsearch
-from zhsearch.evaluation import load_judgments
+from zhsearch.searching.evaluation import load_judgments
 
 from conftest import JUDGMENTS, REPO
 

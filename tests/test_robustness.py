@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import zhsearch
-from zhsearch.cli import main
+from zhsearch.interfaces.cli import main
 
 from conftest import write
 
@@ -148,7 +148,7 @@ def test_every_successful_build_removes_orphan_generations(tmp_path):
     corpus, index = tmp_path / "c", tmp_path / "i"
     write(corpus, "a.txt", BODY)
     zhsearch.build_index(corpus, index)
-    live = zhsearch.layout.live_generation(index)
+    live = zhsearch.storage.layout.live_generation(index)
     for n in range(3):  # what builds killed half-way leave behind
         orphan = index / f"gen-{n}"
         orphan.mkdir()
@@ -166,7 +166,7 @@ def test_every_successful_build_removes_orphan_generations(tmp_path):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from zhsearch.ingest import LONG_SENTENCE_CHARS, TARGET_CHARS, split_passages  # noqa: E402
+from zhsearch.reading.passages import LONG_SENTENCE_CHARS, TARGET_CHARS, split_passages  # noqa: E402
 
 HAN = "上门催收协商还款逾期征信律师函仲裁分期网贷"
 ALPHABETS = {

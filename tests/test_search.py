@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zhsearch
-from zhsearch.evaluation import fold_for_judging
-from zhsearch.query import plan_query
+from zhsearch.searching.evaluation import fold_for_judging
+from zhsearch.searching.query import plan_query
 
 from conftest import JUDGMENTS, write
 
@@ -130,9 +130,9 @@ def test_relevance_on_dev_judgments_meets_the_floor(idx):
 
 
 def test_zhsearch_evaluate_is_the_function_not_a_module():
-    import zhsearch.evaluation
+    import zhsearch.searching.evaluation
 
-    assert callable(zhsearch.evaluate) and zhsearch.evaluate is zhsearch.evaluation.evaluate
+    assert callable(zhsearch.evaluate) and zhsearch.evaluate is zhsearch.searching.evaluation.evaluate
 
 
 def test_spam_and_page_furniture_are_not_searchable(idx):
@@ -142,11 +142,11 @@ def test_spam_and_page_furniture_are_not_searchable(idx):
 
 
 def test_context_terms_in_more_headings_than_candidates_are_left_to_the_rerank():
-    from zhsearch.query import plan_query
-    from zhsearch.rank import DEFAULT_RANKING
+    from zhsearch.searching.query import plan_query
+    from zhsearch.searching.rank import DEFAULT_RANKING
 
     CONTEXT_MAX_DF = DEFAULT_RANKING.context_max_df
-    from zhsearch.search import _query_terms
+    from zhsearch.searching.search import _query_terms
 
     plan = plan_query("梅花诗句")
     common = {("context_bigrams", "梅花"): CONTEXT_MAX_DF + 1}
@@ -170,7 +170,7 @@ def test_first_hits_do_not_depend_on_the_limit(idx, query, small, large):
 
 
 def test_a_bug_in_the_ranking_code_surfaces_as_a_bug_not_as_a_damaged_index(idx, monkeypatch):
-    import zhsearch.search as search_module
+    import zhsearch.searching.search as search_module
 
     def broken(*args, **kwargs):
         raise KeyError("a slip in term_weights")
@@ -181,7 +181,7 @@ def test_a_bug_in_the_ranking_code_surfaces_as_a_bug_not_as_a_damaged_index(idx,
 
 
 def test_two_indexes_built_with_different_lexicons_live_in_one_process(tmp_path, monkeypatch):
-    from zhsearch.lexicon import active_lexicon
+    from zhsearch.text.lexicon import active_lexicon
 
     corpus = tmp_path / "c"
     corpus.mkdir()
@@ -199,7 +199,7 @@ def test_two_indexes_built_with_different_lexicons_live_in_one_process(tmp_path,
 
 def test_a_damaged_lexicon_file_is_the_index_error(tmp_path):
     from zhsearch.errors import IndexCorruptError
-    from zhsearch.lexicon import INDEX_FILE
+    from zhsearch.text.lexicon import INDEX_FILE
 
     corpus = tmp_path / "c"
     corpus.mkdir()
@@ -208,4 +208,4 @@ def test_a_damaged_lexicon_file_is_the_index_error(tmp_path):
     (lexicon,) = (tmp_path / "ix").glob(f"gen-*/{INDEX_FILE}")
     lexicon.write_bytes(b"x" * lexicon.stat().st_size)  # same size: only a content check sees it
     with pytest.raises(IndexCorruptError):
-        zhsearch.search.Index(tmp_path / "ix", verify_bytes=0)
+        zhsearch.searching.search.Index(tmp_path / "ix", verify_bytes=0)

@@ -3,9 +3,9 @@
 import pytest
 
 import zhsearch
-from zhsearch.analysis import segment
-from zhsearch.normalize import fold_text
-from zhsearch.restrict import run_pattern
+from zhsearch.text.analyzer import segment
+from zhsearch.text.normalize import fold_text
+from zhsearch.searching.restrict import run_pattern
 
 from conftest import write
 

@@ -1,4 +1,4 @@
-"""zhsearch.segment is jieba's no-HMM cut, and the compact dictionary cuts like the full one."""
+"""zhsearch.text.segment is jieba's no-HMM cut, and the compact dictionary cuts like the full one."""
 
 import logging
 
@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhsearch.ingest import read_text, split_passages
-from zhsearch.normalize import normalize_text
-from zhsearch.segment import Segmenter, full_segmenter
+from zhsearch.reading.passages import read_text, split_passages
+from zhsearch.text.normalize import normalize_text
+from zhsearch.text.segment import Segmenter, full_segmenter
 
 from conftest import CORPUS
 
@@ -50,7 +50,7 @@ def test_same_cut_as_jieba_on_random_text(reference, plain, text):
 
 
 def test_compact_dictionary_of_an_index_cuts_like_the_full_one(index_dir):
-    from zhsearch.layout import live_generation
+    from zhsearch.storage.layout import live_generation
 
     full = full_segmenter()
     compact = Segmenter.load_compact(live_generation(index_dir))

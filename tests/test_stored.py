@@ -3,8 +3,8 @@
 import pytest
 
 import zhsearch
-from zhsearch.store import make_schema
-from zhsearch.stored import StoredPassage, join_headings, split_headings
+from zhsearch.storage.build import make_schema
+from zhsearch.storage.stored import StoredPassage, join_headings, split_headings
 
 from conftest import write
 

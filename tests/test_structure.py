@@ -1,9 +1,9 @@
-"""Page structure: which lines are headings, on each page shape (zhsearch.structure, ingest)."""
+"""Page structure: which lines are headings, on each page shape (zhsearch.reading.structure, ingest)."""
 
 import pytest
 
-from zhsearch.ingest import split_passages
-from zhsearch.structure import heading_level, is_caption, outline_level
+from zhsearch.reading.passages import split_passages
+from zhsearch.reading.structure import heading_level, is_caption, outline_level
 
 FAQ_DUMP = """第 8 章 Debian 软件包管理工具
 
@@ -54,7 +54,7 @@ def test_markdown_headings_are_the_only_headings_of_a_markdown_page():
 
 
 def test_html_h_tags_are_headings(tmp_path):
-    from zhsearch.formats import html_document
+    from zhsearch.reading.formats import html_document
 
     doc = html_document("<h1>指南</h1><h2>二、安装</h2><p>短句</p><p>运行安装程序并按照提示完成每一步的设置，最后重启电脑。</p>", "a.html")
     (p,) = split_passages(doc.text, "a.html", markdown=True, title=doc.title)
@@ -98,7 +98,7 @@ def test_a_label_with_no_paragraph_after_it_stays_in_its_own_section():
 
 
 def test_a_lone_surrogate_in_a_record_is_no_error():
-    from zhsearch.ingest import load_passages
+    from zhsearch.reading.passages import load_passages
 
     (passage,), _ = load_passages('{"text": "\\ud800中文内容", "title": "\\udc00题"}\n', "a.jsonl")
     assert passage.text == "\ufffd中文内容" and passage.title == "\ufffd题"

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import zhsearch
-from zhsearch.cli import main
-from zhsearch.suggest import EXACT, NEAR, _closeness, near_syllables
+from zhsearch.interfaces.cli import main
+from zhsearch.searching.suggest import EXACT, NEAR, _closeness, near_syllables
 
 from conftest import JUDGMENTS
 
@@ -86,7 +86,7 @@ def test_a_good_search_never_loads_the_suggester(index_dir):
         f"idx = zhsearch.open_index({str(index_dir)!r})\n"
         "r = idx.search('九千会上门吗')\n"
         "assert r.total and not r.suggestions\n"
-        "print(sorted(m for m in ('zhsearch.suggest', 'pypinyin') if m in sys.modules))\n"
+        "print(sorted(m for m in ('zhsearch.searching.suggest', 'pypinyin') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -126,7 +126,7 @@ def test_cli_prints_did_you_mean_on_stderr_and_keeps_exit_codes(index_dir):
 
 
 def test_reading_one_character_bisects_the_table_exactly():
-    from zhsearch.pinyin import _bisect_readings, _pinyin_dict
+    from zhsearch.text.pinyin import _bisect_readings, _pinyin_dict
 
     table = _pinyin_dict()
     assert all(_bisect_readings(int(code)) == readings for code, readings in table.items())

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zhsearch
-from zhsearch.normalize import fold_text
-from zhsearch.restrict import file_matches, lookup_terms, run_pattern
-from zhsearch.syntax import parse_query
+from zhsearch.text.normalize import fold_text
+from zhsearch.searching.restrict import file_matches, lookup_terms, run_pattern
+from zhsearch.searching.syntax import parse_query
 
 from conftest import JUDGMENTS, REPO
 

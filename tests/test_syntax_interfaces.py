@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zhsearch
-from zhsearch.cli import main
+from zhsearch.interfaces.cli import main
 
 fastapi = pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from zhsearch.web import create_app  # noqa: E402
+from zhsearch.interfaces.web import create_app  # noqa: E402
 
 
 def run(*args):

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 import zhsearch
-from zhsearch.cli import main
+from zhsearch.interfaces.cli import main
 
 from conftest import write
 from makedocs import write_docx

@@ -12,7 +12,7 @@ fastapi = pytest.importorskip("fastapi", reason="the web extra is not installed:
 from fastapi.testclient import TestClient  # noqa: E402
 
 import zhsearch  # noqa: E402
-from zhsearch.web import create_app  # noqa: E402
+from zhsearch.interfaces.web import create_app  # noqa: E402
 
 from conftest import CORPUS, write  # noqa: E402
 
@@ -182,7 +182,7 @@ def test_corpus_markup_renders_as_text(page, server):
 def test_serve_on_a_busy_port_is_a_one_line_error(served):
     from click.testing import CliRunner
 
-    from zhsearch.cli import main
+    from zhsearch.interfaces.cli import main
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

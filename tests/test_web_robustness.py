@@ -6,8 +6,8 @@ fastapi = pytest.importorskip("fastapi", reason="the web extra is not installed:
 from fastapi.testclient import TestClient  # noqa: E402
 
 import zhsearch  # noqa: E402
-from zhsearch.layout import live_generation  # noqa: E402
-from zhsearch.web import create_app  # noqa: E402
+from zhsearch.storage.layout import live_generation  # noqa: E402
+from zhsearch.interfaces.web import create_app  # noqa: E402
 
 from conftest import write  # noqa: E402
 

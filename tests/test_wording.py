@@ -1,11 +1,11 @@
 """Cross-strait wording: Taiwan and Hong Kong text meets Mainland questions, and back,
-with highlights on the characters as written (zhsearch.normalize.to_mainland)."""
+with highlights on the characters as written (zhsearch.text.normalize.to_mainland)."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zhsearch
-from zhsearch.normalize import fold_text, normalize_text, script_variety, to_mainland, wording_changes
+from zhsearch.text.normalize import fold_text, normalize_text, script_variety, to_mainland, wording_changes
 
 from conftest import write
 
@@ -120,7 +120,7 @@ def test_a_word_both_scripts_share_is_read_as_taiwan_wording_when_the_index_lack
 
 
 def test_both_readings_of_a_rewritten_word_are_held():
-    from zhsearch.normalize import both_readings, character_readings
+    from zhsearch.text.normalize import both_readings, character_readings
 
     # tw2sp reads the Taiwan 文件 as 文档 (a document); a translated manual may mean a file.
     assert to_mainland("檔案與文件管理") == "文件与文档管理"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from zhsearch.analysis import Token, analyze
+from zhsearch.text.analyzer import Token, analyze
 from zhsearch.errors import (
     BadQueryError,
     CorpusError,
@@ -25,18 +25,18 @@ from zhsearch.errors import (
     UnreadableFileError,
     ZhsearchError,
 )
-from zhsearch.evaluation import EvalReport, evaluate
-from zhsearch.ingest import Passage, split_passages
-from zhsearch.normalize import normalize_text
-from zhsearch.search import Hit, Index, SearchResults, open_index
-from zhsearch.store import BuildReport, build_index
-from zhsearch.syntax import ParsedQuery, parse_query
+from zhsearch.searching.evaluation import EvalReport, evaluate
+from zhsearch.reading.passages import Passage, split_passages
+from zhsearch.text.normalize import normalize_text
+from zhsearch.searching.search import Hit, Index, SearchResults, open_index
+from zhsearch.storage.build import BuildReport, build_index
+from zhsearch.searching.syntax import ParsedQuery, parse_query
 
 
 def __getattr__(name: str):
     # zhsearch.watch_index is imported when first used: a search does not pay for it
     if name == "watch_index":
-        from zhsearch.watch import watch_index
+        from zhsearch.storage.watch import watch_index
 
         return watch_index
     raise AttributeError(f"module 'zhsearch' has no attribute {name!r}")

@@ -1,3 +1,3 @@
-from zhsearch.cli import main
+from zhsearch.interfaces.cli import main
 
 main()

@@ -1,0 +1,232 @@
+"""``zhsearch serve``: a JSON API and a search page over the same library calls as the CLI.
+
+FastAPI (with uvicorn) is an optional extra: ``pip install -e '.[web]'``.
+The server keeps one open :class:`~zhsearch.Index` (and so the compact
+dictionary) warm, and reopens it — every byte checked — when a rebuild swaps in
+a new generation or an update commits into the live one.
+Everything the page needs is served from this package: no CDN.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
+
+from starlette.convertors import Convertor, register_url_convertor
+
+from zhsearch.errors import BadQueryError, ZhsearchError
+from zhsearch.storage.layout import file_stamps, live_generation, read_meta, writer_active
+from zhsearch.searching.query import MAX_QUERY_CHARS
+from zhsearch.searching.search import Index
+
+MAX_LIMIT = 100
+MAX_OFFSET = 1000
+
+
+class HitModel(BaseModel):
+    rank: int
+    score: float
+    source: str
+    title: str
+    line: int
+    text: str
+    highlights: list[list[int]]
+    heading: str = ""
+    also: list[str] = []
+    page: int = 0
+
+
+class SuggestionModel(BaseModel):
+    text: str
+    passages: int
+    reason: str
+
+
+class SearchModel(BaseModel):
+    """Exactly the ``zhsearch search --json`` contract."""
+
+    query: str
+    took_ms: float
+    total: int
+    hits: list[HitModel]
+    suggestions: list[SuggestionModel] = []
+
+
+class SuggestModel(BaseModel):
+    query: str
+    suggestions: list[SuggestionModel]
+
+
+class PassageModel(BaseModel):
+    line: int
+    heading: str
+    text: str
+    page: int = 0
+
+
+class DocumentModel(BaseModel):
+    source: str
+    title: str
+    passages: list[PassageModel]
+
+
+class ErrorModel(BaseModel):
+    detail: str
+
+
+class _AnyPath(Convertor):
+    """Starlette's ``path`` without its one flaw: a source may hold a newline."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anypath", _AnyPath())
+
+
+class _Live:
+    """The open index, reopened when anything it reads changes on disk: a rebuild
+    swaps ``CURRENT``, an update commits (``meta.json`` is written last), or a
+    file is damaged (its size or mtime moves)."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._index: Index | None = None
+        self._stamps = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Index:
+        with self._lock:
+            current = live_generation(self.index_dir)  # raises IndexCorruptError when damaged
+            if self._index is not None:
+                if current is not None and current.name == self._index.generation:
+                    if file_stamps(current, self._index.meta) == self._stamps:
+                        return self._index
+                    if writer_active(self.index_dir):  # an update is being written: the open index serves until it commits
+                        return self._index
+                self._index.close()
+                self._index = None
+            # Stamped before opening: a commit landing in between is picked up by the next request.
+            stamps = file_stamps(current, read_meta(current)) if current is not None else None
+            self._index = Index(self.index_dir, verify_bytes=None)  # IndexMissingError names the fix
+            self._stamps = stamps
+            return self._index
+
+
+def create_app(index_dir: str | Path) -> FastAPI:
+    """The ASGI app serving ``index_dir``."""
+    live = _Live(Path(index_dir))
+    app = FastAPI(title="zhsearch", version=_version(), description="Search Chinese text by asking questions.")
+
+    @app.exception_handler(ZhsearchError)
+    async def _zhsearch_error(request, exc: ZhsearchError):
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(BadQueryError)
+    async def _bad_query(request, exc: BadQueryError):  # a query that is empty once cleaned
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.get("/health")
+    def health() -> dict:
+        """The server is up (liveness: always 200); ``index`` is "ready", or what
+        is wrong with the index and the command that fixes it."""
+        try:
+            live.get()
+            return {"status": "ok", "index": "ready"}
+        except ZhsearchError as exc:
+            return {"status": "ok", "index": str(exc)}
+
+    @app.get("/api/search", response_model=SearchModel, responses={503: {"model": ErrorModel}})
+    def search(
+        q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="the question"),
+        limit: int = Query(10, ge=1, le=MAX_LIMIT),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET, description="skip this many hits (the next page)"),
+        per_file: int | None = Query(None, ge=1, le=MAX_LIMIT, description="at most this many passages per source"),
+    ):
+        """Ranked passages for a question: the ``zhsearch search --json`` object.
+
+        ``q`` may use the query syntax: ``"exact phrase"`` (also 「…」 “…”),
+        ``-word`` / ``-"phrase"`` to leave out, ``A OR B`` / ``A|B``,
+        ``file:004*`` / ``file:folder/`` (``-file:`` to leave out).
+        """
+        if not q.strip():
+            raise HTTPException(422, "the query is empty; type the words or question to search for")
+        return live.get().search(q, limit=limit, offset=offset, per_file=per_file).to_dict()
+
+    @app.get("/api/suggest", response_model=SuggestModel, responses={503: {"model": ErrorModel}})
+    def suggest(
+        q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="what is typed so far"),
+        limit: int = Query(8, ge=1, le=20),
+    ):
+        """Continuations of what is typed, from the corpus's words and runs, most found
+        first; a Latin prefix is read as pinyin (``shangm`` → 上门)."""
+        found = live.get().suggest(q, limit=limit)
+        return {"query": q, "suggestions": [s.to_dict() for s in found]}
+
+    @app.get(
+        "/api/documents/{source:anypath}",
+        response_model=DocumentModel,
+        responses={404: {"model": ErrorModel}, 503: {"model": ErrorModel}},
+    )
+    def document(source: str):
+        """One indexed document's passages in order; only indexed sources exist here."""
+        found = live.get().document(source)
+        if found is None:
+            raise HTTPException(404, f"no indexed document {source!r}")
+        return found.to_dict()
+
+    @app.get("/api/stats", responses={503: {"model": ErrorModel}})
+    def stats() -> dict:
+        """What the index holds."""
+        return live.get().stats()
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> str:
+        return resources.files("zhsearch.interfaces").joinpath("static/index.html").read_text(encoding="utf-8")
+
+    return app
+
+
+def _version() -> str:
+    from zhsearch import __version__
+
+    return __version__
+
+
+def check_address(host: str, port: int) -> None:
+    """Raise a ZhsearchError naming the fix when ``host:port`` cannot be listened on."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise ZhsearchError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port") from exc
+
+
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, follow=None) -> None:
+    """Run the server until Ctrl-C; ``follow(stop_event)``, when given, runs beside it
+    (``serve --watch``: updating the index) until the server stops."""
+    import uvicorn
+
+    check_address(host, port)
+    stop = threading.Event()
+    follower = threading.Thread(target=follow, args=(stop,), name="zhsearch-watch") if follow else None
+    if follower:
+        follower.start()
+    try:
+        uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()  # an update under way finishes first
+        if follower:
+            follower.join()

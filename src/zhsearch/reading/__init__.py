@@ -1,0 +1,1 @@
+"""Reading files: encodings, formats, page structure, passages."""

@@ -1,0 +1,132 @@
+"""File formats: each turns a file's text into documents of plain lines.
+
+* ``.txt`` — as it is;
+* ``.md`` / ``.markdown`` — markup stripped by the passage splitter;
+* ``.html`` / ``.htm`` — visible text only (no script, style, nav, header,
+  footer, forms), headings kept as headings, ``<title>`` as the title;
+* ``.jsonl`` — one document per line, ``{"text": …, "id": …, "title": …}``;
+  the document's source is ``file.jsonl#id`` (or ``#line``).
+
+PDF, Word (``.docx``) and EPUB files are read by :mod:`zhsearch.reading.documents`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".epub")  # binary formats: zhsearch.reading.documents
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str  # relative path, or path#id for a JSONL record
+    text: str
+    title: str | None = None  # None: taken from the text
+    markdown: bool = False
+    # Where each line of ``text`` stands in the original, for formats whose lines
+    # are not the file's lines: its page (PDF), its own number (DOCX paragraphs).
+    # None: the text's own line numbers, no page.
+    pages: tuple[int, ...] | None = None
+    line_numbers: tuple[int, ...] | None = None
+
+
+_SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg",
+         "iframe", "button", "select", "template", "head"}
+_BLOCK = {"p", "div", "li", "br", "tr", "section", "article", "blockquote", "pre", "table",
+          "dd", "dt", "ul", "ol", "main", "figure", "figcaption", "hr", "td", "th"}
+_HEADING = re.compile(r"^h([1-6])$")
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.skip_depth = 0
+        self.heading_level = 0
+        self.in_title = False
+        self.title_parts: list[str] = []
+
+    def _break(self):
+        text = " ".join("".join(self.current).split())
+        if text:
+            prefix = "#" * self.heading_level + " " if self.heading_level else ""
+            self.lines.extend([prefix + text, ""])
+        self.current = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "title":
+            self.in_title = True
+        if tag in _SKIP:
+            self.skip_depth += 1
+        elif self.skip_depth == 0:
+            m = _HEADING.match(tag)
+            if m or tag in _BLOCK:
+                self._break()
+            if m:
+                self.heading_level = int(m.group(1))
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self.in_title = False
+        if tag in _SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif self.skip_depth == 0:
+            if _HEADING.match(tag):
+                self._break()
+                self.heading_level = 0
+            elif tag in _BLOCK:
+                self._break()
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.title_parts.append(data)
+        elif self.skip_depth == 0:
+            self.current.append(data)
+
+
+def html_document(text: str, source: str) -> Document:
+    """Visible text of an HTML page, headings as Markdown headings, ``<title>`` as the title."""
+    parser = _VisibleText()
+    parser.feed(text)
+    parser.close()
+    parser._break()
+    title = " ".join("".join(parser.title_parts).split()) or None
+    return Document(source, "\n".join(parser.lines), title, markdown=True)
+
+
+def jsonl_documents(text: str, source: str) -> tuple[list[Document], list[str]]:
+    """Documents of a JSONL file and one warning per bad line (with its number)."""
+    documents, warnings = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            # exc.msg alone can end mid-sentence ("Invalid control character at"): say where
+            warnings.append(f"{source}:{number}: not JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}); "
+                            "line skipped")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            warnings.append(f'{source}:{number}: needs an object with a "text" string; line skipped')
+            continue
+        ident = record.get("id")
+        ident = str(ident) if isinstance(ident, (str, int)) and str(ident).strip() else str(number)
+        title = record.get("title") if isinstance(record.get("title"), str) else None
+        documents.append(Document(f"{source}#{ident}", record["text"], title or None))
+    return documents, warnings
+
+
+def documents_of(text: str, source: str) -> tuple[list[Document], list[str]]:
+    """The documents in one file's text, by its suffix, and warnings about skipped parts."""
+    lowered = source.lower()
+    if lowered.endswith((".html", ".htm")):
+        return [html_document(text, source)], []
+    if lowered.endswith(".jsonl"):
+        return jsonl_documents(text, source)
+    return [Document(source, text, None, markdown=lowered.endswith((".md", ".markdown")))], []

@@ -1,0 +1,144 @@
+"""Page structure from evidence: which lines of a text are headings.
+
+A line is a heading only when something says so, never for being short:
+
+* a Markdown heading (``## 安装``; the HTML reader writes ``h1``–``h6`` so);
+* a numbered outline at any depth: ``第 7 章``, ``第三节``, ``章 2.``, ``一、``,
+  ``（一）``, ``1.``, ``8.3.``, ``12.6.2.1.``, ``(1)``;
+* a question at the head of a block (``怎么知道安装了哪些软件包？`` followed by
+  its answer, the commonest Q&A layout);
+* a short line standing alone between blank lines.
+
+Inside a block of consecutive lines only the first line may be a heading
+(or a Markdown or multi-level outline heading): a short line in a run of body
+lines (``dpkg --list``, ``要知道所有软件包的状态，请执行``) is body.  A line
+with no Han character, or ending in a formula or command
+(``输入公式：=SUM(A1:A9)``), is never a heading unless numbered or marked up.
+An admonition label alone on its line (``注意``, ``提示``, ``警告``) is not the
+heading of what follows: it belongs to the next paragraph.
+
+>>> heading_level("8.3. 怎么知道安装了哪些软件包？", alone=False)
+5
+>>> heading_level("要知道所有软件包的状态，请执行", alone=False) is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+from zhsearch.text.normalize import HAN_CHAR, to_simplified
+
+HEADING_MAX_CHARS = 40
+
+MD_HEADING = re.compile(r"^(#{1,6})\s+")
+_CLAUSE_END = "。，,；;、…"
+_NUMERAL = "一二三四五六七八九十百零〇两"
+
+# (pattern, level or None for "by the depth of a dotted number")
+_OUTLINES: tuple[tuple[re.Pattern, int], ...] = (
+    (re.compile(rf"^第\s*[{_NUMERAL}\d]+\s*[章篇部卷编]"), 1),
+    (re.compile(rf"^第\s*[{_NUMERAL}\d]+\s*节"), 2),
+    (re.compile(r"^(?:章|附录|附錄)\s*[\dA-Z]+\.?(?:\s|$)"), 1),  # DocBook's zh-TW "章 2."
+    (re.compile(rf"^[{_NUMERAL}]+\s*[、.．]"), 2),
+    (re.compile(rf"^[（(][{_NUMERAL}]+[)）]"), 3),
+    (re.compile(r"^\d{1,3}\s*[、.．)）](?![\d.])"), 4),
+    (re.compile(r"^[（(]\d{1,2}[)）]"), 5),
+)
+# 1.2 / 8.3. / 12.6.2.1. — a dotted outline number; its depth is its level below the chapter.
+# A number followed by a comma is a cross-reference (节 1.2, “类 Unix 文件系统”), not a heading.
+_DOTTED = re.compile(r"^(?:[章节節]\s*)?(\d{1,3}(?:\.\d{1,3})+)\.?(?=\s|[^\d.%,，;；])")
+_SECTION_NUMBER = re.compile(rf"{_DOTTED.pattern}|^第\s*[{_NUMERAL}\d]+\s*[章篇部卷编节]|^(?:章|附录|附錄)\s*[\dA-Z]+\.?(?:\s|$)")
+_CAPTION = re.compile(r"^(?:表格|表|图|圖|例|插图|清单|清單|figure|fig\.|table|example|listing)\s*[\dA-Z]+(?:[.\-]\d+)*", re.IGNORECASE)
+UNNUMBERED_LEVEL = 9
+LIST_LEVEL = 4
+
+_QUESTION = re.compile(r"(?:[?？]|[吗呢么嗎][?？。！!]?)\s*$")
+# What follows the last Han character of a command or formula line.
+_CODE_TAIL = re.compile(r"[=<>{}\[\]$|\\/@`]|--|\w\(|\S:\S")
+
+# Admonition labels of technical writing (DocBook, Sphinx, Word templates).
+ADMONITION_LABELS = frozenset(
+    "注意 提示 警告 重要 小心 注 说明 备注 技巧 提醒 注释 附注 警示 危险 "
+    "note tip warning caution important hint danger notice".split()
+)
+
+
+def outline_level(line: str) -> int | None:
+    """Level of a numbered outline line (1 = chapter), or None.
+
+    >>> outline_level("12.6.2.1. 编译并安装程序"), outline_level("第 7 章 概述"), outline_level("网贷")
+    (6, 1, None)
+    """
+    m = _DOTTED.match(line)
+    if m:
+        return 3 + m.group(1).count(".")
+    for pattern, level in _OUTLINES:
+        if pattern.match(line):
+            return level
+    return None
+
+
+def is_section_number(line: str) -> bool:
+    """A multi-level section number (8.3., 12.6.2.1.) or a chapter/section marker (第 7 章)."""
+    return bool(_SECTION_NUMBER.match(line)) and _heading_shaped(line)
+
+
+def is_caption(line: str) -> bool:
+    """``表格 1.10. 特別設備文件列表``, ``图 3``, ``Table 2``: a caption, part of the body."""
+    return bool(_CAPTION.match(line))
+
+
+def is_admonition_label(line: str) -> bool:
+    """``注意``, ``提示：``, ``Warning`` alone on a line: a label of the next paragraph."""
+    return to_simplified(line.strip().rstrip(":：").strip()).lower() in ADMONITION_LABELS
+
+
+def _heading_shaped(line: str) -> bool:
+    """Short, and not a sentence; a numbered or asked heading may run longer."""
+    if line[-1] in _CLAUSE_END or "。" in line:
+        return False
+    if len(line) <= HEADING_MAX_CHARS:
+        return True
+    return len(line) <= 2 * HEADING_MAX_CHARS and (is_question_line(line) or outline_level(line) is not None)
+
+
+def _looks_like_body(line: str) -> bool:
+    """No Han character, or a Han lead-in to a command or formula."""
+    han = list(HAN_CHAR.finditer(line))
+    if not han:
+        return True
+    return bool(_CODE_TAIL.search(line[han[-1].end():]))
+
+
+def is_question_line(line: str) -> bool:
+    return bool(_QUESTION.search(line))
+
+
+def heading_level(line: str, alone: bool = True, first: bool = True) -> int | None:
+    """Level of a heading line (1 = top), or None when the line is body text.
+
+    ``first``: the line opens a block (a blank line, or the start, before it);
+    ``alone``: the block is this one line.
+    """
+    m = MD_HEADING.match(line)
+    if m:
+        # In plain text "# chvt 3" is a root prompt, not a heading: a marked
+        # line heads a section only when its words are heading-shaped.
+        rest = line[m.end():]
+        return len(m.group(1)) if rest and _heading_shaped(rest) and not _looks_like_body(rest) else None
+    if not line or not _heading_shaped(line) or is_admonition_label(line) or is_caption(line):
+        return None
+    if not first:
+        # Inside a run of body lines only a chapter, a section or a
+        # multi-level number (8.3.) marks a heading: "1." or "一、" there
+        # starts a list item.
+        return outline_level(line) if _SECTION_NUMBER.match(line) else None
+    level = outline_level(line)
+    if level is not None:
+        return level
+    if _looks_like_body(line):
+        return None
+    if alone or is_question_line(line):
+        return UNNUMBERED_LEVEL
+    return None

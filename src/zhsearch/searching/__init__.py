@@ -1,0 +1,1 @@
+"""Queries and ranking: query plans and syntax, retrieval, the rerank, highlights, suggestions, evaluation."""

@@ -1,0 +1,108 @@
+"""Relevance measured on judged questions (the model is Elasticsearch's rank-eval API).
+
+The module is ``evaluation`` so that ``zhsearch.evaluate`` is only ever the
+function (:func:`evaluate`), never shadowed by, or shadowing, a module.
+
+A judgments file holds one JSON object a line: ``{"id", "query", "answers": [...]}``.
+A hit is relevant when its text, folded the same way as the answers (NFKC,
+traditional → simplified, pinyin glosses and whitespace removed), contains one
+of the answers.  Reported: S@1 (first hit relevant), MRR@k and Recall@k (some
+relevant hit in the top k).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zhsearch.errors import BadQueryError
+from zhsearch.text.normalize import strip_pinyin_glosses, to_simplified
+
+
+def fold_for_judging(text: str) -> str:
+    """NFKC, traditional → simplified, pinyin glosses and all whitespace removed."""
+    text = strip_pinyin_glosses(unicodedata.normalize("NFKC", text))
+    return "".join(to_simplified(text).split())
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    id: str
+    query: str
+    first_relevant_rank: int | None  # 1-based, within k
+    first_hit: str  # "source:line  text…" of the first hit, for a person to read
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    k: int
+    outcomes: tuple[QueryOutcome, ...] = field(default_factory=tuple)
+
+    @property
+    def success_at_1(self) -> float:
+        return _mean(o.first_relevant_rank == 1 for o in self.outcomes)
+
+    @property
+    def mrr(self) -> float:
+        return _mean(1 / o.first_relevant_rank if o.first_relevant_rank else 0.0 for o in self.outcomes)
+
+    @property
+    def recall(self) -> float:
+        return _mean(o.first_relevant_rank is not None for o in self.outcomes)
+
+    @property
+    def misses(self) -> list[QueryOutcome]:
+        return [o for o in self.outcomes if o.first_relevant_rank != 1]
+
+    def to_dict(self) -> dict:
+        return {
+            "queries": len(self.outcomes),
+            "k": self.k,
+            "success_at_1": round(self.success_at_1, 4),
+            f"mrr_at_{self.k}": round(self.mrr, 4),
+            f"recall_at_{self.k}": round(self.recall, 4),
+            "misses": [o.__dict__ for o in self.misses],
+        }
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def load_judgments(path: str | Path) -> list[dict]:
+    """Read a judgments JSONL file; a bad line is an error naming its number."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadQueryError(f"cannot read judgments file {path}: {exc}") from exc
+    judged = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item.get("query"), str) or not isinstance(item.get("answers"), list):
+                raise ValueError("needs a text 'query' and a list 'answers'")
+        except (ValueError, AttributeError) as exc:
+            raise BadQueryError(f"{path}:{number}: not a judgment line ({exc})") from exc
+        judged.append(item)
+    return judged
+
+
+def evaluate(index, judgments: str | Path | list[dict], k: int = 10) -> EvalReport:
+    """Run every judged query against ``index`` (an :class:`~zhsearch.Index`)."""
+    items = load_judgments(judgments) if isinstance(judgments, (str, Path)) else judgments
+    outcomes = []
+    for number, item in enumerate(items, start=1):
+        answers = [fold_for_judging(a) for a in item["answers"]]
+        hits = index.search(item["query"], limit=k)
+        rank = next(
+            (h.rank for h in hits if any(a in fold_for_judging(h.text) for a in answers)), None
+        )
+        first = f"{hits[0].source}:{hits[0].line}  {hits[0].text[:60]}" if len(hits) else "(no hits)"
+        outcomes.append(QueryOutcome(str(item.get("id", number)), item["query"], rank, first))
+    return EvalReport(k, tuple(outcomes))

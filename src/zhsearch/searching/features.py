@@ -1,0 +1,262 @@
+"""The rerank's features: small pure functions of one candidate passage, listed once.
+
+Each feature is ``(passage, plan, context, config) -> float``: the stored
+record, the query plan, the :class:`PassageContext` all features of one
+passage share (its sentences sorted into statements and echoes, its heading and
+title folded, the query's term weights), and the :class:`~zhsearch.searching.rank.RankingConfig`.
+:data:`FEATURES` lists them in the order ``--explain`` shows them;
+:func:`zhsearch.searching.rank.score` is the one formula that combines them.
+
+* **coverage** — the share of the question's content (IDF-weighted concepts)
+  the passage holds: one that has *all* of 9000 / 上门 beats one that repeats
+  上门 ten times.  Answer, not echo: a match in a sentence that itself asks the
+  question (ends in ？ or 吗) counts for less than one in a statement (pages
+  restate their question everywhere).  Heading context: a term of the heading
+  (or title) counts, at a discount, as if found in the passage — the
+  paragraphs under ``上门取证的目的`` answer ``上门取证的目的是什么``.
+* **phrase** — query runs found whole (``上门取证``) rank above scattered bigrams.
+* **first_answer** — the first passage under a heading that restates the question.
+* **cue** / **evidence** — the vocabulary of the answer asked for (应对, 建议 for
+  怎么办), and a citation of what it rests on (a statute, for legality).
+* **teaser**, **short**, **intro**, **comment** — truncated teasers (``…``), very
+  short passages, introductions that announce the question (本文将探讨…, a
+  section headed 引言) and readers' comments are damped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from zhsearch.text.analyzer import char_bigrams
+from zhsearch.searching.intent import cue_share, shows_evidence
+from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
+from zhsearch.text.normalize import both_readings, fold_text
+from zhsearch.searching.query import QueryPlan
+from zhsearch.storage.stored import HEADING_SEPARATOR, StoredPassage
+
+if TYPE_CHECKING:
+    from zhsearch.searching.rank import RankingConfig
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
+_QUESTION_END = re.compile(r"(?:[?？]|[吗呢么][?？。！!]?)\s*$")
+# A quoted question inside a statement: 产生“网贷逾期会上门调查”的恐慌 / 疑问:“…吗?”
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,60})[”\"」』]")
+# An intro that announces what the page will discuss rather than saying it.
+_ANNOUNCE = re.compile(
+    r"(本文|本站|本篇|文章|今天|下面|接下来|我们)[^。！？!?]{0,12}"
+    r"(探讨|分析|解析|介绍|解答|讨论|聊聊|说说|讲解|阐述|梳理)"
+)
+# Headings of an introduction: it sets out the question, the answer comes later.
+_INTRO_HEADING = re.compile(r"(引语|引言|导语|导读|前言|序言|摘要|概述|开篇)\s*[:：]?$")
+_TEASER_END = re.compile(r"(?:\.\.\.|…)\s*$")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def is_question(sentence: str) -> bool:
+    return bool(_QUESTION_END.search(sentence.strip()))
+
+
+def heading_precision(heading: str, query: str) -> float:
+    """Share of a heading's character bigrams that the question restates.
+
+    ``网贷逾期会上门调查吗?`` is the question ``网贷逾期会上门调查吗`` (1.0);
+    ``网贷逾期会上门调查吗:真实案例解析`` is a side topic of it (0.64).
+    """
+    grams = [g for run in _CJK_RUN.findall(heading) for g in char_bigrams(run)]
+    if not grams:
+        return 0.0
+    return sum(g in query for g in grams) / len(grams)
+
+
+@dataclass(frozen=True)
+class PassageContext:
+    """What every feature of one candidate reads besides the record: computed once a candidate."""
+
+    weights: Mapping[str, float]  # IDF of each query concept (rank.term_weights): coverage's units
+    statements: tuple[str, ...]  # sentences that may answer
+    echoes: tuple[str, ...]  # questions, announcements and quoted questions: the page restating the query
+    answer_text: str  # the statements, one a line
+    echo_text: str  # the echoes, one a line
+    heading: str  # the heading path folded, both readings of Taiwan text on lines of their own
+    title: str  # the title folded
+    title_credit: float  # what a concept found only in the title is worth
+    pinyin_hits: frozenset[str]  # the query's pinyin pairs that sound in the passage
+
+
+def passage_context(
+    passage: StoredPassage, plan: QueryPlan, weights: Mapping[str, float], config: RankingConfig
+) -> PassageContext:
+    """The shared reading of ``passage`` for ``plan``."""
+    statements, echoes = _split_echoes(passage.norm, plan, config)
+    heading = both_readings(passage.heading)
+    # A section whose heading names the kind of answer asked for (应对策略 for
+    # 怎么办) answers the document's question: its title counts as the passage.
+    answers_section = cue_share("", heading, plan.intents, config.cues_enough) > 0
+    title_credit = config.answer_section_title_match if answers_section else config.title_match
+    pinyin_hits = frozenset(_pinyin_matches(passage.norm, plan))
+    return PassageContext(weights, tuple(statements), tuple(echoes), "\n".join(statements), "\n".join(echoes),
+                          heading, fold_text(passage.title), title_credit, pinyin_hits)
+
+
+# --- the features ------------------------------------------------------------
+
+
+def coverage(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """Coverage over the whole passage, and over its best window of two
+    sentences: an answer says its point in one place, an intro scatters the
+    question's words over a paragraph."""
+    whole, _ = _coverage(plan, context.answer_text, context.echo_text, context, config)
+    size, statements = config.window_sentences, context.statements
+    if len(statements) <= size and not context.echoes:
+        best = whole  # the one window is the passage itself
+    else:
+        windows = ["".join(statements[i : i + size]) for i in range(max(1, len(statements) - size + 1))]
+        best = max(_coverage(plan, w, "", context, config)[0] for w in windows)
+    return (1 - config.window_weight) * whole + config.window_weight * best
+
+
+def phrase(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """1 + config.phrase_bonus × the share of the query's runs (by length) found whole."""
+    runs = [r for r in plan.runs if len(r) >= 2]
+    if not runs:
+        return 1.0
+    found = sum(len(r) for r in runs if r in context.answer_text)
+    return 1.0 + config.phrase_bonus * found / sum(len(r) for r in runs)
+
+
+def first_answer(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """The first paragraph under a heading that asks the question is its answer
+    (FAQ pages, Q&A articles): what follows elaborates."""
+    if passage.order != 0:
+        return 1.0
+    # the last heading of the path, in each reading of the folded heading
+    asked = max(heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], plan.normalized)
+                for reading in context.heading.split("\n"))
+    return 1 + config.first_answer_bonus * asked if asked >= config.first_answer_min else 1.0
+
+
+def cue(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """1 + config.cue_bonus × how much of the asked-for answer's vocabulary the passage uses."""
+    return 1.0 + config.cue_bonus * cue_share(context.answer_text, context.heading, plan.intents, config.cues_enough)
+
+
+def evidence(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """config.evidence_bonus (added to cue) when the passage cites what the answer rests on."""
+    return config.evidence_bonus if shows_evidence(context.answer_text, plan.intents) else 0.0
+
+
+def teaser(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """A truncated teaser (ends in …) promises the answer elsewhere."""
+    return config.teaser_factor if _TEASER_END.search(passage.text) else 1.0
+
+
+def short(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """A very short passage (a caption, a list item) says too little to be the answer."""
+    return config.short_factor if len(passage.norm) < config.short_chars else 1.0
+
+
+def intro(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """An introduction announces the question (本文将探讨…, a section headed 引言)."""
+    announces = any(_ANNOUNCE.search(e) for e in context.echoes) or _INTRO_HEADING.search(context.heading)
+    return config.intro_factor if announces else 1.0
+
+
+def comment(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """Readers' comments rank below the article they follow."""
+    return config.comment_factor if passage.kind == "comment" else 1.0
+
+
+Feature = Callable[[StoredPassage, QueryPlan, PassageContext, "RankingConfig"], float]
+
+# Every feature the rerank computes, in the order --explain lists them.
+FEATURES: tuple[tuple[str, Feature], ...] = tuple(
+    (f.__name__, f) for f in (coverage, phrase, first_answer, cue, evidence, teaser, short, intro, comment)
+)
+
+
+def feature_values(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> dict[str, float]:
+    """Every feature's value for one passage, by name, in :data:`FEATURES` order."""
+    return {name: feature(passage, plan, context, config) for name, feature in FEATURES}
+
+
+def matched_terms(plan: QueryPlan, context: PassageContext, config: RankingConfig) -> dict[str, str]:
+    """Where each query concept counted for coverage: passage, question sentence, heading or title."""
+    return _coverage(plan, context.answer_text, context.echo_text, context, config)[1]
+
+
+# --- coverage's parts --------------------------------------------------------
+
+
+def _echoes_question(quoted: str, plan: QueryPlan, config: RankingConfig) -> bool:
+    """A quotation that asks, or restates most of the query: the page's own question."""
+    if is_question(quoted):
+        return True
+    words = [w for w in plan.words if len(w) >= 2]
+    return len(words) >= 2 and sum(w in quoted for w in words) >= config.echo_share * len(words)
+
+
+def _split_echoes(norm: str, plan: QueryPlan, config: RankingConfig) -> tuple[list[str], list[str]]:
+    """Statements (that may answer) and echoes (questions, announcements, quoted questions)."""
+    statements, echoes = [], []
+    for sentence in split_sentences(norm):
+        if is_question(sentence) or _ANNOUNCE.search(sentence):
+            echoes.append(sentence)
+            continue
+        quoted = [m.group(0) for m in _QUOTED.finditer(sentence) if _echoes_question(m.group(1), plan, config)]
+        for q in quoted:
+            echoes.append(q)
+            sentence = sentence.replace(q, " ")
+        statements.append(sentence)
+    return statements, echoes
+
+
+def _credit(word: str, text: str, parts: tuple[str, ...], related: tuple[str, ...], config: RankingConfig) -> float:
+    """1 when ``word`` is in ``text``; else a share of its parts (at most config.part_credit),
+    or config.related_credit when a related term of the lexicon is there."""
+    if not text:
+        return 0.0
+    if word in text:
+        return 1.0
+    credit = 0.0
+    if len(word) > 2:
+        # share of the word's bigrams, counting only its dictionary parts as found
+        credit = config.part_credit * sum(part in text for part in parts) / (len(word) - 1)
+    if related and any(term in text for term in related):
+        credit = max(credit, config.related_credit)
+    return credit
+
+
+def _coverage(plan: QueryPlan, body: str, echoes: str, where: PassageContext, config: RankingConfig) -> tuple[float, dict]:
+    """IDF-weighted share of the query's concepts found in ``body`` (the
+    statements), ``echoes`` (question sentences) or ``where``'s heading and title,
+    and where each was found."""
+    heading, title, weights = where.heading, where.title, where.weights
+    total = sum(weights.values()) or 1.0
+    got, matched = 0.0, {}
+    for term, weight in weights.items():
+        if term in where.pinyin_hits:
+            credit, place = 1.0, "passage"
+        else:
+            parts, alternatives = plan.parts.get(term, (term,)), plan.related.get(term, ())
+            credit, place = max(  # on a tie, the first (the passage itself) is named
+                (_credit(term, body, parts, alternatives, config), "passage"),
+                (config.question_match * _credit(term, echoes, parts, alternatives, config), "question sentence"),
+                (config.heading_match * _credit(term, heading, parts, alternatives, config), "heading"),
+                (where.title_credit * _credit(term, title, parts, alternatives, config), "title"),
+                key=lambda found: found[0],
+            )
+        if credit:
+            got += weight * credit
+            matched[term] = place
+    return got / total, matched
+
+
+def _pinyin_matches(norm: str, plan: QueryPlan) -> set[str]:
+    """The query's pinyin pairs that sound in ``norm`` (one of their bigrams is there)."""
+    return {pair for pair, bigrams in plan.pinyin_bigrams.items() if any(b in norm for b in bigrams)}

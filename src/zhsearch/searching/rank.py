@@ -1,0 +1,172 @@
+"""Ranking: retrieve with BM25F over three views of the text, then rerank.
+
+Stage 1 (Whoosh, BM25F): an OR of the query's words, bigrams and the bigrams
+its pinyin pairs sound like, over the passage and its context, so that any passage sharing a content term is
+a candidate, and rare terms weigh more than common ones.
+
+Stage 2 (here): the candidates are rescored with what BM25 cannot see — the
+features of :mod:`zhsearch.searching.features` (coverage of the question's content,
+answer-not-echo, heading context, phrase, answer cues, shape), combined by
+:func:`score`, the one formula.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from zhsearch.searching.features import PassageContext, feature_values, passage_context
+from zhsearch.searching.query import QueryPlan
+from zhsearch.storage.stored import StoredPassage
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    """Every weight and threshold of the ranking, in one object a caller can
+    pass (``open_index(path, ranking=RankingConfig(heading_match=0.8))``), print
+    and sweep (``bench/tune.py``) — as Lucene's ``Similarity`` or bm25s's
+    ``BM25(k1=, b=)``.  The defaults are measured on every shared judged set at
+    once (README, "Relevance").
+    """
+
+    # Stage 1: BM25F retrieval
+    bm25_b: float = 0.75
+    bm25_k1: float = 1.2
+    # Field boosts.  Words rank above bigram-only matches (a word match means
+    # jieba agreed on the boundary); headings help but do not dominate.
+    words_boost: float = 1.0
+    bigrams_boost: float = 0.5
+    context_boost: float = 0.2
+    pinyin_boost: float = 0.3  # a bigram that only sounds like the pinyin typed
+    related_boost: float = 0.3  # a related term of the lexicon, relative to the word's own
+    candidates: int = 100  # the rerank pool, whatever the limit
+    section_candidates: int = 20  # passages best matched by their heading, added to the pool
+    # A context (title/heading) term in more passages than this is not searched;
+    # the rerank still credits it (search._query_terms).
+    context_max_df: int = 100
+
+    # Stage 2: the rerank
+    related_credit: float = 0.7  # a related term of the lexicon found instead of the word
+    part_credit: float = 0.8  # a long word whose parts are found, but not the word itself
+    question_match: float = 0.35  # a term matched only inside a question sentence
+    heading_match: float = 0.9  # a term matched only in the heading path
+    title_match: float = 0.75  # a term matched only in the document title (plateau .7–.8 on all sets)
+    # ... in a section whose heading names the answer asked for (应对策略 for 怎么办):
+    # that section answers the title's question, so the title counts as the passage.
+    answer_section_title_match: float = 1.0
+    single_char_weight: float = 0.5  # a lone character (率, 高) also turns up inside unrelated words (效率, 较高)
+    echo_share: float = 0.75  # a quotation restating this share of the query's words is the page's own question
+    coverage_power: float = 1.0
+    window_sentences: int = 2
+    window_weight: float = 0.5  # coverage of the best window, beside the whole passage's
+    base_weight: float = 0.5  # BM25F scaled to the best candidate's adds at most this
+    phrase_bonus: float = 0.5
+    first_answer_bonus: float = 1.0  # the first passage under a heading that restates the question
+    first_answer_min: float = 0.6  # share of the heading the question must restate
+    cue_bonus: float = 0.45  # a passage using the vocabulary of the answer asked for
+    cues_enough: int = 3  # cue words saturate
+    evidence_bonus: float = 0.3  # ... and citing what it rests on (a statute, for legality)
+    teaser_factor: float = 0.5
+    short_chars: int = 16
+    short_factor: float = 0.6
+    intro_factor: float = 0.6  # an introduction that announces the question
+    comment_factor: float = 0.7  # readers' comments rank below the article they follow
+
+    def boost(self, field: str) -> float:
+        """Stage-1 boost of an index field."""
+        return {"words": self.words_boost, "bigrams": self.bigrams_boost, "context_bigrams": self.context_boost}[field]
+
+
+DEFAULT_RANKING = RankingConfig()
+FIELDS = ("words", "bigrams", "context_bigrams")  # the analysed fields stage 1 searches
+
+
+@dataclass
+class Scored:
+    """One candidate passage with its stage-1 score and its features (zhsearch.searching.features)."""
+
+    docnum: int
+    passage: StoredPassage
+    base: float  # its BM25F score
+    features: dict[str, float] = field(default_factory=dict)  # name -> value, in FEATURES order
+    context: PassageContext | None = None  # what the features read besides the record (for --explain)
+    score: float = 0.0
+
+
+def term_weights(plan: QueryPlan, doc_frequency, doc_count: int, config: RankingConfig = DEFAULT_RANKING) -> dict[str, float]:
+    """IDF of each query content word (and pinyin pair), the units of coverage.
+
+    A word's document frequency is taken from the bigram field (its rarest
+    part), so it does not depend on how jieba cut the documents: 隐私 counts
+    as present in 个人隐私 even where jieba made that one word.  Terms the
+    index has never seen are left out: they cannot tell candidates apart.
+    """
+
+    def idf(df: int) -> float:
+        return math.log(1 + (doc_count - df + 0.5) / (df + 0.5))
+
+    weights = {}
+    for word in plan.concepts:
+        if len(word) == 1 and not word.isascii():
+            dfs = [doc_frequency("words", word) or doc_frequency("context_bigrams", word)]
+        else:
+            # a word found only in titles and headings still counts
+            dfs = [doc_frequency("bigrams", p) or doc_frequency("context_bigrams", p) for p in plan.parts.get(word, (word,))]
+        dfs = [df for df in dfs if df]
+        if not dfs:  # only related terms of the lexicon can be found
+            dfs = [df for t in plan.related.get(word, ()) if (df := doc_frequency("bigrams", t if len(t) == 2 else t[:2]))]
+        if dfs:
+            weights[word] = sum(idf(df) for df in dfs) / len(dfs)
+            if len(word) == 1 and not word.isascii():
+                weights[word] *= config.single_char_weight
+    for pair, bigrams in plan.pinyin_bigrams.items():
+        df = min(doc_count, sum(doc_frequency("bigrams", b) for b in bigrams))
+        if df:
+            weights[pair] = idf(df)
+    return weights
+
+
+def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], config: RankingConfig = DEFAULT_RANKING) -> Scored:
+    """Compute every feature of ``candidate`` (``weights``: :func:`term_weights`)."""
+    candidate.context = passage_context(candidate.passage, plan, weights, config)
+    candidate.features = feature_values(candidate.passage, plan, candidate.context, config)
+    return candidate
+
+
+def score(features: dict[str, float], bm25f: float, best_bm25f: float, config: RankingConfig = DEFAULT_RANKING) -> float:
+    """The one formula that combines the features into a candidate's score.
+
+    Coverage leads; BM25F, scaled to the best candidate's, can at most add
+    config.base_weight to the factor it multiplies.  BM25's term-frequency pull is what puts a paragraph
+    that repeats the question's words everywhere first — useful to break ties,
+    harmful as the main signal.  (The grouping is that of the factors phrase, cue
+    and shape the features were split from: the same floating-point result.)
+    """
+    return (
+        features["coverage"] ** config.coverage_power
+        * (1 + config.base_weight * bm25f / best_bm25f)
+        * (features["phrase"] * features["first_answer"])
+        * (features["cue"] + features["evidence"])
+        * (features["teaser"] * features["short"] * features["intro"] * features["comment"])
+    )
+
+
+def score_formula(config: RankingConfig) -> str:
+    """:func:`score`'s formula with its weights, as ``--explain`` shows it."""
+    return (f"coverage^{config.coverage_power:g} × (1 + {config.base_weight:g} · bm25f / best bm25f)"
+            " × phrase × first_answer × (cue + evidence) × teaser × short × intro × comment")
+
+
+def final_scores(
+    candidates: list[Scored], config: RankingConfig = DEFAULT_RANKING, top: float | None = None
+) -> list[Scored]:
+    """Score the rescored candidates (:func:`score`) and sort them, best first;
+    ``top`` is the best BM25F to scale by (default: the best of these)."""
+    # A candidate that holds none of the question's concepts (it came in on a
+    # stray bigram such as 个人 of 个人信用) is no answer at all.
+    candidates = [c for c in candidates if c.features["coverage"] > 0]
+    top = top or max((c.base for c in candidates), default=0.0) or 1.0
+    for c in candidates:
+        c.score = score(c.features, c.base, top, config)
+    candidates.sort(key=lambda c: (-c.score, c.passage.source, c.passage.line))
+    return candidates

@@ -1,0 +1,161 @@
+"""What the operators of a query (:mod:`zhsearch.searching.syntax`) let through in an index.
+
+A *run* (a quoted phrase, an OR alternative, an excluded word) is held by a
+passage when its normalised text holds the run's normalised text — both
+scripts, width and numerals folded, so ``"九千元"`` is held by ``逾期9000元``
+and ``上門`` by ``上门`` — whatever jieba made of the word boundaries.  Where
+the run has a space, the passage may have one or not (``上门 取证``); a run
+that starts or ends with a Latin word or a number must start or end there in
+the passage too (``"app"`` is not held by ``apple``, ``900`` not by ``9000``).
+
+The passages that can hold a run are found through the bigram field (every
+character bigram and Latin/digit run of the passage is indexed), then each
+is checked on its stored normalised text.  A run with neither (one Han
+character, ``"元"``) is checked on every passage.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import re
+
+from zhsearch.text.analyzer import analyze
+from zhsearch.text.normalize import HAN as _CJK
+from zhsearch.text.normalize import HAN_CHAR as _HAN
+from zhsearch.text.normalize import fold_text, normalize_text
+from zhsearch.storage.stored import StoredPassage
+from zhsearch.searching.syntax import ParsedQuery
+
+_LETTER = f"[^\\W\\d_{_CJK}]"
+
+
+def _kind(ch: str) -> str:
+    if ch.isdigit() and ch.isascii():
+        return "digit"
+    if re.match(_LETTER, ch):
+        return "letter"
+    return "other"
+
+
+@functools.lru_cache(maxsize=256)
+def run_pattern(run: str) -> re.Pattern:
+    """The regular expression a run is looked for with, in normalised text.
+
+    >>> bool(run_pattern("九千元").search(fold_text("逾期9000元会不会上门")))
+    True
+    >>> bool(run_pattern("900").search("9000"))
+    False
+    """
+    chunks = fold_text(run).split()
+    body = ""
+    for k, chunk in enumerate(chunks):
+        if k:
+            before, after = _kind(chunks[k - 1][-1]), _kind(chunk[0])
+            body += r"\s+" if before == after != "other" else r"\s*"
+        body += re.escape(chunk)
+    if not chunks:
+        return re.compile(r"(?!)")  # nothing to find
+    first, last = _kind(chunks[0][0]), _kind(chunks[-1][-1])
+    if first == "digit":
+        body = r"(?<!\d)(?<!\d\.)" + body
+    elif first == "letter":
+        body = f"(?<!{_LETTER})" + body
+    if last == "digit":
+        body += r"(?!\.?\d)"
+    elif last == "letter":
+        body += f"(?!{_LETTER})"
+    return re.compile(body)
+
+
+def lookup_terms(run: str) -> tuple[str, ...]:
+    """Bigram-field terms every passage holding ``run`` has: its Han bigrams and
+    Latin/digit runs (a lone Han character may sit inside a longer run)."""
+    terms = []
+    for chunk in fold_text(run).split():
+        for token in analyze(chunk, "bigrams", normalized=True):
+            if not (len(token.text) == 1 and _HAN.match(token.text)):
+                terms.append(token.text)
+    return tuple(dict.fromkeys(terms))
+
+
+def run_spans(text: str, runs) -> list[tuple[int, int]]:
+    """Spans of ``text`` (as written) where each of ``runs`` stands."""
+    norm = normalize_text(text)
+    return [norm.span(*m.span()) for run in runs for m in run_pattern(run).finditer(norm.text) if m.end() > m.start()]
+
+
+def file_matches(path: str, pattern: str) -> bool:
+    """A glob (``*``, ``?``, ``[…]``; ``*`` crosses folders) matches the whole
+    path; anything else is a prefix of it (``法规/`` a folder).  Case is ignored.
+
+    >>> file_matches("法规/民法典.txt", "法规/"), file_matches("004_x.txt", "004*")
+    (True, True)
+    """
+    path, pattern = path.casefold(), pattern.replace("\\", "/").removeprefix("./").casefold()
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(path, pattern)
+    return path.startswith(pattern)
+
+
+def docs_holding(searcher, runs) -> dict[str, set[int]]:
+    """For each of ``runs``, the document numbers of the passages that hold it.
+
+    Runs without lookup terms share one pass over the stored passages.
+    """
+    from whoosh.query import And, Term
+
+    found: dict[str, set[int]] = {}
+    unindexed = []
+    norms: dict[int, str] = {}  # each passage read once, however many runs it is checked for
+
+    def norm_of(docnum: int) -> str:
+        if docnum not in norms:
+            norms[docnum] = StoredPassage.from_fields(searcher.stored_fields(docnum)).norm
+        return norms[docnum]
+
+    for run in dict.fromkeys(runs):
+        terms, pattern = lookup_terms(run), run_pattern(run)
+        if terms:
+            candidates = searcher.docs_for_query(And([Term("bigrams", t) for t in terms]))
+            found[run] = {d for d in candidates if pattern.search(norm_of(d))}
+        else:
+            found[run] = set()
+            unindexed.append((run, pattern))
+    if unindexed:
+        for d, fields in searcher.reader().iter_docs():
+            norm = StoredPassage.from_fields(fields).norm
+            for run, pattern in unindexed:
+                if pattern.search(norm):
+                    found[run].add(d)
+    return found
+
+
+def docs_in_files(searcher, patterns) -> set[int]:
+    """Document numbers of the passages of every file matching one of ``patterns``."""
+    from whoosh.query import Term
+
+    names = [name for name in searcher.reader().field_terms("file") if any(file_matches(name, p) for p in patterns)]
+    return {d for name in names for d in searcher.docs_for_query(Term("file", name))}
+
+
+def doc_filters(searcher, reading: ParsedQuery) -> tuple[set[int] | None, set[int]]:
+    """``(allowed, left_out)``: the passages the query allows (None: any) and those it leaves out."""
+    holding = docs_holding(searcher, [run for group in reading.required for run in group] + list(reading.excluded))
+    allowed: set[int] | None = None
+    if reading.files:
+        allowed = docs_in_files(searcher, reading.files)
+    for group in reading.required:
+        held = set().union(*(holding[run] for run in group))
+        allowed = held if allowed is None else allowed & held
+    left_out: set[int] = set()
+    for run in reading.excluded:
+        left_out |= holding[run]
+    if reading.excluded_files:
+        left_out |= docs_in_files(searcher, reading.excluded_files)
+    return allowed, left_out
+
+
+def all_docs(searcher):
+    """``(docnum, stored fields)`` of every passage, for a query with nothing to rank."""
+    return searcher.reader().iter_docs()

@@ -1,0 +1,586 @@
+"""The library's front door: open an index, search it, get plain results.
+
+>>> idx = open_index("index")                       # doctest: +SKIP
+>>> idx.search("九千会上门吗", limit=3)[0].source     # doctest: +SKIP
+'004_69b0fd6045c32687.txt'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import re
+import struct
+import time
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from zhsearch.text.analyzer import char_bigrams, is_bigram_word
+from zhsearch.errors import BadQueryError, IndexCorruptError
+from zhsearch.searching.highlight import highlight_spans, merge_spans, snippet_window
+from zhsearch.text.lexicon import active_lexicon, load_index_lexicon
+from zhsearch.searching.query import QueryPlan, plan_query, with_regional_readings
+from zhsearch.searching.syntax import ParsedQuery, parse_query
+from zhsearch.searching.features import matched_terms
+from zhsearch.searching.rank import (
+    DEFAULT_RANKING,
+    FIELDS,
+    RankingConfig,
+    Scored,
+    final_scores,
+    score_formula,
+    rescore,
+    term_weights,
+)
+from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
+from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
+from zhsearch.storage.stored import StoredPassage
+from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
+
+MAX_LIMIT = 1000
+MAX_OFFSET = 10_000  # paging deeper reranks ever more candidates
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage, copied out of the index (safe to keep after the search)."""
+
+    rank: int
+    score: float
+    source: str
+    title: str
+    line: int
+    text: str  # the passage as written (original script, pinyin glosses removed)
+    highlights: tuple[tuple[int, int], ...]  # (start, end) spans of ``text``
+    heading: str = ""
+    also: tuple[str, ...] = ()  # "source:line" (or "file.pdf:p12") of the same passage elsewhere
+    explanation: dict | None = None
+    page: int = 0  # the page of a PDF passage (1-based); 0: the format has no pages
+
+    @property
+    def location(self) -> str:
+        """``file.pdf:p12`` for a passage on a page, else ``source:line``."""
+        return _location(self.source, self.line, self.page)
+
+    @property
+    def snippet(self) -> str:
+        """The part of a long passage around its matches (the whole of a short one)."""
+        start, end = snippet_window(self.text, list(self.highlights))
+        return ("…" if start else "") + self.text[start:end] + ("…" if end < len(self.text) else "")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["highlights"] = [list(span) for span in self.highlights]
+        data["also"] = list(self.also)
+        if self.explanation is None:
+            data.pop("explanation")
+        return data
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """The hits of one query, best first; behaves as a sequence of :class:`Hit`."""
+
+    query: str
+    took_ms: float
+    total: int  # passages that match (duplicates once): exact up to 100, an estimate beyond
+    hits: tuple[Hit, ...] = field(default_factory=tuple)
+    reading: ParsedQuery | None = None  # how the query was read (zhsearch.searching.syntax)
+    suggestions: tuple = ()  # zhsearch.searching.suggest.Suggestion: queries that sound alike and find more
+
+    def __iter__(self):
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, item):
+        return self.hits[item]
+
+    def to_dict(self) -> dict:
+        """The public JSON shape of ``zhsearch search --json``."""
+        return {
+            "query": self.query,
+            "took_ms": round(self.took_ms, 2),
+            "total": self.total,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "suggestions": [s.to_dict() for s in self.suggestions],
+        }
+
+
+@dataclass(frozen=True)
+class DocumentPassage:
+    line: int
+    heading: str
+    text: str
+    page: int = 0  # a PDF passage's page, else 0
+
+
+@dataclass(frozen=True)
+class Document:
+    """One indexed document's passages in order (what a search page shows around a hit)."""
+
+    source: str
+    title: str
+    passages: tuple[DocumentPassage, ...]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Index:
+    """A built index, opened for searching.  Cheap to keep open."""
+
+    def __init__(
+        self, index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING,
+        verify_bytes: int | None = VERIFY_MAX_BYTES,
+    ):
+        self.ranking = ranking
+        self.path = Path(index_dir)
+        self._ix, self.meta = open_generation(self.path, verify_bytes)
+        self._searcher = None
+        generation = Path(self._ix.storage.folder)
+        # the index's own compact dictionary: segmenting a query costs no jieba start-up
+        self.segmenter = (
+            Segmenter.load_compact(generation)
+            if "sums" in self.meta or (generation / COMPACT_FILE).exists()
+            else full_segmenter()  # an index older than compact dictionaries
+        )
+        # the lexicon the index was built with (related terms, cues): its own, not ZHSEARCH_LEXICON's
+        self.lexicon = load_index_lexicon(generation) or active_lexicon()
+        self._pinyin_map = None  # loaded on the first pinyin query
+        self._suggester = None  # zhsearch.searching.suggest, loaded when a search finds little
+
+    def _pinyin_bigrams(self, plan: QueryPlan) -> dict[str, tuple[str, ...]]:
+        if not plan.pinyin:
+            return {}
+        if self._pinyin_map is None:
+            self._pinyin_map = load_pinyin_map(Path(self._ix.storage.folder))
+        return {pair: tuple(pinyin_bigrams(self._pinyin_map.get(pair, ""))) for pair in plan.pinyin}
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _get_searcher(self):
+        from whoosh import scoring
+
+        if self._searcher is None:
+            try:
+                self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=self.ranking.bm25_b, K1=self.ranking.bm25_k1))
+            except _READ_ERRORS as exc:
+                raise self._unreadable(exc) from exc
+        return self._searcher
+
+    def _frequency(self, searcher):
+        """``searcher.doc_frequency`` for the query planner: a damaged term table is the index error."""
+
+        def frequency(fieldname: str, term: str) -> int:
+            try:
+                return searcher.doc_frequency(fieldname, term)
+            except _READ_ERRORS as exc:
+                raise self._unreadable(exc) from exc
+
+        return frequency
+
+    def _doc_count(self, searcher) -> int:
+        try:
+            return searcher.doc_count()
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+
+    def _unreadable(self, exc: Exception) -> IndexCorruptError:
+        return IndexCorruptError(
+            f"index at {self.path} cannot be read ({type(exc).__name__}); run `zhsearch index --rebuild`"
+        )
+
+    @property
+    def generation(self) -> str:
+        """Name of the generation this object reads; a rebuild makes a new one."""
+        return Path(self._ix.storage.folder).name
+
+    def document(self, source: str) -> Document | None:
+        """The passages of one indexed source (``file`` or ``file.jsonl#id``), or None.
+
+        Only what the index holds is ever returned: the source is looked up as
+        an index term, never opened as a path.
+        """
+        if not isinstance(source, str) or not source or "\x00" in source:
+            return None
+        try:
+            in_file = list(self._get_searcher().documents(file=source.split("#", 1)[0]))
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+        stored = [p for p in map(StoredPassage.from_fields, in_file) if p.source == source]
+        if not stored:
+            return None
+        stored.sort(key=lambda p: (p.line, p.order))
+        passages = tuple(DocumentPassage(p.line, p.heading, p.text, p.page) for p in stored)
+        return Document(source, stored[0].title, passages)
+
+    def stats(self) -> dict:
+        """What the index holds: files, passages, terms per field, size on disk."""
+        searcher = self._get_searcher()
+        reader = searcher.reader()
+        gen = Path(self._ix.storage.folder)
+        verify_generation(gen, self.meta)  # every byte: stats is how a user checks an index
+        size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
+        try:
+            passages, terms = reader.doc_count(), {name: _term_count(reader, name) for name in FIELDS}
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+        return {
+            "index": str(self.path),
+            "corpus": self.meta.get("corpus"),
+            "built_at": self.meta.get("built_at"),
+            "schema_version": self.meta.get("schema_version"),
+            "files": len(self.meta.get("files", {})),
+            "passages": passages,
+            "terms": terms,
+            "size_bytes": size,
+        }
+
+    def search(
+        self, query: str, limit: int = 10, explain: bool = False, offset: int = 0, per_file: int | None = None
+    ) -> SearchResults:
+        """Ranked passages for a question as a person would type it.
+
+        The query may use the operators of :mod:`zhsearch.searching.syntax` (``"exact
+        phrase"``, ``-word``, ``A OR B``, ``file:glob``).  ``offset`` skips that
+        many hits (paging: ranks and ``total`` stay those of the whole ranking);
+        ``per_file`` keeps at most that many passages of each source.
+        """
+        if not isinstance(query, str):
+            raise BadQueryError("the query must be text")
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise BadQueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {limit!r}")
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+            raise BadQueryError(f"offset must be a whole number from 0 to {MAX_OFFSET}, got {offset!r}")
+        if per_file is not None and (not isinstance(per_file, int) or isinstance(per_file, bool) or per_file < 1):
+            raise BadQueryError(f"per_file must be a whole number of at least 1, got {per_file!r}")
+        limit = min(limit, MAX_LIMIT)
+        started = time.perf_counter()
+        query = _clean_query(query)
+        if not query:
+            raise BadQueryError("the query is empty; type the words or question to search for")
+        searcher = self._get_searcher()
+        reading = parse_query(query)
+        frequency = self._frequency(searcher)
+        is_word = lambda word: frequency("words", word) > 0  # noqa: E731
+        plan = plan_query(reading.ranked, self.segmenter, is_word=is_word, lexicon=self.lexicon)
+        plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
+        plan = with_regional_readings(plan, lambda word: _indexed(frequency, word))
+        if plan.empty and not reading.operators:
+            suggestions = self._did_you_mean(plan, reading, 0, offset)
+            return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading, suggestions)
+        # The rerank always sees the same pool, whatever the limit: the first
+        # N hits do not depend on how many are asked for.  Matches beyond the
+        # pool (a limit larger than it) follow the pool's, in their own order.
+        # A page reaches offset + limit hits deep: page k is a slice of one ranking.
+        config = self.ranking
+        wanted = max(config.candidates, offset + limit)
+        if reading.operators:
+            from zhsearch.searching import restrict  # loaded only for a query with operators
+        # Our own term selection and weights run outside the read guard (a slip
+        # there is a bug, not a damaged index); their lookups are guarded.
+        terms = _query_terms(plan, frequency, config)
+        weights = term_weights(plan, frequency, self._doc_count(searcher), config)
+        listed = None
+        try:
+            allowed, left_out = restrict.doc_filters(searcher, reading) if reading.operators else (None, set())
+            if allowed is not None and not allowed:
+                listed = []
+            elif plan.empty:  # only restrictions: the passages they let through, in document order
+                listed = [(d, f, 0.0) for d, f in restrict.all_docs(searcher)
+                          if (allowed is None or d in allowed) and d not in left_out]
+            else:
+                within = {"filter": allowed, "mask": left_out or None}  # Whoosh filters the matches
+                results = searcher.search(_or(terms), limit=wanted, **within)
+                # The passages under the headings that best match the question
+                # join the pool even when their own text says little of it (the
+                # answer under a heading that restates the question).
+                sections = searcher.search(_or([t for t in terms if t.fieldname == "context_bigrams"]),
+                                           limit=config.section_candidates, **within)
+                # The stored fields are read here: a damaged segment fails now, not in the rerank.
+                # (Results are walked, never len()'d or list()'ed: Whoosh's len() counts every match.)
+                found = [(hit.docnum, hit.fields(), hit.score) for hit in results]
+                scored = {docnum: score for docnum, _, score in found}
+                pool = found[: config.candidates]
+                in_pool = {docnum for docnum, _, _ in pool}
+                for hit in sections:
+                    if hit.docnum not in in_pool:
+                        pool.append((hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)))
+                        in_pool.add(hit.docnum)
+                rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+        # Stored fields become records outside the read guard: a field missing
+        # there is our bug (a renamed field), not a damaged index.
+        if listed is not None:
+            ranked, complete = _records(listed), True
+            ranked.sort(key=lambda c: (c.passage.source, c.passage.line, c.passage.order))
+        else:
+            ranked = final_scores([rescore(c, plan, weights, config) for c in _records(pool)], config)
+            if rest:
+                top = max((c.base for c in ranked), default=0.0)
+                ranked += final_scores([rescore(c, plan, weights, config) for c in _records(rest)], config, top=top)
+            complete = results.scored_length() < wanted
+        groups = _collapse(ranked)
+        if per_file is not None:
+            groups = _per_file(groups, per_file)
+        marked = _highlight_plan(reading, plan, self.segmenter, is_word, frequency, self.lexicon)
+        hits = []
+        for rank, (best, others) in enumerate(groups[offset : offset + limit], start=offset + 1):
+            hits.append(self._make_hit(rank, best, others, plan, explain, searcher, reading, marked))
+        # Counting every match costs a second pass over the postings: exact while
+        # all matches fit among the candidates, Whoosh's lower estimate beyond
+        # (never more than the restrictions let through).
+        if complete or per_file is not None:
+            total = len(groups)
+        else:
+            total = max(len(groups), results.estimated_min_length())
+            if allowed is not None:
+                total = min(total, len(allowed))
+        suggestions = self._did_you_mean(plan, reading, total, offset)
+        return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions)
+
+    def _did_you_mean(self, plan: QueryPlan, reading: ParsedQuery, total: int, offset: int) -> tuple:
+        """Corrections, only when the search found little: nothing, or a query
+        bigram the corpus never holds (an ordinary search costs one lookup a bigram)."""
+        if offset or reading.operators or not _found_little(plan.normalized, total, self._frequency(self._get_searcher())):
+            return ()
+        return self._get_suggester().did_you_mean(plan.normalized, plan.concepts, reading.ranked)
+
+    def _get_suggester(self):
+        if self._suggester is None:
+            from zhsearch.searching.suggest import Suggester
+
+            self._suggester = Suggester(self._get_searcher(), self.segmenter, Path(self._ix.storage.folder),
+                                        _READ_ERRORS, self._unreadable)
+        return self._suggester
+
+    def suggest(self, prefix: str, limit: int = 8) -> tuple:
+        """Continuations of what is being typed, from the corpus's words, most found first.
+
+        >>> idx.suggest("上门")[0].text                   # doctest: +SKIP
+        '上门催收'
+        """
+        if not isinstance(prefix, str):
+            raise BadQueryError("the prefix must be text")
+        return self._get_suggester().complete(_clean_query(prefix)[:MAX_LIMIT], limit=limit)
+
+    def _make_hit(
+        self, rank, best: Scored, others, plan: QueryPlan, explain, searcher,
+        reading: ParsedQuery | None = None, marked: QueryPlan | None = None,
+    ) -> Hit:
+        passage = best.passage
+        explanation = None
+        if explain:
+            try:  # it reads each term's postings again
+                explanation = _explain(best, plan, searcher, self.ranking)
+            except _READ_ERRORS as exc:
+                raise self._unreadable(exc) from exc
+        return Hit(
+            rank=rank,
+            score=round(best.score, 4),
+            source=passage.source,
+            title=passage.title,
+            line=passage.line,
+            text=passage.text,
+            highlights=tuple(_highlights(passage.text, marked or plan, reading)),
+            heading=passage.heading,
+            also=tuple(_location(o.passage.source, o.passage.line, o.passage.page) for o in others),
+            explanation=explanation,
+            page=passage.page,
+        )
+
+
+def _records(found) -> list[Scored]:
+    """``(docnum, stored fields, bm25f)`` as candidates holding typed records."""
+    return [Scored(docnum, StoredPassage.from_fields(fields), base) for docnum, fields, base in found]
+
+
+def _location(source: str, line: int, page: int) -> str:
+    return f"{source}:p{page}" if page else f"{source}:{line}"
+
+
+def open_index(index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING) -> Index:
+    """Open a built index for searching.
+
+    Raises IndexMissingError, IndexVersionError or IndexCorruptError with a
+    message that says how to fix it.
+    """
+    return Index(index_dir, ranking)
+
+
+# What reading a damaged or foreign index raises (Whoosh, our term table, the
+# stored fields' pickles and zlib, the OS).
+def _whoosh_errors() -> tuple[type[Exception], ...]:
+    from whoosh.index import IndexError as WhooshIndexError
+
+    return (WhooshIndexError,)
+
+
+# (A damaged segment makes Whoosh index None or an int where it expects a table:
+# TypeError, AttributeError; a damaged length, OverflowError.)
+_READ_ERRORS = (
+    OSError, ValueError, KeyError, EOFError, IndexError, TypeError, AttributeError, OverflowError,
+    struct.error, zlib.error, pickle.UnpicklingError, *_whoosh_errors(),
+)
+
+
+def _indexed(frequency, word: str) -> bool:
+    """Every bigram of ``word`` is in the index (a word's rarest part decides)."""
+    grams = char_bigrams(word) or [word]
+    return all(frequency("bigrams", g) for g in grams)
+
+
+def _found_little(normalized: str, total: int, frequency) -> bool:
+    """Nothing found, or the query holds a Han bigram the corpus never has."""
+    if total == 0:
+        return True
+    for run in _HAN_RUN.findall(normalized):
+        if any(not frequency("bigrams", g) for g in char_bigrams(run)):
+            return True
+    return False
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+
+
+def _clean_query(query: str) -> str:
+    # Control characters, NUL and lone surrogates carry no meaning in a question.
+    cleaned = "".join(
+        " " if (ch < " " or "\ud800" <= ch <= "\udfff" or ch == "\x7f") else ch for ch in query
+    )
+    return " ".join(cleaned.split())
+
+
+def _or(terms: list):
+    from whoosh.query import NullQuery, Or
+
+    return Or(terms) if terms else NullQuery
+
+
+def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT_RANKING) -> list:
+    """The weighted Whoosh terms a question is searched with (and explained by).
+
+    ``doc_frequency(field, term)`` is the index's: a context term in more
+    titles and headings than there are candidates is not searched (see below).
+    """
+    from whoosh.query import Term
+
+    # A two-character Han word is also a bigram term and finds the same
+    # passages: searching it twice only costs time (the rerank, not BM25, decides
+    # between them).  A lone character (诗, 月) has enormous posting lists and
+    # says little next to the question's other terms: it is searched only when
+    # the question has nothing longer.  Longer words and Latin/digit words go to
+    # the word field.
+    longer = [w for w in plan.words if len(w) > 2 or (w.isascii() and len(w) > 1)]
+    singles = [w for w in plan.words if len(w) == 1]
+    long_words = longer + (singles if not (longer or any(len(b) == 2 for b in plan.bigrams)) else [])
+    terms = []
+    for name, values in (
+        ("words", long_words),
+        ("bigrams", plan.bigrams),
+        # The context is searched so that the paragraphs under a heading (or
+        # title) that names a term come in even when they do not repeat it.  A
+        # term in more headings than there are candidates cannot bring those
+        # in on its own (it would fill the candidates with weak matches), and
+        # its long posting list is most of a query's cost on a large corpus:
+        # it is left to the rerank, which still credits it in the heading.
+        ("context_bigrams", [b for b in plan.bigrams if doc_frequency("context_bigrams", b) <= config.context_max_df]),
+    ):
+        terms.extend(Term(name, value, boost=config.boost(name)) for value in values)
+    # A pinyin pair is searched as the indexed bigrams that sound so.
+    homophones = {b for bigrams in plan.pinyin_bigrams.values() for b in bigrams}
+    terms.extend(Term("bigrams", b, boost=config.pinyin_boost) for b in sorted(homophones))
+    # Related terms of the lexicon bring in passages that say the same thing
+    # in other words, at a fraction of the weight.
+    related = plan.related_terms
+    # A two-character term is its own bigram; longer ones are left to the word
+    # field, as their bigrams alone (个人, 记录) would bring in noise.
+    for t in related:
+        field = "bigrams" if is_bigram_word(t) else "words"
+        terms.append(Term(field, t, boost=config.boost(field) * config.related_boost))
+    return terms
+
+
+def _highlight_plan(reading: ParsedQuery, plan: QueryPlan, segmenter, is_word, frequency, lexicon) -> QueryPlan:
+    """What lights up word by word: the ranked words, less the runs (a phrase
+    lights up only where it stands whole)."""
+    if not reading.required:
+        return plan
+    loose = plan_query(reading.loose, segmenter, is_word=is_word, lexicon=lexicon)
+    return with_regional_readings(loose, lambda word: _indexed(frequency, word))
+
+
+def _highlights(text: str, plan: QueryPlan, reading: ParsedQuery | None) -> list[tuple[int, int]]:
+    spans = highlight_spans(text, plan)
+    if reading is None or not reading.required:
+        return spans
+    from zhsearch.searching.restrict import run_spans
+
+    runs = [run for group in reading.required for run in group]
+    return merge_spans(spans + run_spans(text, runs))
+
+
+def _per_file(groups, per_file: int):
+    """At most ``per_file`` groups of each source, in rank order (Meilisearch's ``distinct``)."""
+    seen: dict[str, int] = {}
+    kept = []
+    for best, others in groups:
+        source = best.passage.source
+        seen[source] = seen.get(source, 0) + 1
+        if seen[source] <= per_file:
+            kept.append((best, others))
+    return kept
+
+
+def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
+    """One group per distinct passage text, in rank order; copies listed under the best."""
+    groups: dict[str, tuple[Scored, list[Scored]]] = {}
+    for candidate in ranked:
+        key = candidate.passage.key
+        if key in groups:
+            groups[key][1].append(candidate)
+        else:
+            groups[key] = (candidate, [])
+    return list(groups.values())
+
+
+def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig) -> dict:
+    """Per-term BM25F contributions by field, plus every rerank feature (in FEATURES order)."""
+    contributions = []
+    for term in _query_terms(plan, searcher.doc_frequency, config):
+        matcher = term.matcher(searcher)
+        if not matcher.is_active():
+            continue
+        matcher.skip_to(best.docnum)
+        if matcher.is_active() and matcher.id() == best.docnum:
+            contributions.append({"field": term.fieldname, "term": term.text, "score": round(matcher.score(), 4)})
+    return {
+        "bm25f": round(best.base, 4),
+        "terms": contributions,
+        "features": {name: round(value, 4) for name, value in best.features.items()},
+        "matched": matched_terms(plan, best.context, config) if best.context else {},  # not reranked: {}
+        "intents": [intent.name for intent in plan.intents],
+        "score": round(best.score, 4),
+        "formula": score_formula(config),
+    }
+
+
+def _term_count(reader, fieldname: str) -> int:
+    try:
+        return sum(1 for _ in reader.lexicon(fieldname))
+    except Exception:  # a field with no terms yet
+        return 0

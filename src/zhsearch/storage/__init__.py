@@ -1,0 +1,1 @@
+"""The index on disk: building it, the term table, generations and locks, watching a folder."""

@@ -1,0 +1,466 @@
+"""Building the index: schema, atomic full builds, incremental updates.
+
+A full build writes a new generation beside the live one and swaps it in
+(:mod:`zhsearch.storage.layout`); an update of a few changed files is written into the
+live generation through Whoosh's own atomic commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from zhsearch.text.normalize import HAN_RUN as _HAN_RUN
+from zhsearch.text.analyzer import STOP_WORDS, char_bigrams
+from zhsearch.storage.terms import CompactCodec
+from zhsearch.errors import CorpusError, IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError
+from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
+from zhsearch.reading.passages import folded_key, read_corpus_file, scan_corpus
+from zhsearch.storage.layout import (
+    CURRENT,
+    check_index_folder,
+    clear_pointer,
+    damaged,
+    is_stale,
+    live_generation,
+    make_meta,
+    read_meta,
+    remove_old_generations,
+    verify_generation,
+    write_lock,
+    write_meta,
+)
+from zhsearch.text.lexicon import active_lexicon, save_index_lexicon
+from zhsearch.text.normalize import character_readings, fold_text
+from zhsearch.text.pinyin import build_pinyin_map, extend_pinyin_map, load_pinyin_map, save_pinyin_map
+from zhsearch.text.segment import Segmenter, full_segmenter
+
+
+
+def make_schema():
+    """The Whoosh schema: stored passage fields, three analysed views of the text,
+    and two of its context (document title and heading path)."""
+    from whoosh.fields import ID, STORED, TEXT, Schema
+
+    from zhsearch.text.analyzer import ChainTokenizer
+
+    words, bigrams = ChainTokenizer("words", normalized=True), ChainTokenizer("bigrams", normalized=True)
+    return Schema(
+        file=ID(stored=True),  # the corpus file: what an update deletes by
+        source=STORED(),
+        line=STORED(),
+        title=STORED(),
+        heading=STORED(),
+        text=STORED(),
+        norm=STORED(),  # the text normalised: what a query's rerank reads, computed once here
+        key=STORED(),  # content key: equal texts collapse into one hit
+        kind=STORED(),
+        order=STORED(),
+        page=STORED(),  # a PDF passage's page, else 0
+        # No positions on disk: nothing runs phrase queries (adjacency is scored
+        # on the stored text of candidates).
+        words=TEXT(analyzer=words, phrase=False),
+        bigrams=TEXT(analyzer=bigrams, phrase=False),
+        # The title and heading path: bigrams only, so that the context is met
+        # whatever jieba makes of a short heading.
+        context_bigrams=TEXT(analyzer=bigrams, phrase=False),
+    )
+
+
+@dataclass
+class BuildReport:
+    """What one ``build_index`` call did."""
+
+    mode: str  # "full", "update" or "unchanged"
+    files_total: int = 0
+    files_indexed: int = 0
+    files_removed: int = 0
+    passages_added: int = 0
+    passages_total: int = 0
+    seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # one message per skipped file
+    warnings: list[str] = field(default_factory=list)  # parts of files skipped (bad JSONL lines)
+    needs_extra: list[str] = field(default_factory=list)  # PDF/Word files skipped: no documents extra
+
+    def summary(self) -> str:
+        parts = {
+            "full": f"indexed {self.files_indexed} files, {self.passages_total} passages",
+            "update": f"updated {self.files_indexed} changed files, removed {self.files_removed}; "
+            f"{self.passages_total} passages in all",
+            "unchanged": f"index up to date ({self.files_total} files, {self.passages_total} passages)",
+        }
+        text = parts[self.mode] + f" in {self.seconds:.2f} s"
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)} unreadable files"
+        if self.needs_extra:
+            text += f"; skipped {len(self.needs_extra)} PDF/Word files ({MissingExtraError.install} reads them)"
+        return text
+
+
+def _fingerprint(path: Path) -> dict:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _hash(data: str) -> str:
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
+    """Whoosh documents of ``passages``; their Han characters and bigrams are added to ``seen``."""
+    for p in passages:
+        norm = fold_text(p.text)
+        key = folded_key(norm)  # equal texts in either script, or with 九千 / 9000, are one hit
+        # Taiwan / Hong Kong text: the words the phrase conversion rewrote are
+        # also held as the characters read them (文件 beside 文档), on a line of their own.
+        readings = character_readings(p.text)
+        if readings:
+            norm = f"{norm}\n{readings}"
+        context = f"{fold_text(p.title)}\n{fold_text(p.heading)}"
+        readings = character_readings(p.heading)
+        if readings:
+            context = f"{context}\n{readings}"
+        for text in (norm, context):
+            for run in _HAN_RUN.findall(text):
+                seen.update(run)
+                seen.update(char_bigrams(run))
+        yield {
+            "source": p.source,
+            "file": p.file,
+            "line": p.line,
+            "title": p.title,
+            "heading": p.heading,
+            "text": p.text,
+            "norm": norm,
+            "key": key,
+            "kind": p.kind,
+            "order": p.order,
+            "page": p.page,
+            # the analysed fields are fed normalised text (ChainTokenizer(normalized=True))
+            "words": norm,
+            "bigrams": norm,
+            "context_bigrams": context,
+        }
+
+
+def _read_corpus_file(path: Path, rel: str, report: BuildReport):
+    try:
+        text, passages, warnings = read_corpus_file(path, rel)
+    except MissingExtraError:
+        report.needs_extra.append(rel)
+        return None, None
+    except UnreadableFileError as exc:
+        report.skipped.append(str(exc))
+        return None, None
+    report.warnings.extend(warnings)
+    return text, passages
+
+
+def build_index(
+    corpus_dir: str | os.PathLike | None,
+    index_dir: str | os.PathLike,
+    rebuild: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Build the index of ``corpus_dir`` in ``index_dir``, or bring it up to date.
+
+    Unchanged files (same size and mtime, or same content hash) are not read
+    again; changed and new files are re-split; passages of deleted files go.
+    ``rebuild=True`` (or an index from another version, or a damaged one)
+    starts from scratch.  The index remembers its corpus: ``corpus_dir=None``
+    updates from it, and another folder is refused unless ``rebuild``.
+    Nothing is written into a folder that holds anything but an index.
+    """
+    index_dir = Path(index_dir)
+    started = time.perf_counter()
+    check_index_folder(index_dir)
+    with write_lock(index_dir):
+        gen, meta, problem = (None, None, None) if rebuild else _live_state(index_dir)
+        corpus_dir = resolve_corpus(corpus_dir, index_dir, rebuild, meta)
+        files, skipped = scan_corpus(corpus_dir)
+        try:
+            if gen is None or is_stale(meta):
+                clear_pointer(index_dir)
+                report = _full_build(corpus_dir, index_dir, files, progress)
+            else:
+                report = _update(corpus_dir, gen, meta, files, progress)
+        except OSError as exc:  # corpus files are read with their own errors: this is the index's disk
+            raise IndexWriteError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
+                                  "the live index is unchanged: free space or fix permissions and run it again") from exc
+        remove_old_generations(index_dir, keep=live_generation(index_dir).name)
+    report.skipped[:0] = skipped
+    if problem:
+        report.warnings.insert(0, f"{problem}: built it again from the corpus")
+    if report.needs_extra:
+        first = ", ".join(report.needs_extra[:3]) + (", …" if len(report.needs_extra) > 3 else "")
+        report.warnings.append(f"{len(report.needs_extra)} PDF/Word files skipped ({first}): "
+                               f"reading them needs the documents extra: {MissingExtraError.install}")
+    if not files:
+        report.warnings.append(f"corpus folder {corpus_dir} holds no files zhsearch reads "
+                               f"({', '.join(SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES)}); the index is empty")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
+    """The live generation an update writes into and its metadata, every file
+    checked; or (None, meta if readable, what is damaged) when it must be built again."""
+    try:
+        gen = live_generation(index_dir)
+        if gen is None:
+            return None, None, None
+        meta = read_meta(gen)
+        verify_generation(gen, meta)
+        return gen, meta, None
+    except IndexCorruptError as exc:
+        return None, recorded_meta(index_dir), getattr(exc, "what", str(exc))
+
+
+def recorded_meta(index_dir: Path) -> dict | None:
+    """The live generation's metadata if it can be read at all (its corpus, say);
+    when ``CURRENT`` is damaged, the newest generation's that can; else None."""
+    try:
+        gen = live_generation(index_dir)
+        return read_meta(gen) if gen else None
+    except IndexCorruptError:
+        pass
+    for gen in sorted(Path(index_dir).glob("gen-*"), key=lambda p: (len(p.name), p.name), reverse=True):
+        try:
+            return read_meta(gen)
+        except IndexCorruptError:
+            continue
+    return None
+
+
+DEFAULT_CORPUS = "corpus"
+
+
+def resolve_corpus(
+    corpus_dir: str | os.PathLike | None, index_dir: Path, rebuild: bool = False, meta: dict | None = None
+) -> Path:
+    """The corpus folder to index: the one given, else the one the index was built
+    from, else ``./corpus``.  A folder other than the index's own is refused
+    (it would replace every passage) unless ``rebuild``."""
+    if meta is None:
+        meta = recorded_meta(Path(index_dir))
+    recorded = meta.get("corpus") if meta else None
+    if corpus_dir is None:
+        if isinstance(recorded, str) and recorded:
+            return Path(recorded)
+        default = Path(DEFAULT_CORPUS)
+        if not default.exists() and any(Path(index_dir).glob("gen-*")):
+            raise CorpusError(f"index at {index_dir} no longer says which folder it was built from (its "
+                              f"metadata is damaged) and ./{DEFAULT_CORPUS} does not exist; pass --corpus DIR")
+        return default
+    corpus_dir = Path(corpus_dir).resolve()
+    if not rebuild:
+        check_corpus(meta, corpus_dir, index_dir)
+    return corpus_dir
+
+
+def check_corpus(meta: dict | None, corpus_dir: str | os.PathLike, index_dir: Path) -> None:
+    """Raise CorpusError when the index at ``index_dir`` was built from another folder."""
+    recorded = meta.get("corpus") if meta else None
+    if isinstance(recorded, str) and recorded and Path(recorded) != Path(corpus_dir).resolve():
+        raise CorpusError(
+            f"index at {index_dir} holds the corpus {recorded}, not {Path(corpus_dir).resolve()}; "
+            f"leave out --corpus to use its own, or add --rebuild to index the other folder into it"
+        )
+
+
+def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> set[str]:
+    """Add the passages of ``files`` (path, text or None, passages) to ``writer``;
+    returns the Han bigrams of what was added."""
+    bigrams: set[str] = set()
+    for path, text, passages in files:
+        rel = path.relative_to(corpus_dir).as_posix()
+        if progress:
+            progress(rel)
+        if text is None:
+            text, passages = _read_corpus_file(path, rel, report)
+            if text is None:
+                continue
+        else:  # an update: the file's old passages go first
+            writer.delete_by_term("file", rel)
+        for doc in _passage_documents(passages, bigrams):
+            writer.add_document(**doc)
+        manifest[rel] = {**_fingerprint(path), "hash": _hash(text), "passages": len(passages)}
+        report.files_indexed += 1
+        report.passages_added += len(passages)
+    return bigrams
+
+
+def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = None) -> None:
+    """What a search loads instead of jieba and pypinyin: the compact dictionary
+    and the pinyin map of the corpus's bigrams.
+
+    A full build's compact dictionary holds every dictionary word whose
+    characters and bigrams all occur in the corpus (all the words the segmenter
+    could meet in indexed text, chosen or not) and the stop and question words.
+    ``bigrams`` holds the corpus's Han characters as well as its bigrams.  After an update (``new_words``: the dictionary words of the changed
+    passages) both files are extended; what deleted files leave there is
+    harmless: a word or bigram the index no longer holds finds nothing.
+    """
+    segmenter = full_segmenter()
+    if new_words is None:
+        vocabulary = set(STOP_WORDS)
+        for word, freq in segmenter.freq.items():
+            if freq and (word in bigrams if len(word) == 1 else all(b in bigrams for b in char_bigrams(word))):
+                vocabulary.add(word)
+        segmenter.save_compact(gen, vocabulary)
+        save_pinyin_map(gen, build_pinyin_map(sorted(b for b in bigrams if len(b) == 2)))
+        return
+    known_words = {w for w, f in Segmenter.load_compact(gen).freq.items() if f}
+    segmenter.save_compact(gen, known_words | new_words, add_common=False)  # the loaded words hold them
+    pinyin = load_pinyin_map(gen)
+    extend_pinyin_map(pinyin, sorted(b for b in bigrams if len(b) == 2))
+    save_pinyin_map(gen, pinyin)
+
+
+# Analysis (jieba, OpenCC) and Whoosh's posting lists both cost CPU: a large
+# corpus is indexed by one Whoosh sub-writer per core, each writing its own
+# segment.  Small ones are not: two processes cost more to start than they save.
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+
+
+_PARALLEL_BUILD = False  # true while sub-writers may be forked
+
+
+def _die_with_parent() -> None:
+    """In a forked sub-writer: be killed when the building process dies, even by
+    SIGKILL, rather than wait forever for work that will not come.  Ctrl-C is
+    the parent's to handle (it cancels the sub-writers), and the SIGTERM that
+    cancels one ends it quietly: no sub-writer prints a traceback."""
+    if not _PARALLEL_BUILD:
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+
+
+os.register_at_fork(after_in_child=_die_with_parent)
+
+
+def _writer(ix, files: list[Path]):
+    procs = min(os.cpu_count() or 1, 4)
+    if procs > 1 and sum(f.stat().st_size for f in files) >= PARALLEL_MIN_BYTES:
+        global _PARALLEL_BUILD
+        _PARALLEL_BUILD = True
+        full_segmenter()  # loaded before the sub-writers fork, so they share it
+        return ix.writer(procs=procs, multisegment=True, limitmb=128, batchsize=256, codec=CompactCodec())
+    return ix.writer(limitmb=256, codec=CompactCodec())
+
+
+def _cancel(writer) -> None:
+    """Stop a writer that will not commit, its sub-writers first: they ignore
+    Ctrl-C (it is the parent's), so one left running would keep the process
+    waiting for it at exit."""
+    for task in getattr(writer, "tasks", ()):  # a parallel writer's sub-writers
+        task.terminate()
+    with contextlib.suppress(Exception):  # a commit that failed half-way may not cancel cleanly
+        writer.cancel()
+
+
+def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
+    from whoosh import index as whoosh_index
+
+    report = BuildReport(mode="full", files_total=len(files))
+    gen = index_dir / f"gen-{time.time_ns()}"
+    gen.mkdir(parents=True)
+    manifest: dict[str, dict] = {}
+    try:
+        writer = _writer(whoosh_index.create_in(str(gen), make_schema()), files)
+        try:
+            bigrams = _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
+            # Lookups first: a parallel writer's sub-writers are still indexing
+            # their queues, and this serial work overlaps theirs.
+            _save_lookups(gen, bigrams)
+            save_index_lexicon(gen, active_lexicon())  # what its queries will use
+            writer.commit()
+        except BaseException:
+            _cancel(writer)
+            raise
+        report.passages_total = report.passages_added
+        write_meta(gen, make_meta(corpus_dir, manifest, report.passages_total))
+        (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
+        os.replace(index_dir / (CURRENT + ".tmp"), index_dir / CURRENT)
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    finally:
+        global _PARALLEL_BUILD
+        _PARALLEL_BUILD = False
+    return report
+
+
+def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress) -> BuildReport:
+    from whoosh import index as whoosh_index
+
+    old: dict[str, dict] = dict(meta.get("files", {}))
+    report = BuildReport(mode="update", files_total=len(files))
+    manifest: dict[str, dict] = {}
+    changed: list[tuple[Path, str, list]] = []
+    for path in files:
+        rel = path.relative_to(corpus_dir).as_posix()
+        entry = old.get(rel)
+        fingerprint = _fingerprint(path)
+        if entry and entry["size"] == fingerprint["size"] and entry["mtime_ns"] == fingerprint["mtime_ns"]:
+            manifest[rel] = entry
+            continue
+        text, passages = _read_corpus_file(path, rel, report)
+        if text is None:
+            continue
+        if entry and entry["hash"] == _hash(text):  # touched, not changed
+            manifest[rel] = {**entry, **fingerprint}
+            continue
+        changed.append((path, text, passages))
+    removed = [rel for rel in old if rel not in manifest and all(p.relative_to(corpus_dir).as_posix() != rel for p, _, _ in changed)]
+    if not changed and not removed:
+        report.mode = "unchanged"
+        report.passages_total = meta.get("passages", 0)
+        if manifest != old:
+            write_meta(gen, {**meta, "files": manifest}, seal=False)
+        return report
+
+    try:
+        writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256, codec=CompactCodec())
+    except Exception as exc:  # Whoosh raises many kinds on a damaged folder
+        raise damaged(gen.parent, f"Whoosh cannot open it: {type(exc).__name__}") from exc
+    # Until the update is sealed, its files change under the recorded sums: the
+    # generation is marked unchecked (Whoosh's commit is still atomic), so an
+    # update killed after its commit leaves a searchable index, not a "damaged" one.
+    write_meta(gen, {**meta, "sums": None}, seal=False)
+    try:
+        for rel in removed:
+            writer.delete_by_term("file", rel)
+        bigrams = _index_files(writer, corpus_dir, changed, report, manifest, progress)
+    except BaseException:
+        writer.cancel()
+        write_meta(gen, meta, seal=False)  # nothing changed: the sums hold again
+        raise
+    writer.commit()
+    segmenter = full_segmenter()
+    new_words = {
+        w
+        for _, _, passages in changed
+        for p in passages
+        for text in (p.text, p.heading, p.title)
+        for w in segmenter.words_in(fold_text(text))
+    }
+    _save_lookups(gen, bigrams, new_words)
+    report.files_removed = len(removed)
+    report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
+    write_meta(gen, make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))
+    return report

@@ -1,0 +1,381 @@
+"""The index folder on disk: generations, the live pointer, metadata, the write lock.
+
+    index/
+      CURRENT         name of the live generation (replaced atomically)
+      gen-<stamp>/    a Whoosh index, meta.json (versions, corpus manifest, the size
+                      and CRC-32 of every other file), segdict.marshal (compact
+                      dictionary), pinyin.marshal
+      .lock           held while a process writes
+
+A full build writes a new generation beside the live one and then swaps
+``CURRENT``; a build that dies half-way leaves the previous index searchable.
+Opening checks every file of the generation against the sizes and checksums
+``meta.json`` records, so a damaged index is one error naming the fix, never a
+traceback or wrong answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+import zlib
+from pathlib import Path
+from typing import Iterator
+
+from zhsearch.errors import (
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMissingError,
+    IndexVersionError,
+    NotAnIndexError,
+)
+
+# Bump when the schema, the analysis chain or passage splitting changes in a way
+# that makes an older index disagree with new queries.  9: titles and "# …"
+# lines read by the page's own heading marks; modules moved into subpackages
+# (the schema pickles the analyzers' class paths).
+SCHEMA_VERSION = 9
+CURRENT = "CURRENT"
+META = "meta.json"
+LOCK = ".lock"
+_GENERATION = re.compile(r"gen-\d+")
+# A search reads every byte of an index this small to check it (about 10 ms);
+# a larger one has its file sizes checked, and its contents when the server
+# opens it, `stats` runs or an update starts.
+VERIFY_MAX_BYTES = 32 * 1024 * 1024
+FIX = "run `zhsearch index --rebuild`"
+
+
+def damaged(index_dir: Path, what: str) -> IndexCorruptError:
+    """The one error for a damaged index: what is wrong, and the command that fixes it."""
+    error = IndexCorruptError(f"index at {index_dir} is damaged ({what}); {FIX}")
+    error.what = f"index at {index_dir} was damaged ({what})"
+    return error
+
+
+def live_generation(index_dir: Path) -> Path | None:
+    """The folder of the live generation, or None when there is no index."""
+    index_dir = Path(index_dir)
+    pointer = index_dir / CURRENT
+    if pointer.is_dir():
+        raise damaged(index_dir, f"{CURRENT} is a folder")
+    try:
+        raw = pointer.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        # No pointer: no index yet, or a first build under way; unless a build
+        # finished (its meta.json is written just before the pointer).
+        if any(_GENERATION.fullmatch(p.parent.name) for p in index_dir.glob(f"gen-*/{META}")):
+            raise damaged(index_dir, f"{CURRENT} is missing") from None
+        return None
+    except OSError as exc:
+        raise damaged(index_dir, f"cannot read {CURRENT}: {exc.strerror or exc}") from exc
+    name = raw.decode("utf-8", "replace").strip()
+    if not _GENERATION.fullmatch(name):
+        raise damaged(index_dir, f"{CURRENT} does not name a build")
+    gen = index_dir / name
+    if not gen.is_dir():
+        raise damaged(index_dir, f"{CURRENT} names {name}, which is missing")
+    if not (gen / META).is_file():
+        raise damaged(index_dir, f"{name}/{META} is missing")
+    return gen
+
+
+def read_meta(gen: Path) -> dict:
+    """The generation's metadata, checked against its own checksum."""
+    index_dir = gen.parent
+    try:
+        meta = json.loads((gen / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise damaged(index_dir, f"{gen.name}/{META} is unreadable") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get("files", {}), dict):
+        raise damaged(index_dir, f"{gen.name}/{META} is not an index's metadata")
+    check = meta.pop("check", None)
+    if check is not None and check != _meta_check(meta):
+        raise damaged(index_dir, f"{gen.name}/{META} does not match its checksum")
+    return meta
+
+
+def _meta_check(meta: dict) -> int:
+    return zlib.crc32(json.dumps(meta, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` at once: a reader sees the old file or the new one, never half of one."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _is_data_file(path: Path) -> bool:
+    # Whoosh's lock file and our own temporary files are not part of the index.
+    return path.name != META and not path.name.endswith((".tmp", "WRITELOCK")) and path.is_file()
+
+
+def file_checksum(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def write_meta(gen: Path, meta: dict, seal: bool = True) -> None:
+    """Write ``meta.json`` last: with ``seal``, the size and CRC-32 of every other
+    file of the generation (what :func:`verify_generation` checks), and a
+    checksum of the metadata itself."""
+    meta = {k: v for k, v in meta.items() if k != "check"}
+    if seal:
+        meta["sums"] = {
+            p.name: [p.stat().st_size, file_checksum(p)] for p in sorted(gen.iterdir()) if _is_data_file(p)
+        }
+    write_json_atomic(gen / META, {**meta, "check": _meta_check(meta)})
+
+
+def verify_generation(gen: Path, meta: dict, max_bytes: int | None = None) -> None:
+    """Raise the damaged-index error unless every file ``meta`` lists is there, a
+    file, of its size and (when the index is at most ``max_bytes``, or always
+    with None) of its checksum.  An index written before checksums, or one an
+    update is writing (or was killed writing), records none and is not checked."""
+    sums = meta.get("sums")
+    if sums is None:
+        return
+    index_dir = gen.parent
+    if not isinstance(sums, dict):
+        raise damaged(index_dir, f"{gen.name}/{META} lists no file sizes")
+    sizes = {}
+    for name, (size, _) in sums.items():
+        path = gen / name
+        try:
+            stat = path.stat()
+        except OSError:
+            raise damaged(index_dir, f"{gen.name}/{name} is missing") from None
+        if not path.is_file():
+            raise damaged(index_dir, f"{gen.name}/{name} is not a file")
+        if stat.st_size != size:
+            raise damaged(index_dir, f"{gen.name}/{name} is {stat.st_size} bytes, it was written with {size}")
+        sizes[name] = size
+    if max_bytes is not None and sum(sizes.values()) > max_bytes:
+        return
+    for name, (_, crc) in sums.items():
+        try:
+            found = file_checksum(gen / name)
+        except OSError as exc:
+            raise damaged(index_dir, f"cannot read {gen.name}/{name}: {exc.strerror or exc}") from exc
+        if found != crc:
+            raise damaged(index_dir, f"{gen.name}/{name} does not match its checksum")
+
+
+def file_stamps(gen: Path, meta: dict) -> tuple:
+    """The identity, size and mtime of ``meta.json`` and of every file it lists:
+    they change whenever an update commits or anything writes into the generation."""
+    stamps = []
+    for name in (META, *sorted(meta.get("sums") or ())):
+        try:
+            stat = (gen / name).stat()
+        except OSError:
+            stamps.append((name, None))
+            continue
+        stamps.append((name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return gen.name, tuple(stamps)
+
+
+def is_stale(meta: dict) -> bool:
+    """Built by another schema or with another lexicon: the index must be rebuilt."""
+    try:
+        check_version(meta, Path("."))
+    except IndexVersionError:
+        return True
+    return False
+
+
+def check_version(meta: dict, index_dir: Path, lexicon: bool = True) -> None:
+    """Raise IndexVersionError (naming the fix) unless this zhsearch (and, with
+    ``lexicon``, the active lexicon) built ``meta``'s index."""
+    found = meta.get("schema_version")
+    if found != SCHEMA_VERSION:
+        raise IndexVersionError(
+            f"index at {index_dir} was built by another zhsearch version (schema {found}, "
+            f"this one reads {SCHEMA_VERSION}); rebuild needed: run `zhsearch index --rebuild`"
+        )
+    from zhsearch.text.lexicon import active_lexicon
+
+    if lexicon and meta.get("lexicon") != active_lexicon().fingerprint:
+        raise IndexVersionError(
+            f"index at {index_dir} was built with another lexicon (ZHSEARCH_LEXICON); "
+            "rebuild needed: run `zhsearch index --rebuild`"
+        )
+
+
+def check_index_folder(index_dir: Path) -> None:
+    """Refuse to write an index into a folder that holds anything but a zhsearch
+    index (hidden files such as ``.gitkeep`` aside): a build only ever creates
+    and removes ``CURRENT`` and ``gen-*`` there."""
+    index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise NotAnIndexError(f"index path {index_dir} is a file, not a folder; pass --index DIR")
+    if not index_dir.is_dir():
+        return
+    foreign = sorted(
+        p.name
+        for p in index_dir.iterdir()
+        if not (p.name.startswith(".") or _GENERATION.fullmatch(p.name) or p.name in (CURRENT, CURRENT + ".tmp"))
+    )
+    if foreign:
+        raise NotAnIndexError(
+            f"{index_dir} is not a zhsearch index: it holds {foreign[0]!r}"
+            f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}; "
+            "pass --index a new or empty folder"
+        )
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the index's write lock; raise IndexLockedError if another process has it."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NotAnIndexError(f"cannot create the index folder {index_dir} ({exc.strerror or exc}); "
+                              "pass --index a folder you can write") from exc
+    try:
+        handle = open(index_dir / LOCK, "a+")
+    except OSError as exc:
+        raise IndexLockedError(
+            f"cannot open the lock file {index_dir / LOCK} ({exc.strerror or exc}); "
+            "remove it if no zhsearch process is writing the index"
+        ) from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise IndexLockedError(
+                f"another zhsearch process is writing the index at {index_dir}; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def writer_active(index_dir: Path) -> bool:
+    """Another process holds the write lock now."""
+    try:
+        fd = os.open(Path(index_dir) / LOCK, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def clear_pointer(index_dir: Path) -> None:
+    """Before a rebuild: a ``CURRENT`` that is a folder (damage) would block the swap."""
+    pointer = Path(index_dir) / CURRENT
+    if pointer.is_dir() and not pointer.is_symlink():
+        shutil.rmtree(pointer, ignore_errors=True)
+
+
+def remove_old_generations(index_dir: Path, keep: str) -> None:
+    # Searches that opened the previous generation keep their open files (POSIX),
+    # so it can go at once; leftovers of killed builds go too.  Called under the
+    # write lock, so no other build is writing one.
+    for child in index_dir.iterdir():
+        if _GENERATION.fullmatch(child.name) and child.name != keep:
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    child.unlink()
+
+
+def make_meta(corpus_dir: Path, manifest: dict, passages: int) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "lexicon": _lexicon_fingerprint(),
+        "zhsearch_version": _package_version(),
+        "corpus": str(corpus_dir),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "passages": passages,
+        "files": manifest,
+    }
+
+
+def _lexicon_fingerprint() -> str:
+    from zhsearch.text.lexicon import active_lexicon
+
+    return active_lexicon().fingerprint
+
+
+def _package_version() -> str:
+    from zhsearch import __version__
+
+    return __version__
+
+
+def checked_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES) -> tuple[Path, dict]:
+    """The live generation and its metadata, its files checked (see :func:`verify_generation`).
+
+    A writer replaces files before it records their new checksums, and a
+    rebuild removes the old generation after the swap: a check that fails
+    while that happens is tried once more, and skipped while a writer still
+    holds the lock (the index is then as good as Whoosh's own commit).
+    """
+    index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise NotAnIndexError(f"index path {index_dir} is a file, not a folder; pass --index DIR")
+    blocked = next((p for p in index_dir.parents if p.exists() and not p.is_dir()), None) if not index_dir.exists() else None
+    if blocked is not None:
+        raise NotAnIndexError(f"index path {index_dir} cannot be a folder: {blocked} is a file; pass --index DIR")
+    gen = None
+    for attempt in range(2):
+        try:
+            gen = live_generation(index_dir)
+            if gen is None:
+                raise IndexMissingError(
+                    f"no index at {index_dir}; build it with `zhsearch index --corpus DIR --index {index_dir}`"
+                )
+            meta = read_meta(gen)
+            # An index that carries its lexicon is searched with it, whatever ZHSEARCH_LEXICON says.
+            from zhsearch.text.lexicon import INDEX_FILE
+
+            check_version(meta, index_dir, lexicon=not (gen / INDEX_FILE).is_file())
+            verify_generation(gen, meta, max_bytes)
+            return gen, meta
+        except IndexCorruptError:
+            if attempt == 0:
+                time.sleep(0.05)
+                continue
+            if gen is not None and writer_active(index_dir):
+                return gen, read_meta(gen)
+            raise
+    raise AssertionError("unreachable")
+
+
+def open_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES):
+    """Open the live Whoosh index and its metadata, with user-facing errors."""
+    from whoosh import index as whoosh_index
+
+    gen, meta = checked_generation(index_dir, max_bytes)
+    try:
+        ix = whoosh_index.open_dir(str(gen))
+    except Exception as exc:  # Whoosh raises many kinds on a damaged folder
+        raise damaged(Path(index_dir), f"Whoosh cannot open it: {type(exc).__name__}") from exc
+    return ix, meta

@@ -1,0 +1,125 @@
+"""The lexicon: a jieba user dictionary and groups of related terms.
+
+zhsearch ships a default lexicon of finance, lending, legal and everyday terms
+(``userdict.txt``, ``synonyms.txt`` and ``cues.txt`` in this folder).  ``ZHSEARCH_LEXICON`` names
+another folder holding the same two files (either may be missing), or ``none``
+for no lexicon.  The index records which lexicon built it; searching an index
+built with another one asks for a rebuild, so a query always meets the index
+on equal terms.
+
+Each index keeps the part of its lexicon that queries use (related terms and
+answer cues) in its own generation (``lexicon.json``): a search reads the
+index's lexicon, not ``ZHSEARCH_LEXICON``, so one process can search indexes
+built with different lexicons.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_FOLDER = Path(__file__).resolve().parent
+ENV = "ZHSEARCH_LEXICON"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    folder: Path | None
+    user_words: tuple[tuple[str, int, str], ...] = ()  # (word, freq, tag)
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word → the rest of its groups
+    cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # intent name → its domain's answer words
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the words, groups or cues change."""
+        data = repr((self.user_words, sorted(self.related.items()), sorted(self.cues.items()))).encode("utf-8")
+        return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _lines(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    return [
+        line.strip()
+        for line in path.read_text(encoding="utf-8-sig").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def load_lexicon(folder: Path | None) -> Lexicon:
+    """Read ``userdict.txt`` and ``synonyms.txt`` from ``folder`` (None: empty lexicon)."""
+    if folder is None:
+        return Lexicon(None)
+    from zhsearch.text.normalize import normalize_text
+
+    words = []
+    for line in _lines(folder / "userdict.txt"):
+        parts = line.split()
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 5000
+        words.append((normalize_text(parts[0]).text, freq, parts[2] if len(parts) > 2 else ""))
+    related: dict[str, set[str]] = {}
+    for line in _lines(folder / "synonyms.txt"):
+        group = [normalize_text(w).text for w in line.replace(",", " ").split()]
+        for word in group:
+            related.setdefault(word, set()).update(w for w in group if w != word)
+    cues: dict[str, list[str]] = {}
+    for line in _lines(folder / "cues.txt"):
+        name, _, words_of = line.partition(":")
+        cues.setdefault(name.strip(), []).extend(normalize_text(w).text for w in words_of.split())
+    return Lexicon(
+        folder,
+        tuple(words),
+        {w: tuple(sorted(r)) for w, r in related.items()},
+        {name: tuple(dict.fromkeys(ws)) for name, ws in cues.items()},
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def active_lexicon() -> Lexicon:
+    """The lexicon in force: ``$ZHSEARCH_LEXICON``, else the shipped default."""
+    setting = os.environ.get(ENV, "").strip()
+    if setting.lower() == "none":
+        return load_lexicon(None)
+    folder = Path(setting) if setting else DEFAULT_FOLDER
+    if not folder.is_dir():
+        from zhsearch.errors import ZhsearchError
+
+        raise ZhsearchError(f"{ENV}={setting} is not a folder; point it at a folder with "
+                            "userdict.txt and synonyms.txt, or set it to none")
+    return load_lexicon(folder)
+
+
+INDEX_FILE = "lexicon.json"  # in a generation: the lexicon its queries use
+
+
+def save_index_lexicon(gen: Path, lexicon: Lexicon) -> None:
+    """Store the query side of ``lexicon`` (related terms, cues) with an index generation."""
+    from zhsearch.storage.layout import write_bytes_atomic
+
+    data = {
+        "related": {w: list(r) for w, r in sorted(lexicon.related.items())},
+        "cues": {name: list(words) for name, words in sorted(lexicon.cues.items())},
+    }
+    write_bytes_atomic(gen / INDEX_FILE, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def load_index_lexicon(gen: Path) -> Lexicon | None:
+    """The lexicon stored with an index generation, or None (built before it was stored)."""
+    path = gen / INDEX_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Lexicon(
+            None,
+            related={str(w): tuple(map(str, r)) for w, r in data["related"].items()},
+            cues={str(name): tuple(map(str, words)) for name, words in data["cues"].items()},
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        from zhsearch.storage.layout import damaged
+
+        raise damaged(gen.parent, f"{gen.name}/{INDEX_FILE} is unreadable") from exc

@@ -1,0 +1,72 @@
+import pytest
+
+import zhsearch
+from zhsearch.storage.layout import live_generation, read_meta, write_meta
+
+from conftest import write
+
+
+def test_update_reindexes_only_what_changed(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "甲文档的标题在这\n\n甲的正文讲分期还款。\n")
+    write(corpus, "b.txt", "乙文档的标题在这\n\n乙的正文讲征信记录。\n")
+    assert zhsearch.build_index(corpus, index).mode == "full"
+    write(corpus, "b.txt", "乙文档的标题在这\n\n乙的正文改讲上门催收。\n")
+    write(corpus, "c.txt", "丙文档的标题在这\n\n丙的正文讲协商延期。\n")
+    (corpus / "a.txt").unlink()
+    report = zhsearch.build_index(corpus, index)
+    assert (report.mode, report.files_indexed, report.files_removed) == ("update", 2, 1)
+    with zhsearch.open_index(index) as idx:
+        assert len(idx.search("分期还款")) == 0
+        assert len(idx.search("征信记录")) == 0
+        assert idx.search("上门催收")[0].source == "b.txt"
+        assert idx.search("协商延期")[0].source == "c.txt"
+    assert zhsearch.build_index(corpus, index).mode == "unchanged"
+
+
+def test_rebuild_swaps_generations(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "甲文档的标题在这\n\n甲的正文讲分期还款。\n")
+    zhsearch.build_index(corpus, index)
+    first = live_generation(index)
+    zhsearch.build_index(corpus, index, rebuild=True)
+    second = live_generation(index)
+    assert first != second and not first.exists()
+
+
+def test_index_from_another_version_is_reported(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "甲文档的标题在这\n\n甲的正文。\n")
+    zhsearch.build_index(corpus, index)
+    gen = live_generation(index)
+    write_meta(gen, {**read_meta(gen), "schema_version": 0}, seal=False)  # as another version writes it
+    with pytest.raises(zhsearch.IndexVersionError, match="rebuild"):
+        zhsearch.open_index(index)
+    assert zhsearch.build_index(corpus, index).mode == "full"  # rebuilt automatically
+    zhsearch.open_index(index).close()
+
+
+def test_missing_and_corrupt_index_errors(tmp_path):
+    with pytest.raises(zhsearch.IndexMissingError, match="zhsearch index"):
+        zhsearch.open_index(tmp_path / "nothing")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "CURRENT").write_text("gen-123")
+    with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
+        zhsearch.open_index(tmp_path / "bad")
+
+
+def test_corpus_errors(tmp_path):
+    with pytest.raises(zhsearch.CorpusError, match="does not exist"):
+        zhsearch.build_index(tmp_path / "missing", tmp_path / "i")
+
+
+def test_update_extends_the_compact_dictionary_and_the_pinyin_map(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "甲文档的标题在这\n\n甲的正文讲分期还款。\n")
+    zhsearch.build_index(corpus, index)
+    write(corpus, "b.txt", "乙文档的标题在这\n\n乙的正文讲律师函和仲裁。\n")
+    assert zhsearch.build_index(corpus, index).mode == "update"
+    with zhsearch.open_index(index) as idx:
+        assert idx.segmenter.is_word("律师函")
+        assert idx.search("律师函")[0].source == "b.txt"
+        assert idx.search("zhongcai")[0].source == "b.txt"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from zhsearch.text.analyzer import Token, analyze
+from typing import TYPE_CHECKING
+
 from zhsearch.errors import (
     BadQueryError,
     CorpusError,
@@ -25,21 +26,54 @@ from zhsearch.errors import (
     UnreadableFileError,
     ZhsearchError,
 )
-from zhsearch.searching.evaluation import EvalReport, evaluate
-from zhsearch.reading.passages import Passage, split_passages
-from zhsearch.text.normalize import normalize_text
-from zhsearch.searching.search import Hit, Index, SearchResults, open_index
-from zhsearch.storage.build import BuildReport, build_index
-from zhsearch.searching.syntax import ParsedQuery, parse_query
+
+# Each public name, and the module it comes from: imported when first used, so
+# `zhsearch search` does not pay for the index builder, nor `zhsearch index`
+# for the ranker (STYLE 7: heavy things load lazily and once).
+_LAZY = {
+    "Token": "zhsearch.text.analyzer",
+    "analyze": "zhsearch.text.analyzer",
+    "normalize_text": "zhsearch.text.normalize",
+    "Passage": "zhsearch.reading.passages",
+    "split_passages": "zhsearch.reading.passages",
+    "BuildReport": "zhsearch.storage.build",
+    "build_index": "zhsearch.storage.build",
+    "watch_index": "zhsearch.storage.watch",
+    "Hit": "zhsearch.searching.search",
+    "Index": "zhsearch.searching.search",
+    "SearchResults": "zhsearch.searching.search",
+    "open_index": "zhsearch.searching.search",
+    "ParsedQuery": "zhsearch.searching.syntax",
+    "parse_query": "zhsearch.searching.syntax",
+    "EvalReport": "zhsearch.searching.evaluation",
+    "evaluate": "zhsearch.searching.evaluation",
+}
+
+if TYPE_CHECKING:
+    from zhsearch.reading.passages import Passage, split_passages
+    from zhsearch.searching.evaluation import EvalReport, evaluate
+    from zhsearch.searching.search import Hit, Index, SearchResults, open_index
+    from zhsearch.searching.syntax import ParsedQuery, parse_query
+    from zhsearch.storage.build import BuildReport, build_index
+    from zhsearch.storage.watch import watch_index
+    from zhsearch.text.analyzer import Token, analyze
+    from zhsearch.text.normalize import normalize_text
 
 
 def __getattr__(name: str):
-    # zhsearch.watch_index is imported when first used: a search does not pay for it
-    if name == "watch_index":
-        from zhsearch.storage.watch import watch_index
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zhsearch' has no attribute {name!r}")
+    import importlib
 
-        return watch_index
-    raise AttributeError(f"module 'zhsearch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",

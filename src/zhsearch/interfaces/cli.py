@@ -91,7 +91,8 @@ def _use_color() -> bool | None:
 
 def _run_build(corpus: Path | None, index_dir: Path, rebuild: bool):
     from zhsearch.reading.passages import corpus_files
-    from zhsearch.storage.build import build_index, resolve_corpus
+    from zhsearch.storage.build import build_index
+    from zhsearch.storage.layout import resolve_corpus
 
     corpus = resolve_corpus(corpus, index_dir, rebuild)
     files = corpus_files(corpus)
@@ -126,7 +127,7 @@ def _follow(corpus: Path | None, index_dir: Path, seen: set[str], stop_event=Non
     """Update the index after each batch of changes and print what each update did."""
     import time
 
-    from zhsearch.storage.build import resolve_corpus
+    from zhsearch.storage.layout import resolve_corpus
     from zhsearch.storage.watch import watch_index
 
     corpus = resolve_corpus(corpus, index_dir, rebuild=True)  # the folder just indexed: the index's own now
@@ -154,7 +155,7 @@ def _open_or_build(index_dir: Path, corpus: Path | None):
     ``corpus`` (when given) must be the index's own: an index of another folder
     would answer for the wrong documents."""
     from zhsearch.searching.search import open_index
-    from zhsearch.storage.build import check_corpus, resolve_corpus
+    from zhsearch.storage.layout import check_corpus, resolve_corpus
 
     try:
         idx = open_index(index_dir)

@@ -25,6 +25,8 @@ from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
 from zhsearch.reading.passages import folded_key, read_corpus_file, scan_corpus
 from zhsearch.storage.layout import (
     CURRENT,
+    recorded_meta,
+    resolve_corpus,
     check_index_folder,
     clear_pointer,
     damaged,
@@ -221,58 +223,6 @@ def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
         return gen, meta, None
     except IndexCorruptError as exc:
         return None, recorded_meta(index_dir), getattr(exc, "what", str(exc))
-
-
-def recorded_meta(index_dir: Path) -> dict | None:
-    """The live generation's metadata if it can be read at all (its corpus, say);
-    when ``CURRENT`` is damaged, the newest generation's that can; else None."""
-    try:
-        gen = live_generation(index_dir)
-        return read_meta(gen) if gen else None
-    except IndexCorruptError:
-        pass
-    for gen in sorted(Path(index_dir).glob("gen-*"), key=lambda p: (len(p.name), p.name), reverse=True):
-        try:
-            return read_meta(gen)
-        except IndexCorruptError:
-            continue
-    return None
-
-
-DEFAULT_CORPUS = "corpus"
-
-
-def resolve_corpus(
-    corpus_dir: str | os.PathLike | None, index_dir: Path, rebuild: bool = False, meta: dict | None = None
-) -> Path:
-    """The corpus folder to index: the one given, else the one the index was built
-    from, else ``./corpus``.  A folder other than the index's own is refused
-    (it would replace every passage) unless ``rebuild``."""
-    if meta is None:
-        meta = recorded_meta(Path(index_dir))
-    recorded = meta.get("corpus") if meta else None
-    if corpus_dir is None:
-        if isinstance(recorded, str) and recorded:
-            return Path(recorded)
-        default = Path(DEFAULT_CORPUS)
-        if not default.exists() and any(Path(index_dir).glob("gen-*")):
-            raise CorpusError(f"index at {index_dir} no longer says which folder it was built from (its "
-                              f"metadata is damaged) and ./{DEFAULT_CORPUS} does not exist; pass --corpus DIR")
-        return default
-    corpus_dir = Path(corpus_dir).resolve()
-    if not rebuild:
-        check_corpus(meta, corpus_dir, index_dir)
-    return corpus_dir
-
-
-def check_corpus(meta: dict | None, corpus_dir: str | os.PathLike, index_dir: Path) -> None:
-    """Raise CorpusError when the index at ``index_dir`` was built from another folder."""
-    recorded = meta.get("corpus") if meta else None
-    if isinstance(recorded, str) and recorded and Path(recorded) != Path(corpus_dir).resolve():
-        raise CorpusError(
-            f"index at {index_dir} holds the corpus {recorded}, not {Path(corpus_dir).resolve()}; "
-            f"leave out --corpus to use its own, or add --rebuild to index the other folder into it"
-        )
 
 
 def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> set[str]:

@@ -1,6 +1,8 @@
 from dataclasses import replace
 
-from zhsearch.searching.intent import cue_share, detect_intents, shows_evidence, with_cues
+import pytest
+
+from zhsearch.searching.intent import cue_share, detect_intents, opens_as_answer, shows_evidence, with_cues
 from zhsearch.text.lexicon import DEFAULT_FOLDER, load_lexicon
 from zhsearch.searching.rank import DEFAULT_RANKING
 
@@ -28,3 +30,21 @@ def test_domain_cues_come_from_the_lexicon_not_the_engine():
     assert cue_share("借款人有权依法维权。", "", with_cues(intents, lexicon.cues), ENOUGH) == 1.0
     assert with_cues(intents, {}) == intents
     assert load_lexicon(DEFAULT_FOLDER).fingerprint != replace(lexicon, cues={}).fingerprint
+
+
+@pytest.mark.parametrize(
+    "text, question, expected",
+    [
+        ("可以。您可以从镜像下载安装程序。", "我可以直接从网站安装吗", True),
+        ("不是，即使系统正在运行也能升级。", "必须进入单用户模式才能升级吗", True),
+        ("  没问题。分发不需要许可。", "我可以售卖光盘吗", True),
+        # a passage that discusses the topic, or only starts with the word (可以说…)
+        ("您可以从镜像下载安装程序。", "我可以直接从网站安装吗", False),
+        ("可以说这是最常见的方式。", "我可以直接从网站安装吗", False),
+        ("", "我可以直接从网站安装吗", False),
+        # only a yes/no question is answered with a verdict
+        ("可以。您可以从镜像下载安装程序。", "如何从网站安装", False),
+    ],
+)
+def test_a_yes_no_answer_opens_with_its_verdict(text, question, expected):
+    assert opens_as_answer(text, detect_intents(question)) is expected

@@ -37,7 +37,7 @@ def _phrase(c):
 
 
 def _cue(c):
-    return c.features["cue"] + c.features["evidence"]
+    return c.features["cue"] + c.features["evidence"] + c.features["opening"]
 
 
 def _shape(c):
@@ -67,6 +67,9 @@ FEATURE_TABLE = [
     ("cue", ("今天天气很好，适合出门散步。",), "催收上门怎么办", 1.0),
     ("evidence", (CITED,), LEGAL, D.evidence_bonus),
     ("evidence", ("借款人可以通过法律途径维护自己的合法权益。",), LEGAL, 0.0),
+    ("opening", ("不会。平台一般只打电话催收。",), None, D.opening_bonus),  # a yes/no question's verdict first
+    ("opening", ("平台一般只打电话催收，不会上门。",), None, 0.0),
+    ("opening", ("不会。平台一般只打电话催收。",), "网贷逾期怎么处理", 0.0),  # not asked yes or no
     ("teaser", ("网贷逾期后平台一般不会上门……",), None, D.teaser_factor),
     ("teaser", (ANSWER,), None, 1.0),
     ("short", ("网贷逾期上门",), None, D.short_factor),
@@ -93,7 +96,7 @@ def test_every_feature_has_a_case_and_is_in_the_formula():
     assert len(set(names)) == len(names) and {row[0] for row in FEATURE_TABLE} == set(names)
     formula = score_formula(D)
     assert all(name in formula for name in names)
-    neutral = {name: 0.0 if name == "evidence" else 1.0 for name in names}
+    neutral = {name: 0.0 if name in ("evidence", "opening") else 1.0 for name in names}
     assert score(neutral, 1.0, 2.0, D) == pytest.approx(1 + D.base_weight / 2)
     for name in names:  # every feature moves the score
         assert score({**neutral, name: neutral[name] + 0.5}, 1.0, 2.0, D) != score(neutral, 1.0, 2.0, D)
@@ -132,10 +135,26 @@ def test_a_weight_changed_by_passing_a_config():
     a = _scored(ANSWER)
     b = _scored(ANSWER)
     b.base = 0.5
-    ranked = final_scores([a, b], dataclasses.replace(DEFAULT_RANKING, base_weight=1.0))
+    ranked = final_scores([a, b], dataclasses.replace(DEFAULT_RANKING, base_weight=1.0, document_weight=0.0))
     assert [c.score for c in ranked] == pytest.approx(
         [c.features["coverage"] * _phrase(c) * _cue(c) * _shape(c) * boost for c, boost in ((a, 2.0), (b, 1.5))]
     )
+
+
+def test_a_passage_in_the_document_that_answers_most_ranks_first_on_a_tie():
+    def candidate(source, text):
+        scored = _scored(text)
+        scored.passage = dataclasses.replace(scored.passage, source=source, file=source)
+        return scored
+
+    stray, answer, more = candidate("a.txt", ANSWER), candidate("b.txt", ANSWER), candidate("b.txt", "逾期的网贷多为电话催收。")
+    ranked = final_scores([stray, answer, more], D)
+    assert ranked[0] is answer and answer.features["document"] == pytest.approx(1 + D.document_weight)
+    before = {id(c): c.score / c.features["document"] for c in ranked}  # the scores without document context
+    assert stray.features["document"] == pytest.approx(
+        1 + D.document_weight * before[id(stray)] / (before[id(answer)] + before[id(more)]))
+    off = dataclasses.replace(D, document_weight=0.0)  # off: the tie is broken by source, as before
+    assert final_scores([candidate("b.txt", ANSWER), candidate("a.txt", ANSWER)], off)[0].passage.source == "a.txt"
 
 
 def test_a_passage_with_none_of_the_concepts_is_dropped():
@@ -160,5 +179,5 @@ def test_explain_lists_every_feature_in_order(tmp_path):
     write(corpus, "a.txt", "标题一二三四五六\n\n网贷逾期会上门吗\n\n平台一般不会这样做，多为电话提醒，请放心。\n")
     zhsearch.build_index(corpus, tmp_path / "ix")
     info = zhsearch.open_index(tmp_path / "ix").search("网贷逾期会上门吗", explain=True)[0].explanation
-    assert list(info["features"]) == [name for name, _ in FEATURES]
+    assert list(info["features"]) == [name for name, _ in FEATURES] + ["document"]  # document: of the pool
     assert info["matched"] and set(info["matched"].values()) <= {"passage", "question sentence", "heading", "title"}

@@ -16,8 +16,9 @@ title folded, the query's term weights), and the :class:`~zhsearch.searching.ran
   paragraphs under ``上门取证的目的`` answer ``上门取证的目的是什么``.
 * **phrase** — query runs found whole (``上门取证``) rank above scattered bigrams.
 * **first_answer** — the first passage under a heading that restates the question.
-* **cue** / **evidence** — the vocabulary of the answer asked for (应对, 建议 for
-  怎么办), and a citation of what it rests on (a statute, for legality).
+* **cue** / **evidence** / **opening** — the vocabulary of the answer asked for
+  (应对, 建议 for 怎么办), a citation of what it rests on (a statute, for
+  legality), and an opening as such an answer opens (a verdict, 可以。, for yes/no).
 * **teaser**, **short**, **intro**, **comment** — truncated teasers (``…``), very
   short passages, introductions that announce the question (本文将探讨…, a
   section headed 引言) and readers' comments are damped.
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zhsearch.text.analyzer import char_bigrams
-from zhsearch.searching.intent import cue_share, shows_evidence
+from zhsearch.searching.intent import cue_share, opens_as_answer, shows_evidence
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.text.normalize import both_readings, fold_text
 from zhsearch.searching.query import QueryPlan
@@ -151,6 +152,11 @@ def evidence(passage: StoredPassage, plan: QueryPlan, context: PassageContext, c
     return config.evidence_bonus if shows_evidence(context.answer_text, plan.intents) else 0.0
 
 
+def opening(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """config.opening_bonus (added to cue) when the passage opens as the asked-for answer does (a verdict, for yes/no)."""
+    return config.opening_bonus if opens_as_answer(passage.norm, plan.intents) else 0.0
+
+
 def teaser(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """A truncated teaser (ends in …) promises the answer elsewhere."""
     return config.teaser_factor if _TEASER_END.search(passage.text) else 1.0
@@ -176,7 +182,7 @@ Feature = Callable[[StoredPassage, QueryPlan, PassageContext, "RankingConfig"], 
 
 # Every feature the rerank computes, in the order --explain lists them.
 FEATURES: tuple[tuple[str, Feature], ...] = tuple(
-    (f.__name__, f) for f in (coverage, phrase, first_answer, cue, evidence, teaser, short, intro, comment)
+    (f.__name__, f) for f in (coverage, phrase, first_answer, cue, evidence, opening, teaser, short, intro, comment)
 )
 
 

@@ -24,6 +24,9 @@ class Intent:
     # What such an answer cites or shows (a legality answer quotes the
     # statute: 《民法典》第101条规定); see :func:`shows_evidence`.
     evidence: re.Pattern | None = None
+    # How such an answer opens (a yes/no answer with its verdict: 可以。 / 不是，…);
+    # see :func:`opens_as_answer`.
+    opening: re.Pattern | None = None
 
 
 INTENTS: tuple[Intent, ...] = (
@@ -62,6 +65,10 @@ INTENTS: tuple[Intent, ...] = (
         "yes-no",
         re.compile(r"[吗么][?？]?$|会不会|是不是|能不能|是否|有没有|要不要|可不可以|可以.*吗"),
         ("不会", "并不", "一般", "通常", "可能", "大多数", "往往", "不一定", "会", "可以", "不能"),
+        opening=re.compile(
+            r"(?:是的|不是|是|对|不对|可以|不可以|能|不能|会|不会|有|没有|需要|不需要|不必|没问题|当然|行|不行|没错)"
+            r"[。，！；,!;]"
+        ),
     ),
 )
 
@@ -111,3 +118,15 @@ def shows_evidence(text: str, intents: tuple[Intent, ...]) -> bool:
     question, and ranks above the ones that only talk about it.
     """
     return any(intent.evidence is not None and intent.evidence.search(text) for intent in intents)
+
+
+def opens_as_answer(text: str, intents: tuple[Intent, ...]) -> bool:
+    """The passage opens the way an answer to the question does: a yes/no
+    question's answer states its verdict first (``可以。您可以…``, ``不是，…``),
+    the passages that only discuss the topic do not.
+
+    >>> opens_as_answer("不会。平台一般只打电话。", detect_intents("网贷逾期会上门吗"))
+    True
+    """
+    start = text.lstrip()
+    return any(intent.opening is not None and intent.opening.match(start) for intent in intents)

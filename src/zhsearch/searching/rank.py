@@ -60,12 +60,19 @@ class RankingConfig:
     window_sentences: int = 2
     window_weight: float = 0.5  # coverage of the best window, beside the whole passage's
     base_weight: float = 0.5  # BM25F scaled to the best candidate's adds at most this
+    # A passage in the document that answers most of the question is more
+    # likely the answer: its document's strength (the sum of the scores of
+    # its best document_passages candidates), scaled to the strongest
+    # document's, adds at most document_weight.
+    document_weight: float = 0.1  # a plateau .05–.1 with 4–7 passages; more lowers the shipped set
+    document_passages: int = 5
     phrase_bonus: float = 0.5
     first_answer_bonus: float = 1.0  # the first passage under a heading that restates the question
     first_answer_min: float = 0.6  # share of the heading the question must restate
     cue_bonus: float = 0.45  # a passage using the vocabulary of the answer asked for
     cues_enough: int = 3  # cue words saturate
     evidence_bonus: float = 0.3  # ... and citing what it rests on (a statute, for legality)
+    opening_bonus: float = 0.5  # ... or opening as such an answer does (a verdict, for yes/no)
     teaser_factor: float = 0.5
     short_chars: int = 16
     short_factor: float = 0.6
@@ -146,7 +153,7 @@ def score(features: dict[str, float], bm25f: float, best_bm25f: float, config: R
         features["coverage"] ** config.coverage_power
         * (1 + config.base_weight * bm25f / best_bm25f)
         * (features["phrase"] * features["first_answer"])
-        * (features["cue"] + features["evidence"])
+        * (features["cue"] + features["evidence"] + features["opening"])
         * (features["teaser"] * features["short"] * features["intro"] * features["comment"])
     )
 
@@ -154,7 +161,9 @@ def score(features: dict[str, float], bm25f: float, best_bm25f: float, config: R
 def score_formula(config: RankingConfig) -> str:
     """:func:`score`'s formula with its weights, as ``--explain`` shows it."""
     return (f"coverage^{config.coverage_power:g} × (1 + {config.base_weight:g} · bm25f / best bm25f)"
-            " × phrase × first_answer × (cue + evidence) × teaser × short × intro × comment")
+            " × phrase × first_answer × (cue + evidence + opening) × teaser × short × intro × comment"
+            f" × document (1 + {config.document_weight:g} · its document's best {config.document_passages}"
+            " / the strongest document's)")
 
 
 def final_scores(
@@ -168,5 +177,17 @@ def final_scores(
     top = top or max((c.base for c in candidates), default=0.0) or 1.0
     for c in candidates:
         c.score = score(c.features, c.base, top, config)
+    # Document context, the one feature of the pool rather than of a passage:
+    # the answer to a question spans a section, and the document (chapter,
+    # article) holding many good candidates is about it; a passage that matches
+    # as well in a stray document ranks below.
+    by_document: dict[str, list[float]] = {}
+    for c in candidates:
+        by_document.setdefault(c.passage.source, []).append(c.score)
+    strength = {d: sum(sorted(scores, reverse=True)[: config.document_passages]) for d, scores in by_document.items()}
+    strongest = max(strength.values(), default=0.0) or 1.0
+    for c in candidates:
+        c.features["document"] = 1 + config.document_weight * strength[c.passage.source] / strongest
+        c.score *= c.features["document"]
     candidates.sort(key=lambda c: (-c.score, c.passage.source, c.passage.line))
     return candidates

@@ -118,7 +118,7 @@ def coverage(passage: StoredPassage, plan: QueryPlan, context: PassageContext, c
         best = whole  # the one window is the passage itself
     else:
         windows = ["".join(statements[i : i + size]) for i in range(max(1, len(statements) - size + 1))]
-        best = max(_coverage(plan, w, "", context, config)[0] for w in windows)
+        best = _best_window(plan, windows, context, config)
     return (1 - config.window_weight) * whole + config.window_weight * best
 
 
@@ -261,6 +261,31 @@ def _coverage(plan: QueryPlan, body: str, echoes: str, where: PassageContext, co
             got += weight * credit
             matched[term] = place
     return got / total, matched
+
+
+def _best_window(plan: QueryPlan, windows: list[str], where: PassageContext, config: RankingConfig) -> float:
+    """``max(_coverage(plan, w, "", where, config)[0] for w in windows)``, with
+    each term's heading and title credit found once, not once a window (the
+    rerank's hot path)."""
+    total = sum(where.weights.values()) or 1.0
+    terms = []
+    for term, weight in where.weights.items():
+        if term in where.pinyin_hits:
+            terms.append((term, weight, (), (), 1.0))
+            continue
+        parts, alternatives = plan.parts.get(term, (term,)), plan.related.get(term, ())
+        fixed = max(config.heading_match * _credit(term, where.heading, parts, alternatives, config),
+                    where.title_credit * _credit(term, where.title, parts, alternatives, config))
+        terms.append((term, weight, parts, alternatives, fixed))
+    best = 0.0
+    for window in windows:
+        got = 0.0
+        for term, weight, parts, alternatives, fixed in terms:
+            credit = 1.0 if fixed == 1.0 else max(_credit(term, window, parts, alternatives, config), fixed)
+            if credit:
+                got += weight * credit
+        best = max(best, got / total)
+    return best
 
 
 def _pinyin_matches(norm: str, plan: QueryPlan) -> set[str]:

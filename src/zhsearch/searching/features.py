@@ -250,13 +250,13 @@ def _coverage(plan: QueryPlan, body: str, echoes: str, where: PassageContext, co
             credit, place = 1.0, "passage"
         else:
             parts, alternatives = plan.parts.get(term, (term,)), plan.related.get(term, ())
-            credit, place = max(  # on a tie, the first (the passage itself) is named
-                (_credit(term, body, parts, alternatives, config), "passage"),
-                (config.question_match * _credit(term, echoes, parts, alternatives, config), "question sentence"),
-                (config.heading_match * _credit(term, heading, parts, alternatives, config), "heading"),
-                (where.title_credit * _credit(term, title, parts, alternatives, config), "title"),
-                key=lambda found: found[0],
-            )
+            credit, place = _credit(term, body, parts, alternatives, config), "passage"
+            # the best of the other places; on a tie the first (the passage itself) is named
+            for share, text, name in ((config.question_match, echoes, "question sentence"),
+                                      (config.heading_match, heading, "heading"),
+                                      (where.title_credit, title, "title")):
+                if share > credit and text and (found := share * _credit(term, text, parts, alternatives, config)) > credit:
+                    credit, place = found, name
         if credit:
             got += weight * credit
             matched[term] = place

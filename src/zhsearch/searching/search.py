@@ -130,6 +130,9 @@ class Document:
         return asdict(self)
 
 
+FREQUENCY_CACHE = 100_000  # (field, term) doc frequencies kept per searcher
+
+
 class Index:
     """A built index, opened for searching.  Cheap to keep open."""
 
@@ -141,6 +144,7 @@ class Index:
         self.path = Path(index_dir)
         self._ix, self.meta = open_generation(self.path, verify_bytes)
         self._searcher = None
+        self._frequencies: tuple[object, dict] = (None, {})  # (searcher, (field, term) -> doc frequency)
         generation = Path(self._ix.storage.folder)
         # the index's own compact dictionary: segmenting a query costs no jieba start-up
         self.segmenter = (
@@ -184,11 +188,23 @@ class Index:
     def _frequency(self, searcher):
         """``searcher.doc_frequency`` for the query planner: a damaged term table is the index error."""
 
+        # A question asks for the same few dozen frequencies (term selection,
+        # weights, highlights) and the next question many of them again: kept
+        # while the searcher is, since a generation's term table never changes.
+        if self._frequencies[0] is not searcher:
+            self._frequencies = (searcher, {})
+        known = self._frequencies[1]
+        if len(known) > FREQUENCY_CACHE:
+            known.clear()
+
         def frequency(fieldname: str, term: str) -> int:
-            try:
-                return searcher.doc_frequency(fieldname, term)
-            except _READ_ERRORS as exc:
-                raise self._unreadable(exc) from exc
+            key = (fieldname, term)
+            if key not in known:
+                try:
+                    known[key] = searcher.doc_frequency(fieldname, term)
+                except _READ_ERRORS as exc:
+                    raise self._unreadable(exc) from exc
+            return known[key]
 
         return frequency
 

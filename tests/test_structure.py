@@ -144,10 +144,25 @@ def test_manual_dump_root_prompts_and_cross_references_are_body_and_the_chapter_
 
 @pytest.mark.parametrize(
     "line, level",
-    [("# chvt 3", None), ('# echo "penguin ALL=(ALL) ALL" >> /etc/sudoers', None), ("# 安装", 1), ("## 常见问题", 2)],
+    [("# chvt 3", None), ('# echo "penguin ALL=(ALL) ALL" >> /etc/sudoers', None), ("# 安装", 1), ("## 常见问题", 2),
+     ("## Prerequisites", 2), ("# 注意", None)],
 )
 def test_a_hash_line_in_plain_text_is_a_heading_only_when_worded_like_one(line, level):
     assert heading_level(line) == level
+
+
+def test_a_shell_comment_inside_a_block_of_commands_heads_nothing():
+    assert heading_level("# 更新软件包列表", alone=False, first=False) is None
+    text = ("1.1. 更新\n\n以 root 执行下列指令，然后再安装需要的软件包，这样列表就是最新的了。\n# apt-get update\n# 更新软件包列表\n\n"
+            "1.2. 配置网络\n\n网络配置的内容写在这里，说明了配置文件放在哪里以及如何修改它们。\n\n1.3. 用户\n\n用户管理的内容。\n")
+    assert [p.heading for p in split_passages(text, "a.txt")] == ["1.1. 更新", "1.2. 配置网络", "1.3. 用户"]
+
+
+def test_the_chapter_line_that_is_the_title_ends_the_sections_before_it():
+    text = "Debian 參考手冊\n\n章 1. GNU/Linux 教學\n\n我想學習一個電腦系統，就像學習一門新的外語。雖然教學和文件是有幫助的，但你必須自己練習。\n"
+    passages = split_passages(text, "a.txt")
+    assert [(p.title, p.heading, p.text[:4]) for p in passages] == [
+        ("章 1. GNU/Linux 教學", "", "Debi"), ("章 1. GNU/Linux 教學", "", "我想學習")]
 
 
 def test_a_section_number_followed_by_a_comma_is_a_cross_reference():

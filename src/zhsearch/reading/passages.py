@@ -307,7 +307,9 @@ def _line_roles(block: list[tuple[int, str]], declared: str) -> Iterator[tuple[i
             level = len(m.group(1)) if (m := MD_HEADING.match(line)) else None
         else:
             level = heading_level(line, alone=len(block) == 1, first=i == 0)
-            if declared == "outline" and level == UNNUMBERED_LEVEL and not MD_HEADING.match(line):
+            # a document that numbers its sections declares its headings:
+            # an unnumbered line there is body, unless marked up (## 附录)
+            if declared == "outline" and level is not None and outline_level(line) is None and not line.startswith("##"):
                 level = None
         yield number, line, level
 
@@ -415,7 +417,10 @@ def split_passages(
             flush()
             heading = MD_HEADING.sub("", line)
             if content_key(heading) == title_key:
-                continue  # the title repeated inside the page is furniture, not a section
+                # the title repeated inside the page (or the chapter line that
+                # is the title) is no section, but it ends the ones before it
+                pop_to(level)
+                continue
             # An unnumbered heading ends any numbered list it follows (1. 2. 3. → 小结).
             pop_to(min(level, LIST_LEVEL) if level == UNNUMBERED_LEVEL else level)
             stack.append([level, heading, number, level != UNNUMBERED_LEVEL or bool(MD_HEADING.match(line)), False])

@@ -13,7 +13,8 @@ Inside a block of consecutive lines only the first line may be a heading
 (or a Markdown or multi-level outline heading): a short line in a run of body
 lines (``dpkg --list``, ``要知道所有软件包的状态，请执行``) is body.  A line
 with no Han character, or ending in a formula or command
-(``输入公式：=SUM(A1:A9)``), is never a heading unless numbered or marked up.
+(``输入公式：=SUM(A1:A9)``), is never a heading unless numbered or marked up
+(in plain text a single ``#`` is no mark-up: ``# chvt 3`` is a root prompt).
 An admonition label alone on its line (``注意``, ``提示``, ``警告``) is not the
 heading of what follows: it belongs to the next paragraph.
 
@@ -115,6 +116,18 @@ def is_question_line(line: str) -> bool:
     return bool(_QUESTION.search(line))
 
 
+def _marked_level(rest: str, marks: int, first: bool) -> int | None:
+    """A ``#`` line of a plain-text file.  ``## 安装`` is Markdown's heading;
+    a single ``#`` is also a root prompt or a shell comment (``# chvt 3``,
+    ``# 更新软件包列表`` inside a block of commands): it heads a section only
+    when it opens a block and reads as a heading (Han words, no command)."""
+    if not rest or not _heading_shaped(rest) or is_admonition_label(rest):
+        return None
+    if marks == 1 and (not first or _looks_like_body(rest)):
+        return None
+    return marks
+
+
 def heading_level(line: str, alone: bool = True, first: bool = True) -> int | None:
     """Level of a heading line (1 = top), or None when the line is body text.
 
@@ -123,10 +136,7 @@ def heading_level(line: str, alone: bool = True, first: bool = True) -> int | No
     """
     m = MD_HEADING.match(line)
     if m:
-        # In plain text "# chvt 3" is a root prompt, not a heading: a marked
-        # line heads a section only when its words are heading-shaped.
-        rest = line[m.end():]
-        return len(m.group(1)) if rest and _heading_shaped(rest) and not _looks_like_body(rest) else None
+        return _marked_level(line[m.end():], len(m.group(1)), first)
     if not line or not _heading_shaped(line) or is_admonition_label(line) or is_caption(line):
         return None
     if not first:

@@ -40,3 +40,25 @@ def test_a_built_index_gives_records(tmp_path):
     idx = zhsearch.open_index(tmp_path / "ix")
     assert idx.search("上门催收")[0].heading == "标题 › 网贷逾期 › 会上门吗"
     assert idx.document("a.md").passages[0].heading == "标题 › 网贷逾期 › 会上门吗"
+
+
+@pytest.mark.parametrize("query, explain", [("上门催收", False), ('"上门" 催收', False), ("上门 -律师", False), ("上门催收", True)])
+def test_a_slip_in_our_own_code_is_a_bug_not_a_damaged_index(tmp_path, monkeypatch, query, explain):
+    """Only Whoosh's and the term table's reads become IndexCorruptError (the
+    advice to rebuild); a KeyError of ours after a read surfaces as it is."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    write(corpus, "a.txt", "网贷逾期会上门吗\n\n平台一般不会上门，多为电话催收。\n")
+    zhsearch.build_index(corpus, tmp_path / "ix")
+    idx = zhsearch.open_index(tmp_path / "ix")
+
+    def renamed_field(fields):
+        raise KeyError("norm")
+
+    monkeypatch.setattr(StoredPassage, "from_fields", staticmethod(renamed_field))
+    if explain:
+        monkeypatch.undo()
+        from zhsearch.searching import search as search_module
+        monkeypatch.setattr(search_module, "matched_terms", lambda *a: {}["slip"])
+    with pytest.raises(KeyError):
+        idx.search(query, explain=explain)

@@ -98,7 +98,7 @@ def file_matches(path: str, pattern: str) -> bool:
     return path.startswith(pattern)
 
 
-def docs_holding(searcher, runs) -> dict[str, set[int]]:
+def docs_holding(reads, runs) -> dict[str, set[int]]:
     """For each of ``runs``, the document numbers of the passages that hold it.
 
     Runs without lookup terms share one pass over the stored passages.
@@ -111,19 +111,19 @@ def docs_holding(searcher, runs) -> dict[str, set[int]]:
 
     def norm_of(docnum: int) -> str:
         if docnum not in norms:
-            norms[docnum] = StoredPassage.from_fields(searcher.stored_fields(docnum)).norm
+            norms[docnum] = StoredPassage.from_fields(reads.stored_fields(docnum)).norm
         return norms[docnum]
 
     for run in dict.fromkeys(runs):
         terms, pattern = lookup_terms(run), run_pattern(run)
         if terms:
-            candidates = searcher.docs_for_query(And([Term("bigrams", t) for t in terms]))
+            candidates = reads.docs_for_query(And([Term("bigrams", t) for t in terms]))
             found[run] = {d for d in candidates if pattern.search(norm_of(d))}
         else:
             found[run] = set()
             unindexed.append((run, pattern))
     if unindexed:
-        for d, fields in searcher.reader().iter_docs():
+        for d, fields in reads.iter_docs():
             norm = StoredPassage.from_fields(fields).norm
             for run, pattern in unindexed:
                 if pattern.search(norm):
@@ -131,20 +131,20 @@ def docs_holding(searcher, runs) -> dict[str, set[int]]:
     return found
 
 
-def docs_in_files(searcher, patterns) -> set[int]:
+def docs_in_files(reads, patterns) -> set[int]:
     """Document numbers of the passages of every file matching one of ``patterns``."""
     from whoosh.query import Term
 
-    names = [name for name in searcher.reader().field_terms("file") if any(file_matches(name, p) for p in patterns)]
-    return {d for name in names for d in searcher.docs_for_query(Term("file", name))}
+    names = [name for name in reads.field_terms("file") if any(file_matches(name, p) for p in patterns)]
+    return {d for name in names for d in reads.docs_for_query(Term("file", name))}
 
 
-def doc_filters(searcher, reading: ParsedQuery) -> tuple[set[int] | None, set[int]]:
+def doc_filters(reads, reading: ParsedQuery) -> tuple[set[int] | None, set[int]]:
     """``(allowed, left_out)``: the passages the query allows (None: any) and those it leaves out."""
-    holding = docs_holding(searcher, [run for group in reading.required for run in group] + list(reading.excluded))
+    holding = docs_holding(reads, [run for group in reading.required for run in group] + list(reading.excluded))
     allowed: set[int] | None = None
     if reading.files:
-        allowed = docs_in_files(searcher, reading.files)
+        allowed = docs_in_files(reads, reading.files)
     for group in reading.required:
         held = set().union(*(holding[run] for run in group))
         allowed = held if allowed is None else allowed & held
@@ -152,10 +152,10 @@ def doc_filters(searcher, reading: ParsedQuery) -> tuple[set[int] | None, set[in
     for run in reading.excluded:
         left_out |= holding[run]
     if reading.excluded_files:
-        left_out |= docs_in_files(searcher, reading.excluded_files)
+        left_out |= docs_in_files(reads, reading.excluded_files)
     return allowed, left_out
 
 
-def all_docs(searcher):
+def all_docs(reads):
     """``(docnum, stored fields)`` of every passage, for a query with nothing to rank."""
-    return searcher.reader().iter_docs()
+    return reads.iter_docs()

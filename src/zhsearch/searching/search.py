@@ -311,14 +311,17 @@ class Index:
         terms = _query_terms(plan, frequency, config)
         weights = term_weights(plan, frequency, self._doc_count(searcher), config)
         listed = None
-        try:
-            allowed, left_out = restrict.doc_filters(searcher, reading) if reading.operators else (None, set())
-            if allowed is not None and not allowed:
-                listed = []
-            elif plan.empty:  # only restrictions: the passages they let through, in document order
-                listed = [(d, f, 0.0) for d, f in restrict.all_docs(searcher)
-                          if (allowed is None or d in allowed) and d not in left_out]
-            else:
+        # The operators' filters read the index through guarded reads: only a
+        # read fails as a damaged index, a slip in restrict is a bug.
+        reads = _GuardedReads(searcher, self._unreadable)
+        allowed, left_out = restrict.doc_filters(reads, reading) if reading.operators else (None, set())
+        if allowed is not None and not allowed:
+            listed = []
+        elif plan.empty:  # only restrictions: the passages they let through, in document order
+            listed = [(d, f, 0.0) for d, f in restrict.all_docs(reads)
+                      if (allowed is None or d in allowed) and d not in left_out]
+        else:
+            try:
                 within = {"filter": allowed, "mask": left_out or None}  # Whoosh filters the matches
                 results = searcher.search(_or(terms), limit=wanted, **within)
                 # The passages under the headings that best match the question
@@ -337,8 +340,8 @@ class Index:
                         pool.append((hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)))
                         in_pool.add(hit.docnum)
                 rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
-        except _READ_ERRORS as exc:
-            raise self._unreadable(exc) from exc
+            except _READ_ERRORS as exc:
+                raise self._unreadable(exc) from exc
         # Stored fields become records outside the read guard: a field missing
         # there is our bug (a renamed field), not a damaged index.
         if listed is not None:
@@ -401,10 +404,7 @@ class Index:
         passage = best.passage
         explanation = None
         if explain:
-            try:  # it reads each term's postings again
-                explanation = _explain(best, plan, searcher, self.ranking)
-            except _READ_ERRORS as exc:
-                raise self._unreadable(exc) from exc
+            explanation = _explain(best, plan, searcher, self.ranking, self._unreadable, self._frequency(searcher))
         return Hit(
             rank=rank,
             score=round(best.score, 4),
@@ -452,6 +452,35 @@ _READ_ERRORS = (
     OSError, ValueError, KeyError, EOFError, IndexError, TypeError, AttributeError, OverflowError,
     struct.error, zlib.error, pickle.UnpicklingError, *_whoosh_errors(),
 )
+
+
+class _GuardedReads:
+    """The index reads the operators' filters make (``restrict``), each
+    turning a damaged index's error into IndexCorruptError — and nothing else:
+    what restrict does with what it read is outside the guard."""
+
+    def __init__(self, searcher, unreadable):
+        self._searcher, self._unreadable = searcher, unreadable
+
+    def _read(self, read):
+        try:
+            return read()
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+
+    def stored_fields(self, docnum: int) -> dict:
+        return self._read(lambda: self._searcher.stored_fields(docnum))
+
+    def docs_for_query(self, query) -> list[int]:
+        return self._read(lambda: list(self._searcher.docs_for_query(query)))
+
+    def field_terms(self, fieldname: str) -> list[str]:
+        return self._read(lambda: list(self._searcher.reader().field_terms(fieldname)))
+
+    def iter_docs(self):
+        docs = self._read(lambda: iter(self._searcher.reader().iter_docs()))
+        while (item := self._read(lambda: next(docs, None))) is not None:
+            yield item
 
 
 def _indexed(frequency, word: str) -> bool:
@@ -574,16 +603,21 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
     return list(groups.values())
 
 
-def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig) -> dict:
+def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unreadable, frequency) -> dict:
     """Per-term BM25F contributions by field, plus every rerank feature (in FEATURES order)."""
     contributions = []
-    for term in _query_terms(plan, searcher.doc_frequency, config):
-        matcher = term.matcher(searcher)
-        if not matcher.is_active():
-            continue
-        matcher.skip_to(best.docnum)
-        if matcher.is_active() and matcher.id() == best.docnum:
-            contributions.append({"field": term.fieldname, "term": term.text, "score": round(matcher.score(), 4)})
+    for term in _query_terms(plan, frequency, config):
+        try:  # each term's postings read again: only these reads are guarded
+            matcher = term.matcher(searcher)
+            if not matcher.is_active():
+                continue
+            matcher.skip_to(best.docnum)
+            if not (matcher.is_active() and matcher.id() == best.docnum):
+                continue
+            value = matcher.score()
+        except _READ_ERRORS as exc:
+            raise unreadable(exc) from exc
+        contributions.append({"field": term.fieldname, "term": term.text, "score": round(value, 4)})
     return {
         "bm25f": round(best.base, 4),
         "terms": contributions,

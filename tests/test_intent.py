@@ -48,3 +48,12 @@ def test_domain_cues_come_from_the_lexicon_not_the_engine():
 )
 def test_a_yes_no_answer_opens_with_its_verdict(text, question, expected):
     assert opens_as_answer(text, detect_intents(question)) is expected
+
+
+@pytest.mark.parametrize(
+    "question, yes_no",
+    [("网贷逾期会上门吗", True), ("网贷逾期会不会上门", True), ("这样做可以么", True),
+     ("逾期后需要注意什么", False), ("网贷逾期该准备什么？", False), ("逾期了怎么", False)],
+)
+def test_what_and_how_are_not_yes_no_questions(question, yes_no):
+    assert ("yes-no" in [i.name for i in detect_intents(question)]) is yes_no

@@ -181,3 +181,21 @@ def test_explain_lists_every_feature_in_order(tmp_path):
     info = zhsearch.open_index(tmp_path / "ix").search("网贷逾期会上门吗", explain=True)[0].explanation
     assert list(info["features"]) == [name for name, _ in FEATURES] + ["document"]  # document: of the pool
     assert info["matched"] and set(info["matched"].values()) <= {"passage", "question sentence", "heading", "title"}
+
+
+@pytest.mark.parametrize(
+    "text, heading, title",
+    [("网贷逾期以后。平台一般不会上门。多为电话催收。也会发短信。", "网贷逾期会上门吗", ""),
+     ("平台一般不会。这样做。多为电话。", "", "网贷逾期"),
+     ("上门？不会。催收只打电话。逾期要还。", "常见问题 › 上门", "网贷")],
+)
+def test_the_best_window_is_the_best_of_each_windows_own_coverage(text, heading, title):
+    """features._best_window finds heading and title credits once; it equals
+    _coverage over each window in turn."""
+    from zhsearch.searching.features import _best_window, _coverage
+
+    plan = plan_query("网贷逾期会上门吗")
+    record = _passage(text, heading, title)
+    context = passage_context(record, plan, _weights(plan), D)
+    windows = ["".join(context.statements[i : i + 2]) for i in range(max(1, len(context.statements) - 1))]
+    assert _best_window(plan, windows, context, D) == max(_coverage(plan, w, "", context, D)[0] for w in windows)

@@ -88,7 +88,7 @@ def test_no_judged_question_uses_an_operator():
         ("app", "apple", False),
         ("900", "逾期9000元", False),
         ("9000", "逾期9000.5元", False),
-        ("9000", "app9000", True),  # letters and digits are separate words (analysis.py)
+        ("9000", "app9000", True),  # letters and digits are separate words (text/analyzer.py)
         ("cannot find", "ld: cannot find -lfoo", True),
         ("cannot find", "cannotfind", False),
     ],

@@ -43,6 +43,8 @@ _LAZY = {
     "Index": "zhsearch.searching.search",
     "SearchResults": "zhsearch.searching.search",
     "open_index": "zhsearch.searching.search",
+    "RankingConfig": "zhsearch.searching.rank",
+    "DEFAULT_RANKING": "zhsearch.searching.rank",
     "ParsedQuery": "zhsearch.searching.syntax",
     "parse_query": "zhsearch.searching.syntax",
     "EvalReport": "zhsearch.searching.evaluation",
@@ -52,6 +54,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from zhsearch.reading.passages import Passage, split_passages
     from zhsearch.searching.evaluation import EvalReport, evaluate
+    from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig
     from zhsearch.searching.search import Hit, Index, SearchResults, open_index
     from zhsearch.searching.syntax import ParsedQuery, parse_query
     from zhsearch.storage.build import BuildReport, build_index
@@ -86,10 +89,12 @@ __all__ = [
     "split_passages",
     "watch_index",
     "BuildReport",
+    "DEFAULT_RANKING",
     "EvalReport",
     "Hit",
     "Index",
     "ParsedQuery",
+    "RankingConfig",
     "Passage",
     "SearchResults",
     "Token",

@@ -23,7 +23,7 @@ import re
 
 from zhsearch.reading.encodings import decode_bytes
 from zhsearch.errors import MissingExtraError, UnreadableFileError
-from zhsearch.reading.formats import DOCUMENT_SUFFIXES, Document, html_document  # noqa: F401
+from zhsearch.reading.formats import Document, html_document
 
 EXTRA = "documents"
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from zhsearch.errors import UnreadableFileError
 from zhsearch.reading.formats import Document
+from zhsearch.text.normalize import HAN, HAN_CHAR
 
 HEADING_SIZE_RATIO = 1.15  # a line this much larger than the body text is a heading
 HEADING_MAX_CHARS = 40
@@ -127,8 +128,8 @@ def _squash_cjk(text: str) -> str:
     spaced-out titles come out) closed up."""
     text = _VERTICAL_FORMS.sub(_horizontal, text)
     text = " ".join(text.split())
-    gaps = len(re.findall(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", text))
-    if gaps >= 2 and gaps * 2 >= len(re.findall(r"[\u3400-\u9fff]", text)) - 1:
+    gaps = len(re.findall(f"(?<=[{HAN}]) (?=[{HAN}])", text))
+    if gaps >= 2 and gaps * 2 >= len(HAN_CHAR.findall(text)) - 1:
         text = re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text)
     return text
 
@@ -242,7 +243,7 @@ def pdf_document(data: bytes, source: str) -> Document:
         return 0
 
     levels = {id(line): heading(line) for line in body}
-    title = str(meta_title).strip() if meta_title and re.search(r"[\u3400-\u9fff]", str(meta_title)) else None
+    title = str(meta_title).strip() if meta_title and HAN_CHAR.search(str(meta_title)) else None
     set_large = [line for line in body if levels[id(line)]]
     if len(set_large) == 1 and not outline:
         # One line in large type is the document's title, not a structure of

@@ -98,7 +98,7 @@ def passage_context(
     heading = both_readings(passage.heading)
     # A section whose heading names the kind of answer asked for (应对策略 for
     # 怎么办) answers the document's question: its title counts as the passage.
-    answers_section = cue_share("", heading, plan.intents, config.cues_enough) > 0
+    answers_section = cue_share("", heading, plan.intents, config.cues_enough, config.heading_cue_weight) > 0
     title_credit = config.answer_section_title_match if answers_section else config.title_match
     pinyin_hits = frozenset(_pinyin_matches(passage.norm, plan))
     return PassageContext(weights, tuple(statements), tuple(echoes), "\n".join(statements), "\n".join(echoes),
@@ -144,7 +144,7 @@ def first_answer(passage: StoredPassage, plan: QueryPlan, context: PassageContex
 
 def cue(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """1 + config.cue_bonus × how much of the asked-for answer's vocabulary the passage uses."""
-    return 1.0 + config.cue_bonus * cue_share(context.answer_text, context.heading, plan.intents, config.cues_enough)
+    return 1.0 + config.cue_bonus * cue_share(context.answer_text, context.heading, plan.intents, config.cues_enough, config.heading_cue_weight)
 
 
 def evidence(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:

@@ -63,7 +63,7 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "yes-no",
-        re.compile(r"[吗么][?？]?$|会不会|是不是|能不能|是否|有没有|要不要|可不可以|可以.*吗"),
+        re.compile(r"(?:吗|(?<![什怎这那多])么)[?？]?$|会不会|是不是|能不能|是否|有没有|要不要|可不可以|可以.*吗"),
         ("不会", "并不", "一般", "通常", "可能", "大多数", "往往", "不一定", "会", "可以", "不能"),
         opening=re.compile(
             r"(?:是的|不是|是|对|不对|可以|不可以|能|不能|会|不会|有|没有|需要|不需要|不必|没问题|当然|行|不行|没错)"
@@ -96,16 +96,17 @@ def detect_intents(query: str) -> tuple[Intent, ...]:
     return found
 
 
-def cue_share(text: str, heading: str, intents: tuple[Intent, ...], enough: int) -> float:
+def cue_share(text: str, heading: str, intents: tuple[Intent, ...], enough: int, heading_weight: float = 2.0) -> float:
     """0..1: how much of an answer's vocabulary a passage holds.
 
-    A cue in the section heading counts twice: a section headed 应对策略 or
+    A cue in the section heading counts ``heading_weight`` times
+    (``RankingConfig.heading_cue_weight``): a section headed 应对策略 or
     逾期时间较长 is where that kind of answer lives.  ``enough`` cues are plenty
     (``RankingConfig.cues_enough``).
     """
     best = 0
     for intent in intents:
-        found = sum(cue in text for cue in intent.cues) + 2 * sum(cue in heading for cue in intent.cues)
+        found = sum(cue in text for cue in intent.cues) + heading_weight * sum(cue in heading for cue in intent.cues)
         best = max(best, found)
     return min(best, enough) / enough
 

@@ -71,6 +71,7 @@ class RankingConfig:
     first_answer_min: float = 0.6  # share of the heading the question must restate
     cue_bonus: float = 0.45  # a passage using the vocabulary of the answer asked for
     cues_enough: int = 3  # cue words saturate
+    heading_cue_weight: float = 2.0  # a cue in the heading counts this many times
     evidence_bonus: float = 0.3  # ... and citing what it rests on (a statute, for legality)
     opening_bonus: float = 0.5  # ... or opening as such an answer does (a verdict, for yes/no)
     teaser_factor: float = 0.5
@@ -95,7 +96,7 @@ class Scored:
     docnum: int
     passage: StoredPassage
     base: float  # its BM25F score
-    features: dict[str, float] = field(default_factory=dict)  # name -> value, in FEATURES order
+    features: dict[str, float] = field(default_factory=dict)  # name -> value, in FEATURES order, then "document"
     context: PassageContext | None = None  # what the features read besides the record (for --explain)
     score: float = 0.0
 
@@ -141,7 +142,8 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], confi
 
 
 def score(features: dict[str, float], bm25f: float, best_bm25f: float, config: RankingConfig = DEFAULT_RANKING) -> float:
-    """The one formula that combines the features into a candidate's score.
+    """The one formula that combines a passage's features into its score
+    (:func:`final_scores` then multiplies in the pool's feature, ``document``).
 
     Coverage leads; BM25F, scaled to the best candidate's, can at most add
     config.base_weight to the factor it multiplies.  BM25's term-frequency pull is what puts a paragraph

@@ -37,6 +37,7 @@ from zhsearch.searching.rank import (
 from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
 from zhsearch.storage.stored import StoredPassage
+from zhsearch.text.normalize import HAN
 from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
 
 MAX_LIMIT = 1000
@@ -499,7 +500,7 @@ def _found_little(normalized: str, total: int, frequency) -> bool:
     return False
 
 
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+_HAN_RUN = re.compile(f"[{HAN}]{{2,}}")
 
 
 def _clean_query(query: str) -> str:

@@ -34,8 +34,8 @@ from pathlib import Path
 from zhsearch.text.analyzer import _GLUE_HEADS, STOP_WORDS, char_bigrams, segment
 from zhsearch.text.pinyin import char_readings, load_pinyin_map, pinyin_bigrams
 from zhsearch.storage.stored import StoredPassage
+from zhsearch.text.normalize import HAN_RUN as _HAN_RUN
 
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_ONLY = re.compile(r"[a-z]+")
 MAX_WORD = 6  # longest corrected word looked at (上门催收 is 4)
 MAX_SUGGESTIONS = 3

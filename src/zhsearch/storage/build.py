@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 from zhsearch.text.normalize import HAN_RUN as _HAN_RUN
 from zhsearch.text.analyzer import STOP_WORDS, char_bigrams
 from zhsearch.storage.terms import CompactCodec
-from zhsearch.errors import CorpusError, IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError
+from zhsearch.errors import IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError
 from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
 from zhsearch.reading.passages import folded_key, read_corpus_file, scan_corpus
 from zhsearch.storage.layout import (

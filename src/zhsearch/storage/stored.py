@@ -1,7 +1,7 @@
 """The typed record of one indexed passage, made once from Whoosh's stored fields.
 
 Code after :meth:`StoredPassage.from_fields` reads attributes, never the
-stored-field dict: a field renamed in the schema (``store.make_schema``) fails
+stored-field dict: a field renamed in the schema (``storage.build.make_schema``) fails
 here, loudly, instead of silently switching a ranking factor off.
 """
 

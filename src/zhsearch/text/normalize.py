@@ -171,7 +171,7 @@ TRADITIONAL_SHARE = 0.1
 # such as 裏 衞 綫 着 are not evidence: OpenCC's own traditional output, and so
 # many a Taiwan page, writes them too; a Taiwan manual with one 裏 would lose
 # tw2sp's wording — 檔案 → 文件 — to hk2s.)
-_HONG_KONG = frozenset("喺嘅咗唔冇佢哋嚟啲噉乜嘢")
+_HONG_KONG = frozenset("喺嘅咗冇佢哋嚟啲噉乜嘢")  # not 唔: also a Mandarin interjection (「唔……」)
 
 
 def script_variety(text: str) -> str:

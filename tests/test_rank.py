@@ -55,6 +55,7 @@ FEATURE_TABLE = [
     # the question, not its answer: half the passage's coverage, none of its best window's
     ("coverage", ("网贷逾期会上门吗？",), None, (1 - D.window_weight) * D.question_match),
     ("coverage", ("今天天气很好，适合出门散步。",), None, 0.0),
+    ("coverage", ("详见第 7.13 节 “网贷逾期会上门吗”。",), None, 0.0),  # a pointer to the section that answers
     ("phrase", ("网贷逾期以后，平台一般不会上门。",), None, 1 + D.phrase_bonus),  # 网贷逾期 and 上门 whole
     ("phrase", ("平台一般不会上门，也不会打电话。",), None, 1 + D.phrase_bonus * 2 / 6),  # 上门 only
     ("phrase", ("逾期的网贷，平台一般不会找你。",), None, 1.0),
@@ -199,3 +200,18 @@ def test_the_best_window_is_the_best_of_each_windows_own_coverage(text, heading,
     context = passage_context(record, plan, _weights(plan), D)
     windows = ["".join(context.statements[i : i + 2]) for i in range(max(1, len(context.statements) - 1))]
     assert _best_window(plan, windows, context, D) == max(_coverage(plan, w, "", context, D)[0] for w in windows)
+
+
+@pytest.mark.parametrize(
+    "norm, kept",
+    [("准备好文件（第 7.13 节 “如何安装源码包？”）后执行", "准备好文件（第 7.13 节 ）后执行"),
+     ("阅读第 14.3 节 “我想面向一个“垂直市场”发布。可以吗？”获得更多信息。", "阅读第 14.3 节 获得更多信息。"),  # nested quotes
+     ("参见节 1.2, “类 unix 文件系统” (基本概念)", "参见节 1.2,  (基本概念)"),
+     ("他说“网贷逾期会上门吗”。", "他说“网贷逾期会上门吗”。"),  # a quotation, not a cross-reference
+     ("第 3 节 “未闭合的引号", "第 3 节 “未闭合的引号")],
+)
+def test_the_titles_cross_references_quote_are_not_the_passages_content(norm, kept):
+    from zhsearch.searching.features import without_cross_references
+
+    assert without_cross_references(norm) == kept
+

@@ -207,8 +207,37 @@ def _echoes_question(quoted: str, plan: QueryPlan, config: RankingConfig) -> boo
     return len(words) >= 2 and sum(w in quoted for w in words) >= config.echo_share * len(words)
 
 
+# A cross-reference: 第 7.13 节 “如何安装源码包？”, 节 1.2, “类 Unix 文件系统”, 参见第 3 章“…”.
+_CROSS_REFERENCE = re.compile(r"(?:第\s*\d+(?:\.\d+)*\s*[节章]|[节章]\s*\d+(?:\.\d+)*\s*[,，]?)\s*“")
+
+
+def without_cross_references(norm: str) -> str:
+    """``norm`` without the titles its cross-references quote: a pointer to
+    another section (阅读第 14.3 节 “…”) names that section's subject, not this
+    passage's, and is no evidence that this passage answers it.
+
+    >>> without_cross_references("准备好文件（第 7.13 节 “如何安装源码包？”）后执行")
+    '准备好文件（第 7.13 节 ）后执行'
+    """
+    kept, at = [], 0
+    for m in _CROSS_REFERENCE.finditer(norm):
+        if m.start() < at:
+            continue
+        depth, end = 1, m.end()
+        while end < len(norm) and depth:  # to the matching ”: quotes inside the title nest
+            depth += {"“": 1, "”": -1}.get(norm[end], 0)
+            end += 1
+        if depth:
+            break  # unclosed: the rest stays as it is
+        kept.append(norm[at : m.end() - 1])
+        at = end
+    return "".join(kept) + norm[at:] if kept else norm
+
+
 def _split_echoes(norm: str, plan: QueryPlan, config: RankingConfig) -> tuple[list[str], list[str]]:
-    """Statements (that may answer) and echoes (questions, announcements, quoted questions)."""
+    """Statements (that may answer) and echoes (questions, announcements, quoted
+    questions); the titles that cross-references quote are neither."""
+    norm = without_cross_references(norm)
     statements, echoes = [], []
     for sentence in split_sentences(norm):
         if is_question(sentence) or _ANNOUNCE.search(sentence):

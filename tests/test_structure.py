@@ -168,3 +168,11 @@ def test_the_chapter_line_that_is_the_title_ends_the_sections_before_it():
 def test_a_section_number_followed_by_a_comma_is_a_cross_reference():
     assert outline_level("節 1.2, “類 Unix 檔案系統” (基本概念)") is None
     assert outline_level("1.2. 類 Unix 檔案系統") == 4
+
+
+def test_the_title_repeated_in_a_list_of_related_articles_ends_no_section():
+    text = ("网贷逾期后催收人员真的会上门吗\n\n平台一般不会上门，多为电话催收，这是大多数借款人遇到的情况。\n\n"
+            "网贷逾期后催收人员真的会上门吗的相关文章\n\n网贷逾期后催收人员真的会上门吗\n\n"
+            "在现代社会网络借贷已经成为许多人解决资金问题的重要途径，逾期以后怎么办。\n")
+    passages = split_passages(text, "a.txt")
+    assert passages[-1].heading == "网贷逾期后催收人员真的会上门吗的相关文章"

@@ -351,6 +351,7 @@ def split_passages(
     paragraph_lines: list[int] = []
     label: list[tuple[int, str]] = []  # an admonition label waiting for its paragraph
     per_section: dict[tuple[str, str], int] = {}  # passages so far under each (kind, heading)
+    title_seen = False
 
     def emit(body: str, first_line: int, line_starts: list[int], lines_of: list[int]) -> None:
         heading = join_headings(tuple(entry[1] for entry in stack))
@@ -417,9 +418,13 @@ def split_passages(
             flush()
             heading = MD_HEADING.sub("", line)
             if content_key(heading) == title_key:
-                # the title repeated inside the page (or the chapter line that
-                # is the title) is no section, but it ends the ones before it
-                pop_to(level)
+                # The title line is no section, but it ends the ones before it
+                # (a line above a chapter line that is the title); the title
+                # repeated further down the page (a list of related articles)
+                # is furniture and ends nothing.
+                if not title_seen:
+                    pop_to(level)
+                    title_seen = True
                 continue
             # An unnumbered heading ends any numbered list it follows (1. 2. 3. → 小结).
             pop_to(min(level, LIST_LEVEL) if level == UNNUMBERED_LEVEL else level)

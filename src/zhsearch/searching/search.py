@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pickle
 import re
-import struct
 import time
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -38,6 +35,7 @@ from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
 from zhsearch.storage.stored import StoredPassage
 from zhsearch.text.normalize import HAN
+from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS
 from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
 
 MAX_LIMIT = 1000
@@ -441,20 +439,6 @@ def open_index(index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RA
 
 # What reading a damaged or foreign index raises (Whoosh, our term table, the
 # stored fields' pickles and zlib, the OS).
-def _whoosh_errors() -> tuple[type[Exception], ...]:
-    from whoosh.index import IndexError as WhooshIndexError
-
-    return (WhooshIndexError,)
-
-
-# (A damaged segment makes Whoosh index None or an int where it expects a table:
-# TypeError, AttributeError; a damaged length, OverflowError.)
-_READ_ERRORS = (
-    OSError, ValueError, KeyError, EOFError, IndexError, TypeError, AttributeError, OverflowError,
-    struct.error, zlib.error, pickle.UnpicklingError, *_whoosh_errors(),
-)
-
-
 class _GuardedReads:
     """The index reads the operators' filters make (``restrict``), each
     turning a damaged index's error into IndexCorruptError — and nothing else:

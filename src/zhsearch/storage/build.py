@@ -25,6 +25,7 @@ from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
 from zhsearch.reading.passages import folded_key, read_corpus_file, scan_corpus
 from zhsearch.storage.layout import (
     CURRENT,
+    READ_ERRORS,
     recorded_meta,
     resolve_corpus,
     check_index_folder,
@@ -386,7 +387,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
 
     try:
         writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256, codec=CompactCodec())
-    except Exception as exc:  # Whoosh raises many kinds on a damaged folder
+    except READ_ERRORS as exc:  # Whoosh raises many kinds on a damaged folder
         raise damaged(gen.parent, f"Whoosh cannot open it: {type(exc).__name__}") from exc
     # Until the update is sealed, its files change under the recorded sums: the
     # generation is marked unchecked (Whoosh's commit is still atomic), so an

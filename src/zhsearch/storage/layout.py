@@ -20,8 +20,10 @@ import contextlib
 import fcntl
 import json
 import os
+import pickle
 import re
 import shutil
+import struct
 import time
 import zlib
 from pathlib import Path
@@ -370,6 +372,23 @@ def checked_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES
     raise AssertionError("unreachable")
 
 
+def _whoosh_errors() -> tuple[type[Exception], ...]:
+    from whoosh.index import IndexError as WhooshIndexError
+
+    return (WhooshIndexError,)
+
+
+# What reading a damaged index raises, and only that: Whoosh and the term
+# table on a truncated or overwritten file.  (A damaged segment makes Whoosh
+# index None or an int where it expects a table: TypeError, AttributeError; a
+# damaged length, OverflowError.)  Only reads are wrapped with it: a slip in
+# zhsearch's own code surfaces as the bug it is.
+READ_ERRORS = (
+    OSError, ValueError, KeyError, EOFError, IndexError, TypeError, AttributeError, OverflowError,
+    struct.error, zlib.error, pickle.UnpicklingError, *_whoosh_errors(),
+)
+
+
 def open_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES):
     """Open the live Whoosh index and its metadata, with user-facing errors."""
     from whoosh import index as whoosh_index
@@ -377,7 +396,7 @@ def open_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES):
     gen, meta = checked_generation(index_dir, max_bytes)
     try:
         ix = whoosh_index.open_dir(str(gen))
-    except Exception as exc:  # Whoosh raises many kinds on a damaged folder
+    except READ_ERRORS as exc:  # Whoosh raises many kinds on a damaged folder
         raise damaged(Path(index_dir), f"Whoosh cannot open it: {type(exc).__name__}") from exc
     return ix, meta
 

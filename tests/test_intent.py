@@ -48,6 +48,24 @@ def test_domain_cues_come_from_the_lexicon_not_the_engine():
 )
 def test_a_yes_no_answer_opens_with_its_verdict(text, question, expected):
     assert opens_as_answer(text, detect_intents(question)) is expected
+    assert opens_as_answer(text, detect_intents(question), question) is expected
+
+
+@pytest.mark.parametrize(
+    "text, question, expected",
+    [
+        ("不会。平台一般只打电话。", "网贷逾期会上门吗", True),
+        ("能。您可以从镜像下载安装程序。", "我可以直接从网站安装吗", True),  # 能 and 可以 ask alike
+        ("没有。只有一个版本。", "还有其他版本吗", True),
+        ("不必。直接升级即可。", "需要重启吗", True),
+        ("不是，即使系统正在运行也能升级。", "必须进入单用户模式才能升级吗", True),  # 是 answers any
+        # a verdict of another verb answers another question
+        ("可以。只有一个常见的坑。", "稳定版中会有软件包的升级吗", False),
+        ("不会。平台一般只打电话。", "我可以直接从网站安装吗", False),
+    ],
+)
+def test_a_verdict_repeats_the_questions_verb(text, question, expected):
+    assert opens_as_answer(text, detect_intents(question), question) is expected
 
 
 @pytest.mark.parametrize(

@@ -154,7 +154,7 @@ def evidence(passage: StoredPassage, plan: QueryPlan, context: PassageContext, c
 
 def opening(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """config.opening_bonus (added to cue) when the passage opens as the asked-for answer does (a verdict, for yes/no)."""
-    return config.opening_bonus if opens_as_answer(passage.norm, plan.intents) else 0.0
+    return config.opening_bonus if opens_as_answer(passage.norm, plan.intents, plan.normalized) else 0.0
 
 
 def teaser(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:

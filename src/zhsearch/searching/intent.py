@@ -121,13 +121,35 @@ def shows_evidence(text: str, intents: tuple[Intent, ...]) -> bool:
     return any(intent.evidence is not None and intent.evidence.search(text) for intent in intents)
 
 
-def opens_as_answer(text: str, intents: tuple[Intent, ...]) -> bool:
+# A verdict that is a verb answers a question asking with that verb (会…吗 → 不会。,
+# 可以…吗 → 可以。): Chinese answers yes or no by repeating the question's verb.
+# A verdict of another verb (可以。 for 会…吗) answers some other question.  是/对/
+# 没问题/当然 answer any yes/no question.
+_VERDICT_VERBS = (("可以", "能"), ("会",), ("有",), ("需要", "要", "必", "用"))
+
+
+def _verdict_agrees(verdict: str, question: str) -> bool:
+    for verbs in _VERDICT_VERBS:
+        if any(v in verdict for v in verbs):
+            return any(v in question for v in verbs)
+    return True
+
+
+def opens_as_answer(text: str, intents: tuple[Intent, ...], question: str | None = None) -> bool:
     """The passage opens the way an answer to the question does: a yes/no
     question's answer states its verdict first (``可以。您可以…``, ``不是，…``),
-    the passages that only discuss the topic do not.
+    the passages that only discuss the topic do not.  Given the ``question``, a
+    verdict that is a verb must be the question's (:func:`_verdict_agrees`).
 
     >>> opens_as_answer("不会。平台一般只打电话。", detect_intents("网贷逾期会上门吗"))
     True
+    >>> opens_as_answer("可以。只有一个常见的坑。", detect_intents("会有升级吗"), "会有升级吗")
+    False
     """
     start = text.lstrip()
-    return any(intent.opening is not None and intent.opening.match(start) for intent in intents)
+    for intent in intents:
+        if intent.opening is not None and (m := intent.opening.match(start)):
+            if question is None or _verdict_agrees(m.group(0)[:-1], question):
+                return True
+    return False
+

@@ -153,3 +153,37 @@ def opens_as_answer(text: str, intents: tuple[Intent, ...], question: str | None
                 return True
     return False
 
+
+# 什么是 X / X 是什么(意思) / X 指什么: the subject X a definition question asks about.
+_DEFINED = re.compile(r"^什么是(?P<a>.+?)[?？。]?$|^(?P<b>.+?)(?:是什么|指什么)(?:意思)?[呢]?[?？。]?$")
+_OPEN_QUOTES = " \t“\"「『《"
+
+
+def defined_subject(question: str) -> str:
+    """The subject a definition question asks about ('' when it asks none).
+
+    >>> defined_subject("什么是虚拟软件包?")
+    '虚拟软件包'
+    """
+    m = _DEFINED.match(question.strip())
+    return (m.group("a") or m.group("b") or "").strip(_OPEN_QUOTES + "”\"」』》") if m else ""
+
+
+def opens_as_definition(text: str, question: str, least: int = 2) -> bool:
+    """The passage opens with the subject a definition question asks about, or
+    its head (the subject's end, ``least`` characters or more: 软件包 for
+    Debian 软件包): a definition names what it defines first (``X 是…``,
+    ``X 指…``, ``X 通常包括…``); a passage that only mentions X does not.
+
+    >>> opens_as_definition("虚拟软件包是一个通用的名称。", "什么是虚拟软件包?")
+    True
+    """
+    subject = defined_subject(question)
+    start = text.lstrip(_OPEN_QUOTES)
+    return any(subject[-k:] == start[:k] and not _inside_word(subject, len(subject) - k)
+               for k in range(least, len(subject) + 1))
+
+
+def _inside_word(text: str, at: int) -> bool:
+    """``at`` cuts a Latin word or number of ``text`` (conf|file)."""
+    return 0 < at < len(text) and (text[at - 1] + text[at]).isascii() and (text[at - 1] + text[at]).isalnum()

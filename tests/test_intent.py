@@ -63,6 +63,11 @@ def test_a_yes_no_answer_opens_with_its_verdict(text, question, expected):
         # a verdict of another verb answers another question
         ("可以。只有一个常见的坑。", "稳定版中会有软件包的升级吗", False),
         ("不会。平台一般只打电话。", "我可以直接从网站安装吗", False),
+        # an A-not-A question asks by that verb alone
+        ("有。用户可以订阅邮件列表。", "有没有可以讨论的在线资源", True),
+        ("可以。用户可以订阅邮件列表。", "有没有可以讨论的在线资源", False),
+        ("不会。平台一般只打电话。", "网贷逾期会不会上门", True),
+        ("不需要。直接升级即可。", "要不要重启", True),
     ],
 )
 def test_a_verdict_repeats_the_questions_verb(text, question, expected):

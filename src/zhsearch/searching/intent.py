@@ -126,9 +126,14 @@ def shows_evidence(text: str, intents: tuple[Intent, ...]) -> bool:
 # A verdict of another verb (可以。 for 会…吗) answers some other question.  是/对/
 # 没问题/当然 answer any yes/no question.
 _VERDICT_VERBS = (("可以", "能"), ("会",), ("有",), ("需要", "要", "必", "用"))
+# A question that asks A-not-A (有没有, 会不会, 可不可以) asks by that verb alone:
+# 有没有可以讨论…的资源 is answered 有。, not 可以。
+_A_NOT_A = re.compile(r"有没有|可不可以|需不需要|(.)不\1")
 
 
 def _verdict_agrees(verdict: str, question: str) -> bool:
+    if m := _A_NOT_A.search(question):
+        question = m.group(1) or m.group(0)[0] + m.group(0)[-1]  # 有没有 → 有有, 可不可以 → 可以
     for verbs in _VERDICT_VERBS:
         if any(v in verdict for v in verbs):
             return any(v in question for v in verbs)

@@ -100,6 +100,7 @@ def test_the_subject_a_definition_question_asks_about(question, subject):
         ("“预依赖（pre-depend）”是一种特殊的依赖。", "“预依赖”是什么意思?", True),
         ("conffile 是一个配置文件。", "什么是 debian conffile?", True),
         ("file 是一个文件。", "什么是 debian conffile?", False),  # not a Latin word cut in two
+        ("debian 软件包管理系统有一系列依赖关系。", "什么是 debian 软件包?", False),  # a longer noun, not X
         ("安装虚拟软件包时请注意依赖。", "什么是虚拟软件包?", False),  # mentions it, does not define it
         ("虚拟软件包是一个通用的名称。", "如何安装虚拟软件包?", False),  # not a definition question
     ],

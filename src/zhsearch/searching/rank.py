@@ -73,7 +73,7 @@ class RankingConfig:
     cues_enough: int = 3  # cue words saturate
     heading_cue_weight: float = 2.0  # a cue in the heading counts this many times
     evidence_bonus: float = 0.3  # ... and citing what it rests on (a statute, for legality)
-    opening_bonus: float = 0.5  # ... or opening as such an answer does (a verdict, for yes/no)
+    opening_bonus: float = 0.9  # ... or opening as such an answer does (a verdict, for yes/no; a definition's subject); plateau .8–1.0
     teaser_factor: float = 0.5
     short_chars: int = 16
     short_factor: float = 0.6

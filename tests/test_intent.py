@@ -2,7 +2,8 @@ from dataclasses import replace
 
 import pytest
 
-from zhsearch.searching.intent import cue_share, detect_intents, opens_as_answer, shows_evidence, with_cues
+from zhsearch.searching.intent import (cue_share, defined_subject, detect_intents, opens_as_answer, opens_as_definition,
+                                      shows_evidence, with_cues)
 from zhsearch.text.lexicon import DEFAULT_FOLDER, load_lexicon
 from zhsearch.searching.rank import DEFAULT_RANKING
 
@@ -48,6 +49,29 @@ def test_domain_cues_come_from_the_lexicon_not_the_engine():
 )
 def test_a_yes_no_answer_opens_with_its_verdict(text, question, expected):
     assert opens_as_answer(text, detect_intents(question)) is expected
+    assert opens_as_answer(text, detect_intents(question), question) is expected
+
+
+@pytest.mark.parametrize(
+    "text, question, expected",
+    [
+        ("不会。平台一般只打电话。", "网贷逾期会上门吗", True),
+        ("能。您可以从镜像下载安装程序。", "我可以直接从网站安装吗", True),  # 能 and 可以 ask alike
+        ("没有。只有一个版本。", "还有其他版本吗", True),
+        ("不必。直接升级即可。", "需要重启吗", True),
+        ("不是，即使系统正在运行也能升级。", "必须进入单用户模式才能升级吗", True),  # 是 answers any
+        # a verdict of another verb answers another question
+        ("可以。只有一个常见的坑。", "稳定版中会有软件包的升级吗", False),
+        ("不会。平台一般只打电话。", "我可以直接从网站安装吗", False),
+        # an A-not-A question asks by that verb alone
+        ("有。用户可以订阅邮件列表。", "有没有可以讨论的在线资源", True),
+        ("可以。用户可以订阅邮件列表。", "有没有可以讨论的在线资源", False),
+        ("不会。平台一般只打电话。", "网贷逾期会不会上门", True),
+        ("不需要。直接升级即可。", "要不要重启", True),
+    ],
+)
+def test_a_verdict_repeats_the_questions_verb(text, question, expected):
+    assert opens_as_answer(text, detect_intents(question), question) is expected
 
 
 @pytest.mark.parametrize(
@@ -57,3 +81,29 @@ def test_a_yes_no_answer_opens_with_its_verdict(text, question, expected):
 )
 def test_what_and_how_are_not_yes_no_questions(question, yes_no):
     assert ("yes-no" in [i.name for i in detect_intents(question)]) is yes_no
+
+
+@pytest.mark.parametrize(
+    "question, subject",
+    [("什么是虚拟软件包?", "虚拟软件包"), ("“预依赖”是什么意思?", "预依赖"), ("上门取证指什么", "上门取证"),
+     ("上门取证的目的是什么", "上门取证的目的"), ("如何安装源码包?", "")],
+)
+def test_the_subject_a_definition_question_asks_about(question, subject):
+    assert defined_subject(question) == subject
+
+
+@pytest.mark.parametrize(
+    "text, question, expected",
+    [
+        ("虚拟软件包是一个通用的名称。", "什么是虚拟软件包?", True),
+        ("软件包通常包括一组命令。", "什么是 debian 软件包?", True),  # the subject's head
+        ("“预依赖（pre-depend）”是一种特殊的依赖。", "“预依赖”是什么意思?", True),
+        ("conffile 是一个配置文件。", "什么是 debian conffile?", True),
+        ("file 是一个文件。", "什么是 debian conffile?", False),  # not a Latin word cut in two
+        ("debian 软件包管理系统有一系列依赖关系。", "什么是 debian 软件包?", False),  # a longer noun, not X
+        ("安装虚拟软件包时请注意依赖。", "什么是虚拟软件包?", False),  # mentions it, does not define it
+        ("虚拟软件包是一个通用的名称。", "如何安装虚拟软件包?", False),  # not a definition question
+    ],
+)
+def test_a_definition_opens_with_what_it_defines(text, question, expected):
+    assert opens_as_definition(text, question) is expected

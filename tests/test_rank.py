@@ -70,6 +70,9 @@ FEATURE_TABLE = [
     ("evidence", ("借款人可以通过法律途径维护自己的合法权益。",), LEGAL, 0.0),
     ("opening", ("不会。平台一般只打电话催收。",), None, D.opening_bonus),  # a yes/no question's verdict first
     ("opening", ("平台一般只打电话催收，不会上门。",), None, 0.0),
+    ("opening", ("可以。平台一般只打电话催收。",), None, 0.0),  # the verdict of another verb (可以, not 会)
+    ("opening", ("上门取证是指催收人员到借款人住所核实情况。",), "什么是上门取证", D.opening_bonus),  # what it defines first
+    ("opening", ("催收人员有时会上门取证。",), "什么是上门取证", 0.0),
     ("opening", ("不会。平台一般只打电话催收。",), "网贷逾期怎么处理", 0.0),  # not asked yes or no
     ("teaser", ("网贷逾期后平台一般不会上门……",), None, D.teaser_factor),
     ("teaser", (ANSWER,), None, 1.0),

@@ -121,13 +121,85 @@ def shows_evidence(text: str, intents: tuple[Intent, ...]) -> bool:
     return any(intent.evidence is not None and intent.evidence.search(text) for intent in intents)
 
 
-def opens_as_answer(text: str, intents: tuple[Intent, ...]) -> bool:
+# A verdict that is a verb answers a question asking with that verb (会…吗 → 不会。,
+# 可以…吗 → 可以。): Chinese answers yes or no by repeating the question's verb.
+# A verdict of another verb (可以。 for 会…吗) answers some other question.  是/对/
+# 没问题/当然 answer any yes/no question.
+_VERDICT_VERBS = (("可以", "能"), ("会",), ("有",), ("需要", "要", "必", "用"))
+# A question that asks A-not-A (有没有, 会不会, 可不可以) asks by that verb alone:
+# 有没有可以讨论…的资源 is answered 有。, not 可以。
+_A_NOT_A = re.compile(r"有没有|可不可以|需不需要|(.)不\1")
+
+
+def _verdict_agrees(verdict: str, question: str) -> bool:
+    if m := _A_NOT_A.search(question):
+        question = m.group(1) or m.group(0)[0] + m.group(0)[-1]  # 有没有 → 有有, 可不可以 → 可以
+    for verbs in _VERDICT_VERBS:
+        if any(v in verdict for v in verbs):
+            return any(v in question for v in verbs)
+    return True
+
+
+def opens_as_answer(text: str, intents: tuple[Intent, ...], question: str | None = None) -> bool:
     """The passage opens the way an answer to the question does: a yes/no
     question's answer states its verdict first (``可以。您可以…``, ``不是，…``),
-    the passages that only discuss the topic do not.
+    the passages that only discuss the topic do not.  Given the ``question``, a
+    verdict that is a verb must be the question's (:func:`_verdict_agrees`).
 
     >>> opens_as_answer("不会。平台一般只打电话。", detect_intents("网贷逾期会上门吗"))
     True
+    >>> opens_as_answer("可以。只有一个常见的坑。", detect_intents("会有升级吗"), "会有升级吗")
+    False
     """
     start = text.lstrip()
-    return any(intent.opening is not None and intent.opening.match(start) for intent in intents)
+    for intent in intents:
+        if intent.opening is not None and (m := intent.opening.match(start)):
+            if question is None or _verdict_agrees(m.group(0)[:-1], question):
+                return True
+    return False
+
+
+# 什么是 X / X 是什么(意思) / X 指什么: the subject X a definition question asks about.
+_DEFINED = re.compile(r"^什么是(?P<a>.+?)[?？。]?$|^(?P<b>.+?)(?:是什么|指什么)(?:意思)?[呢]?[?？。]?$")
+_OPEN_QUOTES = " \t“\"「『《"
+
+
+def defined_subject(question: str) -> str:
+    """The subject a definition question asks about ('' when it asks none).
+
+    >>> defined_subject("什么是虚拟软件包?")
+    '虚拟软件包'
+    """
+    m = _DEFINED.match(question.strip())
+    return (m.group("a") or m.group("b") or "").strip(_OPEN_QUOTES + "”\"」』》") if m else ""
+
+
+def opens_as_definition(text: str, question: str, least: int = 2) -> bool:
+    """The passage opens with the subject a definition question asks about, or
+    its head (the subject's end, ``least`` characters or more: 软件包 for
+    Debian 软件包) followed by its predicate: a definition names what it
+    defines first (``X 是…``, ``X 指…``, ``X（…）是``, ``X 通常包括…``); a passage
+    that only mentions X, or opens with a longer noun (``X 管理系统…``), does not.
+
+    >>> opens_as_definition("虚拟软件包是一个通用的名称。", "什么是虚拟软件包?")
+    True
+    """
+    subject = defined_subject(question)
+    start = text.lstrip(_OPEN_QUOTES)
+    for k in range(least, len(subject) + 1):
+        if subject[-k:] == start[:k] and not _inside_word(subject, len(subject) - k):
+            after = start[k:].lstrip()
+            # X then a punctuation mark, a Latin word or the predicate; X 管理系统 is another noun
+            if not _HAN_START.match(after) or after.startswith(_DEFINES):
+                return True
+    return False
+
+
+# What follows the subject of a definition: the copula, or an adverb of its generality.
+_DEFINES = ("是", "指", "即", "就是", "为", "通常", "一般", "主要")
+_HAN_START = re.compile(r"[\u3400-\u9fff]")
+
+
+def _inside_word(text: str, at: int) -> bool:
+    """``at`` cuts a Latin word or number of ``text`` (conf|file)."""
+    return 0 < at < len(text) and (text[at - 1] + text[at]).isascii() and (text[at - 1] + text[at]).isalnum()

@@ -96,7 +96,8 @@ def test_the_subject_a_definition_question_asks_about(question, subject):
     "text, question, expected",
     [
         ("虚拟软件包是一个通用的名称。", "什么是虚拟软件包?", True),
-        ("软件包通常包括一组命令。", "什么是 debian 软件包?", True),  # the subject's head
+        ("软件包是一组文件的归档。", "什么是 debian 软件包?", True),  # the subject's head
+        ("软件包通常包括一组命令。", "什么是 debian 软件包?", False),  # no copula: not read as a definition
         ("“预依赖（pre-depend）”是一种特殊的依赖。", "“预依赖”是什么意思?", True),
         ("conffile 是一个配置文件。", "什么是 debian conffile?", True),
         ("file 是一个文件。", "什么是 debian conffile?", False),  # not a Latin word cut in two

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from zhsearch.text.normalize import HAN_CHAR
+
 
 @dataclass(frozen=True)
 class Intent:
@@ -178,7 +180,7 @@ def opens_as_definition(text: str, question: str, least: int = 2) -> bool:
     """The passage opens with the subject a definition question asks about, or
     its head (the subject's end, ``least`` characters or more: 软件包 for
     Debian 软件包) followed by its predicate: a definition names what it
-    defines first (``X 是…``, ``X 指…``, ``X（…）是``, ``X 通常包括…``); a passage
+    defines first (``X 是…``, ``X 指…``, ``X（…）是``, ``X：…``); a passage
     that only mentions X, or opens with a longer noun (``X 管理系统…``), does not.
 
     >>> opens_as_definition("虚拟软件包是一个通用的名称。", "什么是虚拟软件包?")
@@ -190,14 +192,13 @@ def opens_as_definition(text: str, question: str, least: int = 2) -> bool:
         if subject[-k:] == start[:k] and not _inside_word(subject, len(subject) - k):
             after = start[k:].lstrip()
             # X then a punctuation mark, a Latin word or the predicate; X 管理系统 is another noun
-            if not _HAN_START.match(after) or after.startswith(_DEFINES):
+            if not HAN_CHAR.match(after) or after.startswith(_DEFINES):
                 return True
     return False
 
 
-# What follows the subject of a definition: the copula, or an adverb of its generality.
-_DEFINES = ("是", "指", "即", "就是", "为", "通常", "一般", "主要")
-_HAN_START = re.compile(r"[\u3400-\u9fff]")
+# What follows the subject of a definition: the copula.
+_DEFINES = ("是", "指", "即", "就是", "为")
 
 
 def _inside_word(text: str, at: int) -> bool:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zhsearch.text.analyzer import char_bigrams
-from zhsearch.searching.intent import cue_share, opens_as_answer, opens_as_definition, shows_evidence
+from zhsearch.searching.intent import cue_share, opens_as_answer, shows_evidence
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.text.normalize import both_readings, fold_text
 from zhsearch.searching.query import QueryPlan
@@ -155,11 +155,7 @@ def evidence(passage: StoredPassage, plan: QueryPlan, context: PassageContext, c
 def opening(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """config.opening_bonus (added to cue) when the passage opens as the asked-for answer does (a verdict, for
     yes/no; the subject asked about, for 什么是 X / X 是什么)."""
-    if opens_as_answer(passage.norm, plan.intents, plan.normalized):
-        return config.opening_bonus
-    if any(i.name == "definition" for i in plan.intents) and opens_as_definition(passage.norm, plan.normalized):
-        return config.opening_bonus
-    return 0.0
+    return config.opening_bonus if opens_as_answer(passage.norm, plan.intents, plan.normalized) else 0.0
 
 
 def teaser(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:

@@ -12,7 +12,9 @@ Chinese questions, not about any corpus.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from zhsearch.text.normalize import HAN_CHAR
@@ -26,9 +28,94 @@ class Intent:
     # What such an answer cites or shows (a legality answer quotes the
     # statute: 《民法典》第101条规定); see :func:`shows_evidence`.
     evidence: re.Pattern | None = None
-    # How such an answer opens (a yes/no answer with its verdict: 可以。 / 不是，…);
-    # see :func:`opens_as_answer`.
-    opening: re.Pattern | None = None
+    # How such an answer opens, ``(passage text, question) -> bool``: a yes/no
+    # answer with its verdict (可以。 / 不是，…), a definition with what it
+    # defines; see :func:`opens_as_answer`.
+    opens: Callable[[str, str], bool] | None = None
+
+
+# A verdict that is a verb answers a question asking with that verb (会…吗 → 不会。,
+# 可以…吗 → 可以。): Chinese answers yes or no by repeating the question's verb.
+# A verdict of another verb (可以。 for 会…吗) answers some other question.  是/对/
+# 没问题/当然 answer any yes/no question.
+_VERDICT_VERBS = (("可以", "能"), ("会",), ("有",), ("需要", "要", "必", "用"))
+# A question that asks A-not-A (有没有, 会不会, 可不可以) asks by that verb alone:
+# 有没有可以讨论…的资源 is answered 有。, not 可以。
+_A_NOT_A = re.compile(r"有没有|可不可以|需不需要|(.)不\1")
+
+
+def _verdict_agrees(verdict: str, question: str) -> bool:
+    if m := _A_NOT_A.search(question):
+        question = m.group(1) or m.group(0)[0] + m.group(0)[-1]  # 有没有 → 有有, 可不可以 → 可以
+    for verbs in _VERDICT_VERBS:
+        if any(v in verdict for v in verbs):
+            return any(v in question for v in verbs)
+    return True
+
+
+# A verdict opening an answer: the word, then a mark (可以。 不是， 没问题。).
+_VERDICT = re.compile(
+    r"(?:是的|不是|是|对|不对|可以|不可以|能|不能|会|不会|有|没有|需要|不需要|不必|没问题|当然|行|不行|没错)"
+    r"[。，！；,!;]"
+)
+
+
+def opens_with_verdict(text: str, question: str = "") -> bool:
+    """A yes/no answer states its verdict first (``可以。您可以…``, ``不是，…``);
+    given the ``question``, a verdict that is a verb must be the question's
+    (:func:`_verdict_agrees`).
+
+    >>> opens_with_verdict("可以。只有一个常见的坑。", "会有升级吗")
+    False
+    """
+    m = _VERDICT.match(text)
+    return bool(m) and (not question or _verdict_agrees(m.group(0)[:-1], question))
+
+
+# 什么是 X / X 是什么(意思) / X 指什么: the subject X a definition question asks about.
+_DEFINED = re.compile(r"^什么是(?P<a>.+?)[?？。]?$|^(?P<b>.+?)(?:是什么|指什么)(?:意思)?[呢]?[?？。]?$")
+_OPEN_QUOTES = " \t“\"「『《"
+
+
+@functools.lru_cache(maxsize=256)  # asked once a candidate: the question is the same for all of them
+def defined_subject(question: str) -> str:
+    """The subject a definition question asks about ('' when it asks none).
+
+    >>> defined_subject("什么是虚拟软件包?")
+    '虚拟软件包'
+    """
+    m = _DEFINED.match(question.strip())
+    return (m.group("a") or m.group("b") or "").strip(_OPEN_QUOTES + "”\"」』》") if m else ""
+
+
+def opens_as_definition(text: str, question: str, least: int = 2) -> bool:
+    """The passage opens with the subject a definition question asks about, or
+    its head (the subject's end, ``least`` characters or more: 软件包 for
+    Debian 软件包) followed by its predicate: a definition names what it
+    defines first (``X 是…``, ``X 指…``, ``X（…）是``, ``X：…``); a passage
+    that only mentions X, or opens with a longer noun (``X 管理系统…``), does not.
+
+    >>> opens_as_definition("虚拟软件包是一个通用的名称。", "什么是虚拟软件包?")
+    True
+    """
+    subject = defined_subject(question)
+    start = text.lstrip(_OPEN_QUOTES)
+    for k in range(least, len(subject) + 1):
+        if subject[-k:] == start[:k] and not _inside_word(subject, len(subject) - k):
+            after = start[k:].lstrip()
+            # X then a punctuation mark, a Latin word or the predicate; X 管理系统 is another noun
+            if not HAN_CHAR.match(after) or after.startswith(_DEFINES):
+                return True
+    return False
+
+
+# What follows the subject of a definition: the copula.
+_DEFINES = ("是", "指", "即", "就是", "为")
+
+
+def _inside_word(text: str, at: int) -> bool:
+    """``at`` cuts a Latin word or number of ``text`` (conf|file)."""
+    return 0 < at < len(text) and (text[at - 1] + text[at]).isascii() and (text[at - 1] + text[at]).isalnum()
 
 
 INTENTS: tuple[Intent, ...] = (
@@ -62,15 +149,13 @@ INTENTS: tuple[Intent, ...] = (
         "definition",
         re.compile(r"是什么|什么是|目的|含义|意思|指什么"),
         ("是指", "指的是", "目的", "主要", "在于", "即", "就是"),
+        opens=opens_as_definition,
     ),
     Intent(
         "yes-no",
         re.compile(r"(?:吗|(?<![什怎这那多])么)[?？]?$|会不会|是不是|能不能|是否|有没有|要不要|可不可以|可以.*吗"),
         ("不会", "并不", "一般", "通常", "可能", "大多数", "往往", "不一定", "会", "可以", "不能"),
-        opening=re.compile(
-            r"(?:是的|不是|是|对|不对|可以|不可以|能|不能|会|不会|有|没有|需要|不需要|不必|没问题|当然|行|不行|没错)"
-            r"[。，！；,!;]"
-        ),
+        opens=opens_with_verdict,
     ),
 )
 
@@ -123,30 +208,10 @@ def shows_evidence(text: str, intents: tuple[Intent, ...]) -> bool:
     return any(intent.evidence is not None and intent.evidence.search(text) for intent in intents)
 
 
-# A verdict that is a verb answers a question asking with that verb (会…吗 → 不会。,
-# 可以…吗 → 可以。): Chinese answers yes or no by repeating the question's verb.
-# A verdict of another verb (可以。 for 会…吗) answers some other question.  是/对/
-# 没问题/当然 answer any yes/no question.
-_VERDICT_VERBS = (("可以", "能"), ("会",), ("有",), ("需要", "要", "必", "用"))
-# A question that asks A-not-A (有没有, 会不会, 可不可以) asks by that verb alone:
-# 有没有可以讨论…的资源 is answered 有。, not 可以。
-_A_NOT_A = re.compile(r"有没有|可不可以|需不需要|(.)不\1")
-
-
-def _verdict_agrees(verdict: str, question: str) -> bool:
-    if m := _A_NOT_A.search(question):
-        question = m.group(1) or m.group(0)[0] + m.group(0)[-1]  # 有没有 → 有有, 可不可以 → 可以
-    for verbs in _VERDICT_VERBS:
-        if any(v in verdict for v in verbs):
-            return any(v in question for v in verbs)
-    return True
-
-
 def opens_as_answer(text: str, intents: tuple[Intent, ...], question: str | None = None) -> bool:
-    """The passage opens the way an answer to the question does: a yes/no
-    question's answer states its verdict first (``可以。您可以…``, ``不是，…``),
-    the passages that only discuss the topic do not.  Given the ``question``, a
-    verdict that is a verb must be the question's (:func:`_verdict_agrees`).
+    """The passage opens the way an answer to the question does (each intent
+    says how: :attr:`Intent.opens`); the passages that only discuss the topic
+    do not.
 
     >>> opens_as_answer("不会。平台一般只打电话。", detect_intents("网贷逾期会上门吗"))
     True
@@ -154,53 +219,4 @@ def opens_as_answer(text: str, intents: tuple[Intent, ...], question: str | None
     False
     """
     start = text.lstrip()
-    for intent in intents:
-        if intent.opening is not None and (m := intent.opening.match(start)):
-            if question is None or _verdict_agrees(m.group(0)[:-1], question):
-                return True
-    return False
-
-
-# 什么是 X / X 是什么(意思) / X 指什么: the subject X a definition question asks about.
-_DEFINED = re.compile(r"^什么是(?P<a>.+?)[?？。]?$|^(?P<b>.+?)(?:是什么|指什么)(?:意思)?[呢]?[?？。]?$")
-_OPEN_QUOTES = " \t“\"「『《"
-
-
-def defined_subject(question: str) -> str:
-    """The subject a definition question asks about ('' when it asks none).
-
-    >>> defined_subject("什么是虚拟软件包?")
-    '虚拟软件包'
-    """
-    m = _DEFINED.match(question.strip())
-    return (m.group("a") or m.group("b") or "").strip(_OPEN_QUOTES + "”\"」』》") if m else ""
-
-
-def opens_as_definition(text: str, question: str, least: int = 2) -> bool:
-    """The passage opens with the subject a definition question asks about, or
-    its head (the subject's end, ``least`` characters or more: 软件包 for
-    Debian 软件包) followed by its predicate: a definition names what it
-    defines first (``X 是…``, ``X 指…``, ``X（…）是``, ``X：…``); a passage
-    that only mentions X, or opens with a longer noun (``X 管理系统…``), does not.
-
-    >>> opens_as_definition("虚拟软件包是一个通用的名称。", "什么是虚拟软件包?")
-    True
-    """
-    subject = defined_subject(question)
-    start = text.lstrip(_OPEN_QUOTES)
-    for k in range(least, len(subject) + 1):
-        if subject[-k:] == start[:k] and not _inside_word(subject, len(subject) - k):
-            after = start[k:].lstrip()
-            # X then a punctuation mark, a Latin word or the predicate; X 管理系统 is another noun
-            if not HAN_CHAR.match(after) or after.startswith(_DEFINES):
-                return True
-    return False
-
-
-# What follows the subject of a definition: the copula.
-_DEFINES = ("是", "指", "即", "就是", "为")
-
-
-def _inside_word(text: str, at: int) -> bool:
-    """``at`` cuts a Latin word or number of ``text`` (conf|file)."""
-    return 0 < at < len(text) and (text[at - 1] + text[at]).isascii() and (text[at - 1] + text[at]).isalnum()
+    return any(intent.opens is not None and intent.opens(start, question or "") for intent in intents)

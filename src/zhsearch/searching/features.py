@@ -35,6 +35,7 @@ from zhsearch.text.analyzer import char_bigrams
 from zhsearch.searching.intent import cue_share, opens_as_answer, shows_evidence
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.text.normalize import both_readings, fold_text
+from zhsearch.reading.structure import is_question_line
 from zhsearch.searching.query import QueryPlan
 from zhsearch.storage.stored import HEADING_SEPARATOR, StoredPassage
 
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from zhsearch.searching.rank import RankingConfig
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
-_QUESTION_END = re.compile(r"(?:[?？]|[吗呢么][?？。！!]?)\s*$")
 # A quoted question inside a statement: 产生“网贷逾期会上门调查”的恐慌 / 疑问:“…吗?”
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,60})[”\"」』]")
 # An intro that announces what the page will discuss rather than saying it.
@@ -57,10 +57,6 @@ _TEASER_END = re.compile(r"(?:\.\.\.|…)\s*$")
 
 def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.findall(text) if s.strip()]
-
-
-def is_question(sentence: str) -> bool:
-    return bool(_QUESTION_END.search(sentence.strip()))
 
 
 def heading_precision(heading: str, query: str) -> float:
@@ -202,7 +198,7 @@ def matched_terms(plan: QueryPlan, context: PassageContext, config: RankingConfi
 
 def _echoes_question(quoted: str, plan: QueryPlan, config: RankingConfig) -> bool:
     """A quotation that asks, or restates most of the query: the page's own question."""
-    if is_question(quoted):
+    if is_question_line(quoted):
         return True
     words = [w for w in plan.words if len(w) >= 2]
     return len(words) >= 2 and sum(w in quoted for w in words) >= config.echo_share * len(words)
@@ -241,7 +237,8 @@ def _split_echoes(norm: str, plan: QueryPlan, config: RankingConfig) -> tuple[li
     norm = without_cross_references(norm)
     statements, echoes = [], []
     for sentence in split_sentences(norm):
-        if is_question(sentence) or _ANNOUNCE.search(sentence):
+        # ends as a question does (？, 吗, 呢): the test that reads a question line as a heading
+        if is_question_line(sentence) or _ANNOUNCE.search(sentence):
             echoes.append(sentence)
             continue
         quoted = [m.group(0) for m in _QUOTED.finditer(sentence) if _echoes_question(m.group(1), plan, config)]

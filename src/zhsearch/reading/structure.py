@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from zhsearch.text.normalize import HAN_CHAR, to_simplified
+from zhsearch.text.normalize import HAN_CHAR, is_question_line, to_simplified
 
 HEADING_MAX_CHARS = 40
 
@@ -54,7 +54,6 @@ _CAPTION = re.compile(r"^(?:表格|表|图|圖|例|插图|清单|清單|figure|f
 UNNUMBERED_LEVEL = 9
 LIST_LEVEL = 4
 
-_QUESTION = re.compile(r"(?:[?？]|[吗呢么嗎][?？。！!]?)\s*$")
 # What follows the last Han character of a command or formula line.
 _CODE_TAIL = re.compile(r"[=<>{}\[\]$|\\/@`]|--|\w\(|\S:\S")
 
@@ -110,10 +109,6 @@ def _looks_like_body(line: str) -> bool:
     if not han:
         return True
     return bool(_CODE_TAIL.search(line[han[-1].end():]))
-
-
-def is_question_line(line: str) -> bool:
-    return bool(_QUESTION.search(line))
 
 
 def _marked_level(rest: str, marks: int, first: bool) -> int | None:

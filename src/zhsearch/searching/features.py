@@ -34,8 +34,7 @@ from typing import TYPE_CHECKING
 from zhsearch.text.analyzer import char_bigrams
 from zhsearch.searching.intent import cue_share, opens_as_answer, shows_evidence
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
-from zhsearch.text.normalize import both_readings, fold_text
-from zhsearch.reading.structure import is_question_line
+from zhsearch.text.normalize import both_readings, fold_text, is_question_line
 from zhsearch.searching.query import QueryPlan
 from zhsearch.storage.stored import HEADING_SEPARATOR, StoredPassage
 

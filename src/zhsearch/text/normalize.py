@@ -29,6 +29,14 @@ from dataclasses import dataclass
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN_CHAR = re.compile(f"[{HAN}]")
 HAN_RUN = re.compile(f"[{HAN}]+")
+# A line or sentence that ends as a question does (？, 吗, 呢, 什么/怎么 …):
+# a question heading when it heads a block, an echo of the query in a passage.
+_QUESTION_END = re.compile(r"(?:[?？]|[吗呢么嗎][?？。！!]?)\s*$")
+
+
+def is_question_line(text: str) -> bool:
+    return bool(_QUESTION_END.search(text))
+
 
 # A pinyin reading written after a Han character, with a tone mark or tone digit:
 # 網(wǎng)貸, 應（yīng）該, 网(wang3)贷.  A tone is required so that ordinary

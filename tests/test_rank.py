@@ -6,7 +6,7 @@ import pytest
 
 import zhsearch
 from zhsearch.searching.features import FEATURES, passage_context
-from zhsearch.text.normalize import fold_text
+from zhsearch.text.normalize import both_readings, fold_text
 from zhsearch.searching.query import plan_query
 from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig, Scored, final_scores, rescore, score, score_formula
 from zhsearch.storage.stored import StoredPassage, split_headings
@@ -24,7 +24,7 @@ def _weights(plan):
 def _passage(text, heading="", title="", order=1, kind="body"):
     """A hand-made stored passage."""
     return StoredPassage(source="a.txt", file="a.txt", line=1, page=0, title=title, headings=split_headings(heading),
-                         text=text, norm=fold_text(text), key=fold_text(text), kind=kind, order=order)
+                         title_norm=fold_text(title), heading_norm=both_readings(heading), text=text, norm=fold_text(text), key=fold_text(text), kind=kind, order=order)
 
 
 def _scored(text, heading="", title="", order=1, kind="body", config=DEFAULT_RANKING, query="网贷逾期会上门吗"):

@@ -4,27 +4,69 @@ import pytest
 
 import zhsearch
 from zhsearch.storage.build import make_schema
-from zhsearch.storage.stored import StoredPassage, join_headings, split_headings
+from zhsearch.storage.stored import STORED_FIELDS, DamagedRecord, StoredPassage, join_headings, read_record, split_headings
+from zhsearch.text.normalize import both_readings, fold_text
 
 from conftest import write
 
 FIELDS = {"source": "a.txt", "file": "a.txt", "line": 3, "page": 0, "title": "标题", "heading": "第一章 › 问答",
-          "text": "網貸逾期", "norm": "网贷逾期", "key": "网贷逾期", "kind": "body", "order": 0}
+          "title_norm": "标题", "heading_norm": "第一章 › 问答", "text": "網貸逾期", "norm": "网贷逾期", "key": "网贷逾期", "kind": "body", "order": 0}
 
 
 def test_every_stored_field_of_the_schema_is_read():
     schema = make_schema()
     stored = {name for name in schema.names() if schema[name].stored}
-    assert stored == set(FIELDS)
+    assert stored == set(FIELDS) == STORED_FIELDS
     passage = StoredPassage.from_fields(FIELDS)
     assert passage.headings == ("第一章", "问答") and passage.heading == "第一章 › 问答"
     assert (passage.source, passage.line, passage.order, passage.norm) == ("a.txt", 3, 0, "网贷逾期")
+    assert (passage.title_norm, passage.heading_norm) == ("标题", "第一章 › 问答")
+
+
+def test_the_title_and_heading_are_stored_as_the_rerank_reads_them(tmp_path):
+    """Normalised once at build time (a search converts no candidate's heading),
+    both readings of a Taiwan heading."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    write(corpus, "a.md", "# 軟體手冊\n\n## 檔案管理\n\n請開啟程式，再選取檔案。\n")
+    zhsearch.build_index(corpus, tmp_path / "ix")
+    idx = zhsearch.open_index(tmp_path / "ix")
+    [fields] = [f for f in idx._get_searcher().documents() if f["text"].startswith("請開啟")]
+    passage = StoredPassage.from_fields(fields)
+    assert passage.title_norm == fold_text(passage.title)
+    assert passage.heading_norm == both_readings(passage.heading)
+    assert passage.heading_norm.splitlines() == ["软件手册 › 文件管理", "软体手册 › 档案管理"]
 
 
 @pytest.mark.parametrize("missing", sorted(FIELDS))
 def test_a_missing_field_fails_loudly(missing):
     with pytest.raises(KeyError):
         StoredPassage.from_fields({k: v for k, v in FIELDS.items() if k != missing})
+
+
+@pytest.mark.parametrize("missing", sorted(FIELDS))
+def test_a_record_read_short_is_a_damaged_index_not_a_bug(missing):
+    """What a damaged segment decodes ({} or a record short of a field) is a read
+    error (the advice to rebuild); the whole record passes unchanged."""
+    from zhsearch.storage.layout import READ_ERRORS
+
+    assert read_record(FIELDS) is FIELDS
+    with pytest.raises(DamagedRecord) as caught:
+        read_record({k: v for k, v in FIELDS.items() if k != missing})
+    assert isinstance(caught.value, READ_ERRORS) and missing in str(caught.value)
+
+
+def test_an_empty_record_from_the_index_is_the_index_error(tmp_path, monkeypatch):
+    from whoosh.searching import Hit
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    write(corpus, "a.txt", "网贷逾期会上门吗\n\n平台一般不会上门，多为电话催收。\n")
+    zhsearch.build_index(corpus, tmp_path / "ix")
+    idx = zhsearch.open_index(tmp_path / "ix")
+    monkeypatch.setattr(Hit, "fields", lambda self: {})
+    with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
+        idx.search("上门催收")
 
 
 @pytest.mark.parametrize("heading, path", [("", ()), ("引言", ("引言",)), ("一 › 二 › 三", ("一", "二", "三"))])

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from zhsearch.text.analyzer import char_bigrams
 from zhsearch.searching.intent import cue_share, opens_as_answer, shows_evidence
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
-from zhsearch.text.normalize import both_readings, fold_text, is_question_line
+from zhsearch.text.normalize import is_question_line
 from zhsearch.searching.query import QueryPlan
 from zhsearch.storage.stored import HEADING_SEPARATOR, StoredPassage
 
@@ -90,14 +90,14 @@ def passage_context(
 ) -> PassageContext:
     """The shared reading of ``passage`` for ``plan``."""
     statements, echoes = _split_echoes(passage.norm, plan, config)
-    heading = both_readings(passage.heading)
+    heading = passage.heading_norm
     # A section whose heading names the kind of answer asked for (应对策略 for
     # 怎么办) answers the document's question: its title counts as the passage.
     answers_section = cue_share("", heading, plan.intents, config.cues_enough, config.heading_cue_weight) > 0
     title_credit = config.answer_section_title_match if answers_section else config.title_match
     pinyin_hits = frozenset(_pinyin_matches(passage.norm, plan))
     return PassageContext(weights, tuple(statements), tuple(echoes), "\n".join(statements), "\n".join(echoes),
-                          heading, fold_text(passage.title), title_credit, pinyin_hits)
+                          heading, passage.title_norm, title_credit, pinyin_hits)
 
 
 # --- the features ------------------------------------------------------------

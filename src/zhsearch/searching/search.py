@@ -33,7 +33,7 @@ from zhsearch.searching.rank import (
 )
 from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
-from zhsearch.storage.stored import StoredPassage
+from zhsearch.storage.stored import StoredPassage, read_record
 from zhsearch.text.normalize import HAN
 from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS
 from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
@@ -232,7 +232,7 @@ class Index:
         if not isinstance(source, str) or not source or "\x00" in source:
             return None
         try:
-            in_file = list(self._get_searcher().documents(file=source.split("#", 1)[0]))
+            in_file = list(map(read_record, self._get_searcher().documents(file=source.split("#", 1)[0])))
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
         stored = [p for p in map(StoredPassage.from_fields, in_file) if p.source == source]
@@ -330,13 +330,13 @@ class Index:
                                            limit=config.section_candidates, **within)
                 # The stored fields are read here: a damaged segment fails now, not in the rerank.
                 # (Results are walked, never len()'d or list()'ed: Whoosh's len() counts every match.)
-                found = [(hit.docnum, hit.fields(), hit.score) for hit in results]
+                found = [(hit.docnum, read_record(hit.fields()), hit.score) for hit in results]
                 scored = {docnum: score for docnum, _, score in found}
                 pool = found[: config.candidates]
                 in_pool = {docnum for docnum, _, _ in pool}
                 for hit in sections:
                     if hit.docnum not in in_pool:
-                        pool.append((hit.docnum, hit.fields(), scored.get(hit.docnum, 0.0)))
+                        pool.append((hit.docnum, read_record(hit.fields()), scored.get(hit.docnum, 0.0)))
                         in_pool.add(hit.docnum)
                 rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
             except _READ_ERRORS as exc:
@@ -454,7 +454,7 @@ class _GuardedReads:
             raise self._unreadable(exc) from exc
 
     def stored_fields(self, docnum: int) -> dict:
-        return self._read(lambda: self._searcher.stored_fields(docnum))
+        return self._read(lambda: read_record(self._searcher.stored_fields(docnum)))
 
     def docs_for_query(self, query) -> list[int]:
         return self._read(lambda: list(self._searcher.docs_for_query(query)))

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from zhsearch.text.analyzer import _GLUE_HEADS, STOP_WORDS, char_bigrams, segment
 from zhsearch.text.pinyin import char_readings, load_pinyin_map, pinyin_bigrams
-from zhsearch.storage.stored import StoredPassage
+from zhsearch.storage.stored import StoredPassage, read_record
 from zhsearch.text.normalize import HAN_RUN as _HAN_RUN
 
 _LATIN_ONLY = re.compile(r"[a-z]+")
@@ -128,7 +128,7 @@ class Suggester:
 
     def _norm(self, docnum: int) -> str:
         """The normalised text of one stored passage (read in the guard, made a record outside it)."""
-        return StoredPassage.from_fields(self._read(self.searcher.stored_fields, docnum)).norm
+        return StoredPassage.from_fields(self._read(lambda: read_record(self.searcher.stored_fields(docnum)))).norm
 
     @property
     def pinyin_map(self) -> dict[str, str]:

@@ -41,7 +41,7 @@ from zhsearch.storage.layout import (
     write_meta,
 )
 from zhsearch.text.lexicon import active_lexicon, save_index_lexicon
-from zhsearch.text.normalize import character_readings, fold_text
+from zhsearch.text.normalize import both_readings, character_readings, fold_text
 from zhsearch.text.pinyin import build_pinyin_map, extend_pinyin_map, load_pinyin_map, save_pinyin_map
 from zhsearch.text.segment import Segmenter, full_segmenter
 
@@ -61,6 +61,8 @@ def make_schema():
         line=STORED(),
         title=STORED(),
         heading=STORED(),
+        title_norm=STORED(),  # the title and heading normalised, as the rerank compares them
+        heading_norm=STORED(),
         text=STORED(),
         norm=STORED(),  # the text normalised: what a query's rerank reads, computed once here
         key=STORED(),  # content key: equal texts collapse into one hit
@@ -140,6 +142,8 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
             "line": p.line,
             "title": p.title,
             "heading": p.heading,
+            "title_norm": fold_text(p.title),
+            "heading_norm": both_readings(p.heading),
             "text": p.text,
             "norm": norm,
             "key": key,

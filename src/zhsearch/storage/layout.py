@@ -41,8 +41,9 @@ from zhsearch.errors import (
 # Bump when the schema, the analysis chain or passage splitting changes in a way
 # that makes an older index disagree with new queries.  9: titles and "# …"
 # lines read by the page's own heading marks; modules moved into subpackages
-# (the schema pickles the analyzers' class paths).
-SCHEMA_VERSION = 9
+# (the schema pickles the analyzers' class paths).  10: the title and heading
+# path stored normalised, as the rerank reads them.
+SCHEMA_VERSION = 10
 CURRENT = "CURRENT"
 META = "meta.json"
 LOCK = ".lock"

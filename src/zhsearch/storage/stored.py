@@ -28,6 +28,26 @@ def split_headings(heading: str) -> tuple[str, ...]:
     return tuple(heading.split(HEADING_SEPARATOR)) if heading else ()
 
 
+# Every stored field of the schema (storage.build.make_schema), by name.
+STORED_FIELDS = frozenset(
+    ("source", "file", "line", "page", "title", "heading", "title_norm", "heading_norm", "text", "norm", "key",
+     "kind", "order")
+)
+
+
+class DamagedRecord(ValueError):
+    """A stored record that lacks fields of the schema: the index is damaged."""
+
+
+def read_record(fields: Mapping) -> Mapping:
+    """``fields`` as read from the index, checked whole: a record a damaged
+    segment decodes short raises DamagedRecord (one of the read errors), so
+    that :meth:`StoredPassage.from_fields` only ever fails on our own slip."""
+    if not STORED_FIELDS <= fields.keys():
+        raise DamagedRecord(f"a stored record lacks {sorted(STORED_FIELDS - fields.keys())}")
+    return fields
+
+
 @dataclass(frozen=True)
 class StoredPassage:
     """One passage as the index stores it (every stored field of the schema)."""
@@ -38,6 +58,8 @@ class StoredPassage:
     page: int  # a PDF passage's page (1-based), else 0
     title: str  # the document's title
     headings: tuple[str, ...]  # the heading path above the passage, outermost first
+    title_norm: str  # the title normalised (fold_text): what the rerank compares
+    heading_norm: str  # the heading path normalised, both readings of Taiwan text (both_readings)
     text: str  # as written
     norm: str  # normalised (fold_text), with Taiwan readings on a line of their own
     key: str  # content key: equal texts collapse into one hit
@@ -52,7 +74,7 @@ class StoredPassage:
     @classmethod
     def from_fields(cls, fields: Mapping) -> StoredPassage:
         """The record of Whoosh's stored fields.  No defaults: every field has been
-        stored since schema 8, and an older index is refused before it is read."""
+        stored since schema 10, and an older index is refused before it is read."""
         return cls(
             source=fields["source"],
             file=fields["file"],
@@ -60,6 +82,8 @@ class StoredPassage:
             page=fields["page"],
             title=fields["title"],
             headings=split_headings(fields["heading"]),
+            title_norm=fields["title_norm"],
+            heading_norm=fields["heading_norm"],
             text=fields["text"],
             norm=fields["norm"],
             key=fields["key"],

@@ -18,6 +18,7 @@ from zhsearch.text.analyzer import char_bigrams, is_bigram_word
 from zhsearch.errors import BadQueryError, IndexCorruptError
 from zhsearch.searching.highlight import highlight_spans, merge_spans, snippet_window
 from zhsearch.text.lexicon import active_lexicon, load_index_lexicon
+from zhsearch.searching.retrieve import match
 from zhsearch.searching.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch.searching.syntax import ParsedQuery, parse_query
 from zhsearch.searching.features import matched_terms
@@ -321,23 +322,20 @@ class Index:
                       if (allowed is None or d in allowed) and d not in left_out]
         else:
             try:
-                within = {"filter": allowed, "mask": left_out or None}  # Whoosh filters the matches
-                results = searcher.search(_or(terms), limit=wanted, **within)
                 # The passages under the headings that best match the question
                 # join the pool even when their own text says little of it (the
                 # answer under a heading that restates the question).
-                sections = searcher.search(_or([t for t in terms if t.fieldname == "context_bigrams"]),
-                                           limit=config.section_candidates, **within)
+                matches = match(searcher, terms, wanted, "context_bigrams", config.section_candidates,
+                                allowed=allowed, excluded=left_out)
                 # The stored fields are read here: a damaged segment fails now, not in the rerank.
-                # (Results are walked, never len()'d or list()'ed: Whoosh's len() counts every match.)
-                found = [(hit.docnum, read_record(hit.fields()), hit.score) for hit in results]
-                scored = {docnum: score for docnum, _, score in found}
+                read = lambda docnum: read_record(searcher.stored_fields(docnum))  # noqa: E731
+                found = [(docnum, read(docnum), score) for docnum, score in matches.best]
                 pool = found[: config.candidates]
                 in_pool = {docnum for docnum, _, _ in pool}
-                for hit in sections:
-                    if hit.docnum not in in_pool:
-                        pool.append((hit.docnum, read_record(hit.fields()), scored.get(hit.docnum, 0.0)))
-                        in_pool.add(hit.docnum)
+                for docnum, score in matches.sections:
+                    if docnum not in in_pool:
+                        pool.append((docnum, read(docnum), score))
+                        in_pool.add(docnum)
                 rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
             except _READ_ERRORS as exc:
                 raise self._unreadable(exc) from exc
@@ -351,7 +349,7 @@ class Index:
             if rest:
                 top = max((c.base for c in ranked), default=0.0)
                 ranked += final_scores([rescore(c, plan, weights, config) for c in _records(rest)], config, top=top)
-            complete = results.scored_length() < wanted
+            complete = matches.count <= len(matches.best)
         groups = _collapse(ranked)
         if per_file is not None:
             groups = _per_file(groups, per_file)
@@ -359,15 +357,12 @@ class Index:
         hits = []
         for rank, (best, others) in enumerate(groups[offset : offset + limit], start=offset + 1):
             hits.append(self._make_hit(rank, best, others, plan, explain, searcher, reading, marked))
-        # Counting every match costs a second pass over the postings: exact while
-        # all matches fit among the candidates, Whoosh's lower estimate beyond
-        # (never more than the restrictions let through).
+        # Every match is counted in stage 1 (within the restrictions); copies of
+        # one text are one hit only among the passages ranked.
         if complete or per_file is not None:
             total = len(groups)
         else:
-            total = max(len(groups), results.estimated_min_length())
-            if allowed is not None:
-                total = min(total, len(allowed))
+            total = max(len(groups), matches.count)
         suggestions = self._did_you_mean(plan, reading, total, offset)
         return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions)
 
@@ -495,17 +490,11 @@ def _clean_query(query: str) -> str:
     return " ".join(cleaned.split())
 
 
-def _or(terms: list):
-    from whoosh.query import NullQuery, Or
-
-    return Or(terms) if terms else NullQuery
-
-
 def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT_RANKING) -> list:
     """The weighted Whoosh terms a question is searched with (and explained by).
 
     ``doc_frequency(field, term)`` is the index's: a context term in more
-    titles and headings than there are candidates is not searched (see below).
+    titles and headings than ``config.context_max_df`` is not searched (see below).
     """
     from whoosh.query import Term
 
@@ -524,8 +513,8 @@ def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT
         ("bigrams", plan.bigrams),
         # The context is searched so that the paragraphs under a heading (or
         # title) that names a term come in even when they do not repeat it.  A
-        # term in more headings than there are candidates cannot bring those
-        # in on its own (it would fill the candidates with weak matches), and
+        # term in more headings than a rerank pool holds cannot bring those
+        # in on its own (it would fill the pool with weak matches), and
         # its long posting list is most of a query's cost on a large corpus:
         # it is left to the rerank, which still credits it in the heading.
         ("context_bigrams", [b for b in plan.bigrams if doc_frequency("context_bigrams", b) <= config.context_max_df]),

@@ -1,0 +1,88 @@
+"""Stage 1 term at a time (searching.retrieve) scores as Whoosh's own collector does."""
+
+import shutil
+
+import pytest
+from whoosh.query import Or, Term
+
+import zhsearch
+from zhsearch.searching.retrieve import match
+from zhsearch.searching.search import _query_terms
+from zhsearch.searching.query import plan_query
+
+from conftest import CORPUS
+
+QUESTIONS = ["九千会上门吗", "网贷逾期上门取证怎么办", "逾期9000元会不会上门", "催收 律师函", "上门"]
+
+
+@pytest.fixture(scope="module")
+def two_segments(tmp_path_factory):
+    """The shipped corpus indexed, then one file edited: two segments, the old one with deleted passages."""
+    root = tmp_path_factory.mktemp("segments")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    zhsearch.build_index(corpus, root / "index")
+    edited = sorted(corpus.iterdir())[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\n网贷逾期九千元，催收会上门吗？一般不会。\n", encoding="utf-8")
+    zhsearch.build_index(corpus, root / "index")
+    idx = zhsearch.open_index(root / "index")
+    yield idx
+    idx.close()
+
+
+def _terms(idx, question):
+    searcher = idx._get_searcher()
+    frequency = lambda field, term: searcher.doc_frequency(field, term)  # noqa: E731
+    return _query_terms(plan_query(question, idx.segmenter, is_word=lambda w: frequency("words", w) > 0), frequency)
+
+
+def _whoosh(searcher, terms, limit, **within):
+    return [(hit.docnum, hit.score) for hit in searcher.search(Or(terms), limit=limit, **within)]
+
+
+def test_the_index_under_test_has_deleted_passages_in_an_older_segment(two_segments):
+    leaves = two_segments._get_searcher().leaf_searchers()
+    assert len(leaves) == 2 and leaves[0][0].reader().deleted_docs_set
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+@pytest.mark.parametrize("limit", [1, 10, 70, 1000])
+def test_the_best_passages_and_their_scores_are_whooshs(two_segments, question, limit):
+    searcher = two_segments._get_searcher()
+    terms = _terms(two_segments, question)
+    found = match(searcher, terms, limit, "context_bigrams", 5)
+    expected = _whoosh(searcher, terms, limit)
+    _same(found.best, expected)
+    assert found.count == len(searcher.search(Or(terms), limit=None))  # every match, deleted ones never
+    # the passages best matched by their heading, each with its score by every term
+    sections = [t for t in terms if t.fieldname == "context_bigrams"]
+    scores = dict(_whoosh(searcher, terms, None))
+    _same(found.sections, [(d, scores[d]) for d, _ in _whoosh(searcher, sections, 5)] if sections else [])
+
+
+def _same(found, expected):
+    assert [d for d, _ in found] == [d for d, _ in expected] and len(found) == len(expected)
+    assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-12)
+
+
+def test_the_filters_keep_and_drop_as_whooshs_filter_and_mask(two_segments):
+    searcher = two_segments._get_searcher()
+    terms = _terms(two_segments, "网贷逾期会上门吗")
+    everything = [d for d, _ in match(searcher, terms, 1000, "context_bigrams", 5).best]
+    allowed, excluded = set(everything[::2]), set(everything[:4])
+    found = match(searcher, terms, 1000, "context_bigrams", 5, allowed=allowed, excluded=excluded)
+    assert [d for d, _ in found.best] == [d for d, _ in _whoosh(searcher, terms, 1000, filter=allowed, mask=excluded)]
+    assert {d for d, _ in found.best} == allowed - excluded and found.count == len(allowed - excluded)
+
+
+def test_a_term_the_index_never_saw_matches_nothing(two_segments):
+    found = match(two_segments._get_searcher(), [Term("bigrams", "龘龘")], 10, "context_bigrams", 5)
+    assert (found.best, found.sections, found.count) == ([], [], 0)
+
+
+def test_ties_go_to_the_earlier_passage(two_segments):
+    """Two copies of one text score alike: the one indexed first comes first, as in Whoosh."""
+    searcher = two_segments._get_searcher()
+    found = match(searcher, [Term("bigrams", "上门")], 1000, "context_bigrams", 5).best
+    for (d1, s1), (d2, s2) in zip(found, found[1:]):
+        assert s1 > s2 or (s1 == s2 and d1 < d2)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from zhsearch.searching.rank import (
 from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
 from zhsearch.storage.stored import StoredPassage, read_record
-from zhsearch.text.normalize import HAN
+from zhsearch.text.normalize import HAN_RUN
 from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS
 from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
 
@@ -473,13 +472,10 @@ def _found_little(normalized: str, total: int, frequency) -> bool:
     """Nothing found, or the query holds a Han bigram the corpus never has."""
     if total == 0:
         return True
-    for run in _HAN_RUN.findall(normalized):
+    for run in HAN_RUN.findall(normalized):  # a lone character has no bigram
         if any(not frequency("bigrams", g) for g in char_bigrams(run)):
             return True
     return False
-
-
-_HAN_RUN = re.compile(f"[{HAN}]{{2,}}")
 
 
 def _clean_query(query: str) -> str:

@@ -42,7 +42,8 @@ from zhsearch.errors import (
 # that makes an older index disagree with new queries.  9: titles and "# …"
 # lines read by the page's own heading marks; modules moved into subpackages
 # (the schema pickles the analyzers' class paths).  10: the title and heading
-# path stored normalised, as the rerank reads them.
+# path stored normalised, as the rerank reads them; the compact dictionary packed
+# with its prefixes (text.segment).
 SCHEMA_VERSION = 10
 CURRENT = "CURRENT"
 META = "meta.json"

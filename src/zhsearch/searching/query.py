@@ -19,7 +19,7 @@ from zhsearch.text.normalize import HAN, HAN_RUN as _CJK_RUN
 from zhsearch.text.analyzer import _LETTERS_OR_DIGITS, STOP_WORDS, char_bigrams, segment
 from zhsearch.searching.intent import Intent, detect_intents, with_cues
 from zhsearch.text.lexicon import active_lexicon
-from zhsearch.text.normalize import fold_text, regional_reading
+from zhsearch.text.normalize import fold_text, regional_readings
 from zhsearch.text.pinyin import pinyin_terms
 from zhsearch.text.segment import Segmenter, full_segmenter
 
@@ -123,9 +123,11 @@ def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None, lexi
 
 
 def with_regional_readings(plan: QueryPlan, indexed) -> QueryPlan:
-    """A query word the index does not hold, read as Taiwan wording, when the
-    index holds that: 程式 typed by a Taiwanese reader meets the 程序 the
-    index made of its Taiwan text.  ``indexed(word)``: the index holds it.
+    """A query word the index does not hold, in the forms it takes in an index
+    of Taiwan text (normalize.regional_readings), when the index holds those:
+    程式 typed by a Taiwanese reader meets the 程序 the index made of its Taiwan
+    text, 视图 typed by a Mainland reader the 查看 it made of 檢視.
+    ``indexed(word)``: the index holds it.
 
     Only for words the index lacks, so that 程序 typed by a Mainland reader
     is never read as the Taiwanese 程序 (进程).
@@ -134,9 +136,9 @@ def with_regional_readings(plan: QueryPlan, indexed) -> QueryPlan:
     for concept in plan.concepts:
         if len(concept) < 2 or indexed(concept):
             continue
-        reading = regional_reading(concept)
-        if reading != concept and indexed(reading):
-            related[concept] = tuple(dict.fromkeys(related.get(concept, ()) + (reading,)))
+        readings = tuple(r for r in regional_readings(concept) if indexed(r))
+        if readings:
+            related[concept] = tuple(dict.fromkeys(related.get(concept, ()) + readings))
     return plan if related == plan.related else replace(plan, related=related)
 
 

@@ -258,10 +258,17 @@ def _fold_characters(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text).lower())
 
 
-def regional_reading(word: str) -> str:
-    """``word`` read as Taiwan wording (程式 → 程序), for a word written in
-    characters that both scripts share, where the script cannot tell."""
-    return _opencc("tw2sp").convert(word) if not word.isascii() else word
+def regional_readings(word: str) -> tuple[str, ...]:
+    """The other forms ``word`` takes in an index of Taiwan text: read as
+    Taiwan wording (程式 → 程序, for a word in characters both scripts share,
+    where the script cannot tell), and as a Taiwan writer puts it, normalised as
+    that writer's text was (视图 → 檢視 → 查看, 默认 → 預設 → 预设: the Mainland
+    word meets the form the index holds).  Empty when there is none."""
+    if word.isascii():
+        return ()
+    as_taiwan = _opencc("tw2sp").convert(word)
+    as_written = _opencc("tw2sp").convert(_opencc("s2twp").convert(word))
+    return tuple(r for r in dict.fromkeys((as_taiwan, as_written)) if r != word)
 
 
 def wording_changes(text: str) -> tuple[str, list[tuple[str, str]]]:

@@ -301,8 +301,11 @@ class Index:
         # N hits do not depend on how many are asked for.  Matches beyond the
         # pool (a limit larger than it) follow the pool's, in their own order.
         # A page reaches offset + limit hits deep: page k is a slice of one ranking.
+        # When few passages match (twice the pool or fewer), all are ranked, so
+        # that copies fold and ``total`` is exact whatever the page.
         config = self.ranking
         wanted = max(config.candidates, offset + limit)
+        every = 2 * config.candidates
         if reading.operators:
             from zhsearch.searching import restrict  # loaded only for a query with operators
         # Our own term selection and weights run outside the read guard (a slip
@@ -324,11 +327,12 @@ class Index:
                 # The passages under the headings that best match the question
                 # join the pool even when their own text says little of it (the
                 # answer under a heading that restates the question).
-                matches = match(searcher, terms, wanted, "context_bigrams", config.section_candidates,
+                matches = match(searcher, terms, max(wanted, every), "context_bigrams", config.section_candidates,
                                 allowed=allowed, excluded=left_out)
+                best = matches.best if matches.count <= every else matches.best[:wanted]
                 # The stored fields are read here: a damaged segment fails now, not in the rerank.
                 read = lambda docnum: read_record(searcher.stored_fields(docnum))  # noqa: E731
-                found = [(docnum, read(docnum), score) for docnum, score in matches.best]
+                found = [(docnum, read(docnum), score) for docnum, score in best]
                 pool = found[: config.candidates]
                 in_pool = {docnum for docnum, _, _ in pool}
                 for docnum, score in matches.sections:

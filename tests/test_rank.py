@@ -59,6 +59,8 @@ FEATURE_TABLE = [
     ("phrase", ("网贷逾期以后，平台一般不会上门。",), None, 1 + D.phrase_bonus),  # 网贷逾期 and 上门 whole
     ("phrase", ("平台一般不会上门，也不会打电话。",), None, 1 + D.phrase_bonus * 2 / 6),  # 上门 only
     ("phrase", ("逾期的网贷，平台一般不会找你。",), None, 1.0),
+    ("phrase", ("平台一般只打电话。", "网贷逾期 › 会上门吗"), None, 1 + D.phrase_bonus),  # whole in the heading path
+    ("phrase", ("平台一般只打电话。", "", "网贷逾期会上门吗"), None, 1.0),  # the title is not the passage's heading
     ("phrase", (ANSWER,), "天气", 1.0),  # no run of two characters found
     ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗", "", 0), None, 1 + D.first_answer_bonus),
     ("first_answer", ("平台一般不会这样做。", "常见问题 › 网贷逾期会上门吗", "", 0), None, 1 + D.first_answer_bonus),

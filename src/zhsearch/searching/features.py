@@ -118,11 +118,12 @@ def coverage(passage: StoredPassage, plan: QueryPlan, context: PassageContext, c
 
 
 def phrase(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """1 + config.phrase_bonus × the share of the query's runs (by length) found whole."""
+    """1 + config.phrase_bonus × the share of the query's runs (by length) found whole,
+    in the passage or its heading path (what it is about, as coverage reads it)."""
     runs = [r for r in plan.runs if len(r) >= 2]
     if not runs:
         return 1.0
-    found = sum(len(r) for r in runs if r in context.answer_text)
+    found = sum(len(r) for r in runs if r in context.answer_text or r in context.heading)
     return 1.0 + config.phrase_bonus * found / sum(len(r) for r in runs)
 
 

@@ -66,3 +66,26 @@ def test_compact_dictionary_of_an_index_cuts_like_the_full_one(index_dir):
     for question in ("九千会上门吗", "逾期多久会上门", "网贷逾期怎么样", "几天能办好", "可以和平台协商分期还款吗"):
         normalized = normalize_text(question).text
         assert compact.tokenize(normalized) == full.tokenize(normalized)
+
+
+@pytest.mark.parametrize("table", [{}, {"上门": 120, "上门催收": 3, "a\rb": 2, "x\u2028y": 1}])
+def test_the_packed_compact_dictionary_round_trips(table):
+    from zhsearch.text.segment import _pack_compact, _unpack_compact
+
+    freq, total = _unpack_compact(_pack_compact(table, 60_000_000))
+    assert total == 60_000_000 and {w: f for w, f in freq.items() if f} == table
+    prefixes = {w[:i] for w in table for i in range(1, len(w))} - set(table)  # jieba's entries, frequency 0
+    assert {w for w, f in freq.items() if not f} == prefixes and ("上门催" in prefixes) == bool(table)
+
+
+def test_a_packed_dictionary_with_a_count_that_is_not_positive_is_damaged():
+    import marshal
+
+    from zhsearch.text.segment import _pack_compact, _unpack_compact
+
+    record = marshal.loads(_pack_compact({"上门": 120, "催收": 7}, 1000))
+    record["counts"] = record["counts"][:8] + (-7).to_bytes(8, "little", signed=True)
+    with pytest.raises(ValueError):
+        _unpack_compact(marshal.dumps(record))
+    with pytest.raises(ValueError):
+        _pack_compact({"上\n门": 1}, 1000)

@@ -56,15 +56,36 @@ def test_a_record_read_short_is_a_damaged_index_not_a_bug(missing):
     assert isinstance(caught.value, READ_ERRORS) and missing in str(caught.value)
 
 
-def test_an_empty_record_from_the_index_is_the_index_error(tmp_path, monkeypatch):
+@pytest.fixture
+def small_index(tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
     write(corpus, "a.txt", "网贷逾期会上门吗\n\n平台一般不会上门，多为电话催收。\n")
     zhsearch.build_index(corpus, tmp_path / "ix")
-    idx = zhsearch.open_index(tmp_path / "ix")
-    monkeypatch.setattr(idx._get_searcher(), "stored_fields", lambda docnum: {})  # what a damaged segment decodes
+    with zhsearch.open_index(tmp_path / "ix") as idx:
+        yield idx
+
+
+@pytest.mark.parametrize("query", ["上门催收", "上门 -律师"])
+def test_an_empty_record_from_the_index_is_the_index_error(small_index, monkeypatch, query):
+    monkeypatch.setattr(small_index._get_searcher(), "stored_fields", lambda docnum: {})  # what a damaged segment decodes
     with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
-        idx.search("上门催收")
+        small_index.search(query)
+
+
+def test_an_empty_record_of_a_document_is_the_index_error(small_index, monkeypatch):
+    monkeypatch.setattr(small_index._get_searcher(), "documents", lambda **terms: iter([{}]))
+    with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
+        small_index.document("a.txt")
+
+
+@pytest.mark.parametrize("query", ["file:a*", '"门"', '上门 -"门"'])
+def test_an_empty_record_read_walking_the_index_is_the_index_error(small_index, monkeypatch, query):
+    """The operators' filters walk every record (iter_docs): each is checked whole."""
+    reader = small_index._get_searcher().reader()
+    monkeypatch.setattr(reader, "iter_docs", lambda: iter([(0, {})]))
+    with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
+        small_index.search(query)
 
 
 @pytest.mark.parametrize("heading, path", [("", ()), ("引言", ("引言",)), ("一 › 二 › 三", ("一", "二", "三"))])

@@ -53,9 +53,10 @@ def match(searcher, terms, limit: int, section_field: str, section_limit: int,
             is_active, docnum_of, weight_of, advance = matcher.is_active, matcher.id, matcher.weight, matcher.next
             in_section = fieldname == section_field
             # BM25F is a WeightLengthScorer: its formula, _score(weight, length), is
-            # Whoosh's documented override point; the length is read as its own
-            # score() reads it (the segment's field length, 1 when none), in one call.
-            formula = scorer._score if isinstance(scorer, WeightLengthScorer) else None
+            # Whoosh's documented override point; unless a subclass overrides
+            # score(), the length is read as score() reads it (the segment's
+            # field length, 1 when none), in one call.
+            formula = scorer._score if type(scorer).score is WeightLengthScorer.score else None
             length_of = reader.doc_field_length
             while is_active():
                 docnum = docnum_of()
@@ -68,6 +69,9 @@ def match(searcher, terms, limit: int, section_field: str, section_limit: int,
                 if in_section:
                     sections[docnum] = sections.get(docnum, 0.0) + value
                 advance()
+    if weighting.use_final:  # a model's final say on each passage's sum, as Whoosh's collector applies it
+        totals = {d: weighting.final(searcher, d, s) for d, s in totals.items()}
+        sections = {d: weighting.final(searcher, d, s) for d, s in sections.items()}
     if allowed is not None or excluded:
         keep = lambda d: (allowed is None or d in allowed) and not (excluded and d in excluded)  # noqa: E731
         totals = {d: s for d, s in totals.items() if keep(d)}

@@ -461,8 +461,14 @@ class _GuardedReads:
         return self._read(lambda: list(self._searcher.reader().field_terms(fieldname)))
 
     def iter_docs(self):
+        """``(docnum, stored fields)`` of every live passage, each record checked whole."""
         docs = self._read(lambda: iter(self._searcher.reader().iter_docs()))
-        while (item := self._read(lambda: next(docs, None))) is not None:
+
+        def next_doc():
+            item = next(docs, None)
+            return item if item is None else (item[0], read_record(item[1]))
+
+        while (item := self._read(next_doc)) is not None:
             yield item
 
 

@@ -179,8 +179,8 @@ def _unpack_compact(data: bytes) -> tuple[dict[str, int], int]:
     counts.frombytes(record["counts"])
     if sys.byteorder != "little":
         counts.byteswap()
-    if not (isinstance(total, int) and total > 0) or len(words) != len(counts):
-        raise ValueError(f"total {total!r}, {len(words)} words, {len(counts)} counts")
+    if not (isinstance(total, int) and total > 0) or len(words) != len(counts) or (counts and min(counts) <= 0):
+        raise ValueError(f"total {total!r}, {len(words)} words, {len(counts)} counts")  # every count is positive
     freq = dict.fromkeys(record["prefixes"].split("\n"), 0) if record["prefixes"] else {}
     freq.update(zip(words, counts))
     return freq, total

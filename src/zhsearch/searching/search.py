@@ -84,7 +84,7 @@ class SearchResults:
 
     query: str
     took_ms: float
-    total: int  # passages that match (duplicates once): exact up to 100, an estimate beyond
+    total: int  # passages that match: copies once among those ranked, apiece among those not read (exact when all are)
     hits: tuple[Hit, ...] = field(default_factory=tuple)
     reading: ParsedQuery | None = None  # how the query was read (zhsearch.searching.syntax)
     suggestions: tuple = ()  # zhsearch.searching.suggest.Suggestion: queries that sound alike and find more
@@ -299,75 +299,82 @@ class Index:
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading, suggestions)
         # The rerank always sees the same pool, whatever the limit: the first
         # N hits do not depend on how many are asked for.  Matches beyond the
-        # pool (a limit larger than it) follow the pool's, in their own order.
+        # pool (a page past it) follow the pool's, ranked among those read.
         # A page reaches offset + limit hits deep: page k is a slice of one ranking.
-        # When few passages match (twice the pool or fewer), all are ranked, so
-        # that copies fold and ``total`` is exact whatever the page.
         config = self.ranking
-        wanted = max(config.candidates, offset + limit)
-        every = 2 * config.candidates
         if reading.operators:
             from zhsearch.searching import restrict  # loaded only for a query with operators
         # Our own term selection and weights run outside the read guard (a slip
         # there is a bug, not a damaged index); their lookups are guarded.
         terms = _query_terms(plan, frequency, config)
         weights = term_weights(plan, frequency, self._doc_count(searcher), config)
-        listed = None
         # The operators' filters read the index through guarded reads: only a
         # read fails as a damaged index, a slip in restrict is a bug.
         reads = _GuardedReads(searcher, self._unreadable)
         allowed, left_out = restrict.doc_filters(reads, reading) if reading.operators else (None, set())
         if allowed is not None and not allowed:
-            listed = []
+            groups, unread = [], 0
         elif plan.empty:  # only restrictions: the passages they let through, in document order
             listed = [(d, f, 0.0) for d, f in restrict.all_docs(reads)
                       if (allowed is None or d in allowed) and d not in left_out]
-        else:
-            try:
-                # The passages under the headings that best match the question
-                # join the pool even when their own text says little of it (the
-                # answer under a heading that restates the question).
-                matches = match(searcher, terms, max(wanted, every), "context_bigrams", config.section_candidates,
-                                allowed=allowed, excluded=left_out)
-                best = matches.best if matches.count <= every else matches.best[:wanted]
-                # The stored fields are read here: a damaged segment fails now, not in the rerank.
-                read = lambda docnum: read_record(searcher.stored_fields(docnum))  # noqa: E731
-                found = [(docnum, read(docnum), score) for docnum, score in best]
-                pool = found[: config.candidates]
-                in_pool = {docnum for docnum, _, _ in pool}
-                for docnum, score in matches.sections:
-                    if docnum not in in_pool:
-                        pool.append((docnum, read(docnum), score))
-                        in_pool.add(docnum)
-                rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
-            except _READ_ERRORS as exc:
-                raise self._unreadable(exc) from exc
-        # Stored fields become records outside the read guard: a field missing
-        # there is our bug (a renamed field), not a damaged index.
-        if listed is not None:
-            ranked, complete = _records(listed), True
+            ranked = _records(listed)  # records outside the read guard: a missing field is our bug
             ranked.sort(key=lambda c: (c.passage.source, c.passage.line, c.passage.order))
+            groups, unread = _collapse(ranked), 0
         else:
-            ranked = final_scores([rescore(c, plan, weights, config) for c in _records(pool)], config)
-            if rest:
-                top = max((c.base for c in ranked), default=0.0)
-                ranked += final_scores([rescore(c, plan, weights, config) for c in _records(rest)], config, top=top)
-            complete = matches.count <= len(matches.best)
-        groups = _collapse(ranked)
+            # Copies of one text fold into one hit: read deeper until the page
+            # is full or every match is read.
+            take = max(config.candidates, offset + limit)
+            while True:
+                ranked, unread = self._rank(searcher, terms, plan, weights, take, allowed, left_out)
+                groups = _collapse(ranked)
+                shown = len(_per_file(groups, per_file)) if per_file is not None else len(groups)
+                if not unread or shown >= offset + limit:
+                    break
+                take = max(2 * take, take + offset + limit - shown)
         if per_file is not None:
             groups = _per_file(groups, per_file)
         marked = _highlight_plan(reading, plan, self.segmenter, is_word, frequency, self.lexicon)
         hits = []
         for rank, (best, others) in enumerate(groups[offset : offset + limit], start=offset + 1):
             hits.append(self._make_hit(rank, best, others, plan, explain, searcher, reading, marked))
-        # Every match is counted in stage 1 (within the restrictions); copies of
-        # one text are one hit only among the passages ranked.
-        if complete or per_file is not None:
-            total = len(groups)
-        else:
-            total = max(len(groups), matches.count)
+        # Every match is counted in stage 1 (within the restrictions): the hits
+        # ranked (copies once), and the matches not read, copies apiece.
+        total = len(groups) if per_file is not None else len(groups) + unread
         suggestions = self._did_you_mean(plan, reading, total, offset)
         return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions)
+
+    def _rank(self, searcher, terms, plan: QueryPlan, weights, take: int, allowed, left_out) -> tuple[list[Scored], int]:
+        """The best ``take`` matches (all of them when twice the pool or fewer
+        match, so that copies fold and ``total`` is exact) reranked, and how
+        many matches were not read."""
+        config = self.ranking
+        every = 2 * config.candidates
+        try:
+            # The passages under the headings that best match the question
+            # join the pool even when their own text says little of it (the
+            # answer under a heading that restates the question).
+            matches = match(searcher, terms, max(take, every), "context_bigrams", config.section_candidates,
+                            allowed=allowed, excluded=left_out)
+            best = matches.best if matches.count <= every else matches.best[:take]
+            # The stored fields are read here: a damaged segment fails now, not in the rerank.
+            read = lambda docnum: read_record(searcher.stored_fields(docnum))  # noqa: E731
+            found = [(docnum, read(docnum), score) for docnum, score in best]
+            pool = found[: config.candidates]
+            in_pool = {docnum for docnum, _, _ in pool}
+            for docnum, score in matches.sections:
+                if docnum not in in_pool:
+                    pool.append((docnum, read(docnum), score))
+                    in_pool.add(docnum)
+            rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+        # Stored fields become records outside the read guard: a field missing
+        # there is our bug (a renamed field), not a damaged index.
+        ranked = final_scores([rescore(c, plan, weights, config) for c in _records(pool)], config)
+        if rest:
+            top = max((c.base for c in ranked), default=0.0)
+            ranked += final_scores([rescore(c, plan, weights, config) for c in _records(rest)], config, top=top)
+        return ranked, matches.count - len(pool) - len(rest)
 
     def _did_you_mean(self, plan: QueryPlan, reading: ParsedQuery, total: int, offset: int) -> tuple:
         """Corrections, only when the search found little: nothing, or a query

@@ -66,6 +66,10 @@ FEATURE_TABLE = [
     ("first_answer", ("平台一般不会这样做。", "常见问题 › 网贷逾期会上门吗", "", 0), None, 1 + D.first_answer_bonus),
     ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗", "", 1), None, 1.0),
     ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗 › 案例", "", 0), None, 1.0),
+    # a heading's Latin words are restated too: aptitude, 表达, 达式 of 5 units (0.6)
+    ("first_answer", ("它是类 mutt 的扩展。", "2.2.6. aptitude 正规表达式", "", 0), "aptitude 正则表达式",
+     1 + D.first_answer_bonus * 0.6),
+    ("first_answer", ("它是类 mutt 的扩展。", "2.2.6. dselect 正规表达式", "", 0), "aptitude 正则表达式", 1.0),
     ("cue", ("建议及时报警，寻求帮助。",), "催收上门怎么办", 1 + D.cue_bonus),
     ("cue", ("今天天气很好，适合出门散步。",), "催收上门怎么办", 1.0),
     ("evidence", (CITED,), LEGAL, D.evidence_bonus),
@@ -220,3 +224,16 @@ def test_the_titles_cross_references_quote_are_not_the_passages_content(norm, ke
 
     assert without_cross_references(norm) == kept
 
+
+@pytest.mark.parametrize("heading, query, share", [
+    ("网贷逾期会上门调查吗?", "网贷逾期会上门调查吗", 1.0),
+    ("网贷逾期会上门调查吗:真实案例解析", "网贷逾期会上门调查吗", 9 / 14),
+    ("1.5.9. aptitude 正规表达式", "aptitude 正则表达式", 3 / 5),  # the section number is no word
+    ("dpkg 命令", "dpkg-statoverride 命令", 1.0),  # whole words, not their parts: dpkg is one of the query's
+    ("apt 命令", "aptitude 命令", 1 / 2),  # apt is not aptitude
+    ("12.6.2.1.", "编译并安装程序", 0.0),
+])
+def test_heading_precision_counts_bigrams_and_latin_words(heading, query, share):
+    from zhsearch.searching.features import heading_precision
+
+    assert heading_precision(heading, query) == pytest.approx(share)

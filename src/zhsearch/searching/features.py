@@ -52,6 +52,7 @@ _ANNOUNCE = re.compile(
 # Headings of an introduction: it sets out the question, the answer comes later.
 _INTRO_HEADING = re.compile(r"(引语|引言|导语|导读|前言|序言|摘要|概述|开篇)\s*[:：]?$")
 _TEASER_END = re.compile(r"(?:\.\.\.|…)\s*$")
+_LATIN_WORD = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -59,15 +60,19 @@ def split_sentences(text: str) -> list[str]:
 
 
 def heading_precision(heading: str, query: str) -> float:
-    """Share of a heading's character bigrams that the question restates.
+    """Share of a heading's units — the character bigrams of its Han runs and
+    its Latin words — that the question restates.
 
     ``网贷逾期会上门调查吗?`` is the question ``网贷逾期会上门调查吗`` (1.0);
-    ``网贷逾期会上门调查吗:真实案例解析`` is a side topic of it (0.64).
+    ``网贷逾期会上门调查吗:真实案例解析`` is a side topic of it (0.64);
+    ``aptitude 正规表达式`` restates 3 of 5 of ``aptitude 正则表达式`` (aptitude, 表达, 达式).
     """
     grams = [g for run in _CJK_RUN.findall(heading) for g in char_bigrams(run)]
-    if not grams:
+    words = _LATIN_WORD.findall(heading.lower())  # not a section number: a word has a letter
+    if not grams and not words:
         return 0.0
-    return sum(g in query for g in grams) / len(grams)
+    asked = set(_LATIN_WORD.findall(query.lower()))
+    return (sum(g in query for g in grams) + sum(w in asked for w in words)) / (len(grams) + len(words))
 
 
 @dataclass(frozen=True)

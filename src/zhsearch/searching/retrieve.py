@@ -4,15 +4,17 @@ Whoosh's collector walks the OR of a question's terms (a dozen bigrams and
 words over three fields) document at a time, through a binary tree of union
 matchers: some ten Python calls per matching passage at every level, most of a
 warm query's time.  Scoring term at a time — each term's postings read once,
-its BM25F share added to its passages' sums, as bm25s and Lucene's
-``TermInSetQuery`` do — costs one method call and one addition per posting:
-3-4× less at every size measured (README, "Speed").
+its BM25F share added to its passages' sums, as bm25s does and as Lucene's
+``BooleanScorer`` scores a disjunction, window by window — costs a few calls
+and one addition per posting: 3-4× less at every size measured (README,
+"Performance").
 
 The scores are Whoosh's: its BM25F scorer for each term of each segment
 (its IDF and average field length, from the whole index), times the term's
-boost, summed.  Its postings come through the segment reader, so deleted
-passages never match.  Only the order of the additions differs from Whoosh's
-tree, which can move a score in its last bit.
+boost, summed, and the model's ``final()`` when it has one.  Its postings come
+through the segment reader, so deleted passages never match.  Only the order
+of the additions differs from Whoosh's tree, which can move a score in its
+last bit.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ class Matches:
     """The passages a question's terms match, as ``(docnum, score)``, best first."""
 
     best: list[tuple[int, float]]  # by every term: the first ``limit``
-    sections: list[tuple[int, float]]  # the first ``section_limit`` by the terms of ``section_field`` alone, with their score by every term
+    # the first ``section_limit`` by the terms of ``section_field`` alone, each with its score by every term
+    sections: list[tuple[int, float]]
     count: int  # every passage matched (within the filters)
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from zhsearch.text.normalize import HAN_RUN
+from zhsearch.text.normalize import HAN_CHAR
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def opens_as_definition(text: str, question: str, least: int = 2) -> bool:
         if subject[-k:] == start[:k] and not _inside_word(subject, len(subject) - k):
             after = start[k:].lstrip()
             # X then a punctuation mark, a Latin word or the predicate; X 管理系统 is another noun
-            if not HAN_RUN.match(after) or after.startswith(_DEFINES):
+            if not HAN_CHAR.match(after) or after.startswith(_DEFINES):
                 return True
     return False
 

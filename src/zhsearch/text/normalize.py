@@ -27,9 +27,8 @@ from dataclasses import dataclass
 # A Han character (CJK Unified Ideographs, Extension A, Compatibility Ideographs):
 # the one definition every stage uses.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_CHAR = re.compile(f"[{HAN}]")
 HAN_RUN = re.compile(f"[{HAN}]+")
-# HAN_CHAR (one Han character) is compiled when first imported (__getattr__ below):
-# a class this wide costs a millisecond to compile, and a search needs only HAN_RUN.
 # A line or sentence that ends as a question does (？, 吗, 呢, 什么/怎么 …):
 # a question heading when it heads a block, an echo of the query in a passage.
 _QUESTION_END = re.compile(r"(?:[?？]|[吗呢么嗎][?？。！!]?)\s*$")
@@ -196,7 +195,7 @@ def _variety(text: str, simplified: str) -> str:
     if simplified == text:
         return "simplified"
     changed = sum(map(str.__ne__, text, simplified))
-    if changed < TRADITIONAL_SHARE * len(text) and changed < TRADITIONAL_SHARE * sum(map(len, HAN_RUN.findall(text))):
+    if changed < TRADITIONAL_SHARE * len(text) and changed < TRADITIONAL_SHARE * len(HAN_CHAR.findall(text)):
         return "simplified"
     return "hongkong" if any(ch in _HONG_KONG for ch in text) else "taiwan"
 
@@ -289,7 +288,7 @@ def wording_changes(text: str) -> tuple[str, list[tuple[str, str]]]:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        if i2 - i1 == 1 and j2 - j1 == 1 and i1 and HAN_RUN.match(text[i1 - 1]):
+        if i2 - i1 == 1 and j2 - j1 == 1 and i1 and HAN_CHAR.match(text[i1 - 1]):
             i1, j1 = i1 - 1, j1 - 1  # 式 → 序 reads better as the word: 程式 → 程序
         changes.append((text[i1:i2], converted[j1:j2]))
     return variety, changes
@@ -553,14 +552,3 @@ def _width_folded(text: str) -> str:
 def _keep(m: re.Match, replace) -> str:
     new = replace(m)
     return m.group(0) if new is None else new
-
-
-@functools.lru_cache(maxsize=1)
-def _han_char() -> re.Pattern:
-    return re.compile(f"[{HAN}]")
-
-
-def __getattr__(name: str):
-    if name == "HAN_CHAR":
-        return _han_char()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -108,3 +108,20 @@ def test_the_subject_a_definition_question_asks_about(question, subject):
 )
 def test_a_definition_opens_with_what_it_defines(text, question, expected):
     assert opens_as_definition(text, question) is expected
+
+
+@pytest.mark.parametrize("question, form, verb", [
+    ("网贷逾期会不会上门", "会不会", "会"),
+    ("有没有可以讨论的资源", "有没有", "有"),
+    ("可不可以分期还款", "可不可以", "可以"),
+    ("需不需要请律师", "需不需要", "需要"),
+    ("是不是合法的", "是不是", "是"),
+])
+def test_an_a_not_a_form_is_read_once_for_its_span_and_its_verb(question, form, verb):
+    """One pattern: the query planner masks the form, the verdict test asks by its verb."""
+    from zhsearch.searching.intent import A_NOT_A, asked_verb
+    from zhsearch.searching.query import plan_query
+
+    m = A_NOT_A.search(question)
+    assert (m.group(), asked_verb(m)) == (form, verb)
+    assert not any(form in w or w in form for w in plan_query(question).words)  # the form only asks

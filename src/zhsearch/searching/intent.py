@@ -39,14 +39,21 @@ class Intent:
 # A verdict of another verb (可以。 for 会…吗) answers some other question.  是/对/
 # 没问题/当然 answer any yes/no question.
 _VERDICT_VERBS = (("可以", "能"), ("会",), ("有",), ("需要", "要", "必", "用"))
-# A question that asks A-not-A (有没有, 会不会, 可不可以) asks by that verb alone:
-# 有没有可以讨论…的资源 is answered 有。, not 可以。
-_A_NOT_A = re.compile(r"有没有|可不可以|需不需要|(.)不\1")
+# An A-not-A question (会不会, 是不是, 有没有, 可不可以, 需不需要): the whole form
+# only asks (the query planner masks it), and asks by that verb alone: 有没有可以
+# 讨论…的资源 is answered 有。, not 可以。  (A letter class, not the Han range:
+# the same matches in a question, at a twentieth of the compile time.)
+A_NOT_A = re.compile(r"([^\W\d_])[不没]\1((?<=可不可)以|(?<=需不需)要)?")
+
+
+def asked_verb(match: re.Match) -> str:
+    """The verb of an A-not-A form: 会 of 会不会, 可以 of 可不可以."""
+    return match.group(1) + (match.group(2) or "")
 
 
 def _verdict_agrees(verdict: str, question: str) -> bool:
-    if m := _A_NOT_A.search(question):
-        question = m.group(1) or m.group(0)[0] + m.group(0)[-1]  # 有没有 → 有有, 可不可以 → 可以
+    if m := A_NOT_A.search(question):
+        question = asked_verb(m)
     for verbs in _VERDICT_VERBS:
         if any(v in verdict for v in verbs):
             return any(v in question for v in verbs)

@@ -12,21 +12,16 @@ from them the word, bigram and pinyin terms that are looked up in the index.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.text.analyzer import _LETTERS_OR_DIGITS, STOP_WORDS, char_bigrams, segment
-from zhsearch.searching.intent import Intent, detect_intents, with_cues
+from zhsearch.searching.intent import A_NOT_A, Intent, detect_intents, with_cues
 from zhsearch.text.lexicon import active_lexicon
 from zhsearch.text.normalize import fold_text, regional_readings
 from zhsearch.text.pinyin import pinyin_terms
 from zhsearch.text.segment import Segmenter, full_segmenter
 
-# A-not-A questions (会不会, 是不是, 有没有, 可不可以): the whole form only asks.
-# (A letter class, not the Han range: the same matches in a question, and a
-# fraction of the compile time.)
-_A_NOT_A = re.compile(r"([^\W\d_])[不没]\1(?<=可不可)以?|([^\W\d_])[不没]\2")
 MAX_QUERY_CHARS = 1000  # longer input is cut: no question is longer, and cost grows with length
 
 
@@ -93,7 +88,7 @@ def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None, lexi
     text = text[:MAX_QUERY_CHARS]
     norm = fold_text(text)
     pieces = [(w, s, e) for w, s, e in segment(norm, segmenter)]
-    asked = [m.span() for m in _A_NOT_A.finditer(norm)]
+    asked = [m.span() for m in A_NOT_A.finditer(norm)]  # the A-not-A form only asks
     content = [
         (w, s, e)
         for w, s, e in pieces

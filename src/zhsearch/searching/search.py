@@ -312,6 +312,12 @@ class Index:
         # read fails as a damaged index, a slip in restrict is a bug.
         reads = _GuardedReads(searcher, self._unreadable)
         allowed, left_out = restrict.doc_filters(reads, reading) if reading.operators else (None, set())
+
+        def hits_of(ranked: list[Scored]) -> list:
+            """Copies of one text folded into one hit, at most ``per_file`` of each source."""
+            groups = _collapse(ranked)
+            return groups if per_file is None else _per_file(groups, per_file)
+
         if allowed is not None and not allowed:
             groups, unread = [], 0
         elif plan.empty:  # only restrictions: the passages they let through, in document order
@@ -319,20 +325,17 @@ class Index:
                       if (allowed is None or d in allowed) and d not in left_out]
             ranked = _records(listed)  # records outside the read guard: a missing field is our bug
             ranked.sort(key=lambda c: (c.passage.source, c.passage.line, c.passage.order))
-            groups, unread = _collapse(ranked), 0
+            groups, unread = hits_of(ranked), 0
         else:
             # Copies of one text fold into one hit: read deeper until the page
             # is full or every match is read.
             take = max(config.candidates, offset + limit)
             while True:
                 ranked, unread = self._rank(searcher, terms, plan, weights, take, allowed, left_out)
-                groups = _collapse(ranked)
-                shown = len(_per_file(groups, per_file)) if per_file is not None else len(groups)
-                if not unread or shown >= offset + limit:
+                groups = hits_of(ranked)
+                if not unread or len(groups) >= offset + limit:
                     break
-                take = max(2 * take, take + offset + limit - shown)
-        if per_file is not None:
-            groups = _per_file(groups, per_file)
+                take = max(2 * take, take + offset + limit - len(groups))
         marked = _highlight_plan(reading, plan, self.segmenter, is_word, frequency, self.lexicon)
         hits = []
         for rank, (best, others) in enumerate(groups[offset : offset + limit], start=offset + 1):

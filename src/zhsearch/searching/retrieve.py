@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+from whoosh.reading import TermNotFound
 from whoosh.scoring import WeightLengthScorer
 
 
@@ -49,10 +50,11 @@ def match(searcher, terms, limit: int, section_field: str, section_limit: int,
         fieldname, text, boost = term.fieldname, term.text, term.boost
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
-            if (fieldname, text) not in reader:
+            try:
+                matcher = reader.postings(fieldname, text)  # without the segment's deleted passages
+            except TermNotFound:  # not in this segment (or no such field)
                 continue
             scorer = weighting.scorer(leaf, fieldname, text)  # IDF and average length of the whole index
-            matcher = reader.postings(fieldname, text)  # without the segment's deleted passages
             is_active, docnum_of, weight_of, advance = matcher.is_active, matcher.id, matcher.weight, matcher.next
             in_section = fieldname == section_field
             # BM25F is a WeightLengthScorer: its formula, _score(weight, length), is

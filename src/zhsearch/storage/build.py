@@ -128,7 +128,8 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
         readings = character_readings(p.text)
         if readings:
             norm = f"{norm}\n{readings}"
-        context = f"{fold_text(p.title)}\n{fold_text(p.heading)}"
+        title_norm = fold_text(p.title)
+        context = f"{title_norm}\n{fold_text(p.heading)}"
         readings = character_readings(p.heading)
         if readings:
             context = f"{context}\n{readings}"
@@ -142,7 +143,7 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
             "line": p.line,
             "title": p.title,
             "heading": p.heading,
-            "title_norm": fold_text(p.title),
+            "title_norm": title_norm,
             "heading_norm": both_readings(p.heading),
             "text": p.text,
             "norm": norm,

@@ -214,15 +214,17 @@ def test_explain_on_a_restricted_listing(folders):
     assert hit.explanation["terms"] == [] and hit.score == 0
 
 
+def _paragraphs(places: int) -> list[str]:
+    """10 × ``places`` paragraphs that all hold 上门, all distinct, each long enough to be a passage of its own."""
+    cities = "北京 上海 广州 深圳 杭州 南京 成都 武汉 西安 重庆 天津 苏州 长沙 郑州 青岛 大连 厦门 宁波 无锡 合肥".split()
+    things = "电话 短信 律师函 上门 走访 核实 调解 协商 起诉 仲裁".split()
+    return [f"{p}的借款人逾期以后，平台一般会先{t}，了解情况后再决定是否上门，借款人应当保留好相关的沟通记录，必要时可以向监管部门反映。"
+            for p in cities[:places] for t in things]
+
+
 def test_deep_pages_rank_enough_candidates(tmp_path):
     """Past the rerank pool a page still is the slice of one big ranking."""
-    places = "北京 上海 广州 深圳 杭州 南京 成都 武汉 西安 重庆 天津 苏州 长沙 郑州 青岛".split()
-    things = "电话 短信 律师函 上门 走访 核实 调解 协商 起诉 仲裁".split()
-    paragraphs = [  # 150, all distinct, each long enough to be a passage of its own
-        f"{p}的借款人逾期以后，平台一般会先{t}，了解情况后再决定是否上门，借款人应当保留好相关的沟通记录，必要时可以向监管部门反映。"
-        for p in places for t in things
-    ]
-    write(tmp_path / "c", "many.txt", "标题\n\n" + "\n\n".join(paragraphs) + "\n")
+    write(tmp_path / "c", "many.txt", "标题\n\n" + "\n\n".join(_paragraphs(15)) + "\n")
     zhsearch.build_index(tmp_path / "c", tmp_path / "i")
     with zhsearch.open_index(tmp_path / "i") as idx:
         big = idx.search("上门", limit=130)
@@ -235,12 +237,8 @@ def test_deep_pages_rank_enough_candidates(tmp_path):
 def test_pages_reach_every_hit_when_copies_fold_past_the_pool(tmp_path):
     """More than twice the pool match and every text stands twice: pages of 10
     read deeper until full, so joined they are the whole ranking."""
-    places = "北京 上海 广州 深圳 杭州 南京 成都 武汉 西安 重庆 天津 苏州 长沙 郑州 青岛 大连 厦门 宁波 无锡 合肥".split()
-    things = "电话 短信 律师函 上门 走访 核实 调解 协商 起诉 仲裁".split()
-    paragraphs = [f"{p}的借款人逾期以后，平台一般会先{t}，了解情况后再决定是否上门，借款人应当保留好相关的沟通记录。"
-                  for p in places for t in things]
     for name in ("a.txt", "b.txt"):
-        write(tmp_path / "c", name, "标题很长很长的文章\n\n" + "\n\n".join(paragraphs) + "\n")
+        write(tmp_path / "c", name, "标题很长很长的文章\n\n" + "\n\n".join(_paragraphs(8)) + "\n")
     zhsearch.build_index(tmp_path / "c", tmp_path / "i")
     with zhsearch.open_index(tmp_path / "i") as idx:
         everything = idx.search("上门", limit=1000)

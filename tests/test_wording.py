@@ -136,10 +136,52 @@ def test_a_mainland_word_meets_what_the_taiwan_wording_became_in_the_index(tmp_p
 def test_a_mainland_word_the_index_holds_is_not_read_again():
     from zhsearch.searching.query import plan_query, with_regional_readings
 
-    plan = plan_query("默认视图")
+    plan = plan_query("编译程序视图")
     assert with_regional_readings(plan, lambda word: True) == plan  # a Mainland corpus: nothing added
-    readings = with_regional_readings(plan, lambda word: word in {"预设", "查看"}).related
-    assert readings["默认"] == ("预设",) and readings["视图"] == ("查看",)
+    readings = with_regional_readings(plan, lambda word: word in {"编译", "预设", "查看"}).related
+    assert readings == {"视图": ("查看",)}  # never 程序 read as the Taiwanese 进程
+
+
+def test_translators_wordings_are_searched_both_ways():
+    from zhsearch.text.wording import other_wordings
+
+    assert "指令" in other_wordings("命令") and "命令" in other_wordings("指令")
+    assert "帐号" in other_wordings("账户") and "文字编辑器" in other_wordings("文本编辑器")
+    assert other_wordings("dpkg") == other_wordings("命") == ()
+
+
+def test_a_word_the_index_holds_also_meets_its_other_wording():
+    from zhsearch.searching.query import plan_query, with_regional_readings
+
+    plan = plan_query("dpkg 命令")
+    assert with_regional_readings(plan, lambda word: word != "指令").related == {}  # 指令 only when indexed
+    assert "指令" in with_regional_readings(plan, lambda word: True).related["命令"]
+
+
+MANUALS = {
+    # a Taiwan manual says 指令 where a Mainland reader asks for 命令 ...
+    "tw.txt": "Debian 參考手冊\n\n2.5.8. dpkg 檔案\n\ndpkg 的狀態檔案記錄了每個軟體包的狀態資訊。\n\n"
+              "2.5.9. dpkg 指令\n\ndpkg 是 Debian 軟體包管理中最底層的工具，其他指令都呼叫它。\n\n"
+              "2.5.10. dpkg 選項\n\n使用 dpkg 時可以加上許多選項，詳見手冊頁。\n",
+    # ... and a Mainland one 账户 where a Taiwan reader asks for 帳號
+    "cn.txt": "Debian 参考手册\n\n1.1.2. root 密码\n\n安装时为 root 设置一个不易猜到的密码。\n\n"
+              "1.1.3. root 账户\n\nroot 也被称作超级用户，这个账户拥有至高无上的权力。\n\n"
+              "1.1.4. root 提示符\n\n以 root 登录后，提示符以 # 结尾。\n",
+}
+
+
+@pytest.mark.parametrize("question, source, answer", [
+    ("dpkg 命令", "tw.txt", "dpkg 是 Debian 軟體包管理中最底層的工具"),
+    ("root 帳號", "cn.txt", "root 也被称作超级用户"),
+])
+def test_a_heading_in_the_other_wording_answers_first(tmp_path, monkeypatch, question, source, answer):
+    import zhsearch.searching.query as query
+
+    with _index(tmp_path, MANUALS) as index:
+        hit = index.search(question)[0]
+        assert (hit.source, hit.text[: len(answer)]) == (source, answer)
+        monkeypatch.setattr(query, "other_wordings", lambda word: ())  # without the table: a tie at best
+        assert index.search(question)[0].text[: len(answer)] != answer
 
 
 def test_both_readings_of_a_rewritten_word_are_held():

@@ -134,11 +134,14 @@ def phrase(passage: StoredPassage, plan: QueryPlan, context: PassageContext, con
 
 def first_answer(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """The first paragraph under a heading that asks the question is its answer
-    (FAQ pages, Q&A articles): what follows elaborates."""
+    (FAQ pages, Q&A articles): what follows elaborates.  The heading may ask it
+    in the question's words or in their related terms (``dpkg 指令`` restates
+    ``dpkg 命令``: query.with_regional_readings)."""
     if passage.order != 0:
         return 1.0
     # the last heading of the path, in each reading of the folded heading
-    asked = max(heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], plan.normalized)
+    query = "\n".join((plan.normalized,) + plan.related_terms)
+    asked = max(heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], query)
                 for reading in context.heading.split("\n"))
     return 1 + config.first_answer_bonus * asked if asked >= config.first_answer_min else 1.0
 

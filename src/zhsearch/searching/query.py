@@ -19,6 +19,7 @@ from zhsearch.text.analyzer import _LETTERS_OR_DIGITS, STOP_WORDS, char_bigrams,
 from zhsearch.searching.intent import A_NOT_A, Intent, detect_intents, with_cues
 from zhsearch.text.lexicon import active_lexicon
 from zhsearch.text.normalize import fold_text, regional_readings
+from zhsearch.text.wording import other_wordings
 from zhsearch.text.pinyin import pinyin_terms
 from zhsearch.text.segment import Segmenter, full_segmenter
 
@@ -120,20 +121,25 @@ def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None, lexi
 
 
 def with_regional_readings(plan: QueryPlan, indexed) -> QueryPlan:
-    """A query word the index does not hold, in the forms it takes in an index
-    of Taiwan text (normalize.regional_readings), when the index holds those:
-    程式 typed by a Taiwanese reader meets the 程序 the index made of its Taiwan
-    text, 视图 typed by a Mainland reader the 查看 it made of 檢視.
-    ``indexed(word)``: the index holds it.
+    """A query word in the forms it takes in text of the other side of the
+    strait, when the index holds those:
 
-    Only for words the index lacks, so that 程序 typed by a Mainland reader
-    is never read as the Taiwanese 程序 (进程).
+    * a word the index does not hold, as OpenCC reads Taiwan wording
+      (normalize.regional_readings): 程式 typed by a Taiwanese reader meets the
+      程序 the index made of its Taiwan text, 视图 typed by a Mainland reader
+      the 查看 it made of 檢視 — only for words the index lacks, so that 程序
+      typed by a Mainland reader is never read as the Taiwanese 程序 (进程);
+    * any word, in the other wording of its translators (text.wording): 命令
+      meets 指令, 账户 meets 帐号.
+
+    ``indexed(word)``: the index holds it.
     """
     related = dict(plan.related)
     for concept in plan.concepts:
-        if len(concept) < 2 or indexed(concept):
+        if len(concept) < 2:
             continue
-        readings = tuple(r for r in regional_readings(concept) if indexed(r))
+        readings = other_wordings(concept) if indexed(concept) else regional_readings(concept) + other_wordings(concept)
+        readings = tuple(r for r in dict.fromkeys(readings) if r != concept and indexed(r))
         if readings:
             related[concept] = tuple(dict.fromkeys(related.get(concept, ()) + readings))
     return plan if related == plan.related else replace(plan, related=related)

@@ -38,6 +38,30 @@ def test_numbered_outline_at_any_depth_nests():
     ]
 
 
+def test_a_number_that_cannot_follow_the_outline_is_body():
+    # a table of source formats (3.0), a version (4.4 BSD) and an address (172.16) after 2.5.1
+    text = ("章 2. 软件包管理\n\n2.5. 软件包内部管理\n\n2.5.1. 源码包格式\n\n下表列出源码包的格式。\n\n"
+            "3.0 (quilt 补丁管理工具) 源码包\n\n4.4 BSD dump 工具\n\n172.16 内网地址\n\n"
+            "2.5.2. dpkg 命令\n\ndpkg 是 Debian 软件包管理中最底层的工具。\n\n"
+            "2.7. 提示\n\n第二个小节的正文，少了 2.6 也照样接着编号。\n\n3.1. 下一章的小节\n\n跳过章标题的小节正文。\n")
+    passages = split_passages(text, "ch02.txt")
+    assert [p.heading for p in passages] == [
+        "2.5. 软件包内部管理 › 2.5.1. 源码包格式",
+        "2.5. 软件包内部管理 › 2.5.2. dpkg 命令",
+        "2.7. 提示",
+        "3.1. 下一章的小节",
+    ]
+    assert passages[0].text.endswith("3.0 (quilt 补丁管理工具) 源码包 4.4 BSD dump 工具 172.16 内网地址")
+
+
+def test_an_outline_may_start_again_after_a_table_of_contents():
+    toc = "目录\n1. 简介\n1.1. 背景\n2. 安装\n2.1. 下载\n"
+    text = toc + "\n1. 简介\n\n1.1. 背景\n\n这一节介绍背景，说明为什么要写这个程序。\n\n2.1. 下载\n\n从网站下载安装包。\n"
+    passages = split_passages(text, "a.txt")
+    assert [(p.heading, p.text) for p in passages][-2:] == [
+        ("1.1. 背景", "这一节介绍背景，说明为什么要写这个程序。"), ("2.1. 下载", "从网站下载安装包。")]
+
+
 def test_admonition_label_joins_its_paragraph_and_heads_nothing():
     text = "1.1. 登录\n\n注意\n\n遵循Unix传统，用户名和密码是大小写敏感的，通常由小写字母组成。\n\n提示：\n\n可以用 adduser 创建更多的用户帐号，这需要 root 权限才能完成。\n"
     passages = split_passages(text, "ch01.txt")

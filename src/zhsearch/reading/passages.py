@@ -35,6 +35,7 @@ from zhsearch.reading.structure import (
     is_admonition_label,
     is_section_number,
     outline_level,
+    stray_numbers,
 )
 
 # Paragraphs longer than this are cut at sentence ends into pieces of about
@@ -352,6 +353,7 @@ def split_passages(
     label: list[tuple[int, str]] = []  # an admonition label waiting for its paragraph
     per_section: dict[tuple[str, str], int] = {}  # passages so far under each (kind, heading)
     title_seen = False
+    stray = stray_numbers(lines)
 
     def emit(body: str, first_line: int, line_starts: list[int], lines_of: list[int]) -> None:
         heading = join_headings(tuple(entry[1] for entry in stack))
@@ -406,6 +408,8 @@ def split_passages(
             label = [block[0]]
             continue
         for number, line, level in _line_roles(block, declared):
+            if level is not None and number in stray:
+                level = None  # 3.0 (quilt) in a table after 2.5.8: body, not a section
             if level is None:
                 if label:
                     paragraph.append(label[0][1])

@@ -9,6 +9,10 @@ A line is a heading only when something says so, never for being short:
   its answer, the commonest Q&A layout);
 * a short line standing alone between blank lines.
 
+A dotted number that fits the outline on neither side — following neither the
+numbered line before it nor followed by the one after (``3.0 (quilt)`` in a
+table between 2.5.8 and 2.5.9, ``4.4 BSD``, ``172.16.x.x``) — is body.
+
 Inside a block of consecutive lines only the first line may be a heading
 (or a Markdown or multi-level outline heading): a short line in a run of body
 lines (``dpkg --list``, ``要知道所有软件包的状态，请执行``) is body.  A line
@@ -19,7 +23,7 @@ An admonition label alone on its line (``注意``, ``提示``, ``警告``) is no
 heading of what follows: it belongs to the next paragraph.
 
 >>> heading_level("8.3. 怎么知道安装了哪些软件包？", alone=False)
-5
+4
 >>> heading_level("要知道所有软件包的状态，请执行", alone=False) is None
 True
 """
@@ -77,6 +81,57 @@ def outline_level(line: str) -> int | None:
         if pattern.match(line):
             return level
     return None
+
+
+def section_number(line: str) -> tuple[int, ...] | None:
+    """The dotted outline number a line opens with (``2.5.9.`` → (2, 5, 9)), or None."""
+    m = _DOTTED.match(line)
+    return tuple(int(n) for n in m.group(1).split(".")) if m else None
+
+
+OUTLINE_GAP = 3  # sections a dump may have lost between two numbered headings
+
+
+def continues_outline(last: tuple[int, ...], number: tuple[int, ...]) -> bool:
+    """``number`` can follow ``last`` in an outline: a subsection (2.5.8 →
+    2.5.8.1), a next section at some level (2.5.9, 2.6, 3.1), a few of them
+    possibly missing from the text, or the outline starting again (1.1, after
+    a table of contents).  A version in a table (``3.0 (quilt)`` after 2.5.8,
+    ``4.4 BSD``) or an address (``172.16``) cannot.
+
+    >>> [continues_outline((2, 5, 8), n) for n in ((2, 5, 9), (2, 6), (3, 1), (2, 5, 8, 2), (3, 0), (1, 0), (2, 4))]
+    [True, True, True, True, False, False, False]
+    """
+    if all(n == 1 for n in number[1:]) and number[0] == 1:
+        return True
+    for depth in range(len(last) + 1):
+        head, rest = number[:depth + 1], number[depth + 1:]
+        if number[:depth] != last[:depth] or any(n != 1 for n in rest):
+            continue
+        if depth == len(last):  # a subsection (its first few may be missing)
+            return len(number) > len(last) and 1 <= number[depth] <= OUTLINE_GAP
+        if last[depth] < head[depth] <= last[depth] + OUTLINE_GAP:
+            return True
+    return False
+
+
+def stray_numbers(lines: list[str]) -> set[int]:
+    """Line numbers of the dotted numbers that fit the outline on neither side:
+    neither following the numbered line before them nor followed by the one
+    after (structure.continues_outline) — a version in a table (``3.0 (quilt)``
+    between 2.5.8 and 2.5.9), ``4.4 BSD``, an address.  One number out of
+    place never takes the sections after it along."""
+    numbered = [(n, number) for n, line in enumerate(lines, start=1)
+                if line and (number := section_number(line)) and is_section_number(line)]
+    stray = set()
+    for i, (n, number) in enumerate(numbered):
+        before = numbered[i - 1][1] if i else None
+        after = numbered[i + 1][1] if i + 1 < len(numbered) else None
+        if before is None or after is None:
+            continue  # the first and last numbers have one side only: kept
+        if not continues_outline(before, number) and not continues_outline(number, after):
+            stray.add(n)
+    return stray
 
 
 def is_section_number(line: str) -> bool:

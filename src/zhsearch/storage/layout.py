@@ -43,8 +43,9 @@ from zhsearch.errors import (
 # lines read by the page's own heading marks; modules moved into subpackages
 # (the schema pickles the analyzers' class paths).  10: the title and heading
 # path stored normalised, as the rerank reads them; the compact dictionary packed
-# with its prefixes (text.segment).
-SCHEMA_VERSION = 10
+# with its prefixes (text.segment).  11: a dotted number that fits the outline on
+# neither side (3.0 in a table, 4.4 BSD) is body, not a section (reading.structure).
+SCHEMA_VERSION = 11
 CURRENT = "CURRENT"
 META = "meta.json"
 LOCK = ".lock"

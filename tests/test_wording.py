@@ -225,3 +225,22 @@ def test_a_phrase_cut_by_the_diff_still_maps_to_its_own_characters():
     norm = normalize_text(text)
     spans = [text[s:e] for s, e in zip(norm.starts, norm.ends)]
     assert spans[-5:] == ["記憶體", "程式", "程式", "記憶體", "記憶體"]
+
+
+def test_a_word_holding_a_reworded_one_is_also_read_as_taiwan_words_the_rest(tmp_path, monkeypatch):
+    from zhsearch.searching.query import plan_query, with_regional_readings
+    from zhsearch.text import normalize
+
+    assert normalize.as_taiwan_writes("命令行选项") == "命令列选项" and normalize.as_taiwan_writes("dpkg") == "dpkg"
+    plan = plan_query("命令行选项")
+    assert "指令列" in with_regional_readings(plan, lambda word: word in {"命令行", "选项", "指令列"}).related["命令行"]
+    manual = ("終端機手冊\n\n1.5.4. 程式選項\n\n程式的選項寫在設定檔裡，每個選項一行，選項的值寫在等號後面。\n\n"
+              "1.5.5. 指令列選項\n\n在指令列上可以給出選項，例如 ls -l 列出詳細資訊。\n")
+    with _index(tmp_path, {"tw.txt": manual}) as index:
+        assert index.search("命令行选项")[0].line == 9
+    monkeypatch.setattr("zhsearch.searching.query.as_taiwan_writes", lambda word: word)
+    held = {"命令行", "选项", "指令列"}  # reworded as it stands only (指令行), which the index does not hold
+    assert "命令行" not in with_regional_readings(plan, held.__contains__).related
+    # an opencc keeping its dictionaries elsewhere: no Taiwan wording, no error
+    monkeypatch.setattr(normalize, "_taiwan_phrasing", lambda: None)
+    assert normalize.as_taiwan_writes("命令行") == "命令行"

@@ -18,7 +18,7 @@ from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.text.analyzer import _LETTERS_OR_DIGITS, STOP_WORDS, char_bigrams, segment
 from zhsearch.searching.intent import A_NOT_A, Intent, detect_intents, with_cues
 from zhsearch.text.lexicon import active_lexicon
-from zhsearch.text.normalize import fold_text, regional_readings
+from zhsearch.text.normalize import as_taiwan_writes, fold_text, regional_readings
 from zhsearch.text.wording import other_wordings
 from zhsearch.text.pinyin import pinyin_terms
 from zhsearch.text.segment import Segmenter, full_segmenter
@@ -130,7 +130,8 @@ def with_regional_readings(plan: QueryPlan, indexed) -> QueryPlan:
       the 查看 it made of 檢視 — only for words the index lacks, so that 程序
       typed by a Mainland reader is never read as the Taiwanese 程序 (进程);
     * any word, in the other wording of its translators (text.wording): 命令
-      meets 指令, 账户 meets 帐号.
+      meets 指令, 账户 帐号; a word holding one, reworded as it stands and as a
+      Taiwan writer words the rest of it (命令行 → 命令列 → 指令列).
 
     ``indexed(word)``: the index holds it.
     """
@@ -138,7 +139,10 @@ def with_regional_readings(plan: QueryPlan, indexed) -> QueryPlan:
     for concept in plan.concepts:
         if len(concept) < 2:
             continue
-        readings = other_wordings(concept) if indexed(concept) else regional_readings(concept) + other_wordings(concept)
+        reworded = other_wordings(concept)
+        if reworded:  # 命令行: reworded as it is (指令行), and as Taiwan words the rest of it (命令列 → 指令列)
+            reworded += other_wordings(as_taiwan_writes(concept))
+        readings = reworded if indexed(concept) else regional_readings(concept) + reworded
         readings = tuple(r for r in dict.fromkeys(readings) if r != concept and indexed(r))
         if readings:
             related[concept] = tuple(dict.fromkeys(related.get(concept, ()) + readings))

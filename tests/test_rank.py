@@ -41,7 +41,7 @@ def _cue(c):
 
 
 def _shape(c):
-    return c.features["teaser"] * c.features["short"] * c.features["intro"] * c.features["comment"]
+    return c.features["teaser"] * c.features["short"] * c.features["intro"] * c.features["verdict"] * c.features["comment"]
 
 
 LEGAL = "催收人员上门是否合法"
@@ -87,6 +87,10 @@ FEATURE_TABLE = [
     ("intro", ("本文将探讨网贷逾期以后平台会不会上门的问题。",), None, D.intro_factor),
     ("intro", (ANSWER, "引言"), None, D.intro_factor),
     ("intro", (ANSWER, "处理方式"), None, 1.0),
+    ("verdict", ("不是。软件包可以原地升级。",), "怎样升级正在运行的系统", D.verdict_factor),  # answers another question
+    ("verdict", ("不是。软件包可以原地升级。",), None, 1.0),  # the question asks yes or no
+    ("verdict", ("不是。软件包可以原地升级。",), "是否可以原地升级，应该怎么做", 1.0),  # and how: still yes or no
+    ("verdict", ("软件包可以原地升级，不是。",), "怎样升级正在运行的系统", 1.0),  # no verdict first
     ("comment", (ANSWER, "", "", 1, "comment"), None, D.comment_factor),
     ("comment", (ANSWER,), None, 1.0),
 ]

@@ -19,9 +19,10 @@ title folded, the query's term weights), and the :class:`~zhsearch.searching.ran
 * **cue** / **evidence** / **opening** — the vocabulary of the answer asked for
   (应对, 建议 for 怎么办), a citation of what it rests on (a statute, for
   legality), and an opening as such an answer opens (a verdict, 可以。, for yes/no).
-* **teaser**, **short**, **intro**, **comment** — truncated teasers (``…``), very
-  short passages, introductions that announce the question (本文将探讨…, a
-  section headed 引言) and readers' comments are damped.
+* **teaser**, **short**, **intro**, **verdict**, **comment** — truncated teasers
+  (``…``), very short passages, introductions that announce the question
+  (本文将探讨…, a section headed 引言), a yes/no verdict opening the passage
+  (``不是。``) when the question asks no yes or no, and readers' comments are damped.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zhsearch.text.analyzer import char_bigrams
-from zhsearch.searching.intent import cue_share, opens_as_answer, shows_evidence
+from zhsearch.searching.intent import asks_yes_no, cue_share, opens_as_answer, opens_with_verdict, shows_evidence
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.text.normalize import is_question_line
 from zhsearch.searching.query import QueryPlan
@@ -178,6 +179,14 @@ def intro(passage: StoredPassage, plan: QueryPlan, context: PassageContext, conf
     return config.intro_factor if announces else 1.0
 
 
+def verdict(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """A passage opening with a verdict (``不是。`` ``可以，``) answers a yes/no
+    question: for a question that asks no yes or no, another question's answer."""
+    if asks_yes_no(plan.normalized) or not opens_with_verdict(passage.norm):
+        return 1.0
+    return config.verdict_factor
+
+
 def comment(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """Readers' comments rank below the article they follow."""
     return config.comment_factor if passage.kind == "comment" else 1.0
@@ -187,7 +196,7 @@ Feature = Callable[[StoredPassage, QueryPlan, PassageContext, "RankingConfig"], 
 
 # Every feature the rerank computes, in the order --explain lists them.
 FEATURES: tuple[tuple[str, Feature], ...] = tuple(
-    (f.__name__, f) for f in (coverage, phrase, first_answer, cue, evidence, opening, teaser, short, intro, comment)
+    (f.__name__, f) for f in (coverage, phrase, first_answer, cue, evidence, opening, teaser, short, intro, verdict, comment)
 )
 
 

@@ -67,6 +67,12 @@ _VERDICT = re.compile(
 )
 
 
+def asks_yes_no(question: str) -> bool:
+    """The question asks yes or no (吗, 是否, 会不会 …), whatever else it asks
+    (是否可以…，应该怎么做 asks both; :func:`detect_intents` keeps the how-to)."""
+    return bool(_YES_NO.search(question.strip()))
+
+
 def opens_with_verdict(text: str, question: str = "") -> bool:
     """A yes/no answer states its verdict first (``可以。您可以…``, ``不是，…``);
     given the ``question``, a verdict that is a verb must be the question's
@@ -125,6 +131,8 @@ def _inside_word(text: str, at: int) -> bool:
     return 0 < at < len(text) and (text[at - 1] + text[at]).isascii() and (text[at - 1] + text[at]).isalnum()
 
 
+_YES_NO = re.compile(r"(?:吗|(?<![什怎这那多])么)[?？]?$|会不会|是不是|能不能|是否|有没有|要不要|可不可以|可以.*吗")
+
 INTENTS: tuple[Intent, ...] = (
     Intent(
         "how-to",
@@ -160,7 +168,7 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "yes-no",
-        re.compile(r"(?:吗|(?<![什怎这那多])么)[?？]?$|会不会|是不是|能不能|是否|有没有|要不要|可不可以|可以.*吗"),
+        _YES_NO,
         ("不会", "并不", "一般", "通常", "可能", "大多数", "往往", "不一定", "会", "可以", "不能"),
         opens=opens_with_verdict,
     ),

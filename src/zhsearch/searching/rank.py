@@ -78,6 +78,7 @@ class RankingConfig:
     short_chars: int = 16
     short_factor: float = 0.6
     intro_factor: float = 0.6  # an introduction that announces the question
+    verdict_factor: float = 0.6  # a verdict (不是。) opening the answer to a question not asked yes or no (plateau .3–.6)
     comment_factor: float = 0.7  # readers' comments rank below the article they follow
 
     def boost(self, field: str) -> float:
@@ -156,14 +157,14 @@ def score(features: dict[str, float], bm25f: float, best_bm25f: float, config: R
         * (1 + config.base_weight * bm25f / best_bm25f)
         * (features["phrase"] * features["first_answer"])
         * (features["cue"] + features["evidence"] + features["opening"])
-        * (features["teaser"] * features["short"] * features["intro"] * features["comment"])
+        * (features["teaser"] * features["short"] * features["intro"] * features["verdict"] * features["comment"])
     )
 
 
 def score_formula(config: RankingConfig) -> str:
     """:func:`score`'s formula with its weights, as ``--explain`` shows it."""
     return (f"coverage^{config.coverage_power:g} × (1 + {config.base_weight:g} · bm25f / best bm25f)"
-            " × phrase × first_answer × (cue + evidence + opening) × teaser × short × intro × comment"
+            " × phrase × first_answer × (cue + evidence + opening) × teaser × short × intro × verdict × comment"
             f" × document (1 + {config.document_weight:g} · its document's best {config.document_passages}"
             " / the strongest document's)")
 

@@ -76,6 +76,7 @@ def test_stats_and_analyze(index_dir):
     analyzed = run("analyze", "貸款九千")
     assert "words       0     0-2    贷款" in analyzed.output
     assert "9000" in analyzed.output
+    assert "other wording 命令行 → 指令行/指令列" in run("analyze", "命令行选项").output
 
 
 def test_eval_prints_the_measures(index_dir):

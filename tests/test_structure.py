@@ -55,11 +55,27 @@ def test_a_number_that_cannot_follow_the_outline_is_body():
 
 
 def test_an_outline_may_start_again_after_a_table_of_contents():
-    toc = "目录\n1. 简介\n1.1. 背景\n2. 安装\n2.1. 下载\n"
-    text = toc + "\n1. 简介\n\n1.1. 背景\n\n这一节介绍背景，说明为什么要写这个程序。\n\n2.1. 下载\n\n从网站下载安装包。\n"
-    passages = split_passages(text, "a.txt")
-    assert [(p.heading, p.text) for p in passages][-2:] == [
-        ("1.1. 背景", "这一节介绍背景，说明为什么要写这个程序。"), ("2.1. 下载", "从网站下载安装包。")]
+    toc = "目录\n1.1. 背景\n1.2. 目标\n2.1. 下载\n2.2. 安装\n"
+    body = "".join(f"\n{n}. {t}\n\n这一节讲{t}，写得足够长，是一段真正的正文内容。\n"
+                   for n, t in (("1.1", "背景"), ("1.2", "目标"), ("2.1", "下载"), ("2.2", "安装"), ("2.3", "升级")))
+    assert [p.heading for p in split_passages(toc + body, "a.txt")][-5:] == [
+        "1.1. 背景", "1.2. 目标", "2.1. 下载", "2.2. 安装", "2.3. 升级"]
+
+
+BODY = "\n\n这一节的正文内容写在这里，说明这一节的要点。\n\n"
+
+
+@pytest.mark.parametrize("text, headings", [
+    # strays on both sides of a real section: each judged by the outline, not by its neighbours
+    ("2.5.8. 源码包格式\n\n格式 说明\n\n1.0 原始格式\n\n3.0 (quilt) 格式" + BODY + "2.5.9. 本地格式" + BODY
+     + "3.0 (native) 格式\n\n2.5.10. 其它格式" + BODY, ["2.5.8. 源码包格式", "2.5.9. 本地格式", "2.5.10. 其它格式"]),
+    # a changelog counting down, and a sparse outline: runs of their own, kept
+    ("3.2 版本说明" + BODY + "3.1 版本说明" + BODY + "3.0 版本说明" + BODY + "2.9 版本说明" + BODY,
+     ["3.2 版本说明", "3.1 版本说明", "3.0 版本说明", "2.9 版本说明"]),
+    ("1.2 甲节" + BODY + "2.3 乙节" + BODY + "3.4 丙节" + BODY + "4.5 丁节" + BODY, ["1.2 甲节", "2.3 乙节", "3.4 丙节", "4.5 丁节"]),
+])
+def test_an_outline_keeps_its_sections_around_stray_numbers(text, headings):
+    assert list(dict.fromkeys(p.heading for p in split_passages(text, "a.txt"))) == headings
 
 
 def test_admonition_label_joins_its_paragraph_and_heads_nothing():

@@ -137,7 +137,7 @@ def test_a_mainland_word_the_index_holds_is_not_read_again():
     from zhsearch.searching.query import plan_query, with_regional_readings
 
     plan = plan_query("编译程序视图")
-    assert with_regional_readings(plan, lambda word: True) == plan  # a Mainland corpus: nothing added
+    assert with_regional_readings(plan, lambda word: True) == plan  # a Mainland corpus: nothing added (no pair holds these words)
     readings = with_regional_readings(plan, lambda word: word in {"编译", "预设", "查看"}).related
     assert readings == {"视图": ("查看",)}  # never 程序 read as the Taiwanese 进程
 
@@ -241,6 +241,16 @@ def test_a_word_holding_a_reworded_one_is_also_read_as_taiwan_words_the_rest(tmp
     monkeypatch.setattr("zhsearch.searching.query.as_taiwan_writes", lambda word: word)
     held = {"命令行", "选项", "指令列"}  # reworded as it stands only (指令行), which the index does not hold
     assert "命令行" not in with_regional_readings(plan, held.__contains__).related
-    # an opencc keeping its dictionaries elsewhere: no Taiwan wording, no error
-    monkeypatch.setattr(normalize, "_taiwan_phrasing", lambda: None)
-    assert normalize.as_taiwan_writes("命令行") == "命令行"
+
+
+def test_taiwan_wording_is_told_without_a_writable_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    from zhsearch.text import normalize
+
+    normalize._taiwan_phrasing.cache_clear()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))  # its config cannot be written
+    try:
+        assert normalize.as_taiwan_writes("命令行") == "命令列"  # by s2twp itself
+    finally:
+        normalize._taiwan_phrasing.cache_clear()

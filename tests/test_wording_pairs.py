@@ -55,7 +55,7 @@ def test_a_wheel_pairs_its_mainland_and_taiwan_catalogs(tool, tmp_path):
         ("app", "app/translations/zh.json"): {"cn": {"/a/b": "默认"}, "tw": {"/a/b": "預設"}},
     }
     # normalised as the index normalises: the Taiwan side through tw2sp
-    assert tool.aligned_messages(found) == {("账户", "帐号"): {"app"}, ("默认", "预设"): {"app"}}
+    assert tool.aligned_messages(found) == {("账户", "帐号", "帐号"): {"app"}, ("默认", "预设", "预设"): {"app"}}
 
 
 def test_differences_are_whole_words_grown_alike_on_both_sides(tool):
@@ -65,8 +65,9 @@ def test_differences_are_whole_words_grown_alike_on_both_sides(tool):
 
 
 def test_a_pair_is_kept_only_as_a_habit_of_several_projects(tool):
-    def messages(template: str, mainland: str, taiwan: str, projects: set[str], n: int):
-        return {(template.format(i=i, w=mainland), template.format(i=i, w=taiwan)): projects for i in range(n)}
+    def messages(template: str, mainland: str, taiwan: str, projects: set[str], n: int, written: str = ""):
+        return {(template.format(i=i, w=mainland), template.format(i=i, w=taiwan), template.format(i=i, w=written or taiwan)):
+                projects for i in range(n)}
 
     seen = {}
     seen |= messages("第{i}个{w}", "命令", "指令", {"a", "b"}, 3)  # three messages, two projects: kept
@@ -77,6 +78,8 @@ def test_a_pair_is_kept_only_as_a_habit_of_several_projects(tool):
     seen |= messages("第{i}次{w}", "运行", "执行", {"a", "b"}, 3)
     seen |= messages("运行第{i}步", "运行", "运行", {"a", "b"}, 20)
     seen |= messages("执行第{i}步", "执行", "执行", {"a", "b"}, 20)
+    # OpenCC's phrase table, not the translator: 執行 (written 执行) is indexed 运行
+    seen |= messages("第{i}回{w}", "执行", "运行", {"a", "b"}, 5, written="执行")
     assert [(p.mainland, p.taiwan, p.messages, p.projects) for p in tool.wording_pairs(seen)] == [("命令", "指令", 3, 2)]
 
 
@@ -85,3 +88,11 @@ def test_the_shipped_table_reads_as_pairs():
 
     rows = [line.split("\t") for line in PAIRS_FILE.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     assert rows and all(len(row) == 4 and row[0] != row[1] and int(row[2]) >= 3 and int(row[3]) >= 2 for row in rows)
+
+
+def test_a_folder_missing_a_pinned_wheel_writes_no_table(tool, tmp_path):
+    (tmp_path / "Django-1.11-py3-none-any.whl").write_bytes(b"")  # another version than the pin
+    out = tmp_path / "pairs.tsv"
+    with pytest.raises(SystemExit, match="Django==5.2.19"):
+        tool.main(["--wheels", str(tmp_path), "--out", str(out)])
+    assert not out.exists()

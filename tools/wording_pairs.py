@@ -10,7 +10,9 @@ Both sides are normalised as the index normalises text (NFKC, OpenCC t2s for
 the Mainland side, tw2sp for the Taiwan side, so 檔案 is already 文件 and only
 what OpenCC does not know is left); the two are aligned character by character
 (difflib), each difference grown to whole jieba words on both sides, and a
-pair of Han words of 2–4 characters, neither inside the other, is kept when
+pair of Han words of 2–4 characters, neither inside the other, the Taiwan
+side not writing the Mainland word itself (執行, which tw2sp reads 运行, is
+the Mainland 执行: no pair), is kept when
 
 * it is seen in at least ``MIN_MESSAGES`` distinct messages,
 * of at least ``MIN_PROJECTS`` projects translated by different teams
@@ -176,39 +178,44 @@ class Pair:
     share: float  # the larger of: share of the Mainland word's messages, of the Taiwan word's, showing the pair
 
 
-def aligned_messages(sources) -> dict[tuple[str, str], set[str]]:
-    """(Mainland text, Taiwan text) → the projects that have it, both normalised as the index does."""
+def aligned_messages(sources) -> dict[tuple[str, str, str], set[str]]:
+    """(Mainland text, Taiwan text, Taiwan text in simplified characters only) →
+    the projects that have it; the first two normalised as the index does."""
     import opencc
 
     to_simplified, from_taiwan = opencc.OpenCC("t2s"), opencc.OpenCC("tw2sp")
-    messages: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
+    fold = lambda text: unicodedata.normalize("NFKC", text)  # noqa: E731
+    messages: dict[tuple[str, str, str], set[str]] = collections.defaultdict(set)
     for (project, _), sides in sources.items():
         if set(sides) != {"cn", "tw"}:
             continue
         taiwan = sides["tw"]
         for msgid, text in sides["cn"].items():
             if msgid in taiwan:
-                pair = (unicodedata.normalize("NFKC", to_simplified.convert(text)),
-                        unicodedata.normalize("NFKC", from_taiwan.convert(taiwan[msgid])))
-                messages[pair].add(project)
+                written = taiwan[msgid]
+                key = (fold(to_simplified.convert(text)), fold(from_taiwan.convert(written)),
+                       fold(to_simplified.convert(written)))
+                messages[key].add(project)
     return messages
 
 
-def wording_pairs(messages: dict[tuple[str, str], set[str]]) -> list[Pair]:
+def wording_pairs(messages: dict[tuple[str, str, str], set[str]]) -> list[Pair]:
     """The pairs kept by the rule of the module docstring, most seen first."""
     seen: collections.Counter = collections.Counter()
     projects: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
-    for (mainland, taiwan), where in messages.items():
+    for (mainland, taiwan, written), where in messages.items():
         if mainland == taiwan:
             continue
         for pair in set(differences(mainland, taiwan)):
             x, y = pair  # a word inside the other (主机名/主机名称) is found as it is
+            if x in written:  # the translator wrote 執行 too; OpenCC's phrase table made it 运行
+                continue
             if _HAN_WORD.fullmatch(x) and _HAN_WORD.fullmatch(y) and x not in y and y not in x:
                 seen[pair] += 1
                 projects[pair] |= where
     candidates = [p for p, n in seen.items() if n >= MIN_MESSAGES and len(projects[p]) >= MIN_PROJECTS]
     holding: collections.Counter = collections.Counter()
-    for mainland, taiwan in messages:
+    for mainland, taiwan, _ in messages:
         for x, y in candidates:
             holding["cn", x] += x in mainland
             holding["tw", y] += y in taiwan
@@ -226,9 +233,29 @@ def download(requirements: list[str], folder: Path) -> list[Path]:
     return sorted(folder.glob("*.whl"))
 
 
+def pinned_wheels(folder: Path) -> list[tuple[Path, str]]:
+    """``(wheel, project)`` for every source, each at its pinned version; exits
+    naming what is missing, so that a partial folder never writes a table."""
+    found = {}
+    for wheel in folder.glob("*.whl"):
+        name, version = wheel.name.split("-")[:2]
+        found[_distribution(name), version] = wheel
+    wheels, missing = [], []
+    for requirement, project in SOURCES:
+        name, version = requirement.split("==")
+        wheel = found.get((_distribution(name), version))
+        (wheels.append((wheel, project)) if wheel else missing.append(requirement))
+    if missing:
+        raise SystemExit(f"wording_pairs: no wheel in {folder} for {', '.join(missing)}; "
+                         "run without --wheels to download them")
+    return wheels
+
+
 def main(argv: list[str] | None = None) -> None:
+    from importlib.metadata import version
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--wheels", type=Path, help="a folder already holding the wheels (no download)")
+    parser.add_argument("--wheels", type=Path, help="a folder already holding the pinned wheels (no download)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N pairs")
     args = parser.parse_args(argv)
@@ -236,20 +263,18 @@ def main(argv: list[str] | None = None) -> None:
         folder = args.wheels or Path(tmp)
         if not args.wheels:
             download([req for req, _ in SOURCES], folder)
-        projects = {_distribution(req): project for req, project in SOURCES}
-        sources = {}
-        for wheel in sorted(folder.glob("*.whl")):
-            project = projects.get(_distribution(wheel.name.split("-")[0]))
-            if project:
-                for (proj, key), sides in catalogs(wheel, project).items():
-                    sources.setdefault((proj, key), {}).update(sides)
+        sources: dict = {}
+        for wheel, project in pinned_wheels(folder):
+            for key, sides in catalogs(wheel, project).items():
+                sources.setdefault(key, {}).update(sides)
     messages = aligned_messages(sources)
     pairs = wording_pairs(messages)
     header = [
         "# Mainland and Taiwan wordings of one term, as the index normalises them (tools/wording_pairs.py).",
         f"# Learnt from {len(messages)} distinct messages translated both ways in: "
-        + ", ".join(sorted({req for req, _ in SOURCES})) + ".",
-        f"# Kept: seen in >= {MIN_MESSAGES} messages of >= {MIN_PROJECTS} projects, share >= {MIN_SHARE}.",
+        + ", ".join(req for req, _ in SOURCES) + ".",
+        f"# Read with jieba {version('jieba')} and opencc {version('opencc')}; kept: seen in >= {MIN_MESSAGES} "
+        f"messages of >= {MIN_PROJECTS} projects, share >= {MIN_SHARE}.",
         "# mainland\ttaiwan\tmessages\tprojects",
     ]
     lines = [f"{p.mainland}\t{p.taiwan}\t{p.messages}\t{p.projects}" for p in pairs]

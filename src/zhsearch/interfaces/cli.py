@@ -381,8 +381,7 @@ def analyze_command(text, fields) -> None:
     """Print the tokens the analysis chain makes of TEXT."""
     from zhsearch.text.analyzer import FIELDS, analyze, is_bigram_word
     from zhsearch.text.normalize import normalize_text, wording_changes
-    from zhsearch.text.wording import other_wordings
-    from zhsearch.searching.query import plan_query
+    from zhsearch.searching.query import plan_query, translators_wordings
 
     value = " ".join(text)
     click.echo(f"normalized  {normalize_text(value).text}")
@@ -398,10 +397,10 @@ def analyze_command(text, fields) -> None:
     click.echo(f"query bigrams {' '.join(plan.bigrams)}")
     if plan.pinyin:
         click.echo(f"query pinyin  {' '.join(plan.pinyin)}")
-    # the other side's wording of a query word (text.wording), searched too where an index holds it
-    others = [f"{word} → {'/'.join(ws)}" for word in plan.concepts if (ws := other_wordings(word))]
+    # the other side's wording of a query word, searched too where an index holds it
+    others = [f"{word} → {'/'.join(ws)}" for word in plan.concepts if (ws := translators_wordings(word))]
     if others:
-        click.echo(f"also searched {', '.join(others)}")
+        click.echo(f"other wording {', '.join(others)}  (searched where the index holds it)")
 
 
 @main.command("eval")

@@ -9,9 +9,9 @@ A line is a heading only when something says so, never for being short:
   its answer, the commonest Q&A layout);
 * a short line standing alone between blank lines.
 
-A dotted number that fits the outline on neither side — following neither the
-numbered line before it nor followed by the one after (``3.0 (quilt)`` in a
-table between 2.5.8 and 2.5.9, ``4.4 BSD``, ``172.16.x.x``) — is body.
+A dotted number that interrupts the outline — not following the section
+before it, when a later one does (``3.0 (quilt)`` in a table between 2.5.8 and
+2.5.9, ``4.4 BSD``, ``172.16.x.x``) — is body.
 
 Inside a block of consecutive lines only the first line may be a heading
 (or a Markdown or multi-level outline heading): a short line in a run of body
@@ -90,6 +90,7 @@ def section_number(line: str) -> tuple[int, ...] | None:
 
 
 OUTLINE_GAP = 3  # sections a dump may have lost between two numbered headings
+OUTLINE_LOOKAHEAD = 50  # numbered lines a table of versions or addresses may run to
 
 
 def continues_outline(last: tuple[int, ...], number: tuple[int, ...]) -> bool:
@@ -116,21 +117,22 @@ def continues_outline(last: tuple[int, ...], number: tuple[int, ...]) -> bool:
 
 
 def stray_numbers(lines: list[str]) -> set[int]:
-    """Line numbers of the dotted numbers that fit the outline on neither side:
-    neither following the numbered line before them nor followed by the one
-    after (structure.continues_outline) — a version in a table (``3.0 (quilt)``
-    between 2.5.8 and 2.5.9), ``4.4 BSD``, an address.  One number out of
-    place never takes the sections after it along."""
+    """Line numbers of the dotted numbers that interrupt the outline: a number
+    that does not follow the last kept one when a later number does (within
+    OUTLINE_LOOKAHEAD numbered lines) — a version in a table (``1.0``, ``3.0
+    (quilt)`` between 2.5.8 and 2.5.9), ``4.4 BSD``, an address.  A number the
+    outline never comes back from starts its own run (a changelog counting
+    down, 3.2 3.1 3.0; a sparse outline, 1.2 2.3 3.4) and is kept."""
     numbered = [(n, number) for n, line in enumerate(lines, start=1)
                 if line and (number := section_number(line)) and is_section_number(line)]
-    stray = set()
+    stray, last = set(), None
     for i, (n, number) in enumerate(numbered):
-        before = numbered[i - 1][1] if i else None
-        after = numbered[i + 1][1] if i + 1 < len(numbered) else None
-        if before is None or after is None:
-            continue  # the first and last numbers have one side only: kept
-        if not continues_outline(before, number) and not continues_outline(number, after):
+        if last is not None and not continues_outline(last, number) and any(
+            continues_outline(last, later) for _, later in numbered[i + 1 : i + 1 + OUTLINE_LOOKAHEAD]
+        ):
             stray.add(n)
+        else:
+            last = number
     return stray
 
 

@@ -136,13 +136,13 @@ def phrase(passage: StoredPassage, plan: QueryPlan, context: PassageContext, con
 def first_answer(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """The first paragraph under a heading that asks the question is its answer
     (FAQ pages, Q&A articles): what follows elaborates.  The heading may ask it
-    in the question's words or in their related terms (``dpkg 指令`` restates
-    ``dpkg 命令``: query.with_regional_readings)."""
+    in the question's words or in their related terms: the lexicon's groups and
+    the other wordings of query.with_regional_readings (``dpkg 指令`` restates
+    ``dpkg 命令``)."""
     if passage.order != 0:
         return 1.0
     # the last heading of the path, in each reading of the folded heading
-    query = "\n".join((plan.normalized,) + plan.related_terms)
-    asked = max(heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], query)
+    asked = max(heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], plan.asked_text)
                 for reading in context.heading.split("\n"))
     return 1 + config.first_answer_bonus * asked if asked >= config.first_answer_min else 1.0
 

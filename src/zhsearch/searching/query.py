@@ -12,6 +12,8 @@ from them the word, bigram and pinyin terms that are looked up in the index.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field, replace
 
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
@@ -45,6 +47,12 @@ class QueryPlan:
     @property
     def related_terms(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t for terms in self.related.values() for t in terms))
+
+    @functools.cached_property
+    def asked_text(self) -> str:
+        """The question and its related terms (lexicon groups, other wordings), one a line:
+        what a heading may restate it in."""
+        return "\n".join((self.normalized,) + self.related_terms)
 
     @property
     def empty(self) -> bool:
@@ -120,6 +128,17 @@ def plan_query(text: str, segmenter: Segmenter | None = None, is_word=None, lexi
     )
 
 
+def translators_wordings(word: str) -> tuple[str, ...]:
+    """``word`` in the other wording of the translators (text.wording): 命令 →
+    指令; a word holding one, reworded as it stands and as a Taiwan writer
+    words the rest of it (命令行 → 指令行, and 命令列 → 指令列).  Candidates:
+    a search keeps those its index holds."""
+    reworded = other_wordings(word)
+    if reworded:
+        reworded += other_wordings(as_taiwan_writes(word))
+    return tuple(w for w in dict.fromkeys(reworded) if w != word)
+
+
 def with_regional_readings(plan: QueryPlan, indexed) -> QueryPlan:
     """A query word in the forms it takes in text of the other side of the
     strait, when the index holds those:
@@ -129,9 +148,8 @@ def with_regional_readings(plan: QueryPlan, indexed) -> QueryPlan:
       程序 the index made of its Taiwan text, 视图 typed by a Mainland reader
       the 查看 it made of 檢視 — only for words the index lacks, so that 程序
       typed by a Mainland reader is never read as the Taiwanese 程序 (进程);
-    * any word, in the other wording of its translators (text.wording): 命令
-      meets 指令, 账户 帐号; a word holding one, reworded as it stands and as a
-      Taiwan writer words the rest of it (命令行 → 命令列 → 指令列).
+    * any word, in the other wording of its translators
+      (:func:`translators_wordings`): 命令 meets 指令, 账户 帐号, 命令行 指令列.
 
     ``indexed(word)``: the index holds it.
     """
@@ -139,9 +157,7 @@ def with_regional_readings(plan: QueryPlan, indexed) -> QueryPlan:
     for concept in plan.concepts:
         if len(concept) < 2:
             continue
-        reworded = other_wordings(concept)
-        if reworded:  # 命令行: reworded as it is (指令行), and as Taiwan words the rest of it (命令列 → 指令列)
-            reworded += other_wordings(as_taiwan_writes(concept))
+        reworded = translators_wordings(concept)
         readings = reworded if indexed(concept) else regional_readings(concept) + reworded
         readings = tuple(r for r in dict.fromkeys(readings) if r != concept and indexed(r))
         if readings:

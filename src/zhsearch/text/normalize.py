@@ -19,6 +19,7 @@ Stages, in order (``normalize_text`` runs them all):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -281,10 +282,11 @@ _TAIWAN_PHRASING = ("STCharacters.ocd2", ("TWPhrases.ocd2", "TWVariantsPhrases.o
 
 @functools.lru_cache(maxsize=1)
 def _taiwan_phrasing():
-    """An OpenCC converter of simplified text to Taiwan wording (see above), or
-    None when the opencc package keeps its dictionaries elsewhere.  OpenCC names
-    a dictionary in a config file by path, so the config is written to a
-    temporary file, read, and removed."""
+    """An OpenCC converter of simplified text to Taiwan wording (see above).
+    OpenCC names a dictionary in a config file by path, so the config is written
+    to a temporary file, read and removed; when that cannot be done (no writable
+    temporary folder, an opencc package keeping its dictionaries elsewhere or
+    reading configs otherwise), ``s2twp`` itself, slower to load, says the same."""
     import json
     import tempfile
 
@@ -292,8 +294,6 @@ def _taiwan_phrasing():
 
     share = Path(opencc.__file__).resolve().parent / "clib" / "share" / "opencc"
     characters, phrases = _TAIWAN_PHRASING
-    if not all((share / name).is_file() for name in (characters, *phrases)):
-        return None
     ocd2 = lambda name: {"type": "ocd2", "file": str(share / name)}  # noqa: E731
     config = {
         "name": "Simplified Chinese to Taiwan wording, without the Mainland phrase table",
@@ -303,23 +303,30 @@ def _taiwan_phrasing():
             {"dict": {"type": "group", "match_policy": "short_circuit", "dicts": [ocd2(n) for n in phrases]}},
         ],
     }
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as file:
-        json.dump(config, file)
-    try:
-        return opencc.OpenCC(file.name)
-    except Exception:  # an opencc that reads configs otherwise: no Taiwan wording
-        return None
-    finally:
-        os.unlink(file.name)
+    if all((share / name).is_file() for name in (characters, *phrases)):
+        path = None
+        try:
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as file:
+                path = file.name
+                json.dump(config, file)
+            return opencc.OpenCC(path)
+        except Exception:  # OSError writing it, or OpenCC refusing it: the full table below
+            pass
+        finally:
+            if path:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+    return _opencc("s2twp")
 
 
 def as_taiwan_writes(word: str) -> str:
     """``word`` as a Taiwan writer words it, in simplified characters (命令行 →
     命令列): the form a term of Taiwan text keeps in the index when OpenCC's
-    phrase table does not read it back (指令列 stays 指令列).  ``word`` itself
-    when that cannot be told."""
-    converter = _taiwan_phrasing()
-    return to_simplified(converter.convert(word)) if converter and not word.isascii() else word
+    phrase table does not read it back (指令列 stays 指令列).  Not
+    :func:`regional_readings`' second reading, which is that form read back by
+    the phrase table (命令列 → 命令行), and uses s2twp's Mainland phrase table
+    too, for the variant characters of words such as 坐标 → 座標."""
+    return word if word.isascii() else to_simplified(_taiwan_phrasing().convert(word))
 
 
 def wording_changes(text: str) -> tuple[str, list[tuple[str, str]]]:

@@ -91,6 +91,10 @@ FEATURE_TABLE = [
     ("verdict", ("不是。软件包可以原地升级。",), None, 1.0),  # the question asks yes or no
     ("verdict", ("不是。软件包可以原地升级。",), "是否可以原地升级，应该怎么做", 1.0),  # and how: still yes or no
     ("verdict", ("软件包可以原地升级，不是。",), "怎样升级正在运行的系统", 1.0),  # no verdict first
+    ("verdict", ("可以。软件包可以原地升级。",), "能否在正在运行的系统上升级？", 1.0),  # 能否 asks yes or no too
+    ("verdict", ("不需要。软件包可以原地升级。",), "需不需要重启系统", 1.0),
+    ("verdict", ("可以。软件包可以原地升级。",), "原地 升级 系统", 1.0),  # keywords ask nothing
+    ("verdict", ("当然，如果您已经在使用缓存代理，也可以。",), "怎样使用缓存代理", 1.0),  # 当然， opens more than verdicts
     ("comment", (ANSWER, "", "", 1, "comment"), None, D.comment_factor),
     ("comment", (ANSWER,), None, 1.0),
 ]

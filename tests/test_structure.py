@@ -73,6 +73,13 @@ BODY = "\n\n这一节的正文内容写在这里，说明这一节的要点。\n
     ("3.2 版本说明" + BODY + "3.1 版本说明" + BODY + "3.0 版本说明" + BODY + "2.9 版本说明" + BODY,
      ["3.2 版本说明", "3.1 版本说明", "3.0 版本说明", "2.9 版本说明"]),
     ("1.2 甲节" + BODY + "2.3 乙节" + BODY + "3.4 丙节" + BODY + "4.5 丁节" + BODY, ["1.2 甲节", "2.3 乙节", "3.4 丙节", "4.5 丁节"]),
+    # one number wrongly kept (or first) never takes the sections after it along
+    ("9.1 甲节" + BODY + "9.2 乙节" + BODY + "10.1.1.1 网关" + BODY + "9.3 丙节" + BODY + "9.4 丁节" + BODY,
+     ["9.1 甲节", "9.2 乙节", "9.2 乙节 › 10.1.1.1 网关", "9.3 丙节", "9.4 丁节"]),
+    ("3.0 (quilt) 格式" + BODY + "2.1 甲节" + BODY + "2.2 乙节" + BODY + "3.1 丙节" + BODY,
+     ["3.0 (quilt) 格式", "2.1 甲节", "2.2 乙节", "3.1 丙节"]),
+    # a section number repeated shorter (a page header) is no error
+    ("2.5 软件包" + BODY + "2.5.1 安装" + BODY + "2.5 软件包" + BODY, ["2.5 软件包", "2.5 软件包 › 2.5.1 安装"]),
 ])
 def test_an_outline_keeps_its_sections_around_stray_numbers(text, headings):
     assert list(dict.fromkeys(p.heading for p in split_passages(text, "a.txt"))) == headings

@@ -103,33 +103,36 @@ def continues_outline(last: tuple[int, ...], number: tuple[int, ...]) -> bool:
     >>> [continues_outline((2, 5, 8), n) for n in ((2, 5, 9), (2, 6), (3, 1), (2, 5, 8, 2), (3, 0), (1, 0), (2, 4))]
     [True, True, True, True, False, False, False]
     """
-    if all(n == 1 for n in number[1:]) and number[0] == 1:
+    if number[0] == 1 and all(n == 1 for n in number[1:]):
         return True
-    for depth in range(len(last) + 1):
-        head, rest = number[:depth + 1], number[depth + 1:]
-        if number[:depth] != last[:depth] or any(n != 1 for n in rest):
-            continue
-        if depth == len(last):  # a subsection (its first few may be missing)
-            return len(number) > len(last) and 1 <= number[depth] <= OUTLINE_GAP
-        if last[depth] < head[depth] <= last[depth] + OUTLINE_GAP:
+    for depth in range(min(len(last), len(number))):  # a step forward at this level, first parts below it
+        if (number[:depth] == last[:depth] and last[depth] < number[depth] <= last[depth] + OUTLINE_GAP
+                and all(n == 1 for n in number[depth + 1 :])):
             return True
-    return False
+    # a subsection (its first few may be missing)
+    depth = len(last)
+    return (len(number) > depth and number[:depth] == last and 1 <= number[depth] <= OUTLINE_GAP
+            and all(n == 1 for n in number[depth + 1 :]))
 
 
 def stray_numbers(lines: list[str]) -> set[int]:
     """Line numbers of the dotted numbers that interrupt the outline: a number
     that does not follow the last kept one when a later number does (within
-    OUTLINE_LOOKAHEAD numbered lines) — a version in a table (``1.0``, ``3.0
-    (quilt)`` between 2.5.8 and 2.5.9), ``4.4 BSD``, an address.  A number the
-    outline never comes back from starts its own run (a changelog counting
-    down, 3.2 3.1 3.0; a sparse outline, 1.2 2.3 3.4) and is kept."""
+    OUTLINE_LOOKAHEAD numbered lines), and is not followed by the next one
+    itself — a version in a table (``1.0``, ``3.0 (quilt)`` between 2.5.8 and
+    2.5.9), ``4.4 BSD``, an address.  A number the outline never comes back
+    from, or that the next one follows, starts a run of its own (a changelog
+    counting down, 3.2 3.1 3.0; a sparse outline, 1.2 2.3 3.4; the sections
+    after one wrongly kept): one number out of place never takes the sections
+    after it along."""
     numbered = [(n, number) for n, line in enumerate(lines, start=1)
                 if line and (number := section_number(line)) and is_section_number(line)]
     stray, last = set(), None
     for i, (n, number) in enumerate(numbered):
-        if last is not None and not continues_outline(last, number) and any(
-            continues_outline(last, later) for _, later in numbered[i + 1 : i + 1 + OUTLINE_LOOKAHEAD]
-        ):
+        following = [later for _, later in numbered[i + 1 : i + 1 + OUTLINE_LOOKAHEAD]]
+        if (last is not None and not continues_outline(last, number)
+                and any(continues_outline(last, later) for later in following)
+                and not (following and continues_outline(number, following[0]))):
             stray.add(n)
         else:
             last = number

@@ -33,7 +33,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zhsearch.text.analyzer import char_bigrams
-from zhsearch.searching.intent import asks_yes_no, cue_share, opens_as_answer, opens_with_verdict, shows_evidence
+from zhsearch.searching.intent import (
+    asks_yes_no,
+    cue_share,
+    is_question,
+    opens_as_answer,
+    opens_with_plain_verdict,
+    shows_evidence,
+)
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.text.normalize import is_question_line
 from zhsearch.searching.query import QueryPlan
@@ -181,8 +188,9 @@ def intro(passage: StoredPassage, plan: QueryPlan, context: PassageContext, conf
 
 def verdict(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """A passage opening with a verdict (``不是。`` ``可以，``) answers a yes/no
-    question: for a question that asks no yes or no, another question's answer."""
-    if asks_yes_no(plan.normalized) or not opens_with_verdict(passage.norm):
+    question: for a question that asks something else, another question's
+    answer.  A query of keywords asks nothing, and damps nothing."""
+    if not is_question(plan.normalized) or asks_yes_no(plan.normalized) or not opens_with_plain_verdict(passage.norm):
         return 1.0
     return config.verdict_factor
 

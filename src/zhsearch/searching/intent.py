@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from zhsearch.text.normalize import HAN_CHAR
+from zhsearch.text.normalize import HAN_CHAR, is_question_line
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,41 @@ _VERDICT = re.compile(
 )
 
 
+# Besides the yes-no intent's own markers, what else asks yes or no: 能否, 可否,
+# 有无, any A-not-A form (需不需要, 对不对), 吗 wherever the question ends it
+# (升级会丢数据吗。, …吗？为什么？).
+_ALSO_YES_NO = re.compile(r"能否|可否|有无|吗(?=[\W]|$)")
+
+
 def asks_yes_no(question: str) -> bool:
     """The question asks yes or no (吗, 是否, 会不会 …), whatever else it asks
-    (是否可以…，应该怎么做 asks both; :func:`detect_intents` keeps the how-to)."""
-    return bool(_YES_NO.search(question.strip()))
+    (是否可以…，应该怎么做 asks both; :func:`detect_intents` keeps the how-to).
+    Wider than the yes-no intent's pattern: here a miss would damp its answer.
+
+    >>> asks_yes_no("需不需要重启系统"), asks_yes_no("升级会丢数据吗。"), asks_yes_no("怎样升级系统？")
+    (True, True, False)
+    """
+    question = question.strip()
+    return bool(_YES_NO.search(question) or _ALSO_YES_NO.search(question) or A_NOT_A.search(question))
+
+
+# A question asks with one of these, or ends in a question mark: 怎样升级系统 is
+# a question, 原地 升级 系统 a query of keywords.
+_QUESTION_WORDS = re.compile(r"怎么|怎样|如何|什么|为什么|为何|哪|多少|多久|谁|咋|啥|吗|呢")
+
+
+def is_question(text: str) -> bool:
+    """``text`` asks something (a question word, or ？ at its end), not a list of keywords."""
+    return is_question_line(text) or bool(_QUESTION_WORDS.search(text))
+
+
+# 当然， opens a verdict, and as often a sentence that answers nothing (当然，如果…).
+_NOT_ONLY_A_VERDICT = ("当然",)
+
+
+def opens_with_plain_verdict(text: str) -> bool:
+    """The passage opens with a yes/no verdict that is nothing else (not 当然，)."""
+    return opens_with_verdict(text) and not text.startswith(_NOT_ONLY_A_VERDICT)
 
 
 def opens_with_verdict(text: str, question: str = "") -> bool:

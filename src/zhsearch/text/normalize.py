@@ -286,7 +286,9 @@ def _taiwan_phrasing():
     OpenCC names a dictionary in a config file by path, so the config is written
     to a temporary file, read and removed; when that cannot be done (no writable
     temporary folder, an opencc package keeping its dictionaries elsewhere or
-    reading configs otherwise), ``s2twp`` itself, slower to load, says the same."""
+    reading configs otherwise), ``s2twp`` itself, slower to load, says nearly
+    the same (its Mainland phrase table changes about 0.1% of words: 打印机 →
+    印表机 there, 列印机 here)."""
     import json
     import tempfile
 

@@ -73,6 +73,7 @@ _VERDICT = re.compile(
 _ALSO_YES_NO = re.compile(r"能否|可否|有无|吗(?=[\W]|$)")
 
 
+@functools.lru_cache(maxsize=256)  # asked once a candidate: the question is the same for all of them
 def asks_yes_no(question: str) -> bool:
     """The question asks yes or no (吗, 是否, 会不会 …), whatever else it asks
     (是否可以…，应该怎么做 asks both; :func:`detect_intents` keeps the how-to).
@@ -90,6 +91,7 @@ def asks_yes_no(question: str) -> bool:
 _QUESTION_WORDS = re.compile(r"怎么|怎样|如何|什么|为什么|为何|哪|多少|多久|谁|咋|啥|吗|呢")
 
 
+@functools.lru_cache(maxsize=256)
 def is_question(text: str) -> bool:
     """``text`` asks something (a question word, or ？ at its end), not a list of keywords."""
     return is_question_line(text) or bool(_QUESTION_WORDS.search(text))

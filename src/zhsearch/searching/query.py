@@ -13,7 +13,6 @@ from them the word, bigram and pinyin terms that are looked up in the index.
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass, field, replace
 
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN

@@ -67,23 +67,18 @@ _VERDICT = re.compile(
 )
 
 
-# Besides the yes-no intent's own markers, what else asks yes or no: 能否, 可否,
-# 有无, any A-not-A form (需不需要, 对不对), 吗 wherever the question ends it
-# (升级会丢数据吗。, …吗？为什么？).
-_ALSO_YES_NO = re.compile(r"能否|可否|有无|吗(?=[\W]|$)")
 
 
 @functools.lru_cache(maxsize=256)  # asked once a candidate: the question is the same for all of them
 def asks_yes_no(question: str) -> bool:
     """The question asks yes or no (吗, 是否, 会不会 …), whatever else it asks
     (是否可以…，应该怎么做 asks both; :func:`detect_intents` keeps the how-to).
-    Wider than the yes-no intent's pattern: here a miss would damp its answer.
 
     >>> asks_yes_no("需不需要重启系统"), asks_yes_no("升级会丢数据吗。"), asks_yes_no("怎样升级系统？")
     (True, True, False)
     """
     question = question.strip()
-    return bool(_YES_NO.search(question) or _ALSO_YES_NO.search(question) or A_NOT_A.search(question))
+    return bool(_YES_NO.search(question))
 
 
 # A question asks with one of these, or ends in a question mark: 怎样升级系统 is
@@ -164,7 +159,11 @@ def _inside_word(text: str, at: int) -> bool:
     return 0 < at < len(text) and (text[at - 1] + text[at]).isascii() and (text[at - 1] + text[at]).isalnum()
 
 
-_YES_NO = re.compile(r"(?:吗|(?<![什怎这那多])么)[?？]?$|会不会|是不是|能不能|是否|有没有|要不要|可不可以|可以.*吗")
+# What asks yes or no: a final 吗/么, 吗 before any mark (升级会丢数据吗。, …吗？为什么？),
+# 是否 能否 可否 有无, any A-not-A form (会不会, 需不需要, 对不对), 可以…吗.
+_YES_NO = re.compile(
+    r"(?:吗|(?<![什怎这那多])么)[?？]?$|吗(?=\W)|是否|能否|可否|有无|可以.*吗|" + A_NOT_A.pattern
+)
 
 INTENTS: tuple[Intent, ...] = (
     Intent(

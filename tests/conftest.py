@@ -12,13 +12,13 @@ import zhsearch
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 JUDGMENTS = REPO / "examples" / "seeds_dev.jsonl"
+LEXICON = CORPUS / ".zhsearch"  # the shipped corpus's own lexicon
 
 
 @pytest.fixture(scope="session")
 def corpus_copy(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("corpus")
-    for path in CORPUS.iterdir():
-        shutil.copy(path, target / path.name)
+    shutil.copytree(CORPUS, target, dirs_exist_ok=True)  # with its lexicon, .zhsearch/
     return target
 
 

@@ -26,7 +26,7 @@ def built(tmp_path):
     """A small built index, and a corpus grown large enough that a rebuild takes seconds."""
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
-    for path in CORPUS.iterdir():
+    for path in CORPUS.glob("*.txt"):
         (corpus / path.name).write_bytes(path.read_bytes())
     zhsearch.build_index(corpus, index)
     text = (CORPUS / "004_69b0fd6045c32687.txt").read_text(encoding="utf-8")

@@ -4,7 +4,8 @@ import pytest
 
 from zhsearch.searching.intent import (cue_share, defined_subject, detect_intents, opens_as_answer, opens_as_definition,
                                       shows_evidence, with_cues)
-from zhsearch.text.lexicon import DEFAULT_FOLDER, load_lexicon
+from conftest import LEXICON
+from zhsearch.text.lexicon import load_lexicon
 from zhsearch.searching.rank import DEFAULT_RANKING
 
 ENOUGH = DEFAULT_RANKING.cues_enough
@@ -25,12 +26,12 @@ def test_legality_answer_citing_a_statute_shows_evidence():
 def test_domain_cues_come_from_the_lexicon_not_the_engine():
     intents = detect_intents("催收时暴力威胁怎么办")
     assert [i.name for i in intents] == ["how-to"]
-    # 有权 / 依法 / 维权 are this domain's advice words: the shipped lexicon's cues.txt
+    # 有权 / 依法 / 维权 are this domain's advice words: the shipped corpus's cues.txt
     assert cue_share("借款人有权依法维权。", "", intents, ENOUGH) == 0.0
-    lexicon = load_lexicon(DEFAULT_FOLDER)
+    lexicon = load_lexicon(LEXICON)
     assert cue_share("借款人有权依法维权。", "", with_cues(intents, lexicon.cues), ENOUGH) == 1.0
     assert with_cues(intents, {}) == intents
-    assert load_lexicon(DEFAULT_FOLDER).fingerprint != replace(lexicon, cues={}).fingerprint
+    assert load_lexicon(LEXICON).fingerprint != replace(lexicon, cues={}).fingerprint
 
 
 @pytest.mark.parametrize(

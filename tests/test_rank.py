@@ -1,6 +1,7 @@
 """The rerank's features on hand-made passages, the one formula, and RankingConfig as the one place for weights."""
 
 import dataclasses
+import math
 
 import pytest
 
@@ -8,7 +9,9 @@ import zhsearch
 from zhsearch.searching.features import FEATURES, passage_context
 from zhsearch.text.normalize import both_readings, fold_text
 from zhsearch.searching.query import plan_query
-from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig, Scored, final_scores, rescore, score, score_formula
+from zhsearch.searching.rank import (
+    DEFAULT_RANKING, LEARNED, RankingConfig, Scored, feature_contributions, final_scores, rescore, score, score_formula,
+)
 from zhsearch.storage.stored import StoredPassage, split_headings
 
 from conftest import write
@@ -32,18 +35,6 @@ def _scored(text, heading="", title="", order=1, kind="body", config=DEFAULT_RAN
     return rescore(Scored(0, _passage(text, heading, title, order, kind), 1.0), plan, _weights(plan), config)
 
 
-def _phrase(c):
-    return c.features["phrase"] * c.features["first_answer"]
-
-
-def _cue(c):
-    return c.features["cue"] + c.features["evidence"] + c.features["opening"]
-
-
-def _shape(c):
-    return c.features["teaser"] * c.features["short"] * c.features["intro"] * c.features["verdict"] * c.features["comment"]
-
-
 LEGAL = "催收人员上门是否合法"
 CITED = "依照我国《民法典》相关规定，任何单位和个人不得非法进入他人住宅。"
 
@@ -56,47 +47,47 @@ FEATURE_TABLE = [
     ("coverage", ("网贷逾期会上门吗？",), None, (1 - D.window_weight) * D.question_match),
     ("coverage", ("今天天气很好，适合出门散步。",), None, 0.0),
     ("coverage", ("详见第 7.13 节 “网贷逾期会上门吗”。",), None, 0.0),  # a pointer to the section that answers
-    ("phrase", ("网贷逾期以后，平台一般不会上门。",), None, 1 + D.phrase_bonus),  # 网贷逾期 and 上门 whole
-    ("phrase", ("平台一般不会上门，也不会打电话。",), None, 1 + D.phrase_bonus * 2 / 6),  # 上门 only
-    ("phrase", ("逾期的网贷，平台一般不会找你。",), None, 1.0),
-    ("phrase", ("平台一般只打电话。", "网贷逾期 › 会上门吗"), None, 1 + D.phrase_bonus),  # whole in the heading path
-    ("phrase", ("平台一般只打电话。", "", "网贷逾期会上门吗"), None, 1.0),  # the title is not the passage's heading
-    ("phrase", (ANSWER,), "天气", 1.0),  # no run of two characters found
-    ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗", "", 0), None, 1 + D.first_answer_bonus),
-    ("first_answer", ("平台一般不会这样做。", "常见问题 › 网贷逾期会上门吗", "", 0), None, 1 + D.first_answer_bonus),
-    ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗", "", 1), None, 1.0),
-    ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗 › 案例", "", 0), None, 1.0),
+    ("phrase", ("网贷逾期以后，平台一般不会上门。",), None, 1.0),  # 网贷逾期 and 上门 whole
+    ("phrase", ("平台一般不会上门，也不会打电话。",), None, 2 / 6),  # 上门 only
+    ("phrase", ("逾期的网贷，平台一般不会找你。",), None, 0.0),
+    ("phrase", ("平台一般只打电话。", "网贷逾期 › 会上门吗"), None, 1.0),  # whole in the heading path
+    ("phrase", ("平台一般只打电话。", "", "网贷逾期会上门吗"), None, 0.0),  # the title is not the passage's heading
+    ("phrase", (ANSWER,), "天气", 0.0),  # no run of two characters found
+    ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗", "", 0), None, 1.0),
+    ("first_answer", ("平台一般不会这样做。", "常见问题 › 网贷逾期会上门吗", "", 0), None, 1.0),
+    ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗", "", 1), None, 0.0),
+    ("first_answer", ("平台一般不会这样做。", "网贷逾期会上门吗 › 案例", "", 0), None, 0.0),
     # a heading's Latin words are restated too: aptitude, 表达, 达式 of 5 units (0.6)
     ("first_answer", ("它是类 mutt 的扩展。", "2.2.6. aptitude 正规表达式", "", 0), "aptitude 正则表达式",
-     1 + D.first_answer_bonus * 0.6),
-    ("first_answer", ("它是类 mutt 的扩展。", "2.2.6. dselect 正规表达式", "", 0), "aptitude 正则表达式", 1.0),
-    ("cue", ("建议及时报警，寻求帮助。",), "催收上门怎么办", 1 + D.cue_bonus),
-    ("cue", ("今天天气很好，适合出门散步。",), "催收上门怎么办", 1.0),
-    ("evidence", (CITED,), LEGAL, D.evidence_bonus),
+     0.6),
+    ("first_answer", ("它是类 mutt 的扩展。", "2.2.6. dselect 正规表达式", "", 0), "aptitude 正则表达式", 0.4),
+    ("cue", ("建议及时报警，寻求帮助。",), "催收上门怎么办", 1.0),
+    ("cue", ("今天天气很好，适合出门散步。",), "催收上门怎么办", 0.0),
+    ("evidence", (CITED,), LEGAL, 1.0),
     ("evidence", ("借款人可以通过法律途径维护自己的合法权益。",), LEGAL, 0.0),
-    ("opening", ("不会。平台一般只打电话催收。",), None, D.opening_bonus),  # a yes/no question's verdict first
+    ("opening", ("不会。平台一般只打电话催收。",), None, 1.0),  # a yes/no question's verdict first
     ("opening", ("平台一般只打电话催收，不会上门。",), None, 0.0),
     ("opening", ("可以。平台一般只打电话催收。",), None, 0.0),  # the verdict of another verb (可以, not 会)
-    ("opening", ("上门取证是指催收人员到借款人住所核实情况。",), "什么是上门取证", D.opening_bonus),  # what it defines first
+    ("opening", ("上门取证是指催收人员到借款人住所核实情况。",), "什么是上门取证", 1.0),  # what it defines first
     ("opening", ("催收人员有时会上门取证。",), "什么是上门取证", 0.0),
     ("opening", ("不会。平台一般只打电话催收。",), "网贷逾期怎么处理", 0.0),  # not asked yes or no
-    ("teaser", ("网贷逾期后平台一般不会上门……",), None, D.teaser_factor),
-    ("teaser", (ANSWER,), None, 1.0),
-    ("short", ("网贷逾期上门",), None, D.short_factor),
-    ("short", (ANSWER,), None, 1.0),
-    ("intro", ("本文将探讨网贷逾期以后平台会不会上门的问题。",), None, D.intro_factor),
-    ("intro", (ANSWER, "引言"), None, D.intro_factor),
-    ("intro", (ANSWER, "处理方式"), None, 1.0),
-    ("verdict", ("不是。软件包可以原地升级。",), "怎样升级正在运行的系统", D.verdict_factor),  # answers another question
-    ("verdict", ("不是。软件包可以原地升级。",), None, 1.0),  # the question asks yes or no
-    ("verdict", ("不是。软件包可以原地升级。",), "是否可以原地升级，应该怎么做", 1.0),  # and how: still yes or no
-    ("verdict", ("软件包可以原地升级，不是。",), "怎样升级正在运行的系统", 1.0),  # no verdict first
-    ("verdict", ("可以。软件包可以原地升级。",), "能否在正在运行的系统上升级？", 1.0),  # 能否 asks yes or no too
-    ("verdict", ("不需要。软件包可以原地升级。",), "需不需要重启系统", 1.0),
-    ("verdict", ("可以。软件包可以原地升级。",), "原地 升级 系统", 1.0),  # keywords ask nothing
-    ("verdict", ("当然，如果您已经在使用缓存代理，也可以。",), "怎样使用缓存代理", 1.0),  # 当然， opens more than verdicts
-    ("comment", (ANSWER, "", "", 1, "comment"), None, D.comment_factor),
-    ("comment", (ANSWER,), None, 1.0),
+    ("teaser", ("网贷逾期后平台一般不会上门……",), None, 1.0),
+    ("teaser", (ANSWER,), None, 0.0),
+    ("short", ("网贷逾期上门",), None, 1.0),
+    ("short", (ANSWER,), None, 0.0),
+    ("intro", ("本文将探讨网贷逾期以后平台会不会上门的问题。",), None, 1.0),
+    ("intro", (ANSWER, "引言"), None, 1.0),
+    ("intro", (ANSWER, "处理方式"), None, 0.0),
+    ("verdict", ("不是。软件包可以原地升级。",), "怎样升级正在运行的系统", 1.0),  # answers another question
+    ("verdict", ("不是。软件包可以原地升级。",), None, 0.0),  # the question asks yes or no
+    ("verdict", ("不是。软件包可以原地升级。",), "是否可以原地升级，应该怎么做", 0.0),  # and how: still yes or no
+    ("verdict", ("软件包可以原地升级，不是。",), "怎样升级正在运行的系统", 0.0),  # no verdict first
+    ("verdict", ("可以。软件包可以原地升级。",), "能否在正在运行的系统上升级？", 0.0),  # 能否 asks yes or no too
+    ("verdict", ("不需要。软件包可以原地升级。",), "需不需要重启系统", 0.0),
+    ("verdict", ("可以。软件包可以原地升级。",), "原地 升级 系统", 0.0),  # keywords ask nothing
+    ("verdict", ("当然，如果您已经在使用缓存代理，也可以。",), "怎样使用缓存代理", 0.0),  # 当然， opens more than verdicts
+    ("comment", (ANSWER, "", "", 1, "comment"), None, 1.0),
+    ("comment", (ANSWER,), None, 0.0),
 ]
 
 
@@ -112,51 +103,36 @@ def test_each_feature_on_hand_made_passages(name, passage, query, expected):
 def test_every_feature_has_a_case_and_is_in_the_formula():
     names = [name for name, _ in FEATURES]
     assert len(set(names)) == len(names) and {row[0] for row in FEATURE_TABLE} == set(names)
-    formula = score_formula(D)
-    assert all(name in formula for name in names)
-    neutral = {name: 0.0 if name in ("evidence", "opening") else 1.0 for name in names}
-    assert score(neutral, 1.0, 2.0, D) == pytest.approx(1 + D.base_weight / 2)
-    for name in names:  # every feature moves the score
-        assert score({**neutral, name: neutral[name] + 0.5}, 1.0, 2.0, D) != score(neutral, 1.0, 2.0, D)
+    config = dataclasses.replace(D, weights=tuple((name, 0.5) for name in LEARNED))
+    assert all(name in score_formula(config) for name in LEARNED)
+    neutral = {name: 0.0 for name in names} | {"coverage": 0.5, "bm25f": 0.0}
+    assert score(neutral, config) == pytest.approx(0.5)  # exp(log coverage)
+    for name in LEARNED:  # every feature the learner weighs moves the score by its weight
+        assert score({**neutral, name: 1.0}, config) == pytest.approx(0.5 * math.exp(0.5))
 
 
-@pytest.mark.parametrize(
-    "text, heading, factor, expected",
-    [
-        (ANSWER, "", "coverage", 1.0),
-        ("平台一般不会这样做，多为电话催收。", "网贷逾期会上门吗", "coverage", D.heading_match),
-        ("网贷逾期会上门吗？", "", "coverage", (1 - D.window_weight) * D.question_match),
-        ("网贷逾期后平台一般不会上门……", "", "shape", D.teaser_factor),
-        ("网贷逾期上门", "", "shape", D.short_factor),
-    ],
-)
-def test_factors_on_hand_made_passages(text, heading, factor, expected):
-    scored = _scored(text, heading)
-    value = scored.features["coverage"] if factor == "coverage" else _shape(scored)
-    assert value == pytest.approx(expected)
+def test_coverage_of_hand_made_passages():
+    assert _scored(ANSWER).features["coverage"] == 1.0
+    assert _scored("平台一般不会这样做，多为电话催收。", "网贷逾期会上门吗").features["coverage"] == pytest.approx(D.heading_match)
+    assert _scored("网贷逾期会上门吗？").features["coverage"] == pytest.approx((1 - D.window_weight) * D.question_match)
 
 
-def test_first_passage_under_a_heading_that_restates_the_question_is_its_answer():
-    first = _scored("平台一般不会这样做。", heading="网贷逾期会上门吗", order=0)
-    later = _scored("平台一般不会这样做。", heading="网贷逾期会上门吗", order=1)
-    assert _phrase(first) == pytest.approx(_phrase(later) * (1 + D.first_answer_bonus))
-
-
-def test_comments_rank_below_the_article():
-    assert _shape(_scored(ANSWER, kind="comment")) == D.comment_factor
+def test_the_score_is_log_coverage_plus_each_weighted_feature():
+    a, b = _scored(ANSWER), _scored(ANSWER)
+    b.base = 0.5
+    config = dataclasses.replace(D, weights=(("bm25f", 1.0), ("document", 0.0)))
+    ranked = final_scores([a, b], config)
+    assert [c.features["bm25f"] for c in ranked] == [1.0, 0.5]
+    assert [c.score for c in ranked] == pytest.approx([math.exp(1.0), math.exp(0.5)])
+    contributions = feature_contributions(ranked[1].features, config)
+    assert contributions == {"coverage": 0.0, "bm25f": 0.5}  # the log score, term by term
 
 
 def test_a_weight_changed_by_passing_a_config():
-    config = dataclasses.replace(DEFAULT_RANKING, heading_match=0.5, comment_factor=1.0)
+    config = dataclasses.replace(DEFAULT_RANKING, heading_match=0.5, weights=(("comment", -1.0),))
     assert _scored("平台一般不会这样做。", "网贷逾期会上门吗", config=config).features["coverage"] == pytest.approx(0.5)
-    assert _shape(_scored(ANSWER, kind="comment", config=config)) == 1.0
-    a = _scored(ANSWER)
-    b = _scored(ANSWER)
-    b.base = 0.5
-    ranked = final_scores([a, b], dataclasses.replace(DEFAULT_RANKING, base_weight=1.0, document_weight=0.0))
-    assert [c.score for c in ranked] == pytest.approx(
-        [c.features["coverage"] * _phrase(c) * _cue(c) * _shape(c) * boost for c, boost in ((a, 2.0), (b, 1.5))]
-    )
+    comment, article = _scored(ANSWER, kind="comment"), _scored(ANSWER)
+    assert [c.passage.kind for c in final_scores([comment, article], config)] == ["body", "comment"]
 
 
 def test_a_passage_in_the_document_that_answers_most_ranks_first_on_a_tie():
@@ -165,13 +141,13 @@ def test_a_passage_in_the_document_that_answers_most_ranks_first_on_a_tie():
         scored.passage = dataclasses.replace(scored.passage, source=source, file=source)
         return scored
 
+    config = dataclasses.replace(D, weights=(("document", 0.5),))
     stray, answer, more = candidate("a.txt", ANSWER), candidate("b.txt", ANSWER), candidate("b.txt", "逾期的网贷多为电话催收。")
-    ranked = final_scores([stray, answer, more], D)
-    assert ranked[0] is answer and answer.features["document"] == pytest.approx(1 + D.document_weight)
-    before = {id(c): c.score / c.features["document"] for c in ranked}  # the scores without document context
-    assert stray.features["document"] == pytest.approx(
-        1 + D.document_weight * before[id(stray)] / (before[id(answer)] + before[id(more)]))
-    off = dataclasses.replace(D, document_weight=0.0)  # off: the tie is broken by source, as before
+    ranked = final_scores([stray, answer, more], config)
+    assert ranked[0] is answer and answer.features["document"] == 1.0
+    # a document's strength: the coverage of its best candidates, to the strongest's
+    assert stray.features["document"] == pytest.approx(1.0 / (1.0 + more.features["coverage"]))
+    off = dataclasses.replace(D, weights=())  # off: the tie is broken by source
     assert final_scores([candidate("b.txt", ANSWER), candidate("a.txt", ANSWER)], off)[0].passage.source == "a.txt"
 
 
@@ -182,11 +158,12 @@ def test_a_passage_with_none_of_the_concepts_is_dropped():
 def test_open_index_takes_a_ranking(tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
-    write(corpus, "a.txt", "标题一二三四五六\n\n网贷逾期会上门吗\n\n平台一般不会这样做，多为电话提醒，请放心。\n")
+    write(corpus, "a.txt", "标题一二三四五六\n\n网贷逾期会上门吗\n\n平台一般不会这样做，多为电话提醒，请放心。\n\n"
+                           "其他问题\n\n还款日可以顺延一天，不算逾期。\n")  # two lone lines: the page's headings
     write(corpus, "b.txt", "标题七八九十一二\n\n随笔\n\n网贷逾期以后会不会有人上门，这要看平台，说不好。\n")
     zhsearch.build_index(corpus, tmp_path / "ix")
     default = [h.source for h in zhsearch.open_index(tmp_path / "ix").search("网贷逾期会上门吗")]
-    headless = RankingConfig(heading_match=0.0, first_answer_bonus=0.0)
+    headless = RankingConfig(heading_match=0.0, weights=())
     changed = [h.source for h in zhsearch.open_index(tmp_path / "ix", ranking=headless).search("网贷逾期会上门吗")]
     assert default[0] == "a.txt" and changed[0] == "b.txt"
 
@@ -197,7 +174,8 @@ def test_explain_lists_every_feature_in_order(tmp_path):
     write(corpus, "a.txt", "标题一二三四五六\n\n网贷逾期会上门吗\n\n平台一般不会这样做，多为电话提醒，请放心。\n")
     zhsearch.build_index(corpus, tmp_path / "ix")
     info = zhsearch.open_index(tmp_path / "ix").search("网贷逾期会上门吗", explain=True)[0].explanation
-    assert list(info["features"]) == [name for name, _ in FEATURES] + ["document"]  # document: of the pool
+    assert list(info["features"]) == [name for name, _ in FEATURES] + ["document", "bm25f"]  # of the pool
+    assert set(info["contributions"]) <= set(info["features"])
     assert info["matched"] and set(info["matched"].values()) <= {"passage", "question sentence", "heading", "title"}
 
 

@@ -22,7 +22,7 @@ def two_segments(tmp_path_factory):
     corpus = root / "corpus"
     shutil.copytree(CORPUS, corpus)
     zhsearch.build_index(corpus, root / "index")
-    edited = sorted(corpus.iterdir())[0]
+    edited = sorted(corpus.glob("*.txt"))[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\n\n网贷逾期九千元，催收会上门吗？一般不会。\n", encoding="utf-8")
     zhsearch.build_index(corpus, root / "index")
     idx = zhsearch.open_index(root / "index")

@@ -49,9 +49,11 @@ def test_same_cut_as_jieba_on_random_text(reference, plain, text):
     assert plain.tokenize(text) == list(reference.tokenize(text, HMM=False))
 
 
-def test_compact_dictionary_of_an_index_cuts_like_the_full_one(index_dir):
+def test_compact_dictionary_of_an_index_cuts_like_the_full_one(index_dir, corpus_copy):
     from zhsearch.storage.layout import live_generation
+    from zhsearch.text.lexicon import use_corpus_lexicon
 
+    use_corpus_lexicon(corpus_copy)  # the lexicon the index was built with (its corpus's)
     full = full_segmenter()
     compact = Segmenter.load_compact(live_generation(index_dir))
     assert len(compact.freq) < len(full.freq) / 3

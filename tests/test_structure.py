@@ -117,10 +117,12 @@ def test_short_lines_that_are_not_headings(line):
     assert heading_level(line) is None
 
 
-def test_plain_text_short_line_alone_and_asked_question_are_headings():
+def test_plain_text_short_line_alone_is_a_heading_and_a_question_heading_text_is_text():
     assert heading_level("应对策略") == 9  # alone between blank lines
-    assert heading_level("应对策略", alone=False) is None  # heads a block of body lines, not numbered, not asked
-    assert heading_level("网贷逾期会上门吗？", alone=False) == 9
+    assert heading_level("应对策略", alone=False) is None  # heads a block of body lines, not numbered
+    assert heading_level("网贷逾期会上门吗？", alone=False) is None  # a question at the head of text is text
+    assert heading_level("“你真的要走吗？”") is None  # dialogue, even alone
+    assert heading_level("12:03 张三") is None and heading_level("2024-05-01 李四") is None  # chat lines
     assert heading_level("短行", first=False) is None  # inside a run of body lines
     assert is_caption("图 3 系统结构") and not is_caption("图书馆的开放时间")
 
@@ -218,7 +220,7 @@ def test_a_section_number_followed_by_a_comma_is_a_cross_reference():
 
 
 def test_the_title_repeated_in_a_list_of_related_articles_ends_no_section():
-    text = ("网贷逾期后催收人员真的会上门吗\n\n平台一般不会上门，多为电话催收，这是大多数借款人遇到的情况。\n\n"
+    text = ("网贷逾期后催收人员真的会上门吗\n\n常见情况\n\n平台一般不会上门，多为电话催收，这是大多数借款人遇到的情况。\n\n"
             "网贷逾期后催收人员真的会上门吗的相关文章\n\n网贷逾期后催收人员真的会上门吗\n\n"
             "在现代社会网络借贷已经成为许多人解决资金问题的重要途径，逾期以后怎么办。\n")
     passages = split_passages(text, "a.txt")

@@ -321,6 +321,8 @@ def _print_explanation(info: dict) -> None:
     click.echo(f"    explain: {info['formula']}")
     features = "  ".join(f"{name} {value}" for name, value in info["features"].items())
     click.echo(f"      bm25f {info['bm25f']}  {features}  → {info['score']}")
+    adds = "  ".join(f"{name} {value:+g}" for name, value in info["contributions"].items())
+    click.echo(f"      log score = {adds}")
     click.echo(f"      intents: {', '.join(info['intents']) or 'none'}")
     for term in info["terms"]:
         click.echo(f"      {term['field']:<16} {term['term']:<10} {term['score']}")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from zhsearch.reading.boilerplate import is_boilerplate, is_comment_header
+from zhsearch.reading.boilerplate import is_comment_header
 from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.reading.encodings import decode_bytes
 from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, Document, documents_of
@@ -34,6 +34,7 @@ from zhsearch.reading.structure import (
     heading_level,
     is_admonition_label,
     is_section_number,
+    lone_headings,
     outline_level,
     stray_numbers,
 )
@@ -271,20 +272,21 @@ def _split_long(text: str) -> list[tuple[int, str]]:
 
 
 def _blocks(lines: list[str]) -> Iterator[list[tuple[int, str]] | None]:
-    """Blocks of consecutive kept lines, as ``(line_number, text)`` lists.
+    """Blocks of consecutive lines, as ``(line_number, text)`` lists.
 
-    Blank lines, rules (``---``, ``***``: no letter or digit) and page
-    furniture end a block.  ``None`` stands for a
-    comment-section header: everything after it is readers' comments.
+    Blank lines and rules (``---``, ``***``: no letter or digit) end a block;
+    every other line is in one: no line is left out for what it says.
+    ``None`` stands for a comment-section header: everything after it is
+    readers' comments.
     """
     block: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
-        simplified = to_simplified(line) if line else ""
-        if not _is_word(line) or is_boilerplate(simplified) or is_comment_header(simplified):
+        header = _is_word(line) and is_comment_header(to_simplified(line))
+        if not _is_word(line) or header:
             if block:
                 yield block
                 block = []
-            if line and is_comment_header(simplified):
+            if header:
                 yield None
             continue
         block.append((number, line))
@@ -296,12 +298,15 @@ def _is_word(line: str) -> bool:
     return any(ch.isalnum() for ch in line)
 
 
-def _line_roles(block: list[tuple[int, str]], declared: str) -> Iterator[tuple[int, str, int | None]]:
+def _line_roles(block: list[tuple[int, str]], declared: str, title_key: str = "") -> Iterator[tuple[int, str, int | None]]:
     """``(line_number, text, heading_level)`` for each line of a block (None: body).
 
     ``declared``: how the document marks its headings when it does —
     ``"markup"`` (Markdown, HTML) or ``"outline"`` (section numbers such as
-    8.3.) — so that a plain line is never one; ``""`` when it does not.
+    8.3.) — so that a plain line is never one; ``"lone"`` when it does not
+    but has a pattern of short lines alone (:func:`lone_headings`), which are
+    then headings too; ``""`` when it has neither.  A lone line that is the
+    title (``title_key``, its :func:`content_key`) stays a heading: the title.
     """
     for i, (number, line) in enumerate(block):
         if declared == "markup":
@@ -309,20 +314,29 @@ def _line_roles(block: list[tuple[int, str]], declared: str) -> Iterator[tuple[i
         else:
             level = heading_level(line, alone=len(block) == 1, first=i == 0)
             # a document that numbers its sections declares its headings:
-            # an unnumbered line there is body, unless marked up (## 附录)
-            if declared == "outline" and level is not None and outline_level(line) is None and not line.startswith("##"):
+            # an unnumbered line there is body, unless marked up (## 附录);
+            # one without a pattern of lone lines has no unnumbered headings
+            if (level == UNNUMBERED_LEVEL and declared != "lone" and not line.startswith("##")
+                    and content_key(line) != title_key) or (
+                    declared == "outline" and level is not None and outline_level(line) is None and not line.startswith("##")):
                 level = None
         yield number, line, level
 
 
-def _declared_headings(lines: list[str], markdown: bool) -> str:
+def _declared_headings(lines: list[str], markdown: bool, title: str | None = None) -> str:
     """``"markup"`` for a Markdown/HTML document with headings, ``"outline"``
     for one that numbers its sections at two levels or more (1.2., 8.3.1.),
-    else ``""`` (headings are then also read from the shape of lines)."""
+    ``"lone"`` for one with a pattern of short lines alone between blank lines
+    (the title aside), else ``""``."""
     if markdown and any(MD_HEADING.match(line) for line in lines):
         return "markup"
     numbered = sum(1 for line in lines if line and is_section_number(line))
-    return "outline" if numbered >= OUTLINE_MIN_SECTIONS else ""
+    if numbered >= OUTLINE_MIN_SECTIONS:
+        return "outline"
+    title_key = content_key(title) if title else None
+    lone = sum(1 for block in _blocks(lines) if block and len(block) == 1
+               and heading_level(block[0][1]) == UNNUMBERED_LEVEL and content_key(block[0][1]) != title_key)
+    return "lone" if lone_headings(lone) else ""
 
 
 def split_passages(
@@ -341,7 +355,10 @@ def split_passages(
     raw_lines = text.splitlines()
     lines = [clean_line(line, markdown) for line in raw_lines]
     declared = _declared_headings(lines, markdown)
-    title = title or document_title(lines, Path(source.split("#")[0]).stem, declared)
+    # a lone line may be the title even where lone lines are not headings
+    title = title or document_title(lines, Path(source.split("#")[0]).stem, declared or "lone")
+    if declared == "lone":  # the title is no heading: do the others make a pattern?
+        declared = _declared_headings(lines, markdown, title)
     title_key = content_key(title)
 
     passages: list[Passage] = []
@@ -407,7 +424,7 @@ def split_passages(
             flush()
             label = [block[0]]
             continue
-        for number, line, level in _line_roles(block, declared):
+        for number, line, level in _line_roles(block, declared, title_key):
             if level is not None and number in stray:
                 level = None  # 3.0 (quilt) in a table after 2.5.8: body, not a section
             if level is None:

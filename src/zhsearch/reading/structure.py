@@ -5,9 +5,13 @@ A line is a heading only when something says so, never for being short:
 * a Markdown heading (``## 安装``; the HTML reader writes ``h1``–``h6`` so);
 * a numbered outline at any depth: ``第 7 章``, ``第三节``, ``章 2.``, ``一、``,
   ``（一）``, ``1.``, ``8.3.``, ``12.6.2.1.``, ``(1)``;
-* a question at the head of a block (``怎么知道安装了哪些软件包？`` followed by
-  its answer, the commonest Q&A layout);
-* a short line standing alone between blank lines.
+* a short line standing alone between blank lines, when the document has
+  others like it (:func:`lone_headings`): one such line is the title, or a
+  stray line; dialogue (``“你真的要走吗？”``) and chat lines (``12:03 李四``)
+  are never headings.
+
+A question at the head of a block of text is text: the block's first line is
+a heading only when numbered or marked up.
 
 A dotted number that interrupts the outline — not following the section
 before it, when a later one does (``3.0 (quilt)`` in a table between 2.5.8 and
@@ -204,6 +208,31 @@ def heading_level(line: str, alone: bool = True, first: bool = True) -> int | No
         return level
     if _looks_like_body(line):
         return None
-    if alone or is_question_line(line):
+    if alone and not is_dialogue(line):
         return UNNUMBERED_LEVEL
     return None
+
+
+# Dialogue and chat: a line opening with a quotation mark, or with a time or
+# date (12:03 李四, 2024-05-01 张三).
+_DIALOGUE = re.compile(
+    r"^[“「『\"'‘]|^[\[(（]?\d{1,4}[-/.:年月]\d{1,2}"
+)
+
+
+def is_dialogue(line: str) -> bool:
+    """A line of dialogue or a chat turn: passage text, never a heading.
+
+    >>> is_dialogue("“你真的要走吗？”"), is_dialogue("12:03 张三"), is_dialogue("应对策略")
+    (True, True, False)
+    """
+    return bool(_DIALOGUE.match(line))
+
+
+LONE_HEADINGS_MIN = 2  # lone lines that make a pattern of headings in a document
+
+
+def lone_headings(candidates: int) -> bool:
+    """Lone short lines are the headings of a document that has at least
+    LONE_HEADINGS_MIN of them: a pattern, not one stray line."""
+    return candidates >= LONE_HEADINGS_MIN

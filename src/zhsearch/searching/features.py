@@ -131,73 +131,72 @@ def coverage(passage: StoredPassage, plan: QueryPlan, context: PassageContext, c
 
 
 def phrase(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """1 + config.phrase_bonus × the share of the query's runs (by length) found whole,
-    in the passage or its heading path (what it is about, as coverage reads it)."""
+    """The share of the query's runs (by length) found whole, in the passage or
+    its heading path (what it is about, as coverage reads it)."""
     runs = [r for r in plan.runs if len(r) >= 2]
     if not runs:
-        return 1.0
+        return 0.0
     found = sum(len(r) for r in runs if r in context.answer_text or r in context.heading)
-    return 1.0 + config.phrase_bonus * found / sum(len(r) for r in runs)
+    return found / sum(len(r) for r in runs)
 
 
 def first_answer(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """The first paragraph under a heading that asks the question is its answer
-    (FAQ pages, Q&A articles): what follows elaborates.  The heading may ask it
-    in the question's words or in their related terms: the lexicon's groups and
-    the other wordings of query.with_regional_readings (``dpkg 指令`` restates
-    ``dpkg 命令``)."""
+    """For the first paragraph under a heading, the share of the heading the
+    question restates (FAQ pages, Q&A articles: what follows elaborates); 0
+    for any other.  The heading may ask it in the question's words or in
+    their related terms: the lexicon's groups and the other wordings of
+    query.with_regional_readings (``dpkg 指令`` restates ``dpkg 命令``)."""
     if passage.order != 0:
-        return 1.0
+        return 0.0
     # the last heading of the path, in each reading of the folded heading
-    asked = max(heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], plan.asked_text)
-                for reading in context.heading.split("\n"))
-    return 1 + config.first_answer_bonus * asked if asked >= config.first_answer_min else 1.0
+    return max(heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], plan.asked_text)
+               for reading in context.heading.split("\n"))
 
 
 def cue(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """1 + config.cue_bonus × how much of the asked-for answer's vocabulary the passage uses."""
-    return 1.0 + config.cue_bonus * cue_share(context.answer_text, context.heading, plan.intents, config.cues_enough, config.heading_cue_weight)
+    """How much of the asked-for answer's vocabulary the passage uses (0–1)."""
+    return cue_share(context.answer_text, context.heading, plan.intents, config.cues_enough, config.heading_cue_weight)
 
 
 def evidence(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """config.evidence_bonus (added to cue) when the passage cites what the answer rests on."""
-    return config.evidence_bonus if shows_evidence(context.answer_text, plan.intents) else 0.0
+    """1 when the passage cites what the answer rests on (a statute, for legality)."""
+    return 1.0 if shows_evidence(context.answer_text, plan.intents) else 0.0
 
 
 def opening(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """config.opening_bonus (added to cue) when the passage opens as the asked-for answer does (a verdict, for
+    """1 when the passage opens as the asked-for answer does (a verdict, for
     yes/no; the subject asked about, for 什么是 X / X 是什么)."""
-    return config.opening_bonus if opens_as_answer(passage.norm, plan.intents, plan.normalized) else 0.0
+    return 1.0 if opens_as_answer(passage.norm, plan.intents, plan.normalized) else 0.0
 
 
 def teaser(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """A truncated teaser (ends in …) promises the answer elsewhere."""
-    return config.teaser_factor if _TEASER_END.search(passage.text) else 1.0
+    """1 for a truncated teaser (ends in …): it promises the answer elsewhere."""
+    return 1.0 if _TEASER_END.search(passage.text) else 0.0
 
 
 def short(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """A very short passage (a caption, a list item) says too little to be the answer."""
-    return config.short_factor if len(passage.norm) < config.short_chars else 1.0
+    """1 for a very short passage (a caption, a list item): it says too little to be the answer."""
+    return 1.0 if len(passage.norm) < config.short_chars else 0.0
 
 
 def intro(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """An introduction announces the question (本文将探讨…, a section headed 引言)."""
+    """1 for an introduction that announces the question (本文将探讨…, a section headed 引言)."""
     announces = any(_ANNOUNCE.search(e) for e in context.echoes) or _INTRO_HEADING.search(context.heading)
-    return config.intro_factor if announces else 1.0
+    return 1.0 if announces else 0.0
 
 
 def verdict(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """A passage opening with a verdict (``不是。`` ``可以，``) answers a yes/no
-    question: for a question that asks something else, another question's
-    answer.  A query of keywords asks nothing, and damps nothing."""
+    """1 for a passage opening with a verdict (``不是。`` ``可以，``) when the
+    question asks something other than yes or no: another question's answer.
+    A query of keywords asks nothing."""
     if not is_question(plan.normalized) or asks_yes_no(plan.normalized) or not opens_with_plain_verdict(passage.norm):
-        return 1.0
-    return config.verdict_factor
+        return 0.0
+    return 1.0
 
 
 def comment(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """Readers' comments rank below the article they follow."""
-    return config.comment_factor if passage.kind == "comment" else 1.0
+    """1 for a reader's comment under an article."""
+    return 1.0 if passage.kind == "comment" else 0.0
 
 
 Feature = Callable[[StoredPassage, QueryPlan, PassageContext, "RankingConfig"], float]

@@ -12,12 +12,29 @@ answer-not-echo, heading context, phrase, answer cues, shape), combined by
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from zhsearch.searching.features import PassageContext, feature_values, passage_context
 from zhsearch.searching.query import QueryPlan
 from zhsearch.storage.stored import StoredPassage
+
+
+WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
+# What the learner may weigh: every feature but coverage (its log leads the
+# score with weight 1), BM25F scaled to the best candidate's, and the document's strength.
+LEARNED = ("bm25f", "phrase", "first_answer", "cue", "evidence", "opening", "teaser", "short", "intro",
+           "verdict", "comment", "document")
+
+
+@functools.lru_cache(maxsize=1)
+def fitted_weights() -> tuple[tuple[str, float], ...]:
+    """The shipped weights (``ranking_weights.json``), as RankingConfig holds them."""
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    return tuple((name, float(value)) for name, value in data["weights"].items())
 
 
 @dataclass(frozen=True)
@@ -49,37 +66,28 @@ class RankingConfig:
     related_credit: float = 0.7  # a related term of the lexicon found instead of the word
     part_credit: float = 0.8  # a long word whose parts are found, but not the word itself
     question_match: float = 0.35  # a term matched only inside a question sentence
-    heading_match: float = 1.0  # a term matched only in the heading path (plateau .95–1.05; .9 lowers dref-mainland)
-    title_match: float = 0.75  # a term matched only in the document title (plateau .7–.8 on all sets)
+    heading_match: float = 1.0  # a term matched only in the heading path
+    title_match: float = 0.75  # a term matched only in the document title
     # ... in a section whose heading names the answer asked for (应对策略 for 怎么办):
     # that section answers the title's question, so the title counts as the passage.
     answer_section_title_match: float = 1.0
     single_char_weight: float = 0.5  # a lone character (率, 高) also turns up inside unrelated words (效率, 较高)
     echo_share: float = 0.75  # a quotation restating this share of the query's words is the page's own question
-    coverage_power: float = 1.0
     window_sentences: int = 2
     window_weight: float = 0.5  # coverage of the best window, beside the whole passage's
-    base_weight: float = 0.5  # BM25F scaled to the best candidate's adds at most this
-    # A passage in the document that answers most of the question is more
-    # likely the answer: its document's strength (the sum of the scores of
-    # its best document_passages candidates), scaled to the strongest
-    # document's, adds at most document_weight.
-    document_weight: float = 0.1  # a plateau .05–.1 with 4–7 passages; more lowers the shipped set
-    document_passages: int = 5
-    phrase_bonus: float = 0.5
-    first_answer_bonus: float = 1.0  # the first passage under a heading that restates the question
-    first_answer_min: float = 0.6  # share of the heading the question must restate
-    cue_bonus: float = 0.45  # a passage using the vocabulary of the answer asked for
+    document_passages: int = 5  # a document's strength: the coverage of its best this many candidates
     cues_enough: int = 3  # cue words saturate
     heading_cue_weight: float = 2.0  # a cue in the heading counts this many times
-    evidence_bonus: float = 0.3  # ... and citing what it rests on (a statute, for legality)
-    opening_bonus: float = 0.9  # ... or opening as such an answer does (a verdict, for yes/no; a definition's subject); plateau .8–1.0
-    teaser_factor: float = 0.5
-    short_chars: int = 16
-    short_factor: float = 0.6
-    intro_factor: float = 0.6  # an introduction that announces the question
-    verdict_factor: float = 0.6  # a verdict (不是。) opening the answer to a question not asked yes or no (plateau .3–.6)
-    comment_factor: float = 0.7  # readers' comments rank below the article they follow
+    short_chars: int = 16  # a passage shorter than this is "short"
+    # The rerank's weights: log score = log coverage + Σ weight × feature.
+    # Fitted, not set by hand: ``python bench/tune.py fit`` (ranking_weights.json
+    # holds them with the sets, the leave-one-corpus-out figures and the date).
+    weights: tuple[tuple[str, float], ...] = field(default_factory=lambda: fitted_weights())
+
+    @functools.cached_property
+    def weight(self) -> dict[str, float]:
+        """The rerank's weights by feature name (a feature not listed weighs 0)."""
+        return dict(self.weights)
 
     def boost(self, field: str) -> float:
         """Stage-1 boost of an index field."""
@@ -142,31 +150,35 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], confi
     return candidate
 
 
-def score(features: dict[str, float], bm25f: float, best_bm25f: float, config: RankingConfig = DEFAULT_RANKING) -> float:
+def score(features: dict[str, float], config: RankingConfig = DEFAULT_RANKING) -> float:
     """The one formula that combines a passage's features into its score
-    (:func:`final_scores` then multiplies in the pool's feature, ``document``).
-
-    Coverage leads; BM25F, scaled to the best candidate's, can at most add
-    config.base_weight to the factor it multiplies.  BM25's term-frequency pull is what puts a paragraph
-    that repeats the question's words everywhere first — useful to break ties,
-    harmful as the main signal.  (The grouping is that of the factors phrase, cue
-    and shape the features were split from: the same floating-point result.)
+    (:func:`final_scores` then adds the pool's feature, ``document``):
+    ``exp(log coverage + Σ weight × feature)``, the feature ``bm25f`` being
+    BM25F scaled to the best candidate's.  Coverage leads: BM25's term-frequency pull is what puts a
+    paragraph that repeats the question's words everywhere first — useful to
+    break ties, harmful as the main signal.  The weights are learned
+    (:data:`LEARNED`, ``bench/tune.py``).
     """
-    return (
-        features["coverage"] ** config.coverage_power
-        * (1 + config.base_weight * bm25f / best_bm25f)
-        * (features["phrase"] * features["first_answer"])
-        * (features["cue"] + features["evidence"] + features["opening"])
-        * (features["teaser"] * features["short"] * features["intro"] * features["verdict"] * features["comment"])
-    )
+    weight = config.weight
+    total = math.log(features["coverage"])
+    for name, value in features.items():
+        if value and name != "coverage":
+            total += weight.get(name, 0.0) * value
+    return math.exp(total)
+
+
+def feature_contributions(features: dict[str, float], config: RankingConfig = DEFAULT_RANKING) -> dict[str, float]:
+    """What each feature adds to the log score (``--explain``): coverage its
+    log, every other feature weight × value; they sum to log score."""
+    weight = config.weight
+    return {name: round(math.log(value) if name == "coverage" else weight.get(name, 0.0) * value, 4)
+            for name, value in features.items() if value and (name == "coverage" or weight.get(name))}
 
 
 def score_formula(config: RankingConfig) -> str:
     """:func:`score`'s formula with its weights, as ``--explain`` shows it."""
-    return (f"coverage^{config.coverage_power:g} × (1 + {config.base_weight:g} · bm25f / best bm25f)"
-            " × phrase × first_answer × (cue + evidence + opening) × teaser × short × intro × verdict × comment"
-            f" × document (1 + {config.document_weight:g} · its document's best {config.document_passages}"
-            " / the strongest document's)")
+    terms = " ".join(f"{'+' if w >= 0 else '−'} {abs(w):g}·{name}" for name, w in config.weights if w)
+    return f"exp(log coverage {terms})"
 
 
 def final_scores(
@@ -178,19 +190,18 @@ def final_scores(
     # stray bigram such as 个人 of 个人信用) is no answer at all.
     candidates = [c for c in candidates if c.features["coverage"] > 0]
     top = top or max((c.base for c in candidates), default=0.0) or 1.0
-    for c in candidates:
-        c.score = score(c.features, c.base, top, config)
     # Document context, the one feature of the pool rather than of a passage:
     # the answer to a question spans a section, and the document (chapter,
-    # article) holding many good candidates is about it; a passage that matches
-    # as well in a stray document ranks below.
+    # article) holding many well-covering candidates is about it; a passage
+    # that matches as well in a stray document ranks below.
     by_document: dict[str, list[float]] = {}
     for c in candidates:
-        by_document.setdefault(c.passage.source, []).append(c.score)
-    strength = {d: sum(sorted(scores, reverse=True)[: config.document_passages]) for d, scores in by_document.items()}
+        by_document.setdefault(c.passage.source, []).append(c.features["coverage"])
+    strength = {d: sum(sorted(values, reverse=True)[: config.document_passages]) for d, values in by_document.items()}
     strongest = max(strength.values(), default=0.0) or 1.0
     for c in candidates:
-        c.features["document"] = 1 + config.document_weight * strength[c.passage.source] / strongest
-        c.score *= c.features["document"]
+        c.features["document"] = strength[c.passage.source] / strongest
+        c.features["bm25f"] = c.base / top
+        c.score = score(c.features, config)
     candidates.sort(key=lambda c: (-c.score, c.passage.source, c.passage.line))
     return candidates

@@ -26,6 +26,7 @@ from zhsearch.searching.rank import (
     FIELDS,
     RankingConfig,
     Scored,
+    feature_contributions,
     final_scores,
     score_formula,
     rescore,
@@ -288,12 +289,7 @@ class Index:
         if not query:
             raise BadQueryError("the query is empty; type the words or question to search for")
         searcher = self._get_searcher()
-        reading = parse_query(query)
-        frequency = self._frequency(searcher)
-        is_word = lambda word: frequency("words", word) > 0  # noqa: E731
-        plan = plan_query(reading.ranked, self.segmenter, is_word=is_word, lexicon=self.lexicon)
-        plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
-        plan = with_regional_readings(plan, lambda word: _indexed(frequency, word))
+        reading, plan, frequency, is_word = self._read_query(searcher, query)
         if plan.empty and not reading.operators:
             suggestions = self._did_you_mean(plan, reading, 0, offset)
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading, suggestions)
@@ -331,7 +327,7 @@ class Index:
             # is full or every match is read.
             take = max(config.candidates, offset + limit)
             while True:
-                ranked, unread = self._rank(searcher, terms, plan, weights, take, allowed, left_out)
+                ranked, unread, _ = self._rank(searcher, terms, plan, weights, take, allowed, left_out)
                 groups = hits_of(ranked)
                 if not unread or len(groups) >= offset + limit:
                     break
@@ -346,10 +342,36 @@ class Index:
         suggestions = self._did_you_mean(plan, reading, total, offset)
         return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions)
 
-    def _rank(self, searcher, terms, plan: QueryPlan, weights, take: int, allowed, left_out) -> tuple[list[Scored], int]:
+    def _read_query(self, searcher, query: str) -> tuple[ParsedQuery, QueryPlan, object, object]:
+        """The query read (operators) and planned against this index: its words,
+        pinyin pairs and other wordings the index holds."""
+        reading = parse_query(query)
+        frequency = self._frequency(searcher)
+        is_word = lambda word: frequency("words", word) > 0  # noqa: E731
+        plan = plan_query(reading.ranked, self.segmenter, is_word=is_word, lexicon=self.lexicon)
+        plan = dataclasses.replace(plan, pinyin_bigrams=self._pinyin_bigrams(plan))
+        plan = with_regional_readings(plan, lambda word: _indexed(frequency, word))
+        return reading, plan, frequency, is_word
+
+    def ranked_pool(self, query: str) -> tuple[list[Scored], int]:
+        """The candidates the rerank scores for ``query`` (operators ignored),
+        best first, each with its features, and how many of them are the pool
+        (the rest, read when few match, rank after it): what ``bench/tune.py``
+        fits the rerank's weights on.  Copies are not folded."""
+        searcher = self._get_searcher()
+        _, plan, frequency, _ = self._read_query(searcher, _clean_query(query))
+        if plan.empty:
+            return []
+        config = self.ranking
+        terms = _query_terms(plan, frequency, config)
+        weights = term_weights(plan, frequency, self._doc_count(searcher), config)
+        ranked, _, pooled = self._rank(searcher, terms, plan, weights, config.candidates, None, set())
+        return ranked, pooled
+
+    def _rank(self, searcher, terms, plan: QueryPlan, weights, take: int, allowed, left_out) -> tuple[list[Scored], int, int]:
         """The best ``take`` matches (all of them when twice the pool or fewer
-        match, so that copies fold and ``total`` is exact) reranked, and how
-        many matches were not read."""
+        match, so that copies fold and ``total`` is exact) reranked, how
+        many matches were not read, and how many of those ranked are the pool."""
         config = self.ranking
         every = 2 * config.candidates
         try:
@@ -374,10 +396,11 @@ class Index:
         # Stored fields become records outside the read guard: a field missing
         # there is our bug (a renamed field), not a damaged index.
         ranked = final_scores([rescore(c, plan, weights, config) for c in _records(pool)], config)
+        pooled = len(ranked)
         if rest:
             top = max((c.base for c in ranked), default=0.0)
             ranked += final_scores([rescore(c, plan, weights, config) for c in _records(rest)], config, top=top)
-        return ranked, matches.count - len(pool) - len(rest)
+        return ranked, matches.count - len(pool) - len(rest), pooled
 
     def _did_you_mean(self, plan: QueryPlan, reading: ParsedQuery, total: int, offset: int) -> tuple:
         """Corrections, only when the search found little: nothing, or a query
@@ -612,6 +635,8 @@ def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unr
         "bm25f": round(best.base, 4),
         "terms": contributions,
         "features": {name: round(value, 4) for name, value in best.features.items()},
+        # what each feature adds to the log score (coverage: its log, weight 1)
+        "contributions": feature_contributions(best.features, config),
         "matched": matched_terms(plan, best.context, config) if best.context else {},  # not reranked: {}
         "intents": [intent.name for intent in plan.intents],
         "score": round(best.score, 4),

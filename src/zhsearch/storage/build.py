@@ -40,7 +40,7 @@ from zhsearch.storage.layout import (
     write_lock,
     write_meta,
 )
-from zhsearch.text.lexicon import active_lexicon, save_index_lexicon
+from zhsearch.text.lexicon import active_lexicon, save_index_lexicon, use_corpus_lexicon
 from zhsearch.text.normalize import both_readings, character_readings, fold_text
 from zhsearch.text.pinyin import build_pinyin_map, extend_pinyin_map, load_pinyin_map, save_pinyin_map
 from zhsearch.text.segment import Segmenter, full_segmenter
@@ -192,6 +192,7 @@ def build_index(
     with write_lock(index_dir):
         gen, meta, problem = (None, None, None) if rebuild else _live_state(index_dir)
         corpus_dir = resolve_corpus(corpus_dir, index_dir, rebuild, meta)
+        use_corpus_lexicon(corpus_dir)  # its own words and related terms, if it has them
         files, skipped = scan_corpus(corpus_dir)
         try:
             if gen is None or is_stale(meta):

@@ -218,7 +218,7 @@ def check_version(meta: dict, index_dir: Path, lexicon: bool = True) -> None:
 
     if lexicon and meta.get("lexicon") != active_lexicon().fingerprint:
         raise IndexVersionError(
-            f"index at {index_dir} was built with another lexicon (ZHSEARCH_LEXICON); "
+            f"index at {index_dir} was built with another lexicon (ZHSEARCH_LEXICON or the corpus's .zhsearch/); "
             "rebuild needed: run `zhsearch index --rebuild`"
         )
 

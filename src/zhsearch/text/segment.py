@@ -186,16 +186,20 @@ def _unpack_compact(data: bytes) -> tuple[dict[str, int], int]:
     return freq, total
 
 
-@functools.lru_cache(maxsize=1)
 def full_segmenter() -> Segmenter:
-    """jieba's whole dictionary plus the lexicon's user words (what indexing uses)."""
-    import jieba
-
+    """jieba's whole dictionary plus the active lexicon's user words (what indexing uses)."""
     from zhsearch.text.lexicon import active_lexicon
+
+    return _segmenter_with(active_lexicon().user_words)
+
+
+@functools.lru_cache(maxsize=2)
+def _segmenter_with(user_words: tuple[tuple[str, int, str], ...]) -> Segmenter:
+    import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
-    for word, freq, tag in active_lexicon().user_words:
+    for word, freq, tag in user_words:
         tokenizer.add_word(word, freq, tag or None)
     return Segmenter(tokenizer.FREQ, tokenizer.total)

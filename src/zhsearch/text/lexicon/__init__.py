@@ -1,11 +1,14 @@
 """The lexicon: a jieba user dictionary and groups of related terms.
 
-zhsearch ships a default lexicon of finance, lending, legal and everyday terms
-(``userdict.txt``, ``synonyms.txt`` and ``cues.txt`` in this folder).  ``ZHSEARCH_LEXICON`` names
-another folder holding the same two files (either may be missing), or ``none``
-for no lexicon.  The index records which lexicon built it; searching an index
-built with another one asks for a rebuild, so a query always meets the index
-on equal terms.
+A lexicon belongs to a corpus, not to zhsearch: a folder ``.zhsearch/`` in the
+corpus root may hold ``userdict.txt`` (words for jieba), ``synonyms.txt``
+(groups of related terms) and ``cues.txt`` (answer words of the domain), any of
+them missing.  ``ZHSEARCH_LEXICON`` names another such folder, or ``none``
+for no lexicon; without either, a corpus has none and zhsearch uses only its
+general resources (jieba's dictionary, OpenCC, question words).  The shipped
+corpus carries its loan-domain lexicon so (``corpus/.zhsearch/``).  The index
+records which lexicon built it, and an update after the lexicon changed builds
+it again, so a query always meets the index on equal terms.
 
 Each index keeps the part of its lexicon that queries use (related terms and
 answer cues) in its own generation (``lexicon.json``): a search reads the
@@ -22,8 +25,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_FOLDER = Path(__file__).resolve().parent
+CORPUS_FOLDER = ".zhsearch"  # a corpus's own lexicon: CORPUS/.zhsearch/{userdict,synonyms,cues}.txt
 ENV = "ZHSEARCH_LEXICON"
+_corpus_folder: Path | None = None  # the lexicon folder of the corpus being built (use_corpus_lexicon)
 
 
 @dataclass(frozen=True)
@@ -78,13 +82,25 @@ def load_lexicon(folder: Path | None) -> Lexicon:
     )
 
 
+def use_corpus_lexicon(corpus_dir: str | os.PathLike | None) -> None:
+    """Make ``corpus_dir``'s own lexicon (``.zhsearch/`` in it) the active one,
+    read afresh (its files may have changed): a build calls this before it
+    reads the corpus."""
+    global _corpus_folder
+    _corpus_folder = Path(corpus_dir) / CORPUS_FOLDER if corpus_dir is not None else None
+    active_lexicon.cache_clear()
+
+
 @functools.lru_cache(maxsize=1)
 def active_lexicon() -> Lexicon:
-    """The lexicon in force: ``$ZHSEARCH_LEXICON``, else the shipped default."""
+    """The lexicon in force: ``$ZHSEARCH_LEXICON``, else the corpus's own
+    (:func:`use_corpus_lexicon`), else none."""
     setting = os.environ.get(ENV, "").strip()
     if setting.lower() == "none":
         return load_lexicon(None)
-    folder = Path(setting) if setting else DEFAULT_FOLDER
+    if not setting:
+        return load_lexicon(_corpus_folder if _corpus_folder is not None and _corpus_folder.is_dir() else None)
+    folder = Path(setting)
     if not folder.is_dir():
         from zhsearch.errors import ZhsearchError
 

@@ -167,6 +167,13 @@ def _read_corpus_file(path: Path, rel: str, report: BuildReport):
     except UnreadableFileError as exc:
         report.skipped.append(str(exc))
         return None, None
+    except Exception as exc:  # a reader's slip on one file
+        # The readers turn what they know of damaged files into UnreadableFileError;
+        # anything else is a bug of a reader on this file: the file is skipped and
+        # named (with the exception, to report), and the build (or watch) goes on.
+        report.skipped.append(f"{rel}: zhsearch could not read it ({type(exc).__name__}: {exc}); skipped "
+                              "(please report this with the file)")
+        return None, None
     report.warnings.extend(warnings)
     return text, passages
 

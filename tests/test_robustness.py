@@ -127,6 +127,15 @@ def test_usage_errors_are_one_line(args, message):
     assert result.output == f"zhsearch: error: {message}\n"
 
 
+@pytest.mark.parametrize("option", ["--index", "--corpus", "-n", "--limit", "--offset", "--per-file"])
+def test_a_trailing_option_without_its_value_is_the_usual_error_and_builds_nothing(tmp_path, monkeypatch, option):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["search", "上门", option])
+    assert result.exit_code == 2
+    assert result.output == f"zhsearch: error: Option '{option}' requires an argument; see `zhsearch search --help`\n"
+    assert list(tmp_path.iterdir()) == []  # no index built into ./--
+
+
 def test_a_bad_jsonl_string_is_a_whole_warning_and_an_empty_corpus_is_one(tmp_path):
     corpus = tmp_path / "c"
     write(corpus, "a.jsonl", '{"text": "分期\x01还款"}\n{"text": "正文说明分期还款的办法。"}\n')

@@ -204,7 +204,9 @@ class _QueryCommand(click.Command):
             name = arg.split("=", 1)[0]
             if arg.startswith("--") or name in flags or name in valued:
                 options.append(arg)
-                if name in valued and "=" not in arg and i + 1 < len(args):
+                if name in valued and "=" not in arg:
+                    if i + 1 == len(args):  # the "--" put before the words would become its value
+                        raise click.BadOptionUsage(name, f"Option '{name}' requires an argument.", ctx=ctx)
                     options.append(args[i + 1])
                     i += 1
             elif arg[:2] in valued:  # -n5

@@ -91,16 +91,22 @@ def folded_key(simplified: str) -> str:
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def read_text(path: Path) -> str:
-    """Decode a text file in whatever encoding it is in (see :mod:`zhsearch.reading.encodings`)."""
+def read_text(path: Path, warnings: list[str] | None = None, shown: str | None = None) -> str:
+    """Decode a text file in whatever encoding it is in (see :mod:`zhsearch.reading.encodings`);
+    bad bytes of a UTF-8 file replaced are one warning in ``warnings`` (naming ``shown``)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     try:
-        return decode_bytes(data)[0]
+        decoded = decode_bytes(data)
     except UnreadableFileError as exc:
         raise UnreadableFileError(f"{path} {exc}; skipped") from None
+    if decoded.replaced and warnings is not None:
+        warnings.append(f"{shown or path}:{decoded.first_bad_line}: {decoded.replaced} "
+                        f"byte{'s' if decoded.replaced > 1 else ''} that are not UTF-8 replaced by � "
+                        "(the rest of the file is indexed)")
+    return decoded.text
 
 
 def load_passages(text: str, rel: str) -> tuple[list[Passage], list[str]]:
@@ -132,9 +138,10 @@ def read_corpus_file(path: Path, rel: str) -> tuple[str, list[Passage], list[str
     without the documents extra) when the file cannot be read.
     """
     if path.suffix.lower() not in DOCUMENT_SUFFIXES:
-        text = read_text(path)
+        damaged: list[str] = []
+        text = read_text(path, damaged, rel)
         passages, warnings = load_passages(text, rel)
-        return text, passages, warnings
+        return text, passages, damaged + warnings
     from zhsearch.reading.documents import read_documents  # only a folder with such files pays for it
 
     try:

@@ -247,8 +247,16 @@ class Index:
         searcher = self._get_searcher()
         reader = searcher.reader()
         gen = Path(self._ix.storage.folder)
-        verify_generation(gen, self.meta)  # every byte: stats is how a user checks an index
-        size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
+        try:
+            verify_generation(gen, self.meta)  # every byte: stats is how a user checks an index
+        except IndexCorruptError:
+            if not _moved_on(gen, self.meta):
+                raise
+            # An update committed since this was opened: the files read are those
+            # it opened (kept open), the new ones are checked by whoever opens them.
+        sums = self.meta.get("sums")
+        size = (sum(size for size, _ in sums.values()) if isinstance(sums, dict)
+                else sum(p.stat().st_size for p in gen.iterdir() if p.is_file()))
         try:
             passages, terms = reader.doc_count(), {name: _term_count(reader, name) for name in FIELDS}
         except _READ_ERRORS as exc:
@@ -617,6 +625,16 @@ def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unr
         "score": round(best.score, 4),
         "formula": score_formula(config),
     }
+
+
+def _moved_on(gen: Path, meta: dict) -> bool:
+    """An update is writing into ``gen`` or has committed since ``meta`` was read."""
+    from zhsearch.storage.layout import read_meta, writer_active
+
+    try:
+        return writer_active(gen.parent) or read_meta(gen) != meta
+    except IndexCorruptError:
+        return False
 
 
 def _term_count(reader, fieldname: str) -> int:

@@ -87,14 +87,19 @@ def run_spans(text: str, runs) -> list[tuple[int, int]]:
 
 def file_matches(path: str, pattern: str) -> bool:
     """A glob (``*``, ``?``, ``[…]``; ``*`` crosses folders) matches the whole
-    path; anything else is a prefix of it (``法规/`` a folder).  Case is ignored.
+    path; anything else is a prefix of it (``法规/`` a folder).  A name that is
+    itself the path, or a folder of it, matches as written even when it holds
+    glob characters (``报告[2024].txt``).  Case is ignored.
 
     >>> file_matches("法规/民法典.txt", "法规/"), file_matches("004_x.txt", "004*")
+    (True, True)
+    >>> file_matches("报告[2024].txt", "报告[2024].txt"), file_matches("报告2.txt", "报告[2024].txt")
     (True, True)
     """
     path, pattern = path.casefold(), pattern.replace("\\", "/").removeprefix("./").casefold()
     if any(c in pattern for c in "*?["):
-        return fnmatch.fnmatchcase(path, pattern)
+        return path == pattern or (pattern.endswith("/") and path.startswith(pattern)) or \
+            fnmatch.fnmatchcase(path, pattern)
     return path.startswith(pattern)
 
 

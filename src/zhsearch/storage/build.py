@@ -368,6 +368,36 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
     return report
 
 
+# An update leaves at most this many segments (a parallel build writes one per core).
+MAX_SEGMENTS = 4
+
+
+def merge_segments(writer, segments):
+    """Whoosh merge policy of an update: every segment holding deleted passages
+    is written again without them, and all of them once more than MAX_SEGMENTS
+    would stand.
+
+    Whoosh's statistics (document frequency, field lengths) count a deleted
+    passage until its segment is rewritten: an updated index would rank, and
+    choose the context terms it searches (``context_max_df``), otherwise than a
+    fresh build of the same files.  The cost is that of rewriting those
+    segments — after an edit, the one that held the file.
+    """
+    from whoosh.reading import SegmentReader
+
+    stale = [seg for seg in segments if seg.has_deletions()]
+    kept = [seg for seg in segments if not seg.has_deletions()]
+    if len(kept) + 1 > MAX_SEGMENTS:  # + the segment this update writes
+        stale, kept = list(segments), []
+    for seg in stale:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    return kept
+
+
 def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress) -> BuildReport:
     from whoosh import index as whoosh_index
 
@@ -413,7 +443,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         writer.cancel()
         write_meta(gen, meta, seal=False)  # nothing changed: the sums hold again
         raise
-    writer.commit()
+    writer.commit(mergetype=merge_segments)
     segmenter = full_segmenter()
     new_words = {
         w

@@ -319,7 +319,8 @@ class Index:
         # The operators' filters read the index through guarded reads: only a
         # read fails as a damaged index, a slip in restrict is a bug.
         reads = _GuardedReads(searcher, self._unreadable)
-        allowed, left_out = restrict.doc_filters(reads, reading) if reading.operators else (None, set())
+        listing = plan.empty  # only filters: a page of the passages they let through (restrict.listing)
+        allowed, left_out = restrict.doc_filters(reads, reading) if reading.operators and not listing else (None, set())
 
         def hits_of(ranked: list[Scored]) -> list:
             """Copies of one text folded into one hit, at most ``per_file`` of each source."""
@@ -329,12 +330,14 @@ class Index:
         counted = None  # the total when not every match is read (see _rank)
         if allowed is not None and not allowed:
             groups, unread = [], 0
-        elif plan.empty:  # only restrictions: the passages they let through, in document order
-            listed = [(d, f, 0.0) for d, f in restrict.all_docs(reads)
-                      if (allowed is None or d in allowed) and d not in left_out]
-            ranked = _records(listed)  # records outside the read guard: a missing field is our bug
-            ranked.sort(key=lambda c: (c.passage.source, c.passage.line, c.passage.order))
-            groups, unread = hits_of(ranked), 0
+        elif listing:  # by file name, then in document order; a page read, never the whole corpus
+            want = offset + limit
+            while True:
+                listed, unread = restrict.listing(reads, reading, want)
+                groups = hits_of(_records([(d, f, 0.0) for d, f in listed]))  # records outside the read guard
+                if not unread or len(groups) >= offset + limit or len(listed) < want:
+                    break  # (fewer than asked: the page's budget of passages left out is spent)
+                want *= 2
         else:
             # Copies of one text fold into one hit: read deeper until the page
             # is full or every match is read.
@@ -523,6 +526,9 @@ class _GuardedReads:
 
     def field_terms(self, fieldname: str) -> list[str]:
         return self._read(lambda: list(self._searcher.reader().field_terms(fieldname)))
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        return self._read(lambda: self._searcher.doc_frequency(fieldname, text))
 
     def iter_docs(self):
         """``(docnum, stored fields)`` of every live passage, each record checked whole."""

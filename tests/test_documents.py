@@ -253,54 +253,59 @@ def _patch_header(path, name: str, **fields) -> None:
     path.write_bytes(bytes(data))
 
 
-def _damaged_epub(tmp_path, how: str, member: str):
-    """The test EPUB with one member damaged ``how``."""
+def _damaged(good, target, how: str, member: str):
+    """A copy of the zip ``good`` at ``target`` with one member damaged ``how``."""
     import zipfile
 
-    good = write_epub(tmp_path / "good.epub")
-    bad = tmp_path / f"{how}.epub"
-    if how == "corrupt deflate":
+    with zipfile.ZipFile(good) as book:
+        name = next(n for n in book.namelist() if n.endswith(member))
+    if how == "truncated":
+        data = good.read_bytes()
+        target.write_bytes(data[: len(data) // 2])
+    elif how == "corrupt deflate":
         def change(info, data):
-            if info.filename.endswith(member):
+            if info.filename == name:
                 info.compress_type = zipfile.ZIP_DEFLATED
             return info, data
-        _rezip(good, bad, change)
-        raw = bytearray(bad.read_bytes())
-        with zipfile.ZipFile(bad) as book:
-            info = book.getinfo(next(n for n in book.namelist() if n.endswith(member)))
+        _rezip(good, target, change)
+        raw = bytearray(target.read_bytes())
+        with zipfile.ZipFile(target) as book:
+            info = book.getinfo(name)
         start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
         for at in range(start + 2, start + min(info.compress_size, 40)):
             raw[at] ^= 0xFF
-        bad.write_bytes(bytes(raw))
+        target.write_bytes(bytes(raw))
     else:
-        bad.write_bytes(good.read_bytes())
-        with zipfile.ZipFile(bad) as book:
-            name = next(n for n in book.namelist() if n.endswith(member))
-        _patch_header(bad, name, **({"flags": 0x1} if how == "encrypted" else {"method": 99}))
-    return bad
+        target.write_bytes(good.read_bytes())
+        _patch_header(target, name, **({"flags": 0x1} if how == "encrypted" else {"method": 99}))
+    return target
 
 
-EPUB_DAMAGE = [(how, member) for how in ("encrypted", "unsupported method", "corrupt deflate")
-               for member in ("c1.xhtml", "content.opf")]
+# The fault-injection matrix of the zip formats: each way a member can fail to
+# unpack, on a chapter, the OPF and the Word body.
+ZIP_DAMAGE = [("epub", how, member) for how in ("encrypted", "unsupported method", "corrupt deflate")
+              for member in ("c1.xhtml", "content.opf")] + \
+             [("docx", how, "word/document.xml") for how in ("encrypted", "unsupported method", "corrupt deflate")] + \
+             [("epub", "truncated", "content.opf"), ("docx", "truncated", "word/document.xml")]
 
 
-@pytest.mark.parametrize("how, member", EPUB_DAMAGE, ids=[f"{h}-{m}" for h, m in EPUB_DAMAGE])
-def test_an_epub_with_a_member_zip_cannot_unpack_is_one_warning_never_a_traceback(tmp_path, how, member):
+@pytest.mark.parametrize("kind, how, member", ZIP_DAMAGE, ids=[f"{k}-{h}-{m}" for k, h, m in ZIP_DAMAGE])
+def test_a_zip_document_with_a_member_it_cannot_unpack_is_one_warning_never_a_traceback(tmp_path, kind, how, member):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    bad = _damaged_epub(tmp_path, how, member)
-    (corpus / "book.epub").write_bytes(bad.read_bytes())
+    good = (write_epub if kind == "epub" else write_docx)(tmp_path / f"good.{kind}")
+    _damaged(good, corpus / f"book.{kind}", how, member)
     write(corpus, "note.txt", "押金应当在七日内退还。\n")
     result = CliRunner().invoke(main, ["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.output.splitlines() if line.startswith("zhsearch: warning:")]
-    assert len(warnings) == 1 and "book.epub" in warnings[0] and "skipped" in warnings[0], result.output
+    assert len(warnings) == 1 and f"book.{kind}" in warnings[0] and "skipped" in warnings[0], result.output
     if member == "c1.xhtml":  # one chapter lost; the other is indexed
         assert "#c1.xhtml: chapter unreadable" in warnings[0]
         with zhsearch.open_index(tmp_path / "index") as idx:
             assert idx.search("车辆涉水", limit=1)[0].source == "book.epub#c2.xhtml"
     else:
-        assert "not a readable EPUB" in warnings[0]
+        assert ("not a readable EPUB" if kind == "epub" else "not a readable Word file") in warnings[0]
     assert "indexed" in result.output and "Traceback" not in result.output
 
 

@@ -70,3 +70,52 @@ def test_update_extends_the_compact_dictionary_and_the_pinyin_map(tmp_path):
         assert idx.segmenter.is_word("律师函")
         assert idx.search("律师函")[0].source == "b.txt"
         assert idx.search("zhongcai")[0].source == "b.txt"
+
+
+def _titled_corpus(corpus, count: int) -> None:
+    for n in range(count):
+        write(corpus, f"f{n:03}.txt", f"批量处理说明{n}\n\n第{n}份文件讲分期还款的办法和逾期以后的协商。\n")
+
+
+def _answers(index, query: str):
+    with zhsearch.open_index(index) as idx:
+        results = idx.search(query, limit=1000)
+        return results.total, [(h.source, h.line, h.score) for h in results]
+
+
+def test_an_update_after_deletions_answers_as_a_fresh_build_does(tmp_path):
+    """Deleted passages no longer count in document frequencies: 批量 (in 150
+    titles, 75 deleted) is searched in the context again, as after a rebuild."""
+    corpus = tmp_path / "c"
+    _titled_corpus(corpus, 150)
+    zhsearch.build_index(corpus, tmp_path / "updated")
+    for n in range(0, 150, 2):
+        (corpus / f"f{n:03}.txt").unlink()
+    write(corpus, "f001.txt", "批量处理说明1\n\n第1份文件改讲律师函的写法。\n")  # an edit too
+    assert zhsearch.build_index(corpus, tmp_path / "updated").mode == "update"
+    zhsearch.build_index(corpus, tmp_path / "fresh")
+    for query in ("批量", "批量处理 分期还款", "律师函", "逾期以后的协商"):
+        assert _answers(tmp_path / "updated", query) == _answers(tmp_path / "fresh", query), query
+    assert _answers(tmp_path / "updated", "批量")[0] == 75
+
+
+def test_updates_never_pile_up_segments(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from zhsearch.storage.build import MAX_SEGMENTS
+    from zhsearch.storage.layout import live_generation
+
+    corpus = tmp_path / "c"
+    _titled_corpus(corpus, 3)
+    for n in range(MAX_SEGMENTS + 3):
+        write(corpus, f"new{n}.txt", f"新增{n}\n\n第{n}次新增的文件讲律师函。\n")  # additions only: no deletion
+        zhsearch.build_index(corpus, tmp_path / "i")
+        assert len(whoosh_index.open_dir(str(live_generation(tmp_path / "i")))._segments()) <= MAX_SEGMENTS
+
+
+def test_a_word_only_titles_hold_is_found_however_many_titles_hold_it(tmp_path):
+    corpus = tmp_path / "c"
+    _titled_corpus(corpus, 150)  # 批量 in 150 titles, above the context cap of 100, in no text
+    zhsearch.build_index(corpus, tmp_path / "i")
+    total, hits = _answers(tmp_path / "i", "批量")
+    assert total == 150 and len(hits) == 150

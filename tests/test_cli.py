@@ -100,3 +100,14 @@ def test_search_rebuilds_an_index_from_another_version(tmp_path):
     write_meta(gen, {**read_meta(gen), "schema_version": 1000}, seal=False)  # as another version writes it
     result = CliRunner().invoke(main, ["search", "分期还款", "--index", str(tmp_path / "i"), "--corpus", str(corpus)])
     assert result.exit_code == 0 and "rebuilding it" in result.output
+
+
+def test_eval_with_bad_answers_is_one_line_and_exit_2(index_dir, tmp_path):
+    for answers in ("[1, null]", '[""]', "[]", '["  "]', '"上门"'):
+        judgments = tmp_path / "j.jsonl"
+        judgments.write_text('{"id": "q1", "query": "上门", "answers": ["上门"]}\n'
+                             f'{{"id": "q2", "query": "上门", "answers": {answers}}}\n', encoding="utf-8")
+        result = run("eval", str(judgments), "--index", str(index_dir))
+        assert result.exit_code == 2, (answers, result.output)
+        assert result.output.startswith(f"zhsearch: error: {judgments}:2: not a judgment line (")
+        assert result.output.count("\n") == 1, result.output

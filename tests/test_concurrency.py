@@ -150,3 +150,98 @@ def test_an_update_after_killed_rebuilds_removes_what_they_left(built):
         path.unlink()
     assert zhsearch.build_index(corpus, index).mode in ("unchanged", "update")
     assert [p.name for p in index.iterdir() if p.name.startswith("gen-")] == [before.name]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_watch_answers_every_request_while_the_index_updates(tmp_path):
+    """`serve --watch` on loopback under steady updates (edits, additions, deletions)
+    with search, stats, suggest and document requests 6 at a time: no 5xx, ever;
+    the watcher takes in every update.  Bounded: 8 updates, at most 60 s."""
+    import json
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for path in CORPUS.iterdir():
+        (corpus / path.name).write_bytes(path.read_bytes())
+    zhsearch.build_index(corpus, index)
+    port = _free_port()
+    server = zh("serve", "--watch", "--corpus", str(corpus), "--index", str(index), "--port", str(port))
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path: str):
+        try:
+            with urllib.request.urlopen(base + path, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if get("/health")[1]["index"] == "ready":
+                    break
+            except (urllib.error.URLError, ConnectionError, TypeError):
+                pass
+            assert server.poll() is None, server.stderr.read()
+            assert time.monotonic() < deadline, "the server never came up"
+            time.sleep(0.2)
+        quoted = urllib.parse.quote
+        paths = [f"/api/search?q={quoted('九千会上门吗')}", "/api/stats", f"/api/suggest?q={quoted('上门')}",
+                 f"/api/documents/{quoted('004_69b0fd6045c32687.txt')}", f"/api/search?q={quoted('律师函 逾期')}",
+                 f"/api/documents/{quoted('new_0.txt')}"]
+        failures, counts, stop = [], {}, threading.Event()
+
+        def client(k: int) -> None:
+            n = k
+            while not stop.is_set() and n < 2000:
+                path = paths[n % len(paths)]
+                status, body = get(path)
+                counts[status] = counts.get(status, 0) + 1
+                if status >= 500 or (status == 404 and "new_0" not in path):
+                    failures.append((path, status, body))
+                n += 6
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(6)]
+        for thread in threads:
+            thread.start()
+        text = (CORPUS / "004_69b0fd6045c32687.txt").read_text(encoding="utf-8")
+        try:
+            for n in range(8):  # edit, add, delete in turn
+                if n % 3 == 0:
+                    (corpus / "004_69b0fd6045c32687.txt").write_text(text + f"\n\n第{n}次修改的补充说明。\n", encoding="utf-8")
+                elif n % 3 == 1:
+                    (corpus / f"new_{n % 2}.txt").write_text(f"新增{n}\n\n律师函第{n}版讲逾期以后如何协商。\n", encoding="utf-8")
+                else:
+                    for path in corpus.glob("new_*.txt"):
+                        path.unlink()
+                time.sleep(2.2)  # past the watcher's debounce: one update each
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=60)
+        assert not failures, failures[:5]
+        assert counts.get(200, 0) > 50, counts
+        # the watcher lived through it: the last edit is found
+        deadline = time.monotonic() + 30
+        while get(f"/api/search?q={quoted('第6次修改的补充说明')}")[1]["total"] == 0:
+            assert time.monotonic() < deadline, "the last update never reached the server"
+            time.sleep(0.3)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -220,3 +220,158 @@ def test_a_pdf_with_only_its_title_in_large_type_keeps_its_numbered_headings(tmp
         ("关于规范住房租赁的通知", "一、租金与押金", 1),
         ("关于规范住房租赁的通知", "二、房屋维修", 2),
     ]
+
+
+def _rezip(source, target, change) -> None:
+    """A copy of the zip ``source`` at ``target``, each member passed through
+    ``change(info, data) -> (info, data)`` (raw: the data as it will be stored)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            info, data = change(info, old.read(info))
+            new.writestr(info, data)
+
+
+def _patch_header(path, name: str, **fields) -> None:
+    """Rewrite fields of one member's local and central headers in place (what a
+    damaged or foreign zip holds): ``method``, ``flags``."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    encoded = name.encode()
+    for signature, flag_at, method_at, name_at in ((b"PK\x03\x04", 6, 8, 30), (b"PK\x01\x02", 8, 10, 46)):
+        at = 0
+        while (at := data.find(signature, at)) >= 0:
+            length = struct.unpack_from("<H", data, at + name_at - (4 if signature == b"PK\x03\x04" else 18))[0]
+            if bytes(data[at + name_at : at + name_at + length]) == encoded:
+                if "flags" in fields:
+                    struct.pack_into("<H", data, at + flag_at, fields["flags"])
+                if "method" in fields:
+                    struct.pack_into("<H", data, at + method_at, fields["method"])
+            at += 4
+    path.write_bytes(bytes(data))
+
+
+def _damaged(good, target, how: str, member: str):
+    """A copy of the zip ``good`` at ``target`` with one member damaged ``how``."""
+    import zipfile
+
+    with zipfile.ZipFile(good) as book:
+        name = next(n for n in book.namelist() if n.endswith(member))
+    if how == "truncated":
+        data = good.read_bytes()
+        target.write_bytes(data[: len(data) // 2])
+    elif how == "corrupt deflate":
+        def change(info, data):
+            if info.filename == name:
+                info.compress_type = zipfile.ZIP_DEFLATED
+            return info, data
+        _rezip(good, target, change)
+        raw = bytearray(target.read_bytes())
+        with zipfile.ZipFile(target) as book:
+            info = book.getinfo(name)
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        for at in range(start + 2, start + min(info.compress_size, 40)):
+            raw[at] ^= 0xFF
+        target.write_bytes(bytes(raw))
+    else:
+        target.write_bytes(good.read_bytes())
+        _patch_header(target, name, **({"flags": 0x1} if how == "encrypted" else {"method": 99}))
+    return target
+
+
+# The fault-injection matrix of the zip formats: each way a member can fail to
+# unpack, on a chapter, the OPF and the Word body.
+ZIP_DAMAGE = [("epub", how, member) for how in ("encrypted", "unsupported method", "corrupt deflate")
+              for member in ("c1.xhtml", "content.opf")] + \
+             [("docx", how, "word/document.xml") for how in ("encrypted", "unsupported method", "corrupt deflate")] + \
+             [("epub", "truncated", "content.opf"), ("docx", "truncated", "word/document.xml")]
+
+
+@pytest.mark.parametrize("kind, how, member", ZIP_DAMAGE, ids=[f"{k}-{h}-{m}" for k, h, m in ZIP_DAMAGE])
+def test_a_zip_document_with_a_member_it_cannot_unpack_is_one_warning_never_a_traceback(tmp_path, kind, how, member):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    good = (write_epub if kind == "epub" else write_docx)(tmp_path / f"good.{kind}")
+    _damaged(good, corpus / f"book.{kind}", how, member)
+    write(corpus, "note.txt", "押金应当在七日内退还。\n")
+    result = CliRunner().invoke(main, ["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("zhsearch: warning:")]
+    assert len(warnings) == 1 and f"book.{kind}" in warnings[0] and "skipped" in warnings[0], result.output
+    if member == "c1.xhtml":  # one chapter lost; the other is indexed
+        assert "#c1.xhtml: chapter unreadable" in warnings[0]
+        with zhsearch.open_index(tmp_path / "index") as idx:
+            assert idx.search("车辆涉水", limit=1)[0].source == "book.epub#c2.xhtml"
+    else:
+        assert ("not a readable EPUB" if kind == "epub" else "not a readable Word file") in warnings[0]
+    assert "indexed" in result.output and "Traceback" not in result.output
+
+
+def test_a_reader_that_fails_on_one_file_never_stops_a_build(tmp_path, monkeypatch):
+    """A reader's unforeseen exception skips that file with one warning; the others are indexed."""
+    from zhsearch.reading import documents
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_epub(corpus / "book.epub")
+    write(corpus, "note.txt", "押金应当在七日内退还。\n")
+    monkeypatch.setattr(documents, "epub_documents", lambda data, source: 1 / 0)
+    report = zhsearch.build_index(corpus, tmp_path / "index")
+    assert report.files_indexed == 1 and len(report.skipped) == 1
+    assert report.skipped[0].startswith("book.epub: zhsearch could not read it (ZeroDivisionError")
+
+
+def test_an_epub_chapter_that_unpacks_too_large_is_skipped_before_it_is_unpacked(tmp_path, monkeypatch):
+    import zipfile
+
+    from zhsearch.reading import documents
+
+    good = write_epub(tmp_path / "good.epub")
+    big = tmp_path / "big.epub"
+    filler = "<p>" + "暴雨" * 300_000 + "</p>"
+
+    def change(info, data):
+        if info.filename.endswith("c2.xhtml"):
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = data.replace(b"</body>", filler.encode() + b"</body>")
+        return info, data
+
+    _rezip(good, big, change)
+    assert big.stat().st_size < 100_000  # a small file that unpacks large
+    monkeypatch.setattr(documents, "MAX_CHAPTER_BYTES", 1_000_000)
+    found, warnings = documents.epub_documents(big.read_bytes(), "big.epub")
+    assert [d.source for d in found] == ["big.epub#c1.xhtml"]
+    assert len(warnings) == 1 and warnings[0].startswith("big.epub#c2.xhtml: chapter unreadable (")
+    assert "MB, over the" in warnings[0]
+    monkeypatch.setattr(documents, "MAX_UNPACKED_BYTES", 1_000_000)
+    with pytest.raises(zhsearch.UnreadableFileError, match="big.epub: the EPUB unpacks to"):
+        documents.epub_documents(big.read_bytes(), "big.epub")
+    docx_file = write_docx(tmp_path / "leave.docx")
+    monkeypatch.setattr(documents, "MAX_UNPACKED_BYTES", 10_000)
+    with pytest.raises(zhsearch.UnreadableFileError, match="leave.docx: the Word file unpacks to"):
+        documents.docx_document(docx_file.read_bytes(), "leave.docx")
+
+
+def test_a_long_word_file_is_read_in_time_linear_in_its_paragraphs(tmp_path, monkeypatch):
+    """Each paragraph's style is found in a table read once, not through the style sheet each time."""
+    import io
+
+    import docx
+    from docx.parts.document import DocumentPart
+
+    from zhsearch.reading.documents import docx_document
+
+    d = docx.Document()
+    d.add_heading("第一章", 1)
+    for i in range(300):
+        d.add_paragraph(f"第{i}条 员工病假期间按照本人工资发放。", style="List Bullet" if i % 2 else None)
+    buffer = io.BytesIO()
+    d.save(buffer)
+    lookups = []
+    original = DocumentPart.get_style
+    monkeypatch.setattr(DocumentPart, "get_style", lambda *a: lookups.append(1) or original(*a))
+    document = docx_document(buffer.getvalue(), "long.docx")
+    assert document.text.startswith("# 第一章") and document.text.count("员工病假") == 300
+    assert len(lookups) <= 2  # not once a paragraph

@@ -39,6 +39,12 @@ def run(*args):
         ("😀🔥 上门", 0),
         ("😀🔥", 1),
         ("上門 cuishou 9000 ＡＰＰ", 0),
+        ("-zzz", 0),  # only filters: a page of passages in file order
+        ("file:00*", 0),
+        ("-元 -上门 -催收", 0),
+        ("file:nothing*", 1),
+        ("file:[ -file:]", 1),
+        ("一五一十 十二三岁", 1),  # idioms and ranges stay words
     ],
 )
 def test_hostile_query_has_a_defined_outcome(index_dir, query, expected):

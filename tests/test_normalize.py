@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from zhsearch.text.normalize import normalize_text, strip_pinyin_glosses, to_simplified
@@ -40,6 +41,33 @@ def test_chinese_numerals_become_digits_with_offsets_on_the_numeral():
 def test_words_built_on_numerals_stay_words():
     for word in ("第三方", "一些", "一般", "第一时间", "万一", "千万"):
         assert normalize_text(word).text == word
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["一五一十", "十一十二月", "三四千元", "一两万", "十二三岁", "七八百人", "三五个人", "五六十年代"],
+)
+def test_idioms_and_approximate_ranges_are_left_as_written(text):
+    """Only a real number becomes digits: two digits side by side (三四千, 十二三)
+    or a unit after one no smaller (十一十二) are a range, a list or an idiom."""
+    from zhsearch.text.normalize import chinese_numeral_value, fold_text
+
+    assert normalize_text(text).text == fold_text(text) == text
+    numeral = text.rstrip("元月岁人个年代")
+    if any(unit in numeral for unit in "十百千万"):  # 三五 alone reads digit by digit (a list)
+        assert chinese_numeral_value(numeral) is None
+
+
+def test_a_quoted_idiom_does_not_match_a_number(tmp_path):
+    import zhsearch
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("甲\n\n会议一共来了10个人，大家把情况一一说明。\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("乙\n\n他把事情的经过一五一十地告诉了警察。\n", encoding="utf-8")
+    zhsearch.build_index(corpus, tmp_path / "i")
+    with zhsearch.open_index(tmp_path / "i") as idx:
+        assert [h.source for h in idx.search('"一五一十"')] == ["b.txt"]
 
 
 def test_empty_input():

@@ -127,6 +127,15 @@ def test_usage_errors_are_one_line(args, message):
     assert result.output == f"zhsearch: error: {message}\n"
 
 
+@pytest.mark.parametrize("option", ["--index", "--corpus", "-n", "--limit", "--offset", "--per-file"])
+def test_a_trailing_option_without_its_value_is_the_usual_error_and_builds_nothing(tmp_path, monkeypatch, option):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["search", "上门", option])
+    assert result.exit_code == 2
+    assert result.output == f"zhsearch: error: Option '{option}' requires an argument; see `zhsearch search --help`\n"
+    assert list(tmp_path.iterdir()) == []  # no index built into ./--
+
+
 def test_a_bad_jsonl_string_is_a_whole_warning_and_an_empty_corpus_is_one(tmp_path):
     corpus = tmp_path / "c"
     write(corpus, "a.jsonl", '{"text": "分期\x01还款"}\n{"text": "正文说明分期还款的办法。"}\n')
@@ -243,3 +252,45 @@ def test_an_index_path_that_cannot_be_a_folder_is_one_line(tmp_path):
             assert result.output.startswith("zhsearch: error: ") and result.output.count("\n") == 1, result.output
             assert "building it" not in result.output
     assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_folder_that_cannot_be_read_is_one_warning(tmp_path, monkeypatch):
+    """(Permissions do not stop root, so the folder's listing is made to fail.)"""
+    import os
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", "标题标题标题标题\n\n正文说明分期还款的办法。\n")
+    write(corpus, "locked/b.txt", "标题标题标题标题\n\n锁住的文件讲律师函。\n")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = zhsearch.build_index(corpus, tmp_path / "index")
+    assert report.files_indexed == 1
+    assert report.skipped == ["locked/: the folder cannot be read (Permission denied); its files are skipped "
+                              "(check its permissions)"]
+
+
+def test_a_file_name_with_glob_characters_is_selected_as_written(tmp_path):
+    corpus = tmp_path / "corpus"
+    write(corpus, "报告[2024].txt", "标题标题标题标题\n\n年度报告讲分期还款的办法。\n")
+    write(corpus, "报告2.txt", "标题标题标题标题\n\n另一份报告也讲分期还款。\n")
+    zhsearch.build_index(corpus, tmp_path / "index")
+    with zhsearch.open_index(tmp_path / "index") as idx:
+        assert {h.source for h in idx.search("分期还款 file:报告[2024].txt")} == {"报告[2024].txt", "报告2.txt"}
+        assert "报告[2024].txt" in {h.source for h in idx.search("file:报告[2024].txt")}
+        assert [h.source for h in idx.search("分期还款 -file:报告[2024].txt")] == []
+
+
+def test_jsonl_ids_1_and_quoted_1_stay_two_records_with_a_warning(tmp_path):
+    corpus = tmp_path / "corpus"
+    write(corpus, "q.jsonl", '{"id": 1, "text": "第一条记录讲分期还款。"}\n{"id": "1", "text": "第二条记录讲律师函。"}\n')
+    report = zhsearch.build_index(corpus, tmp_path / "index")
+    assert report.warnings == ['q.jsonl:2: id "1" is line 1\'s id too; this record is q.jsonl#1~2']
+    with zhsearch.open_index(tmp_path / "index") as idx:
+        assert idx.search("律师函")[0].source == "q.jsonl#1~2"
+        assert [p.text for p in idx.document("q.jsonl#1").passages] == ["第一条记录讲分期还款。"]

@@ -11,7 +11,7 @@ import zhsearch
 from zhsearch.searching.evaluation import fold_for_judging
 from zhsearch.searching.query import plan_query
 
-from conftest import JUDGMENTS, LEXICON, write
+from conftest import CORPUS, JUDGMENTS, LEXICON, write
 
 QUIET_004 = "004_69b0fd6045c32687.txt"
 
@@ -214,3 +214,29 @@ def test_a_damaged_lexicon_file_is_the_index_error(tmp_path):
     lexicon.write_bytes(b"x" * lexicon.stat().st_size)  # same size: only a content check sees it
     with pytest.raises(IndexCorruptError):
         zhsearch.searching.search.Index(tmp_path / "ix", verify_bytes=0)
+
+
+@pytest.fixture(scope="module")
+def five_copies(tmp_path_factory):
+    """The shipped corpus five times over, in five folders."""
+    root = tmp_path_factory.mktemp("copies")
+    for n in range(5):
+        shutil.copytree(CORPUS, root / "corpus" / f"copy{n}")
+    zhsearch.build_index(root / "corpus", root / "index")
+    with zhsearch.open_index(root / "index") as idx:
+        yield idx
+
+
+@pytest.mark.parametrize("query", ["九千会上门吗", "逾期", "催收", "上门", "还款"])
+def test_copies_keep_every_promise_of_the_ranking(five_copies, query):
+    """Hits in score order, the first hits whatever the limit or page, one total."""
+    idx = five_copies
+    deep = idx.search(query, limit=70)
+    scores = [h.score for h in deep]
+    assert scores == sorted(scores, reverse=True)
+    first = idx.search(query, limit=10)
+    assert [(h.source, h.line, h.score) for h in first] == [(h.source, h.line, h.score) for h in deep[:10]]
+    pages = [idx.search(query, limit=10, offset=offset) for offset in range(0, 70, 10)]
+    assert [(h.source, h.line, h.score) for page in pages for h in page] == [(h.source, h.line, h.score) for h in deep]
+    assert {first.total, deep.total} | {page.total for page in pages} == {deep.total}
+    assert all(len(h.also) >= 4 for h in first)  # each text once, its copies (four at least) beside it

@@ -242,11 +242,12 @@ def test_pages_reach_every_hit_when_copies_fold_past_the_pool(tmp_path):
     zhsearch.build_index(tmp_path / "c", tmp_path / "i")
     with zhsearch.open_index(tmp_path / "i") as idx:
         everything = idx.search("上门", limit=1000)
-        assert len(everything) == everything.total and all(h.also for h in everything)
-        assert idx.search("上门", limit=10).total > 2 * idx.ranking.candidates  # copies apiece, unread
+        assert len(everything) == 80 and all(h.also for h in everything)
+        # one total on every page: the pool's texts once, the matches past it apiece
+        assert everything.total == idx.search("上门", limit=10).total > 2 * idx.ranking.candidates
         pages = [idx.search("上门", limit=10, offset=offset) for offset in range(0, len(everything) + 10, 10)]
         assert [(h.source, h.line) for page in pages for h in page] == [(h.source, h.line) for h in everything]
-        assert pages[-1].total == everything.total  # the last page has read every match
+        assert {page.total for page in pages} == {everything.total}
 
 
 def test_operators_after_an_incremental_update(tmp_path):
@@ -270,3 +271,43 @@ def test_only_the_first_thousand_characters_are_read(idx):
     assert len(idx.search("-上门 " + "上门 " * 400)) == 0
     for soup in ("上门|" * 50_000, "-上门 " * 30_000, "「上门 " * 30_000):  # bounded work, whatever the length
         idx.search(soup, limit=1)
+
+
+@pytest.fixture(scope="module")
+def big_and_small(tmp_path_factory):
+    """One corpus, and the same four times over: a query of only filters must cost the same on both."""
+    indexes = []
+    for copies in (1, 4):
+        root = tmp_path_factory.mktemp(f"filters{copies}")
+        for n in range(copies * 20):
+            write(root / "c", f"big{n:03}.txt", f"文件{n}\n\n" + "\n\n".join(_paragraphs(3)) + "\n")
+        zhsearch.build_index(root / "c", root / "i")
+        indexes.append(root / "i")
+    return indexes
+
+
+@pytest.mark.parametrize("query", ["-zzz", "file:big*", "-元", "file:big0* -上门", "-file:big000.txt"])
+def test_a_query_of_only_filters_reads_a_page_not_the_corpus(big_and_small, monkeypatch, query):
+    from zhsearch.searching import search
+
+    reads = []
+    read_record = search.read_record  # every stored record a search reads comes through it
+    monkeypatch.setattr(search, "read_record", lambda fields: reads.append(1) or read_record(fields))
+    seen = []
+    for index in big_and_small:
+        with zhsearch.open_index(index) as idx:
+            reads.clear()
+            results = idx.search(query, limit=10)
+            seen.append((len(reads), [(h.source, h.line) for h in results], results.total))
+            if query == "file:big*":
+                passages = idx._get_searcher().doc_count()
+                assert results.total == passages  # every passage once (all distinct within a file)
+    (small_reads, small_hits, small_total), (big_reads, big_hits, big_total) = seen
+    assert big_hits == small_hits  # the same first files, in name and then document order
+    if query == "file:big0* -上门":  # every passage left out: at most a budget is read to find none
+        from zhsearch.searching.restrict import LISTING_MAX_SKIPPED
+
+        assert big_hits == [] and small_reads < big_reads <= LISTING_MAX_SKIPPED + 10, seen
+    else:
+        assert big_reads == small_reads <= 40, seen  # a page's worth, whatever the corpus holds
+        assert len(big_hits) == 10 and big_total > small_total

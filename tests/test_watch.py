@@ -203,3 +203,27 @@ def test_watch_without_watchfiles_names_the_extra(tmp_path, monkeypatch):
                                        "--index", str(tmp_path / "index")])
     assert result.exit_code == 2
     assert result.output == "zhsearch: error: --watch needs the watch extra: pip install 'zhsearch[watch]'\n"
+
+
+def test_serve_watch_lives_through_a_damaged_epub(folders, tmp_path):
+    """An EPUB whose chapter zip cannot unpack is one warning; the watcher goes on
+    and indexes what comes after it (it died of the traceback, silently)."""
+    pytest.importorskip("fastapi")
+    from makedocs import write_epub
+    from test_documents import _damaged
+
+    corpus, index = folders
+    good = write_epub(tmp_path / "good.epub")
+    port = _free_port()
+    watcher = Watcher("serve", "--watch", "--corpus", str(corpus), "--index", str(index), "--port", str(port))
+    try:
+        watcher.wait_for("watching")
+        _damaged(good, corpus / "book.epub", "unsupported method", "content.opf")
+        watcher.wait_for("book.epub: not a readable EPUB")
+        write(corpus, "water.txt", "小区停水期间，物业应当设置临时供水点。\n")
+        assert _eventually(lambda: _first_source(index, "停水期间去哪里取水") == "water.txt")
+        watcher.proc.send_signal(signal.SIGINT)
+        watcher.proc.wait(timeout=15)
+        assert all("Traceback" not in line for _, line in watcher.drain())
+    finally:
+        watcher.stop()

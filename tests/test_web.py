@@ -25,6 +25,7 @@ def served(tmp_path_factory):
     corpus = root / "corpus"
     shutil.copytree(CORPUS, corpus)
     write(corpus, "xss.txt", XSS)
+    write(corpus, "ids.jsonl", '{"id": "a/../b", "text": "点点斜杠的编号也能打开原文。"}\n')
     zhsearch.build_index(corpus, root / "index")
     return corpus, root / "index"
 
@@ -191,3 +192,17 @@ def test_serve_on_a_busy_port_is_a_one_line_error(served):
         result = CliRunner().invoke(main, ["serve", "--index", str(served[1]), "--port", str(port)])
     assert result.exit_code == 2
     assert result.output.startswith("zhsearch: error: cannot listen") and result.output.count("\n") == 1
+
+
+def test_a_source_with_dot_segments_opens_in_the_page(page, server, client):
+    """A JSONL id "a/../b": the page asked for /api/documents/ids.jsonl#b (the
+    browser folded "/../" out of the path), "no indexed document"."""
+    from urllib.parse import quote
+
+    assert client.get("/api/documents/" + quote("ids.jsonl#a/../b", safe="")).status_code == 200
+    page.goto(server + "/?q=点点斜杠的编号")
+    first = page.locator("article").first
+    first.wait_for(timeout=15000)
+    first.locator(".source").click()
+    page.locator("#document.open p.current").wait_for(timeout=15000)
+    assert "ids.jsonl#a/../b" in page.locator("#doc-title").inner_text()

@@ -90,3 +90,71 @@ def test_a_source_with_a_newline_opens(tmp_path):
         assert doc.status_code == 200 and doc.json()["source"] == "new\nline.txt"
         assert client.get("/api/documents/sub/a%20b%23c.txt").status_code == 200
         assert client.get("/api/documents/new%0Aline.txt%0A").status_code == 404
+
+
+def test_an_index_replaced_while_a_request_holds_it_answers_that_request(tmp_path):
+    """An update commits while a request holds the open index: the request still
+    searches, suggests, lists and counts the generation it opened (no
+    ReaderClosed, no "…toc is missing"); the next request gets the new one,
+    and the old one is closed once nothing holds it."""
+    from zhsearch.interfaces.web import _Live
+
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", TITLE + "甲的正文讲分期还款。\n")
+    write(corpus, "b.txt", TITLE + "乙的正文讲律师函和仲裁。\n")
+    zhsearch.build_index(corpus, index)
+    live = _Live(index)
+    with live.use() as first:
+        assert first.search("分期还款")[0].source == "a.txt"
+        write(corpus, "a.txt", TITLE + "甲的正文改讲上门催收。\n")
+        assert zhsearch.build_index(corpus, index).mode == "update"
+        with live.use() as second:
+            assert second is not first
+            assert second.search("上门催收")[0].source == "a.txt"
+        assert first.search("分期还款")[0].source == "a.txt"  # the generation it opened
+        assert first.suggest("律师")
+        assert first.document("b.txt") is not None
+        assert first.stats()["passages"] == 2
+    assert first._searcher is None  # closed once released
+
+
+def test_stats_of_an_index_updated_since_it_was_opened_is_no_damage(tmp_path):
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", TITLE + "甲的正文讲分期还款。\n")
+    zhsearch.build_index(corpus, index)
+    with zhsearch.open_index(index) as idx:
+        idx.search("分期还款")
+        write(corpus, "b.txt", TITLE + "乙的正文讲律师函和仲裁。\n")
+        write(corpus, "a.txt", TITLE + "甲的正文改讲上门催收。\n")
+        zhsearch.build_index(corpus, index)
+        assert idx.stats()["passages"] == 1  # what it opened, not "…toc is missing"
+
+
+@pytest.mark.parametrize(
+    "host, expected",
+    [("127.0.0.1:8000", 200), ("localhost:8000", 200), ("[::1]:8000", 200), ("LOCALHOST", 200),
+     ("evil.example", 400), ("evil.example:8000", 400), ("127.0.0.1.evil.example", 400), ("", 400),
+     ("search.lan", 200)],
+)
+def test_only_hosts_the_server_listens_as_are_answered(tmp_path, host, expected):
+    """DNS rebinding: a page on evil.example whose name now points at 127.0.0.1
+    must not read the corpus (or the index's absolute path, in /api/stats)."""
+    from zhsearch.interfaces.web import served_hosts
+
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", TITLE + "甲的正文讲分期还款。\n")
+    zhsearch.build_index(corpus, index)
+    with TestClient(create_app(index, served_hosts("127.0.0.1", ["search.lan"]))) as client:
+        for path in ("/api/stats", "/api/search?q=分期还款", "/api/documents/a.txt", "/"):
+            response = client.get(path, headers={"host": host})
+            assert response.status_code == expected, (path, host, response.text)
+        if expected == 400:
+            assert "--allow-host" in response.json()["detail"]
+
+
+def test_serve_takes_allow_host():
+    from click.testing import CliRunner
+
+    from zhsearch.interfaces.cli import main
+
+    assert "--allow-host" in CliRunner().invoke(main, ["serve", "--help"]).output

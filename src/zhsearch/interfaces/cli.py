@@ -204,7 +204,9 @@ class _QueryCommand(click.Command):
             name = arg.split("=", 1)[0]
             if arg.startswith("--") or name in flags or name in valued:
                 options.append(arg)
-                if name in valued and "=" not in arg and i + 1 < len(args):
+                if name in valued and "=" not in arg:
+                    if i + 1 == len(args):  # the "--" put before the words would become its value
+                        raise click.BadOptionUsage(name, f"Option '{name}' requires an argument.", ctx=ctx)
                     options.append(args[i + 1])
                     i += 1
             elif arg[:2] in valued:  # -n5
@@ -335,8 +337,11 @@ def _print_explanation(info: dict) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--watch", is_flag=True, help="Also keep the index in step with --corpus as its files change.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests addressed to this host name (repeatable); by default only "
+                   "the names the server listens as.")
 @_corpus_option
-def serve_command(index_dir: Path, host: str, port: int, watch: bool, corpus: Path) -> None:
+def serve_command(index_dir: Path, host: str, port: int, watch: bool, allow_hosts: tuple, corpus: Path) -> None:
     """A search page at / and a JSON API at /api (needs the web extra)."""
     try:
         from zhsearch.interfaces.web import check_address, serve
@@ -358,7 +363,7 @@ def serve_command(index_dir: Path, host: str, port: int, watch: bool, corpus: Pa
             except ZhsearchError as exc:  # the page keeps serving the index as it is
                 click.echo(f"zhsearch: error: {exc}; stopped watching", err=True)
     click.echo(f"zhsearch: serving {index_dir} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    serve(index_dir, host=host, port=port, follow=follow)
+    serve(index_dir, host=host, port=port, follow=follow, allow_hosts=allow_hosts)
 
 
 @main.command("stats")

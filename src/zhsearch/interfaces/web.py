@@ -9,6 +9,7 @@ Everything the page needs is served from this package: no CDN.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from importlib import resources
 from pathlib import Path
@@ -97,36 +98,117 @@ register_url_convertor("anypath", _AnyPath())
 class _Live:
     """The open index, reopened when anything it reads changes on disk: a rebuild
     swaps ``CURRENT``, an update commits (``meta.json`` is written last), or a
-    file is damaged (its size or mtime moves)."""
+    file is damaged (its size or mtime moves).
+
+    A request holds the index it was given (``with live.use() as index``) until
+    it has answered: an index replaced meanwhile is closed by the last request
+    that holds it, never under one (its files stay readable: POSIX keeps them
+    while open)."""
 
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
         self._index: Index | None = None
         self._stamps = None
         self._lock = threading.Lock()
+        self._holders: dict[int, int] = {}  # id(index) -> requests holding it
+        self._retired: dict[int, Index] = {}  # replaced, closed when no request holds it
 
     def get(self) -> Index:
+        """The index to answer with now (for a caller that holds no lease: /health)."""
         with self._lock:
-            current = live_generation(self.index_dir)  # raises IndexCorruptError when damaged
-            if self._index is not None:
-                if current is not None and current.name == self._index.generation:
-                    if file_stamps(current, self._index.meta) == self._stamps:
-                        return self._index
-                    if writer_active(self.index_dir):  # an update is being written: the open index serves until it commits
-                        return self._index
-                self._index.close()
-                self._index = None
-            # Stamped before opening: a commit landing in between is picked up by the next request.
-            stamps = file_stamps(current, read_meta(current)) if current is not None else None
-            self._index = Index(self.index_dir, verify_bytes=None)  # IndexMissingError names the fix
-            self._stamps = stamps
-            return self._index
+            return self._current()
+
+    @contextlib.contextmanager
+    def use(self):
+        """The index to answer one request with, held until the request is done."""
+        with self._lock:
+            index = self._current()
+            self._holders[id(index)] = self._holders.get(id(index), 0) + 1
+        try:
+            yield index
+        finally:
+            with self._lock:
+                left = self._holders[id(index)] - 1
+                if left:
+                    self._holders[id(index)] = left
+                else:
+                    del self._holders[id(index)]
+                    if self._retired.pop(id(index), None) is not None:
+                        index.close()
+
+    def _retire(self, index: Index) -> None:
+        if self._holders.get(id(index)):
+            self._retired[id(index)] = index
+        else:
+            index.close()
+
+    def _current(self) -> Index:
+        current = live_generation(self.index_dir)  # raises IndexCorruptError when damaged
+        if self._index is not None:
+            if current is not None and current.name == self._index.generation:
+                if file_stamps(current, self._index.meta) == self._stamps:
+                    return self._index
+                if writer_active(self.index_dir):  # an update is being written: the open index serves until it commits
+                    return self._index
+            self._retire(self._index)
+            self._index = None
+        # Stamped before opening: a commit landing in between is picked up by the next request.
+        stamps = file_stamps(current, read_meta(current)) if current is not None else None
+        self._index = Index(self.index_dir, verify_bytes=None)  # IndexMissingError names the fix
+        self._stamps = stamps
+        return self._index
 
 
-def create_app(index_dir: str | Path) -> FastAPI:
-    """The ASGI app serving ``index_dir``."""
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def served_hosts(host: str, extra=()) -> tuple[str, ...]:
+    """The names a server listening on ``host`` answers to: the address itself,
+    the loopback names when it listens on loopback, this machine's names when it
+    listens on every address; and ``extra`` (``serve --allow-host``)."""
+    import socket
+
+    names = [host]
+    if host in LOOPBACK_NAMES or host.startswith("127."):
+        names += LOOPBACK_NAMES
+    elif host in ("0.0.0.0", "::", ""):
+        names += LOOPBACK_NAMES + (socket.gethostname(), socket.getfqdn())
+    return tuple(dict.fromkeys(n.lower().strip("[]") for n in (*names, *extra) if n))
+
+
+def _host_of(scope) -> str:
+    """The Host header's name, without port or IPv6 brackets, lower case."""
+    raw = next((v for k, v in scope.get("headers", ()) if k == b"host"), b"").decode("latin-1").strip().lower()
+    if raw.startswith("["):
+        return raw[1 : raw.find("]")] if "]" in raw else raw
+    return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
+
+
+class _HostCheck:
+    """Answers only requests addressed to a name the server listens as: a page
+    elsewhere that rebinds its own name to this address (DNS rebinding) gets 400,
+    not the corpus.  Pure ASGI, so that every route is covered."""
+
+    def __init__(self, app, hosts: tuple[str, ...]):
+        self.app, self.hosts = app, frozenset(hosts)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket") and _host_of(scope) not in self.hosts:
+            host = _host_of(scope) or "(none)"
+            response = JSONResponse({"detail": f"this server does not answer as host {host!r}; "
+                                               f"start it with --allow-host {host} to let it"}, status_code=400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def create_app(index_dir: str | Path, hosts: tuple[str, ...] | None = None) -> FastAPI:
+    """The ASGI app serving ``index_dir``; with ``hosts`` (:func:`served_hosts`),
+    only requests whose Host header names one of them are answered."""
     live = _Live(Path(index_dir))
     app = FastAPI(title="zhsearch", version=_version(), description="Search Chinese text by asking questions.")
+    if hosts is not None:
+        app.add_middleware(_HostCheck, hosts=tuple(hosts))
 
     @app.exception_handler(ZhsearchError)
     async def _zhsearch_error(request, exc: ZhsearchError):
@@ -161,7 +243,8 @@ def create_app(index_dir: str | Path) -> FastAPI:
         """
         if not q.strip():
             raise HTTPException(422, "the query is empty; type the words or question to search for")
-        return live.get().search(q, limit=limit, offset=offset, per_file=per_file).to_dict()
+        with live.use() as index:
+            return index.search(q, limit=limit, offset=offset, per_file=per_file).to_dict()
 
     @app.get("/api/suggest", response_model=SuggestModel, responses={503: {"model": ErrorModel}})
     def suggest(
@@ -170,7 +253,8 @@ def create_app(index_dir: str | Path) -> FastAPI:
     ):
         """Continuations of what is typed, from the corpus's words and runs, most found
         first; a Latin prefix is read as pinyin (``shangm`` → 上门)."""
-        found = live.get().suggest(q, limit=limit)
+        with live.use() as index:
+            found = index.suggest(q, limit=limit)
         return {"query": q, "suggestions": [s.to_dict() for s in found]}
 
     @app.get(
@@ -180,7 +264,8 @@ def create_app(index_dir: str | Path) -> FastAPI:
     )
     def document(source: str):
         """One indexed document's passages in order; only indexed sources exist here."""
-        found = live.get().document(source)
+        with live.use() as index:
+            found = index.document(source)
         if found is None:
             raise HTTPException(404, f"no indexed document {source!r}")
         return found.to_dict()
@@ -188,7 +273,8 @@ def create_app(index_dir: str | Path) -> FastAPI:
     @app.get("/api/stats", responses={503: {"model": ErrorModel}})
     def stats() -> dict:
         """What the index holds."""
-        return live.get().stats()
+        with live.use() as index:
+            return index.stats()
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
@@ -214,9 +300,10 @@ def check_address(host: str, port: int) -> None:
         raise ZhsearchError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port") from exc
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, follow=None) -> None:
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, follow=None, allow_hosts=()) -> None:
     """Run the server until Ctrl-C; ``follow(stop_event)``, when given, runs beside it
-    (``serve --watch``: updating the index) until the server stops."""
+    (``serve --watch``: updating the index) until the server stops.  Requests are
+    answered for the names it listens as (:func:`served_hosts`) and ``allow_hosts``."""
     import uvicorn
 
     check_address(host, port)
@@ -225,7 +312,7 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, foll
     if follower:
         follower.start()
     try:
-        uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(index_dir, served_hosts(host, allow_hosts)), host=host, port=port, log_level="warning")
     finally:
         stop.set()  # an update under way finishes first
         if follower:

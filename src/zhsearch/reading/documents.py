@@ -13,6 +13,13 @@
 pypdf and python-docx come with the ``documents`` extra
 (``pip install 'zhsearch[documents]'``); without it such files are skipped with
 one warning.  Each is imported only when a file needs it.
+
+A Word file or EPUB is a zip: what it unpacks to is checked against
+``MAX_UNPACKED_BYTES`` before anything is unpacked (a 200 KB file can hold a
+200 MB chapter), and an EPUB chapter above ``MAX_CHAPTER_BYTES`` is skipped
+with a warning.  A member the zip cannot give (encrypted, an unknown
+compression method, a corrupt stream) is an unreadable file or chapter, never
+a traceback.
 """
 
 from __future__ import annotations
@@ -28,6 +35,11 @@ from zhsearch.reading.formats import Document, html_document
 EXTRA = "documents"
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
+# What a Word file or EPUB may unpack to, and one EPUB chapter: a book of
+# several thousand pages is ~20 MB of XHTML; past this, a zip bomb or an archive
+# that is not a document (memory grows about 4x the text while reading).
+MAX_UNPACKED_BYTES = 128 * 1024 * 1024
+MAX_CHAPTER_BYTES = 32 * 1024 * 1024
 
 
 def read_documents(data: bytes, source: str) -> tuple[list[Document], list[str]]:
@@ -56,16 +68,34 @@ def docx_document(data: bytes, source: str) -> Document:
         import docx
     except ImportError:
         raise MissingExtraError(f"{source}: reading Word files needs the {EXTRA} extra") from None
+    _check_unpacked_size(data, source, "Word file")
     try:
         return _docx_lines(docx.Document(io.BytesIO(data)), source)
-    except Exception as exc:  # python-docx and lxml raise many kinds on a damaged file
+    except Exception as exc:  # python-docx, lxml and zipfile raise many kinds on a damaged file
         raise UnreadableFileError(f"{source}: not a readable Word file ({type(exc).__name__}); skipped") from None
+
+
+def _check_unpacked_size(data: bytes, source: str, kind: str) -> None:
+    """UnreadableFileError when the zip ``data`` would unpack to more than MAX_UNPACKED_BYTES
+    (the sizes its directory declares; zipfile never unpacks more than that)."""
+    import zipfile
+
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except Exception:  # not a zip, or a damaged one: the reader says so in its own words
+        return
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise UnreadableFileError(f"{source}: the {kind} unpacks to {unpacked // 2**20} MB, over the "
+                                  f"{MAX_UNPACKED_BYTES // 2**20} MB zhsearch reads; skipped")
 
 
 def _docx_lines(document, source: str) -> Document:
     from docx.table import Table
 
     title = (document.core_properties.title or "").strip() or None
+    # Style names by id, read once: python-docx's paragraph.style looks the id
+    # up through the whole style sheet at every paragraph (about 1 ms each).
+    style_names = {style.style_id: style.name or "" for style in document.styles}
     lines: list[str] = []
     numbers: list[int] = []  # the paragraph number of each line
     number = 0
@@ -75,7 +105,7 @@ def _docx_lines(document, source: str) -> Document:
             number += 1
             if row is None:  # a paragraph
                 text = _paragraph_text(block.text)
-                style = (block.style.name if block.style is not None else "") or ""
+                style = style_names.get(block._p.style, "")  # no style: the default, never a heading
                 if text and style.lower() == "title":
                     title = title or text
                     continue
@@ -129,18 +159,20 @@ def epub_documents(data: bytes, source: str) -> tuple[list[Document], list[str]]
     import zipfile  # here, not at the top: importing zhsearch for a search need not pay for them
     from xml.etree import ElementTree
 
+    _check_unpacked_size(data, source, "EPUB")
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
-        container = ElementTree.fromstring(book.read("META-INF/container.xml"))
+        container = ElementTree.fromstring(_member(book, "META-INF/container.xml"))
         opf_path = container.find(f".//{_CONTAINER}rootfile").get("full-path")
-        opf = ElementTree.fromstring(book.read(opf_path))
+        opf = ElementTree.fromstring(_member(book, opf_path))
         manifest = {
             item.get("id"): item for item in opf.iter(f"{_OPF}item")
         }
         spine = [ref.get("idref") for ref in opf.iter(f"{_OPF}itemref")]
         title_node = opf.find(f".//{_DC}title")
-    except (zipfile.BadZipFile, KeyError, AttributeError, ElementTree.ParseError, OSError) as exc:
-        raise UnreadableFileError(f"{source}: not a readable EPUB ({type(exc).__name__}); skipped") from None
+    except (zipfile.BadZipFile, _MemberError, KeyError, AttributeError, TypeError, ElementTree.ParseError,
+            OSError) as exc:
+        raise UnreadableFileError(f"{source}: not a readable EPUB ({_reason(exc)}); skipped") from None
     book_title = " ".join((title_node.text or "").split()) if title_node is not None else ""
     base = posixpath.dirname(opf_path)
     documents, warnings = [], []
@@ -152,11 +184,33 @@ def epub_documents(data: bytes, source: str) -> tuple[list[Document], list[str]]
             continue
         href = item.get("href") or ""
         try:
-            text = decode_bytes(book.read(posixpath.normpath(posixpath.join(base, href))))[0]
-        except (KeyError, UnreadableFileError, zipfile.BadZipFile, OSError) as exc:
-            warnings.append(f"{source}#{href}: chapter unreadable ({type(exc).__name__}); skipped")
+            text = decode_bytes(_member(book, posixpath.normpath(posixpath.join(base, href)), MAX_CHAPTER_BYTES))[0]
+        except (KeyError, UnreadableFileError, zipfile.BadZipFile, _MemberError, OSError) as exc:
+            warnings.append(f"{source}#{href}: chapter unreadable ({_reason(exc)}); skipped")
             continue
         chapter = html_document(text, f"{source}#{href}")
         if chapter.text.strip():
             documents.append(Document(chapter.source, chapter.text, book_title or chapter.title, markdown=True))
     return documents, warnings
+
+
+class _MemberError(Exception):
+    """A zip member that cannot be unpacked: encrypted, an unknown compression
+    method, a corrupt stream, or larger than zhsearch reads."""
+
+
+def _member(book, name: str, max_bytes: int = MAX_CHAPTER_BYTES) -> bytes:
+    """The bytes of one member of ``book`` (KeyError when it is not there)."""
+    info = book.getinfo(name)
+    if info.file_size > max_bytes:
+        raise _MemberError(f"{info.file_size // 2**20} MB, over the {max_bytes // 2**20} MB zhsearch reads")
+    if info.flag_bits & 0x1:
+        raise _MemberError("encrypted")
+    try:
+        return book.read(info)
+    except Exception as exc:  # RuntimeError, NotImplementedError, zlib.error, BadZipFile (CRC), lzma's …
+        raise _MemberError(f"cannot unpack it: {type(exc).__name__}") from None
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, _MemberError) else type(exc).__name__

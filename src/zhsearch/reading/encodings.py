@@ -7,14 +7,18 @@ are *common* characters wins — a misread gives rare characters and stray
 symbols.  charset-normalizer (a maintained detector) is asked only when neither
 reading is plausible, for files in other languages and encodings.
 
+A UTF-8 file with a few bad bytes (a stray 0xFF, a last character cut in
+half) is UTF-8 still: those bytes become U+FFFD and the caller warns.
+
 >>> decode_bytes("網貸逾期後催收人員會上門嗎".encode("big5"))
-('網貸逾期後催收人員會上門嗎', 'big5')
+Decoded(text='網貸逾期後催收人員會上門嗎', encoding='big5', replaced=0, first_bad_line=0)
 """
 
 from __future__ import annotations
 
 import codecs
 import functools
+from typing import NamedTuple
 
 from zhsearch.errors import UnreadableFileError
 
@@ -26,6 +30,17 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 MIN_PLAUSIBILITY = 0.6
+# A file that is UTF-8 but for this many bad bytes (at most one in this many
+# bytes, or 4 in a short file) is read as UTF-8 with them replaced: a byte damaged or cut, not another encoding.
+MAX_BAD_UTF8_SHARE = 1000
+MAX_BAD_UTF8 = 16
+
+
+class Decoded(NamedTuple):
+    text: str
+    encoding: str
+    replaced: int = 0  # bad bytes replaced by U+FFFD (UTF-8 only)
+    first_bad_line: int = 0  # the line of the first of them (1-based)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -81,20 +96,20 @@ def looks_binary(data: bytes) -> bool:
     return bool(head) and controls / len(head) > 0.05
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """``(text, encoding)`` of a file's bytes; UnreadableFileError if it is not text."""
+def decode_bytes(data: bytes) -> Decoded:
+    """``(text, encoding, replaced, first_bad_line)`` of a file's bytes; UnreadableFileError if it is not text."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding), encoding
+                return Decoded(data.decode(encoding), encoding)
             except UnicodeDecodeError as exc:
                 raise UnreadableFileError(f"has a {encoding} byte-order mark but does not decode ({exc.reason})") from exc
     if looks_binary(data):
         raise UnreadableFileError("looks binary (NUL or control bytes), not text")
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
     # The reading with more everyday characters (either script) wins; on a tie,
     # the one whose characters are everyday in its own encoding: Big5 bytes read
     # as GB18030 land on GBK's traditional extension characters.
@@ -109,8 +124,20 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if readings:
         _, _, general, encoding, text = max(readings)
         if general >= MIN_PLAUSIBILITY:
-            return text, "big5" if encoding == "big5hkscs" else encoding
-    return _detect(data)
+            return Decoded(text, "big5" if encoding == "big5hkscs" else encoding)
+    damaged = _damaged_utf8(data, first_bad)
+    return damaged if damaged is not None else Decoded(*_detect(data))
+
+
+def _damaged_utf8(data: bytes, first_bad: int) -> Decoded | None:
+    """UTF-8 with its few bad bytes replaced, when few are bad and the rest reads as text."""
+    text = data.decode("utf-8", "replace")
+    replaced = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+    if not 0 < replaced <= min(MAX_BAD_UTF8, max(4, len(data) // MAX_BAD_UTF8_SHARE)):  # 4: one byte inside a character
+        return None
+    if plausibility(text.replace("\ufffd", "")) < MIN_PLAUSIBILITY:
+        return None
+    return Decoded(text, "utf-8", replaced, data.count(b"\n", 0, first_bad) + 1)
 
 
 def _detect(data: bytes) -> tuple[str, str]:

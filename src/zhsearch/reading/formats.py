@@ -102,6 +102,7 @@ def html_document(text: str, source: str) -> Document:
 def jsonl_documents(text: str, source: str) -> tuple[list[Document], list[str]]:
     """Documents of a JSONL file and one warning per bad line (with its number)."""
     documents, warnings = [], []
+    seen: dict[str, int] = {}  # source -> the line that took it
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -115,8 +116,14 @@ def jsonl_documents(text: str, source: str) -> tuple[list[Document], list[str]]:
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             warnings.append(f'{source}:{number}: needs an object with a "text" string; line skipped')
             continue
-        ident = record.get("id")
-        ident = str(ident) if isinstance(ident, (str, int)) and str(ident).strip() else str(number)
+        given = record.get("id")
+        ident = str(given) if isinstance(given, (str, int)) and str(given).strip() else str(number)
+        if f"{source}#{ident}" in seen:  # a repeated id (or 1 beside "1"): the records stay apart
+            first = seen[f"{source}#{ident}"]
+            ident = f"{ident}~{number}"
+            warnings.append(f"{source}:{number}: id {json.dumps(given, ensure_ascii=False)} is line {first}'s id "
+                            f"too; this record is {source}#{ident}")
+        seen[f"{source}#{ident}"] = number
         title = record.get("title") if isinstance(record.get("title"), str) else None
         documents.append(Document(f"{source}#{ident}", record["text"], title or None))
     return documents, warnings

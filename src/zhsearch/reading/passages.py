@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,16 +93,22 @@ def folded_key(simplified: str) -> str:
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def read_text(path: Path) -> str:
-    """Decode a text file in whatever encoding it is in (see :mod:`zhsearch.reading.encodings`)."""
+def read_text(path: Path, warnings: list[str] | None = None, shown: str | None = None) -> str:
+    """Decode a text file in whatever encoding it is in (see :mod:`zhsearch.reading.encodings`);
+    bad bytes of a UTF-8 file replaced are one warning in ``warnings`` (naming ``shown``)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     try:
-        return decode_bytes(data)[0]
+        decoded = decode_bytes(data)
     except UnreadableFileError as exc:
         raise UnreadableFileError(f"{path} {exc}; skipped") from None
+    if decoded.replaced and warnings is not None:
+        warnings.append(f"{shown or path}:{decoded.first_bad_line}: {decoded.replaced} "
+                        f"byte{'s' if decoded.replaced > 1 else ''} that are not UTF-8 replaced by � "
+                        "(the rest of the file is indexed)")
+    return decoded.text
 
 
 def load_passages(text: str, rel: str) -> tuple[list[Passage], list[str]]:
@@ -133,9 +140,10 @@ def read_corpus_file(path: Path, rel: str) -> tuple[str, list[Passage], list[str
     without the documents extra) when the file cannot be read.
     """
     if path.suffix.lower() not in DOCUMENT_SUFFIXES:
-        text = read_text(path)
+        damaged: list[str] = []
+        text = read_text(path, damaged, rel)
         passages, warnings = load_passages(text, rel)
-        return text, passages, warnings
+        return text, passages, damaged + warnings
     from zhsearch.reading.documents import read_documents  # only a folder with such files pays for it
 
     try:
@@ -166,36 +174,45 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
     """The files :func:`corpus_files` lists, and one warning per file skipped on
     the way: a name that is not UTF-8 (it could not be stored or shown), a
     link to a file outside the corpus folder (not followed, as links to
-    folders are not)."""
+    folders are not), a folder that cannot be read (its files with it)."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.exists():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist; pass --corpus DIR or set ZHSEARCH_CORPUS")
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus path {corpus_dir} is a file, not a folder; pass the folder that holds your text files")
-    found, skipped = [], []
+    found: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     root = corpus_dir.resolve()
-    try:
-        for path in sorted(corpus_dir.rglob("*")):
-            rel = path.relative_to(corpus_dir)
-            if any(part.startswith(".") for part in rel.parts):
+
+    def unreadable(exc: OSError) -> None:
+        folder = Path(exc.filename) if exc.filename else corpus_dir
+        if folder == corpus_dir:
+            raise CorpusError(f"cannot read the corpus folder {corpus_dir}: {exc.strerror or exc}; "
+                              "check its permissions") from exc
+        rel = folder.relative_to(corpus_dir).as_posix()
+        skipped.append((folder, f"{shown_name(rel)}/: the folder cannot be read ({exc.strerror or exc}); "
+                                "its files are skipped (check its permissions)"))
+
+    # os.walk, not rglob: rglob passes over a folder it cannot read without a word
+    for folder, dirs, names in os.walk(corpus_dir, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            path = Path(folder) / name
+            if name.startswith(".") or not (path.suffix.lower() in SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES
+                                            and path.is_file()):
                 continue
-            if not (path.suffix.lower() in SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES and path.is_file()):
-                continue
-            name = rel.as_posix()
+            rel = path.relative_to(corpus_dir).as_posix()
             try:
-                name.encode("utf-8")
+                rel.encode("utf-8")
             except UnicodeEncodeError:
-                skipped.append(f"{shown_name(name)}: the file name is not UTF-8; skipped (rename the file to index it)")
+                skipped.append((path, f"{shown_name(rel)}: the file name is not UTF-8; skipped (rename the file to index it)"))
                 continue
             if path.is_symlink() and not path.resolve().is_relative_to(root):
-                skipped.append(f"{shown_name(name)}: a link to {shown_name(str(path.resolve()))}, "
-                               "outside the corpus folder; not followed")
+                skipped.append((path, f"{shown_name(rel)}: a link to {shown_name(str(path.resolve()))}, "
+                                      "outside the corpus folder; not followed"))
                 continue
             found.append(path)
-    except OSError as exc:
-        raise CorpusError(f"cannot read the corpus folder {corpus_dir}: {exc.strerror or exc}; "
-                          "check its permissions") from exc
-    return found, skipped
+    return sorted(found), [message for _, message in sorted(skipped, key=lambda item: item[0])]
 
 
 def clean_line(line: str, markdown: bool = False) -> str:

@@ -85,17 +85,29 @@ def load_judgments(path: str | Path) -> list[dict]:
             continue
         try:
             item = json.loads(line)
-            if not isinstance(item.get("query"), str) or not isinstance(item.get("answers"), list):
-                raise ValueError("needs a text 'query' and a list 'answers'")
-        except (ValueError, AttributeError) as exc:
+        except ValueError as exc:
             raise BadQueryError(f"{path}:{number}: not a judgment line ({exc})") from exc
-        judged.append(item)
+        judged.append(_checked(item, f"{path}:{number}"))
     return judged
+
+
+def _checked(item, where: str) -> dict:
+    """``item`` when it is a judgment; else BadQueryError naming ``where``."""
+    if not isinstance(item, dict) or not isinstance(item.get("query"), str) or not isinstance(item.get("answers"), list):
+        raise BadQueryError(f"{where}: not a judgment line (needs a text 'query' and a list 'answers')")
+    # an empty answer is in every text (every hit relevant); null is in none
+    if not item["answers"] or not all(isinstance(a, str) and fold_for_judging(a) for a in item["answers"]):
+        raise BadQueryError(f"{where}: not a judgment line ('answers' must list one or more texts, "
+                            f"none empty, got {json.dumps(item['answers'], ensure_ascii=False)[:80]})")
+    return item
 
 
 def evaluate(index, judgments: str | Path | list[dict], k: int = 10) -> EvalReport:
     """Run every judged query against ``index`` (an :class:`~zhsearch.Index`)."""
-    items = load_judgments(judgments) if isinstance(judgments, (str, Path)) else judgments
+    if isinstance(judgments, (str, Path)):
+        items = load_judgments(judgments)
+    else:
+        items = [_checked(item, f"judgment {number}") for number, item in enumerate(judgments, start=1)]
     outcomes = []
     for number, item in enumerate(items, start=1):
         answers = [fold_for_judging(a) for a in item["answers"]]

@@ -87,14 +87,19 @@ def run_spans(text: str, runs) -> list[tuple[int, int]]:
 
 def file_matches(path: str, pattern: str) -> bool:
     """A glob (``*``, ``?``, ``[…]``; ``*`` crosses folders) matches the whole
-    path; anything else is a prefix of it (``法规/`` a folder).  Case is ignored.
+    path; anything else is a prefix of it (``法规/`` a folder).  A name that is
+    itself the path, or a folder of it, matches as written even when it holds
+    glob characters (``报告[2024].txt``).  Case is ignored.
 
     >>> file_matches("法规/民法典.txt", "法规/"), file_matches("004_x.txt", "004*")
+    (True, True)
+    >>> file_matches("报告[2024].txt", "报告[2024].txt"), file_matches("报告2.txt", "报告[2024].txt")
     (True, True)
     """
     path, pattern = path.casefold(), pattern.replace("\\", "/").removeprefix("./").casefold()
     if any(c in pattern for c in "*?["):
-        return fnmatch.fnmatchcase(path, pattern)
+        return path == pattern or (pattern.endswith("/") and path.startswith(pattern)) or \
+            fnmatch.fnmatchcase(path, pattern)
     return path.startswith(pattern)
 
 
@@ -156,6 +161,60 @@ def doc_filters(reads, reading: ParsedQuery) -> tuple[set[int] | None, set[int]]
     return allowed, left_out
 
 
-def all_docs(reads):
-    """``(docnum, stored fields)`` of every passage, for a query with nothing to rank."""
-    return reads.iter_docs()
+# A query of only filters reads at most this many passages it leaves out for
+# one page: the cost of a page, whatever the corpus holds.
+LISTING_MAX_SKIPPED = 2000
+
+
+def listing(reads, reading: ParsedQuery, want: int) -> tuple[list[tuple[int, dict]], int]:
+    """``(docnum, stored fields)`` of the passages a query with nothing to rank
+    lets through, by file name and then in document order: the first ``want``
+    at least, and how many passages of the files not reached remain (counted
+    apiece, their exclusions unchecked).
+
+    A page of such a query reads that page, not the corpus: files are taken
+    from the term table one at a time and their passages from their postings;
+    an excluded run is checked on each passage read, never looked up over the
+    whole index, and at most ``LISTING_MAX_SKIPPED`` passages are read and left
+    out for one page (fewer than ``want`` come back then).  Required runs
+    narrow through their own lookups first.
+    """
+    from whoosh.query import Term
+
+    excluded = [run_pattern(run) for run in reading.excluded]
+
+    def wanted_file(name: str) -> bool:
+        return ((not reading.files or any(file_matches(name, p) for p in reading.files))
+                and not any(file_matches(name, p) for p in reading.excluded_files))
+
+    def kept(fields: dict) -> bool:
+        passage = StoredPassage.from_fields(fields)
+        return wanted_file(passage.file) and not any(p.search(passage.norm) for p in excluded)
+
+    if reading.required:
+        holding = docs_holding(reads, [run for group in reading.required for run in group])
+        allowed: set[int] | None = None
+        for group in reading.required:
+            held = set().union(*(holding[run] for run in group))
+            allowed = held if allowed is None else allowed & held
+        found = [(d, reads.stored_fields(d)) for d in sorted(allowed or ())]
+        found = [(d, fields) for d, fields in found if kept(fields)]
+        found.sort(key=lambda item: StoredPassage.from_fields(item[1]).file)  # stable: document order within
+        return found, 0
+    found, unread, skipped = [], 0, 0
+    for name in reads.field_terms("file"):  # the term table's order: by name
+        if not wanted_file(name):
+            continue
+        if len(found) >= want or skipped >= LISTING_MAX_SKIPPED:
+            unread += reads.doc_frequency("file", name)  # exact: updates leave no deleted passage behind
+            continue
+        for d in reads.docs_for_query(Term("file", name)):
+            if len(found) >= want or skipped >= LISTING_MAX_SKIPPED:
+                unread += 1
+                continue
+            fields = reads.stored_fields(d)
+            if kept(fields):
+                found.append((d, fields))
+            else:
+                skipped += 1
+    return found, unread

@@ -248,8 +248,16 @@ class Index:
         searcher = self._get_searcher()
         reader = searcher.reader()
         gen = Path(self._ix.storage.folder)
-        verify_generation(gen, self.meta)  # every byte: stats is how a user checks an index
-        size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
+        try:
+            verify_generation(gen, self.meta)  # every byte: stats is how a user checks an index
+        except IndexCorruptError:
+            if not _moved_on(gen, self.meta):
+                raise
+            # An update committed since this was opened: the files read are those
+            # it opened (kept open), the new ones are checked by whoever opens them.
+        sums = self.meta.get("sums")
+        size = (sum(size for size, _ in sums.values()) if isinstance(sums, dict)
+                else sum(p.stat().st_size for p in gen.iterdir() if p.is_file()))
         try:
             passages, terms = reader.doc_count(), {name: _term_count(reader, name) for name in FIELDS}
         except _READ_ERRORS as exc:
@@ -307,27 +315,31 @@ class Index:
         # The operators' filters read the index through guarded reads: only a
         # read fails as a damaged index, a slip in restrict is a bug.
         reads = _GuardedReads(searcher, self._unreadable)
-        allowed, left_out = restrict.doc_filters(reads, reading) if reading.operators else (None, set())
+        listing = plan.empty  # only filters: a page of the passages they let through (restrict.listing)
+        allowed, left_out = restrict.doc_filters(reads, reading) if reading.operators and not listing else (None, set())
 
         def hits_of(ranked: list[Scored]) -> list:
             """Copies of one text folded into one hit, at most ``per_file`` of each source."""
             groups = _collapse(ranked)
             return groups if per_file is None else _per_file(groups, per_file)
 
+        counted = None  # the total when not every match is read (see _rank)
         if allowed is not None and not allowed:
             groups, unread = [], 0
-        elif plan.empty:  # only restrictions: the passages they let through, in document order
-            listed = [(d, f, 0.0) for d, f in restrict.all_docs(reads)
-                      if (allowed is None or d in allowed) and d not in left_out]
-            ranked = _records(listed)  # records outside the read guard: a missing field is our bug
-            ranked.sort(key=lambda c: (c.passage.source, c.passage.line, c.passage.order))
-            groups, unread = hits_of(ranked), 0
+        elif listing:  # by file name, then in document order; a page read, never the whole corpus
+            want = offset + limit
+            while True:
+                listed, unread = restrict.listing(reads, reading, want)
+                groups = hits_of(_records([(d, f, 0.0) for d, f in listed]))  # records outside the read guard
+                if not unread or len(groups) >= offset + limit or len(listed) < want:
+                    break  # (fewer than asked: the page's budget of passages left out is spent)
+                want *= 2
         else:
             # Copies of one text fold into one hit: read deeper until the page
             # is full or every match is read.
             take = max(config.candidates, offset + limit)
             while True:
-                ranked, unread, _ = self._rank(searcher, terms, plan, weights, take, allowed, left_out)
+                ranked, unread, counted, _ = self._rank(searcher, terms, plan, weights, take, allowed, left_out)
                 groups = hits_of(ranked)
                 if not unread or len(groups) >= offset + limit:
                     break
@@ -337,8 +349,9 @@ class Index:
         for rank, (best, others) in enumerate(groups[offset : offset + limit], start=offset + 1):
             hits.append(self._make_hit(rank, best, others, plan, explain, searcher, reading, marked))
         # Every match is counted in stage 1 (within the restrictions): the hits
-        # ranked (copies once), and the matches not read, copies apiece.
-        total = len(groups) if per_file is not None else len(groups) + unread
+        # of the pool (copies once), and the matches past it, copies apiece —
+        # one figure on every page; exact when all matches are read at once.
+        total = len(groups) if per_file is not None else counted if counted is not None else len(groups) + unread
         suggestions = self._did_you_mean(plan, reading, total, offset)
         return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions)
 
@@ -361,46 +374,91 @@ class Index:
         searcher = self._get_searcher()
         _, plan, frequency, _ = self._read_query(searcher, _clean_query(query))
         if plan.empty:
-            return []
+            return [], 0
         config = self.ranking
         terms = _query_terms(plan, frequency, config)
         weights = term_weights(plan, frequency, self._doc_count(searcher), config)
-        ranked, _, pooled = self._rank(searcher, terms, plan, weights, config.candidates, None, set())
+        ranked, _, _, pooled = self._rank(searcher, terms, plan, weights, config.candidates, None, set())
         return ranked, pooled
 
-    def _rank(self, searcher, terms, plan: QueryPlan, weights, take: int, allowed, left_out) -> tuple[list[Scored], int, int]:
+    def _rank(self, searcher, terms, plan: QueryPlan, weights, take: int, allowed,
+              left_out) -> tuple[list[Scored], int, int | None, int]:
         """The best ``take`` matches (all of them when twice the pool or fewer
-        match, so that copies fold and ``total`` is exact) reranked, how
-        many matches were not read, and how many of those ranked are the pool."""
+        match, so that copies fold and ``total`` is exact) reranked; how many
+        matches were not read; the total to report when not all are read
+        (None: all are, and the hits are the total); how many of those ranked
+        are the pool.
+
+        The pool is the first ``candidates`` distinct texts by BM25F with their
+        copies among them (copies of one text fold into one hit: counted apiece,
+        five copies of a corpus would leave the pool a fifth of its texts), so
+        the pool, and every hit in it, is the same whatever the limit or page.
+        Matches past the pool rank below it."""
         config = self.ranking
         every = 2 * config.candidates
-        try:
-            # The passages under the headings that best match the question
-            # join the pool even when their own text says little of it (the
-            # answer under a heading that restates the question).
-            matches = match(searcher, terms, max(take, every), "context_bigrams", config.section_candidates,
-                            allowed=allowed, excluded=left_out)
-            best = matches.best if matches.count <= every else matches.best[:take]
-            # The stored fields are read here: a damaged segment fails now, not in the rerank.
-            read = lambda docnum: read_record(searcher.stored_fields(docnum))  # noqa: E731
-            found = [(docnum, read(docnum), score) for docnum, score in best]
-            pool = found[: config.candidates]
-            in_pool = {docnum for docnum, _, _ in pool}
-            for docnum, score in matches.sections:
-                if docnum not in in_pool:
-                    pool.append((docnum, read(docnum), score))
-                    in_pool.add(docnum)
-            rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
-        except _READ_ERRORS as exc:
-            raise self._unreadable(exc) from exc
-        # Stored fields become records outside the read guard: a field missing
-        # there is our bug (a renamed field), not a damaged index.
-        ranked = final_scores([rescore(c, plan, weights, config) for c in _records(pool)], config)
+        limit = max(take, every)
+        while True:
+            try:
+                # The passages under the headings that best match the question
+                # join the pool even when their own text says little of it (the
+                # answer under a heading that restates the question).
+                matches = match(searcher, terms, limit, "context_bigrams", config.section_candidates,
+                                allowed=allowed, excluded=left_out)
+            except _READ_ERRORS as exc:
+                raise self._unreadable(exc) from exc
+            want = len(matches.best) if matches.count <= every else take
+            found, pool_end = self._read_pool(searcher, matches.best, want)
+            if pool_end is not None or len(matches.best) >= matches.count:
+                break
+            limit *= 4  # copies took the pool's places: read deeper for its distinct texts
+        pool = found[:pool_end]
+        in_pool = {c.docnum for c in pool}
+        for docnum, score in matches.sections:
+            if docnum not in in_pool:
+                pool.append(Scored(docnum, self._record(searcher, docnum), score))
+                in_pool.add(docnum)
+        rest = [c for c in found[len(found) if pool_end is None else pool_end :] if c.docnum not in in_pool]
+        ranked = final_scores([rescore(c, plan, weights, config) for c in pool], config)
         pooled = len(ranked)
+        counted = None if matches.count <= every else len(_collapse(ranked)) + matches.count - len(pool)
         if rest:
             top = max((c.base for c in ranked), default=0.0)
-            ranked += final_scores([rescore(c, plan, weights, config) for c in _records(rest)], config, top=top)
-        return ranked, matches.count - len(pool) - len(rest), pooled
+            floor = ranked[-1].score if ranked else None
+            below = final_scores([rescore(c, plan, weights, config) for c in rest], config, top=top)
+            for c in below:  # past the pool: ranked among themselves, never above its last hit
+                if floor is not None and c.score > floor:
+                    c.score = floor
+            ranked += below
+        return ranked, matches.count - len(pool) - len(rest), counted, pooled
+
+    def _record(self, searcher, docnum: int) -> StoredPassage:
+        """One passage's stored record: a damaged segment fails here as the index error;
+        a field missing in the record is our bug (a renamed field), outside the guard."""
+        try:
+            fields = read_record(searcher.stored_fields(docnum))
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+        return StoredPassage.from_fields(fields)
+
+    def _read_pool(self, searcher, best, want: int) -> tuple[list[Scored], int | None]:
+        """Candidates of ``best`` in order, at least ``want`` and until the pool
+        holds ``candidates`` distinct texts; and where the pool ends (None: it
+        did not fill)."""
+        found: list[Scored] = []
+        keys: set[str] = set()
+        pool_end = None
+        for docnum, score in best:
+            if pool_end is not None and len(found) >= want:
+                break
+            passage = self._record(searcher, docnum)
+            if pool_end is None and passage.key not in keys:
+                if len(keys) == self.ranking.candidates:
+                    pool_end = len(found)
+                    if len(found) >= want:
+                        break
+                keys.add(passage.key)
+            found.append(Scored(docnum, passage, score))
+        return found, pool_end
 
     def _did_you_mean(self, plan: QueryPlan, reading: ParsedQuery, total: int, offset: int) -> tuple:
         """Corrections, only when the search found little: nothing, or a query
@@ -493,6 +551,9 @@ class _GuardedReads:
     def field_terms(self, fieldname: str) -> list[str]:
         return self._read(lambda: list(self._searcher.reader().field_terms(fieldname)))
 
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        return self._read(lambda: self._searcher.doc_frequency(fieldname, text))
+
     def iter_docs(self):
         """``(docnum, stored fields)`` of every live passage, each record checked whole."""
         docs = self._read(lambda: iter(self._searcher.reader().iter_docs()))
@@ -556,7 +617,10 @@ def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT
         # in on its own (it would fill the pool with weak matches), and
         # its long posting list is most of a query's cost on a large corpus:
         # it is left to the rerank, which still credits it in the heading.
-        ("context_bigrams", [b for b in plan.bigrams if doc_frequency("context_bigrams", b) <= config.context_max_df]),
+        # A term found in no passage's text (a word only titles hold) is searched whatever its count:
+        # nothing else would find those passages.
+        ("context_bigrams", [b for b in plan.bigrams if doc_frequency("context_bigrams", b) <= config.context_max_df
+                             or not doc_frequency("bigrams", b)]),
     ):
         terms.extend(Term(name, value, boost=config.boost(name)) for value in values)
     # A pinyin pair is searched as the indexed bigrams that sound so.
@@ -642,6 +706,16 @@ def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unr
         "score": round(best.score, 4),
         "formula": score_formula(config),
     }
+
+
+def _moved_on(gen: Path, meta: dict) -> bool:
+    """An update is writing into ``gen`` or has committed since ``meta`` was read."""
+    from zhsearch.storage.layout import read_meta, writer_active
+
+    try:
+        return writer_active(gen.parent) or read_meta(gen) != meta
+    except IndexCorruptError:
+        return False
 
 
 def _term_count(reader, fieldname: str) -> int:

@@ -61,7 +61,8 @@ def watch_index(
     on_batch: Callable[[int], None] | None = None,
 ) -> Iterator[BuildReport]:
     """After each batch of changes under ``corpus_dir``, update ``index_dir`` and yield
-    what the update did; batches that change nothing indexed are not yielded.
+    what the update did; batches that change nothing indexed are not yielded,
+    unless a file was skipped (so that its warning is seen).
 
     ``on_ready`` is called once the watcher runs, after an update that takes in
     whatever changed before it started; ``on_batch(n)`` before the update of a
@@ -98,8 +99,8 @@ def watch_index(
                 if stop_event is not None and stop_event.wait(LOCK_RETRY_SECONDS):
                     return
                 time.sleep(0 if stop_event is not None else LOCK_RETRY_SECONDS)
-        if report.mode != "unchanged":
-            yield report
+        if report.mode != "unchanged" or (ready and (report.skipped or report.warnings)):
+            yield report  # (a file that cannot be read changes nothing, and is said once a batch)
         if not ready:
             ready = True
             if on_ready:

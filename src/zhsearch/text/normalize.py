@@ -492,16 +492,22 @@ def chinese_numeral_value(numeral: str) -> int | None:
         return int("".join(str(_DIGIT_VALUE[c]) for c in numeral)) if len(numeral) > 1 else _DIGIT_VALUE[numeral]
     total = section = digit = 0
     last_unit = 1
+    section_unit = 10_000  # the last small unit of this section: each must be smaller
+    previous = ""
     for ch in numeral:
         if ch in _DIGIT_VALUE:
+            if previous in _DIGIT_VALUE and previous not in "零〇":
+                return None  # 三四千, 一两万, 十二三, 一五一十: a range or an idiom, not a number
             digit = _DIGIT_VALUE[ch]
             last_unit = 1 if ch in "零〇" else last_unit
         elif ch in _SMALL_UNIT:
             unit = _SMALL_UNIT[ch]
             if digit == 0 and ch != "十":
                 return None  # 百 or 千 with no digit before it (十五 alone is fine)
+            if unit >= section_unit:
+                return None  # 十一十二: two numbers side by side
             section += (digit or 1) * unit
-            digit, last_unit = 0, unit
+            digit, last_unit, section_unit = 0, unit, unit
         else:
             unit = _BIG_UNIT[ch]
             section += digit
@@ -509,7 +515,8 @@ def chinese_numeral_value(numeral: str) -> int | None:
                 return None
             total = (total + section) * unit if unit > 10_000 else total + section * unit
             section = digit = 0
-            last_unit = unit
+            last_unit, section_unit = unit, 10_000
+        previous = ch
     if digit and last_unit > 10 and numeral[-1] in _DIGIT_VALUE and numeral[-2] not in "零〇":
         digit *= last_unit // 10  # 两万三 = 23000, 三百五 = 350
     return total + section + digit

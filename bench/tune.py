@@ -53,7 +53,8 @@ SETS = (
     ("wiki-cmrc", "wikipedia-qa/cmrc-trial/corpus", "wikipedia-qa/cmrc-trial/questions.jsonl", "wiki-cmrc", True),
     ("wiki-drcd-tw", "wikipedia-qa/drcd-test/corpus", "wikipedia-qa/drcd-test/questions.jsonl", "wiki-drcd", True),
 )
-ROUNDS = 3
+ROUNDS = 3  # of coordinate ascent after the pairwise model (0: the pairwise model alone)
+L2 = 0.01  # the pairwise model's ridge
 
 
 def log(message: str) -> None:
@@ -183,7 +184,7 @@ def fit(sets: list[QuestionSet], fixed_zero: set[str]) -> np.ndarray:
     of ``sets`` from there (MRR is what the pairs stand in for), a tie going
     to the weight nearer 0."""
     free = np.array([name not in fixed_zero for name in LEARNED])
-    weights = pairwise_fit(sets, free)
+    weights = pairwise_fit(sets, free, L2)
     best = macro(sets, weights)
     for _ in range(ROUNDS):
         moved = False
@@ -226,10 +227,15 @@ def load_dump() -> list[QuestionSet]:
 
 def command_fit(args) -> None:
     sets = load_dump()
+    global ROUNDS, L2
+    ROUNDS, L2 = args.rounds, args.l2
     fixed_zero = set(filter(None, args.without.split(",")))
     shipped = np.array([DEFAULT_RANKING.weight.get(name, 0.0) for name in LEARNED])
-    held_out, _ = loco(sets, fixed_zero)
+    held_out, fitted = loco(sets, fixed_zero)
     weights = fit(sets, fixed_zero)
+    if args.verbose:
+        for group, w in fitted.items():
+            print(f"fitted without {group}:", {n: round(float(v), 2) for n, v in zip(LEARNED, w) if v})
     print(f"{'set':<16} {'shipped':>8} {'LOCO':>8} {'all-fit':>8}")
     for qs in sets:
         print(f"{qs.name:<16} {mrr(qs, shipped):8.3f} {held_out[qs.name]:8.3f} {mrr(qs, weights):8.3f}"
@@ -285,6 +291,9 @@ def main() -> None:
     sub.add_parser("dump", help="index every set and save its candidates' features")
     fitting = sub.add_parser("fit", help="LOCO figures of fitted weights")
     fitting.add_argument("--without", default="", help="features to leave out (weight 0), comma-separated")
+    fitting.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of coordinate ascent (0: pairwise only)")
+    fitting.add_argument("--l2", type=float, default=L2, help="the pairwise model's ridge")
+    fitting.add_argument("--verbose", action="store_true", help="print each fold's weights")
     fitting.add_argument("--write", action="store_true", help=f"write the weights fitted on every set to {WEIGHTS_FILE.name}")
     sweep = sub.add_parser("sweep", help="a RankingConfig field over values, LOCO")
     sweep.add_argument("field")

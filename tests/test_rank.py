@@ -47,6 +47,14 @@ FEATURE_TABLE = [
     ("coverage", ("网贷逾期会上门吗？",), None, (1 - D.window_weight) * D.question_match),
     ("coverage", ("今天天气很好，适合出门散步。",), None, 0.0),
     ("coverage", ("详见第 7.13 节 “网贷逾期会上门吗”。",), None, 0.0),  # a pointer to the section that answers
+    ("window", ("网贷逾期以后。平台一般不会上门。",), None, 1.0),  # all of it in two sentences
+    ("window", ("平台一般不会这样做，多为电话催收。", "网贷逾期会上门吗"), None, 0.0),  # the heading is no window
+    ("title", ("平台一般不会这样做。", "", "网贷逾期会上门吗"), None, 1.0),
+    ("title", (ANSWER,), None, 0.0),
+    ("heading", ("平台一般不会这样做。", "常见问题 › 网贷逾期会上门吗"), None, 1.0),
+    ("heading", (ANSWER, "处理方式"), None, 0.0),
+    ("early", (ANSWER, "", "", 0), None, 1.0),
+    ("early", (ANSWER, "", "", 1), None, 0.5),
     ("phrase", ("网贷逾期以后，平台一般不会上门。",), None, 1.0),  # 网贷逾期 and 上门 whole
     ("phrase", ("平台一般不会上门，也不会打电话。",), None, 2 / 6),  # 上门 only
     ("phrase", ("逾期的网贷，平台一般不会找你。",), None, 0.0),

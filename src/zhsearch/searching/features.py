@@ -27,6 +27,7 @@ title folded, the query's term weights), and the :class:`~zhsearch.searching.ran
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -130,6 +131,35 @@ def coverage(passage: StoredPassage, plan: QueryPlan, context: PassageContext, c
     return (1 - config.window_weight) * whole + config.window_weight * best
 
 
+def window(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """The share of the question's content in the passage's best window of
+    two sentences alone (no heading or title credit): an answer says its
+    point in one place."""
+    statements = context.statements
+    if not statements:
+        return 0.0
+    windows = ["".join(statements[i : i + 2]) for i in range(max(1, len(statements) - 1))]
+    bare = dataclasses.replace(context, heading="", title="")
+    return _best_window(plan, windows, bare, config)
+
+
+def title(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """The share of the question's content its document's title names (the
+    article about what is asked)."""
+    return _share_in(plan, context, context.title, config)
+
+
+def heading(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """The share of the question's content its heading path names."""
+    return _share_in(plan, context, context.heading, config)
+
+
+def early(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """1 for the first passage under its heading, 1/2 for the second …: a
+    section says its point first."""
+    return 1.0 / (1 + passage.order)
+
+
 def phrase(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """The share of the query's runs (by length) found whole, in the passage or
     its heading path (what it is about, as coverage reads it)."""
@@ -203,7 +233,8 @@ Feature = Callable[[StoredPassage, QueryPlan, PassageContext, "RankingConfig"], 
 
 # Every feature the rerank computes, in the order --explain lists them.
 FEATURES: tuple[tuple[str, Feature], ...] = tuple(
-    (f.__name__, f) for f in (coverage, phrase, first_answer, cue, evidence, opening, teaser, short, intro, verdict, comment)
+    (f.__name__, f) for f in (coverage, window, title, heading, early, phrase, first_answer, cue, evidence, opening,
+                              teaser, short, intro, verdict, comment)
 )
 
 
@@ -337,6 +368,13 @@ def _best_window(plan: QueryPlan, windows: list[str], where: PassageContext, con
                 got += weight * credit
         best = max(best, got / total)
     return best
+
+
+def _share_in(plan: QueryPlan, context: PassageContext, text: str, config: RankingConfig) -> float:
+    """IDF-weighted share of the query's concepts found in ``text``."""
+    total = sum(context.weights.values()) or 1.0
+    return sum(weight * _credit(term, text, plan.parts.get(term, (term,)), plan.related.get(term, ()), config)
+               for term, weight in context.weights.items()) / total
 
 
 def _pinyin_matches(norm: str, plan: QueryPlan) -> set[str]:

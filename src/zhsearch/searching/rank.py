@@ -26,7 +26,7 @@ from zhsearch.storage.stored import StoredPassage
 WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
 # What the learner may weigh: every feature but coverage (its log leads the
 # score with weight 1), BM25F scaled to the best candidate's, and the document's strength.
-LEARNED = ("bm25f", "phrase", "first_answer", "cue", "evidence", "opening", "teaser", "short", "intro",
+LEARNED = ("bm25f", "window", "title", "heading", "early", "phrase", "first_answer", "cue", "evidence", "opening", "teaser", "short", "intro",
            "verdict", "comment", "document")
 
 

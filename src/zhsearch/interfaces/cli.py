@@ -339,7 +339,7 @@ def serve_command(index_dir: Path, host: str, port: int, watch: bool, corpus: Pa
     try:
         from zhsearch.interfaces.web import check_address, serve
     except ImportError:
-        _fail("zhsearch serve needs the web extra: pip install -e '.[web]'")
+        _fail("zhsearch serve needs the web extra: pip install 'zhsearch[web]'")
     check_address(host, port)
     follow = None
     if watch:

@@ -1,6 +1,6 @@
 """``zhsearch serve``: a JSON API and a search page over the same library calls as the CLI.
 
-FastAPI (with uvicorn) is an optional extra: ``pip install -e '.[web]'``.
+FastAPI (with uvicorn) is an optional extra: ``pip install 'zhsearch[web]'``.
 The server keeps one open :class:`~zhsearch.Index` (and so the compact
 dictionary) warm, and reopens it — every byte checked — when a rebuild swaps in
 a new generation or an update commits into the live one.

@@ -31,8 +31,10 @@ from zhsearch.reading.structure import (
     LIST_LEVEL,
     MD_HEADING,
     UNNUMBERED_LEVEL,
+    _heading_shaped,
     heading_level,
     is_admonition_label,
+    is_caption,
     is_section_number,
     outline_level,
     stray_numbers,
@@ -315,6 +317,35 @@ def _line_roles(block: list[tuple[int, str]], declared: str) -> Iterator[tuple[i
         yield number, line, level
 
 
+def _opening_title(lines: list[str], declared: str) -> str | None:
+    """A plain text's first line, when it stands alone, reads as a heading (short,
+    no sentence; Latin words too: ``MIT OpenCourseWare``) and a paragraph follows
+    it: 泡泡战士 over the article about it. Page furniture at the top of a saved
+    web page (2025行业资讯, then 逾期平台 alone) is followed by more short lines."""
+    if declared == "markup":
+        return None
+    blocks = iter(_blocks(lines))
+    first, following = next(blocks, None), next(blocks, None)
+    if not first or not following or len(first) != 1:
+        return None
+    line = first[0][1]
+    if MD_HEADING.match(line) or _METADATA.match(line) or is_caption(line) or is_admonition_label(line):
+        return None
+    if not (_heading_shaped(line) and any(ch.isalpha() for ch in line)):
+        return None
+    body = [level for _, _, level in _line_roles(following, declared)]
+    return line if body[0] is None else None
+
+
+def _first_top_heading(lines: list[str]) -> int | None:
+    """The line number of a Markdown document's first ``# `` heading, or None."""
+    for number, line in enumerate(lines, start=1):
+        m = MD_HEADING.match(line)
+        if m and len(m.group(1)) == 1 and _is_word(line[m.end():]):
+            return number
+    return None
+
+
 def _declared_headings(lines: list[str], markdown: bool) -> str:
     """``"markup"`` for a Markdown/HTML document with headings, ``"outline"``
     for one that numbers its sections at two levels or more (1.2., 8.3.1.),
@@ -341,7 +372,19 @@ def split_passages(
     raw_lines = text.splitlines()
     lines = [clean_line(line, markdown) for line in raw_lines]
     declared = _declared_headings(lines, markdown)
-    title = title or document_title(lines, Path(source.split("#")[0]).stem, declared)
+    # A marked-up document's first level-1 heading names the document, not a
+    # section: # 安装指南 / ## 下载安装程序 gives the title 安装指南 and the heading
+    # 下载安装程序. It is the title when the document has none of its own (Markdown,
+    # HTML without <title>), and no section either when the title says it (<title>
+    # 安装指南 - 某站 over <h1>安装指南; an EPUB chapter's <h1> under the book's title stays).
+    title_line = _first_top_heading(lines) if declared == "markup" else None
+    if title_line is not None:
+        top = MD_HEADING.sub("", lines[title_line - 1])
+        if not title:
+            title = top
+        elif to_simplified(top).lower() not in to_simplified(title).lower():
+            title_line = None
+    title = title or _opening_title(lines, declared) or document_title(lines, Path(source.split("#")[0]).stem, declared)
     title_key = content_key(title)
 
     passages: list[Passage] = []
@@ -421,7 +464,7 @@ def split_passages(
             take_label()
             flush()
             heading = MD_HEADING.sub("", line)
-            if content_key(heading) == title_key:
+            if number == title_line or content_key(heading) == title_key:
                 # The title line is no section, but it ends the ones before it
                 # (a line above a chapter line that is the title); the title
                 # repeated further down the page (a list of related articles)
@@ -441,6 +484,7 @@ def split_passages(
         # A file of short lines only (a list, a poem without punctuation): its
         # lines are its content.
         passages = [
-            Passage(source, n, title, "", line) for block in _blocks(lines) if block for n, line in block
+            Passage(source, n, title, "", MD_HEADING.sub("", line) if markdown else line)
+            for block in _blocks(lines) if block for n, line in block
         ]
     return passages

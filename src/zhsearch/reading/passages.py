@@ -329,7 +329,8 @@ def _opening_title(lines: list[str], declared: str) -> str | None:
     if not first or not following or len(first) != 1:
         return None
     line = first[0][1]
-    if MD_HEADING.match(line) or _METADATA.match(line) or is_caption(line) or is_admonition_label(line):
+    if (MD_HEADING.match(line) or _METADATA.match(line) or is_caption(line) or is_admonition_label(line)
+            or outline_level(line) is not None):  # a numbered line is a section (or, 第 1 章, the chapter title below)
         return None
     if not (_heading_shaped(line) and any(ch.isalpha() for ch in line)):
         return None

@@ -373,6 +373,39 @@ def stats_command(index_dir: Path) -> None:
         click.echo(f"{key:<15} {value}")
 
 
+@main.command("files")
+@_index_option
+@click.option("--skipped", is_flag=True, help="List the files left out, and why, instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def files_command(index_dir: Path, skipped: bool, as_json: bool) -> None:
+    """Every indexed file with its passage count (or, --skipped, every file left out and why)."""
+    from zhsearch.searching.search import open_index
+    from zhsearch.storage.listing import ignore_rules_changed
+
+    with open_index(index_dir) as idx:
+        listed = idx.skipped_files() if skipped else idx.files()
+        meta = idx.meta
+    if as_json:
+        click.echo(json.dumps({"skipped" if skipped else "files": [f.to_dict() for f in listed]},
+                              ensure_ascii=False, indent=1))
+    elif skipped:
+        for entry in listed:
+            click.echo(f"{_shown(entry.path)}  {_shown(entry.reason)}")
+        click.echo(f"{_count(len(listed), 'file')} left out", err=True)
+    else:
+        for entry in listed:
+            click.echo(f"{entry.passages:>7}  {_shown(entry.path)}")
+        click.echo(f"{_count(len(listed), 'file')}, {_count(sum(f.passages for f in listed), 'passage')}", err=True)
+    if ignore_rules_changed(meta):
+        click.echo("zhsearch: warning: .zhsearchignore changed since the last update; "
+                   "run `zhsearch index` to apply it", err=True)
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @main.command("analyze")
 @click.argument("text", nargs=-1, required=True)
 @click.option("--field", "fields", multiple=True, type=click.Choice(["words", "bigrams"]),

@@ -163,6 +163,33 @@ def shown_name(name: str) -> str:
     )
 
 
+# Files and folders of the corpus to leave out, in gitignore syntax (read with
+# pathspec, a small pure-Python library that implements git's own rules).
+IGNORE_FILE = ".zhsearchignore"
+
+
+def ignore_rules(corpus_dir: Path) -> list[str]:
+    """The lines of the corpus's ``.zhsearchignore`` ([] when it has none)."""
+    path = Path(corpus_dir) / IGNORE_FILE
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"cannot read {path} ({getattr(exc, 'strerror', None) or exc}); "
+                          "save it as UTF-8 text or remove it") from exc
+
+
+def ignore_matcher(rules: list[str]):
+    """A test ``(relative posix path) -> bool`` for gitignore-style ``rules``; None for no rules."""
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in rules):
+        return None
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(rules)
+    return spec.match_file
+
+
 def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
     """The files :func:`corpus_files` lists, and one warning per file skipped on
     the way: a name that is not UTF-8 (it could not be stored or shown), a
@@ -175,10 +202,13 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
         raise CorpusError(f"corpus path {corpus_dir} is a file, not a folder; pass the folder that holds your text files")
     found, skipped = [], []
     root = corpus_dir.resolve()
+    ignored = ignore_matcher(ignore_rules(corpus_dir))
     try:
         for path in sorted(corpus_dir.rglob("*")):
             rel = path.relative_to(corpus_dir)
             if any(part.startswith(".") for part in rel.parts):
+                continue
+            if ignored is not None and ignored(rel.as_posix()):
                 continue
             if not (path.suffix.lower() in SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES and path.is_file()):
                 continue
@@ -197,6 +227,21 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
         raise CorpusError(f"cannot read the corpus folder {corpus_dir}: {exc.strerror or exc}; "
                           "check its permissions") from exc
     return found, skipped
+
+
+def ignored_files(corpus_dir: Path, rules: list[str]) -> list[str]:
+    """The files of the corpus that ``rules`` (gitignore syntax) leave out, as
+    relative paths: what ``zhsearch files --skipped`` lists as ignored."""
+    matcher = ignore_matcher(rules)
+    if matcher is None or not Path(corpus_dir).is_dir():
+        return []
+    out = []
+    for path in sorted(Path(corpus_dir).rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if (not any(part.startswith(".") for part in rel.parts) and path.suffix.lower() in SUPPORTED_SUFFIXES
+                + DOCUMENT_SUFFIXES and path.is_file() and matcher(rel.as_posix())):
+            out.append(rel.as_posix())
+    return out
 
 
 def clean_line(line: str, markdown: bool = False) -> str:

@@ -242,6 +242,18 @@ class Index:
         passages = tuple(DocumentPassage(p.line, p.heading, p.text, p.page) for p in stored)
         return Document(source, stored[0].title, passages)
 
+    def files(self):
+        """Every file the index holds, with its passage count (``zhsearch files``)."""
+        from zhsearch.storage.listing import indexed_files
+
+        return indexed_files(self.meta)
+
+    def skipped_files(self):
+        """Every corpus file the index left out, with the reason (``zhsearch files --skipped``)."""
+        from zhsearch.storage.listing import skipped_files
+
+        return skipped_files(self.meta)
+
     def stats(self) -> dict:
         """What the index holds: files, passages, terms per field, size on disk."""
         searcher = self._get_searcher()

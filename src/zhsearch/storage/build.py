@@ -22,7 +22,7 @@ from zhsearch.text.analyzer import STOP_WORDS, char_bigrams
 from zhsearch.storage.terms import CompactCodec
 from zhsearch.errors import IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError
 from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
-from zhsearch.reading.passages import folded_key, read_corpus_file, scan_corpus
+from zhsearch.reading.passages import folded_key, ignore_rules, read_corpus_file, scan_corpus
 from zhsearch.storage.layout import (
     CURRENT,
     READ_ERRORS,
@@ -93,6 +93,7 @@ class BuildReport:
     skipped: list[str] = field(default_factory=list)  # one message per skipped file
     warnings: list[str] = field(default_factory=list)  # parts of files skipped (bad JSONL lines)
     needs_extra: list[str] = field(default_factory=list)  # PDF/Word files skipped: no documents extra
+    skipped_files: dict[str, str] = field(default_factory=dict)  # file -> why it is not indexed
 
     def summary(self) -> str:
         parts = {
@@ -163,12 +164,33 @@ def _read_corpus_file(path: Path, rel: str, report: BuildReport):
         text, passages, warnings = read_corpus_file(path, rel)
     except MissingExtraError:
         report.needs_extra.append(rel)
+        report.skipped_files[rel] = f"reading it needs the documents extra: {MissingExtraError.install}"
         return None, None
     except UnreadableFileError as exc:
         report.skipped.append(str(exc))
+        report.skipped_files[rel] = _reason(str(exc), rel, path)
         return None, None
     report.warnings.extend(warnings)
     return text, passages
+
+
+def _reason(message: str, rel: str, path: Path) -> str:
+    """A skip message without the file's name in front (the listing names it)."""
+    message = message.removesuffix("; skipped")
+    for name in (f"{rel}: ", f"{path}: ", f"{path} "):
+        if message.startswith(name):
+            return message[len(name):]
+    return message.replace(str(path), rel)
+
+
+def _with_files_notes(meta: dict, report: BuildReport, scan_skipped: list[str], rules: list[str]) -> dict:
+    """The index's record of what it left out: each skipped file and why, and the
+    ignore rules it was built with (``zhsearch files --skipped`` lists both)."""
+    skipped = dict(report.skipped_files)
+    for message in scan_skipped:  # "name: why", from scan_corpus
+        name, _, why = message.partition(": ")
+        skipped[name] = why
+    return {**meta, "skipped": dict(sorted(skipped.items())), "ignore": rules}
 
 
 def build_index(
@@ -193,12 +215,13 @@ def build_index(
         gen, meta, problem = (None, None, None) if rebuild else _live_state(index_dir)
         corpus_dir = resolve_corpus(corpus_dir, index_dir, rebuild, meta)
         files, skipped = scan_corpus(corpus_dir)
+        notes = (skipped, ignore_rules(corpus_dir))
         try:
             if gen is None or is_stale(meta):
                 clear_pointer(index_dir)
-                report = _full_build(corpus_dir, index_dir, files, progress)
+                report = _full_build(corpus_dir, index_dir, files, progress, notes)
             else:
-                report = _update(corpus_dir, gen, meta, files, progress)
+                report = _update(corpus_dir, gen, meta, files, progress, notes)
         except OSError as exc:  # corpus files are read with their own errors: this is the index's disk
             raise IndexWriteError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
                                   "the live index is unchanged: free space or fix permissions and run it again") from exc
@@ -329,7 +352,7 @@ def _cancel(writer) -> None:
         writer.cancel()
 
 
-def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
+def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, notes=((), [])) -> BuildReport:
     from whoosh import index as whoosh_index
 
     report = BuildReport(mode="full", files_total=len(files))
@@ -349,7 +372,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
             _cancel(writer)
             raise
         report.passages_total = report.passages_added
-        write_meta(gen, make_meta(corpus_dir, manifest, report.passages_total))
+        write_meta(gen, _with_files_notes(make_meta(corpus_dir, manifest, report.passages_total), report, *notes))
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
         os.replace(index_dir / (CURRENT + ".tmp"), index_dir / CURRENT)
     except BaseException:
@@ -361,7 +384,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
     return report
 
 
-def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress) -> BuildReport:
+def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress, notes=((), [])) -> BuildReport:
     from whoosh import index as whoosh_index
 
     old: dict[str, dict] = dict(meta.get("files", {}))
@@ -386,8 +409,9 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     if not changed and not removed:
         report.mode = "unchanged"
         report.passages_total = meta.get("passages", 0)
-        if manifest != old:
-            write_meta(gen, {**meta, "files": manifest}, seal=False)
+        noted = _with_files_notes(meta, report, *notes)
+        if manifest != old or noted != meta:
+            write_meta(gen, {**noted, "files": manifest}, seal=False)
         return report
 
     try:
@@ -418,5 +442,6 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     _save_lookups(gen, bigrams, new_words)
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
-    write_meta(gen, make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))
+    write_meta(gen, _with_files_notes(make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total),
+                                      report, *notes))
     return report

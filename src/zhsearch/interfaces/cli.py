@@ -185,6 +185,14 @@ def _limit(ctx, param, value: int) -> int:
     return min(value, MAX_LIMIT)
 
 
+def _offset(ctx, param, value: int) -> int:
+    from zhsearch.searching.search import MAX_OFFSET  # the library's limit, which the API keeps too
+
+    if not 0 <= value <= MAX_OFFSET:
+        raise click.BadParameter(f"{value} is not in the range 0<=x<={MAX_OFFSET}")
+    return value
+
+
 class _QueryCommand(click.Command):
     """A command whose words may start with ``-`` (``-催收`` leaves 催收 out):
     an argument that is none of the command's options is a word of the query,
@@ -223,8 +231,8 @@ class _QueryCommand(click.Command):
               help="How many passages to show (at most 1000).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the stable contract).")
 @click.option("--explain", is_flag=True, help="Show how the query was read and how each hit's score was made.")
-@click.option("--offset", default=0, show_default=True, type=click.IntRange(0, 10_000),
-              help="Skip this many hits (the next page: --offset 10).")
+@click.option("--offset", default=0, show_default=True, type=int, callback=_offset,
+              help="Skip this many hits (the next page: --offset 10); at most 10000.")
 @click.option("--per-file", "per_file", type=click.IntRange(min=1), default=None,
               help="At most this many passages of each source.")
 def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bool, explain: bool,
@@ -341,6 +349,11 @@ def serve_command(index_dir: Path, host: str, port: int, watch: bool, corpus: Pa
     except ImportError:
         _fail("zhsearch serve needs the web extra: pip install 'zhsearch[web]'")
     check_address(host, port)
+    from zhsearch.storage.layout import live_generation
+
+    if not watch and live_generation(index_dir) is None:
+        click.echo(f"zhsearch: warning: no index at {index_dir} yet; /health answers 503 until "
+                   "`zhsearch index` builds it", err=True)
     follow = None
     if watch:
         from zhsearch.storage.watch import require_watchfiles

@@ -351,9 +351,13 @@ def serve_command(index_dir: Path, host: str, port: int, watch: bool, corpus: Pa
     check_address(host, port)
     from zhsearch.storage.layout import live_generation
 
-    if not watch and live_generation(index_dir) is None:
-        click.echo(f"zhsearch: warning: no index at {index_dir} yet; /health answers 503 until "
-                   "`zhsearch index` builds it", err=True)
+    if not watch:
+        try:
+            missing = live_generation(index_dir) is None and f"no index at {index_dir} yet"
+        except ZhsearchError as exc:  # damaged: served as 503s until it is rebuilt
+            missing = str(exc)
+        if missing:
+            click.echo(f"zhsearch: warning: {missing}; /health answers 503 until `zhsearch index` builds it", err=True)
     follow = None
     if watch:
         from zhsearch.storage.watch import require_watchfiles

@@ -9,7 +9,7 @@ from zhsearch.text.normalize import both_readings, fold_text
 
 from conftest import write
 
-FIELDS = {"source": "a.txt", "file": "a.txt", "line": 3, "page": 0, "title": "标题", "heading": "第一章 › 问答",
+FIELDS = {"source": "a.txt", "file": "a.txt", "line": 3, "column": 1, "page": 0, "title": "标题", "heading": "第一章 › 问答",
           "title_norm": "标题", "heading_norm": "第一章 › 问答", "text": "網貸逾期", "norm": "网贷逾期", "key": "网贷逾期", "kind": "body", "order": 0}
 
 

@@ -311,12 +311,22 @@ def _print_results(results, explain: bool) -> None:
         suffix = "…" if end < len(hit.text) else ""
         click.echo("    " + prefix + _styled(hit.text[start:end], spans) + suffix, color=color)
         if hit.also:
-            click.echo(f"    also at: {_shown(', '.join(hit.also))}", color=color)
+            click.echo(f"    also at: {_shown(_also(hit.also))}", color=color)
         if explain and hit.explanation:
             _print_explanation(hit.explanation)
         click.echo()
     shown = f"{len(results)}" if results[0].rank == 1 else f"{results[0].rank}–{results[-1].rank}"
     click.echo(f"{shown} of {results.total} matching passages in {results.took_ms:.1f} ms", err=True)
+
+
+ALSO_SHOWN = 3  # locations of a passage's copies shown; the rest are counted
+
+
+def _also(locations) -> str:
+    """``a.txt:3, b.txt:9, c.txt:1 and 66 more``: a line that stays one line."""
+    shown = ", ".join(locations[:ALSO_SHOWN])
+    rest = len(locations) - ALSO_SHOWN
+    return shown + (f" and {rest} more" if rest > 0 else "")
 
 
 def _snippet_bounds(hit):

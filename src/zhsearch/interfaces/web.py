@@ -38,6 +38,7 @@ class HitModel(BaseModel):
     heading: str = ""
     also: list[str] = []
     page: int = 0
+    column: int = 1
 
 
 class SuggestionModel(BaseModel):

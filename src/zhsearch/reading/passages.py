@@ -70,11 +70,15 @@ class Passage:
     kind: str = "body"  # "body", or "comment" for readers' comments under the article
     order: int = 0  # place among the passages under the same heading (0 = first)
     page: int = 0  # the page a PDF passage starts on (1-based); 0: the format has no pages
+    column: int = 1  # where in its line the passage starts (1-based characters): >1 for a long line's later pieces
 
     @property
     def location(self) -> str:
-        """Where to find the passage: ``file.pdf:p12`` on a page, else ``source:line``."""
-        return f"{self.source}:p{self.page}" if self.page else f"{self.source}:{self.line}"
+        """Where to find the passage: ``file.pdf:p12`` on a page, else ``source:line``
+        (``source:line:column`` for a passage that starts inside its line)."""
+        if self.page:
+            return f"{self.source}:p{self.page}"
+        return f"{self.source}:{self.line}" + (f":{self.column}" if self.column > 1 else "")
 
     @property
     def file(self) -> str:
@@ -449,10 +453,13 @@ def split_passages(
         for entry in stack:
             entry[4] = True
         for start, piece in _split_long(body):
-            line = lines_of[bisect.bisect_right(line_starts, start) - 1] if line_starts else first_line
+            start += len(piece) - len(piece.lstrip())  # where its first character stands
+            at = bisect.bisect_right(line_starts, start) - 1 if line_starts else -1
+            line = lines_of[at] if at >= 0 else first_line
+            column = start - line_starts[at] + 1 if at >= 0 else 1
             order = per_section.get((kind, heading), 0)
             per_section[(kind, heading)] = order + 1
-            passages.append(Passage(source, line, title, heading, piece.strip(), kind, order))
+            passages.append(Passage(source, line, title, heading, piece.strip(), kind, order, column=column))
 
     def flush() -> None:
         if not paragraph:

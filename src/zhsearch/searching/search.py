@@ -57,11 +57,13 @@ class Hit:
     also: tuple[str, ...] = ()  # "source:line" (or "file.pdf:p12") of the same passage elsewhere
     explanation: dict | None = None
     page: int = 0  # the page of a PDF passage (1-based); 0: the format has no pages
+    column: int = 1  # where in its line the passage starts: >1 for a long line's later pieces
 
     @property
     def location(self) -> str:
-        """``file.pdf:p12`` for a passage on a page, else ``source:line``."""
-        return _location(self.source, self.line, self.page)
+        """``file.pdf:p12`` for a passage on a page, else ``source:line`` (``source:line:col``
+        for a passage that starts inside its line)."""
+        return _location(self.source, self.line, self.page, self.column)
 
     @property
     def snippet(self) -> str:
@@ -433,9 +435,10 @@ class Index:
             text=passage.text,
             highlights=tuple(_highlights(passage.text, marked or plan, reading)),
             heading=passage.heading,
-            also=tuple(_location(o.passage.source, o.passage.line, o.passage.page) for o in others),
+            also=tuple(_location(o.passage.source, o.passage.line, o.passage.page, o.passage.column) for o in others),
             explanation=explanation,
             page=passage.page,
+            column=passage.column,
         )
 
 
@@ -444,8 +447,10 @@ def _records(found) -> list[Scored]:
     return [Scored(docnum, StoredPassage.from_fields(fields), base) for docnum, fields, base in found]
 
 
-def _location(source: str, line: int, page: int) -> str:
-    return f"{source}:p{page}" if page else f"{source}:{line}"
+def _location(source: str, line: int, page: int, column: int = 1) -> str:
+    if page:
+        return f"{source}:p{page}"
+    return f"{source}:{line}" + (f":{column}" if column > 1 else "")
 
 
 def open_index(index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING) -> Index:

@@ -69,6 +69,7 @@ def make_schema():
         kind=STORED(),
         order=STORED(),
         page=STORED(),  # a PDF passage's page, else 0
+        column=STORED(),  # where in its line the passage starts (a long line gives many)
         # No positions on disk: nothing runs phrase queries (adjacency is scored
         # on the stored text of candidates).
         words=TEXT(analyzer=words, phrase=False),
@@ -152,6 +153,7 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
             "kind": p.kind,
             "order": p.order,
             "page": p.page,
+            "column": p.column,
             # the analysed fields are fed normalised text (ChainTokenizer(normalized=True))
             "words": norm,
             "bigrams": norm,

@@ -30,7 +30,7 @@ def split_headings(heading: str) -> tuple[str, ...]:
 
 # Every stored field of the schema (storage.build.make_schema), by name.
 STORED_FIELDS = frozenset(
-    ("source", "file", "line", "page", "title", "heading", "title_norm", "heading_norm", "text", "norm", "key",
+    ("source", "file", "line", "column", "page", "title", "heading", "title_norm", "heading_norm", "text", "norm", "key",
      "kind", "order")
 )
 
@@ -55,6 +55,7 @@ class StoredPassage:
     source: str  # the document: a corpus file, or ``file.jsonl#id``
     file: str  # the corpus file (what an update deletes by)
     line: int
+    column: int  # where in its line it starts (1-based characters; >1 for a long line's later pieces)
     page: int  # a PDF passage's page (1-based), else 0
     title: str  # the document's title
     headings: tuple[str, ...]  # the heading path above the passage, outermost first
@@ -79,6 +80,7 @@ class StoredPassage:
             source=fields["source"],
             file=fields["file"],
             line=fields["line"],
+            column=fields["column"],
             page=fields["page"],
             title=fields["title"],
             headings=split_headings(fields["heading"]),

@@ -101,7 +101,7 @@ def test_a_scan_without_text_layer_and_corrupt_files_get_one_warning_each(tmp_pa
         "zhsearch: warning: scan.pdf: no text layer; OCR it first; skipped",
     ]
     assert "Traceback" not in result.output
-    assert "indexed 1 files" in result.output and "skipped 4 unreadable files" in result.output
+    assert "indexed 1 file," in result.output and "skipped 4 unreadable files" in result.output
     with zhsearch.open_index(tmp_path / "index") as idx:
         assert idx.search("婚假", limit=1)[0].source == "leave.docx"
 
@@ -131,7 +131,7 @@ def test_a_truncated_or_locked_pdf_is_one_warning_and_nothing_else_on_stderr(tmp
         "zhsearch: warning: half.pdf: not a readable PDF (PdfStreamError); skipped",
         "zhsearch: warning: locked.pdf: the PDF is locked with a password; skipped",
     ]
-    assert "indexed 1 files" in result.stdout and "skipped 2 unreadable files" in result.stdout
+    assert "indexed 1 file," in result.stdout and "skipped 2 unreadable files" in result.stdout
 
 
 def test_without_the_documents_extra_one_warning_names_it_and_the_summary_counts(tmp_path, monkeypatch):
@@ -149,7 +149,7 @@ def test_without_the_documents_extra_one_warning_names_it_and_the_summary_counts
         "zhsearch: warning: 2 PDF/Word files skipped (lease.pdf, leave.docx): "
         "reading them needs the documents extra: pip install 'zhsearch[documents]'"
     ]
-    assert "indexed 1 files" in result.output
+    assert "indexed 1 file," in result.output
     assert "skipped 2 PDF/Word files (pip install 'zhsearch[documents]' reads them)" in result.output
 
 

@@ -13,7 +13,7 @@ answer-not-echo, heading context, phrase, answer cues, shape), combined by
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from zhsearch.searching.features import PassageContext, feature_values, passage_context
 from zhsearch.searching.query import QueryPlan
@@ -80,6 +80,12 @@ class RankingConfig:
     intro_factor: float = 0.6  # an introduction that announces the question
     verdict_factor: float = 0.6  # a verdict (不是。) opening the answer to a question not asked yes or no (plateau .3–.6)
     comment_factor: float = 0.7  # readers' comments rank below the article they follow
+
+    def __repr__(self) -> str:
+        """Only what differs from the defaults: ``RankingConfig(heading_match=0.8)``;
+        the defaults themselves are ``DEFAULT_RANKING`` (as ``help(open_index)`` shows them)."""
+        changed = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if getattr(self, f.name) != f.default]
+        return f"RankingConfig({', '.join(changed)})" if changed else "DEFAULT_RANKING"
 
     def boost(self, field: str) -> float:
         """Stage-1 boost of an index field."""

@@ -40,6 +40,7 @@ from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_ge
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000  # paging deeper reranks ever more candidates
+REPR_CHARS = 20  # of a hit's text in its repr
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ class Hit:
         start, end = snippet_window(self.text, list(self.highlights))
         return ("…" if start else "") + self.text[start:end] + ("…" if end < len(self.text) else "")
 
+    def __repr__(self) -> str:
+        """One line: ``Hit(rank=1, score=3.589, location='004_….txt:63', text='网贷逾期九千是否会直接上门…')``."""
+        text = self.text if len(self.text) <= REPR_CHARS else self.text[:REPR_CHARS] + "…"
+        return f"Hit(rank={self.rank}, score={self.score}, location={self.location!r}, text={text!r})"
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["highlights"] = [list(span) for span in self.highlights]
@@ -90,6 +96,11 @@ class SearchResults:
     hits: tuple[Hit, ...] = field(default_factory=tuple)
     reading: ParsedQuery | None = None  # how the query was read (zhsearch.searching.syntax)
     suggestions: tuple = ()  # zhsearch.searching.suggest.Suggestion: queries that sound alike and find more
+
+    def __repr__(self) -> str:
+        """One line, whatever the hits hold: ``SearchResults(query='九千会上门吗', total=66, hits=10, took_ms=27.6)``."""
+        return (f"SearchResults(query={self.query!r}, total={self.total}, hits={len(self.hits)}, "
+                f"took_ms={round(self.took_ms, 1)})")
 
     def __iter__(self):
         return iter(self.hits)

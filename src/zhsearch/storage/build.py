@@ -97,18 +97,28 @@ class BuildReport:
     skipped_files: dict[str, str] = field(default_factory=dict)  # file -> why it is not indexed
 
     def summary(self) -> str:
+        passages = counted(self.passages_total, "passage")
         parts = {
-            "full": f"indexed {self.files_indexed} files, {self.passages_total} passages",
-            "update": f"updated {self.files_indexed} changed files, removed {self.files_removed}; "
-            f"{self.passages_total} passages in all",
-            "unchanged": f"index up to date ({self.files_total} files, {self.passages_total} passages)",
+            "full": f"indexed {counted(self.files_indexed, 'file')}, {passages}",
+            "update": f"updated {counted(self.files_indexed, 'changed file')}, removed {self.files_removed}; "
+            f"{passages} in all",
+            "unchanged": f"index up to date ({counted(self.files_total, 'file')}, {passages})",
         }
         text = parts[self.mode] + f" in {self.seconds:.2f} s"
         if self.skipped:
-            text += f"; skipped {len(self.skipped)} unreadable files"
+            text += f"; skipped {counted(len(self.skipped), 'unreadable file')}"
         if self.needs_extra:
-            text += f"; skipped {len(self.needs_extra)} PDF/Word files ({MissingExtraError.install} reads them)"
+            text += f"; skipped {counted(len(self.needs_extra), 'PDF/Word file')} ({MissingExtraError.install} reads them)"
         return text
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 changed file``, ``2 changed files``.
+
+    >>> counted(1, "changed file"), counted(0, "passage")
+    ('1 changed file', '0 passages')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _fingerprint(path: Path) -> dict:

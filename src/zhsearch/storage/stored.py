@@ -55,7 +55,6 @@ class StoredPassage:
     source: str  # the document: a corpus file, or ``file.jsonl#id``
     file: str  # the corpus file (what an update deletes by)
     line: int
-    column: int  # where in its line it starts (1-based characters; >1 for a long line's later pieces)
     page: int  # a PDF passage's page (1-based), else 0
     title: str  # the document's title
     headings: tuple[str, ...]  # the heading path above the passage, outermost first
@@ -66,6 +65,7 @@ class StoredPassage:
     key: str  # content key: equal texts collapse into one hit
     kind: str  # "body", "comment" …
     order: int  # its place among the passages under the same heading (0: the first)
+    column: int = 1  # where in its line it starts (1-based characters; >1 for a long line's later pieces)
 
     @property
     def heading(self) -> str:

@@ -220,3 +220,34 @@ def test_a_pdf_with_only_its_title_in_large_type_keeps_its_numbered_headings(tmp
         ("关于规范住房租赁的通知", "一、租金与押金", 1),
         ("关于规范住房租赁的通知", "二、房屋维修", 2),
     ]
+
+
+def test_a_word_table_is_read_row_by_row_never_glued(tmp_path):
+    """Rows under a header name their columns, each row one line ending as a sentence:
+    read with the text around it, 3天 is never glued to the next row's 假期类型."""
+    import docx
+
+    from zhsearch.reading.documents import docx_document
+    from zhsearch.reading.passages import document_passages
+
+    d = docx.Document()
+    d.add_heading("请假规定", 1)  # heading styles: the document marks its own headings
+    d.add_paragraph("病假需提交发票。")
+    table = d.add_table(rows=3, cols=2)
+    for row, cells in zip(table.rows, [("假期类型", "天数"), ("婚假", "3天"), ("产假", "158天")]):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    d.save(str(tmp_path / "leave.docx"))
+    document = docx_document((tmp_path / "leave.docx").read_bytes(), "leave.docx")
+    assert "假期类型：婚假；天数：3天。\n\n假期类型：产假；天数：158天。" in document.text
+    text = " ".join(p.text for p in document_passages([document]))
+    assert "3天。假期类型：产假；天数：158天。" in text and "3天假期类型" not in text
+
+
+def test_an_html_table_is_read_row_by_row_as_a_word_table_is():
+    from zhsearch.reading.formats import html_document
+
+    page = ("<p>病假需提交发票。</p><table><caption>表 1 假期</caption><thead><tr><th>假期类型</th><th>天数</th></tr></thead>"
+            "<tr><td>婚假</td><td>3天</td></tr><tr><td><p>产假</p></td><td>158天</td></tr></table><p>以上按自然日计算。</p>")
+    assert html_document(page, "a.html").text.split("\n\n") == [
+        "病假需提交发票。", "表 1 假期", "假期类型：婚假；天数：3天。", "假期类型：产假；天数：158天。", "以上按自然日计算。\n"]

@@ -65,7 +65,7 @@ def test_index_reports_what_it_did(tmp_path):
     corpus = tmp_path / "corpus"
     write(corpus, "a.txt", "标题标题标题标题\n\n第一段正文。\n")
     first = run("index", "--corpus", str(corpus), "--index", str(tmp_path / "i"))
-    assert "indexed 1 files, 1 passages" in first.output
+    assert "indexed 1 file, 1 passage" in first.output
     again = run("index", "--corpus", str(corpus), "--index", str(tmp_path / "i"))
     assert "up to date" in again.output
 

@@ -172,7 +172,7 @@ def test_serve_watch_answers_every_request_while_the_index_updates(tmp_path):
 
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
-    for path in CORPUS.iterdir():
+    for path in CORPUS.glob("*.txt"):
         (corpus / path.name).write_bytes(path.read_bytes())
     zhsearch.build_index(corpus, index)
     port = _free_port()

@@ -101,7 +101,7 @@ def test_a_scan_without_text_layer_and_corrupt_files_get_one_warning_each(tmp_pa
         "zhsearch: warning: scan.pdf: no text layer; OCR it first; skipped",
     ]
     assert "Traceback" not in result.output
-    assert "indexed 1 files" in result.output and "skipped 4 unreadable files" in result.output
+    assert "indexed 1 file," in result.output and "skipped 4 unreadable files" in result.output
     with zhsearch.open_index(tmp_path / "index") as idx:
         assert idx.search("婚假", limit=1)[0].source == "leave.docx"
 
@@ -131,7 +131,7 @@ def test_a_truncated_or_locked_pdf_is_one_warning_and_nothing_else_on_stderr(tmp
         "zhsearch: warning: half.pdf: not a readable PDF (PdfStreamError); skipped",
         "zhsearch: warning: locked.pdf: the PDF is locked with a password; skipped",
     ]
-    assert "indexed 1 files" in result.stdout and "skipped 2 unreadable files" in result.stdout
+    assert "indexed 1 file," in result.stdout and "skipped 2 unreadable files" in result.stdout
 
 
 def test_without_the_documents_extra_one_warning_names_it_and_the_summary_counts(tmp_path, monkeypatch):
@@ -149,7 +149,7 @@ def test_without_the_documents_extra_one_warning_names_it_and_the_summary_counts
         "zhsearch: warning: 2 PDF/Word files skipped (lease.pdf, leave.docx): "
         "reading them needs the documents extra: pip install 'zhsearch[documents]'"
     ]
-    assert "indexed 1 files" in result.output
+    assert "indexed 1 file," in result.output
     assert "skipped 2 PDF/Word files (pip install 'zhsearch[documents]' reads them)" in result.output
 
 
@@ -375,3 +375,33 @@ def test_a_long_word_file_is_read_in_time_linear_in_its_paragraphs(tmp_path, mon
     document = docx_document(buffer.getvalue(), "long.docx")
     assert document.text.startswith("# 第一章") and document.text.count("员工病假") == 300
     assert len(lookups) <= 2  # not once a paragraph
+
+def test_a_word_table_is_read_row_by_row_never_glued(tmp_path):
+    """Rows under a header name their columns, each row one line ending as a sentence:
+    read with the text around it, 3天 is never glued to the next row's 假期类型."""
+    import docx
+
+    from zhsearch.reading.documents import docx_document
+    from zhsearch.reading.passages import document_passages
+
+    d = docx.Document()
+    d.add_heading("请假规定", 1)  # heading styles: the document marks its own headings
+    d.add_paragraph("病假需提交发票。")
+    table = d.add_table(rows=3, cols=2)
+    for row, cells in zip(table.rows, [("假期类型", "天数"), ("婚假", "3天"), ("产假", "158天")]):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    d.save(str(tmp_path / "leave.docx"))
+    document = docx_document((tmp_path / "leave.docx").read_bytes(), "leave.docx")
+    assert "假期类型：婚假；天数：3天。\n\n假期类型：产假；天数：158天。" in document.text
+    text = " ".join(p.text for p in document_passages([document]))
+    assert "3天。假期类型：产假；天数：158天。" in text and "3天假期类型" not in text
+
+
+def test_an_html_table_is_read_row_by_row_as_a_word_table_is():
+    from zhsearch.reading.formats import html_document
+
+    page = ("<p>病假需提交发票。</p><table><caption>表 1 假期</caption><thead><tr><th>假期类型</th><th>天数</th></tr></thead>"
+            "<tr><td>婚假</td><td>3天</td></tr><tr><td><p>产假</p></td><td>158天</td></tr></table><p>以上按自然日计算。</p>")
+    assert html_document(page, "a.html").text.split("\n\n") == [
+        "病假需提交发票。", "表 1 假期", "假期类型：婚假；天数：3天。", "假期类型：产假；天数：158天。", "以上按自然日计算。\n"]

@@ -76,3 +76,46 @@ def test_dated_bylines_are_passage_text_not_headings():
     # lone lines that make a pattern are headings, one that names a year among them too
     text = "标题标题标题标题\n\n2024年工作回顾\n\n正文。\n\n2025年工作计划\n\n正文二。\n"
     assert [p.heading for p in split_passages(text, "y.txt")] == ["2024年工作回顾", "2025年工作计划"]
+
+
+def _titles_and_headings(text, source, title=None):
+    markup = not source.endswith(".txt")  # the HTML reader writes its headings as Markdown's
+    return [(p.title, p.heading, p.text) for p in split_passages(text, source, markup, title=title)]
+
+
+def test_a_markdown_h1_is_the_title_not_a_section():
+    text = "# 安装指南\n\n## 下载安装程序\n\n从官网下载安装程序。\n\n## 设置虚拟环境\n\n运行 python -m venv .venv 创建环境。\n"
+    assert _titles_and_headings(text, "guide.md") == [
+        ("安装指南", "下载安装程序", "从官网下载安装程序。"),
+        ("安装指南", "设置虚拟环境", "运行 python -m venv .venv 创建环境。"),
+    ]
+
+
+def test_a_markdown_file_of_one_h1_takes_it_as_its_title():
+    assert _titles_and_headings("# 单独标题\n", "alone.md") == [("单独标题", "", "单独标题")]
+    assert _titles_and_headings("# 单独标题\n\n一段正文。\n", "alone.md") == [("单独标题", "", "一段正文。")]
+
+
+def test_html_title_or_first_h1_is_the_title_not_a_section():
+    from zhsearch.reading.formats import html_document
+
+    page = "<h1>安装指南</h1><h2>下载安装程序</h2><p>从官网下载安装程序。</p>"
+    doc = html_document(page, "a.html")
+    assert _titles_and_headings(doc.text, "a.html", doc.title) == [("安装指南", "下载安装程序", "从官网下载安装程序。")]
+    doc = html_document("<title>安装指南 - 某站</title>" + page, "a.html")  # the h1 says what <title> says
+    assert _titles_and_headings(doc.text, "a.html", doc.title) == [("安装指南 - 某站", "下载安装程序", "从官网下载安装程序。")]
+    doc = html_document("<title>某书</title><h1>第一章 开始</h1><p>正文。</p>", "b.epub#c1.xhtml")  # a chapter of a book
+    assert _titles_and_headings(doc.text, "b.epub#c1.xhtml", doc.title) == [("某书", "第一章 开始", "正文。")]
+
+
+def test_plain_text_title_rule():
+    """The README's rule: the first line when it stands alone and a paragraph follows it;
+    else the first chapter line or heading of six Han characters or more; else the file name."""
+    article = "泡泡战士\n\n基于《跑跑卡丁车》与《泡泡堂》所开发的游戏，由韩国Nexon开发与发行。\n"
+    assert _titles_and_headings(article, "0000.txt") == [("泡泡战士", "", article.split("\n")[2])]
+    latin = "MIT OpenCourseWare\n\n麻省理工学院开放式课程是麻省理工学院的一个项目。\n"
+    assert split_passages(latin, "0016.txt")[0].title == "MIT OpenCourseWare"
+    # page furniture at the top of a saved page: short lines follow it, so not the title
+    page = "2025行业资讯\n\n逾期平台\n\n网贷逾期上门操作吗\n\n网贷逾期后，平台一般先打电话，很少上门。\n"
+    assert split_passages(page, "002.txt")[0].title == "网贷逾期上门操作吗"
+    assert split_passages("第一段正文没有标题。\n\n第二段正文。\n", "notes.txt")[0].title == "notes"

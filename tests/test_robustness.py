@@ -67,7 +67,7 @@ def test_the_index_remembers_its_corpus(tmp_path, monkeypatch):
 
     write(mine, "c.txt", "标题标题标题标题\n\n新增的文件讲协商延期。\n")
     result = run("index", "--index", str(index))
-    assert result.exit_code == 0 and "updated 1 changed files, removed 0" in result.output
+    assert result.exit_code == 0 and "updated 1 changed file, removed 0" in result.output
 
     for args in (("index",), ("search", "上门催收"), ("eval", str(tmp_path / "j.jsonl"))):
         (tmp_path / "j.jsonl").write_text('{"query": "上门催收", "answers": ["上门"]}\n', encoding="utf-8")

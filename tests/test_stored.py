@@ -9,7 +9,7 @@ from zhsearch.text.normalize import both_readings, fold_text
 
 from conftest import write
 
-FIELDS = {"source": "a.txt", "file": "a.txt", "line": 3, "page": 0, "title": "标题", "heading": "第一章 › 问答",
+FIELDS = {"source": "a.txt", "file": "a.txt", "line": 3, "column": 1, "page": 0, "title": "标题", "heading": "第一章 › 问答",
           "title_norm": "标题", "heading_norm": "第一章 › 问答", "text": "網貸逾期", "norm": "网贷逾期", "key": "网贷逾期", "kind": "body", "order": 0}
 
 
@@ -28,7 +28,7 @@ def test_the_title_and_heading_are_stored_as_the_rerank_reads_them(tmp_path):
     both readings of a Taiwan heading."""
     corpus = tmp_path / "c"
     corpus.mkdir()
-    write(corpus, "a.md", "# 軟體手冊\n\n## 檔案管理\n\n請開啟程式，再選取檔案。\n")
+    write(corpus, "a.md", "# 說明書\n\n## 軟體手冊\n\n### 檔案管理\n\n請開啟程式，再選取檔案。\n")
     zhsearch.build_index(corpus, tmp_path / "ix")
     idx = zhsearch.open_index(tmp_path / "ix")
     [fields] = [f for f in idx._get_searcher().documents() if f["text"].startswith("請開啟")]
@@ -81,9 +81,11 @@ def test_an_empty_record_of_a_document_is_the_index_error(small_index, monkeypat
 
 @pytest.mark.parametrize("query", ["file:a*", '"门"', '上门 -"门"'])
 def test_an_empty_record_read_walking_the_index_is_the_index_error(small_index, monkeypatch, query):
-    """The operators' filters walk every record (iter_docs): each is checked whole."""
-    reader = small_index._get_searcher().reader()
-    monkeypatch.setattr(reader, "iter_docs", lambda: iter([(0, {})]))
+    """The operators' filters walk every record (iter_docs), or a listing reads them
+    one at a time (stored_fields): each is checked whole."""
+    searcher = small_index._get_searcher()
+    monkeypatch.setattr(searcher.reader(), "iter_docs", lambda: iter([(0, {})]))
+    monkeypatch.setattr(searcher, "stored_fields", lambda docnum: {})
     with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
         small_index.search(query)
 
@@ -99,8 +101,9 @@ def test_a_built_index_gives_records(tmp_path):
     write(corpus, "a.md", "# 标题\n\n## 网贷逾期\n\n### 会上门吗\n\n平台一般不会上门，多为电话催收。\n")
     zhsearch.build_index(corpus, tmp_path / "ix")
     idx = zhsearch.open_index(tmp_path / "ix")
-    assert idx.search("上门催收")[0].heading == "标题 › 网贷逾期 › 会上门吗"
-    assert idx.document("a.md").passages[0].heading == "标题 › 网贷逾期 › 会上门吗"
+    hit = idx.search("上门催收")[0]
+    assert (hit.title, hit.heading) == ("标题", "网贷逾期 › 会上门吗")  # the H1 is the title
+    assert idx.document("a.md").passages[0].heading == "网贷逾期 › 会上门吗"
 
 
 @pytest.mark.parametrize("query, explain", [("上门催收", False), ('"上门" 催收', False), ("上门 -律师", False), ("上门催收", True)])

@@ -151,3 +151,44 @@ def test_pasted_text_is_never_corrected_and_stays_fast(idx):
     assert idx.search("上们" * 500).suggestions == ()  # 1,000 characters: no question typed wrong
     assert idx.search("上们" * 59).suggestions == ()  # more than three characters to mend
     assert idx.search("上们催收 于期").suggestions[0].text == "上门催收 逾期"  # two are fine
+
+
+_LATIN = __import__("re").compile(r"[A-Za-zü]")
+
+
+@pytest.mark.parametrize(
+    "typed, first",
+    [("shangm", "上门"), ("shangmen", "上门"), ("wangdai", "网贷"), ("wangd", "网贷"),
+     ("shangmencuishou", "上门催收"),  # syllables of two corpus words: the phrase the passages hold
+     ("shangmencui", "上门催收"), ("wangdaiyuq", "网贷逾期"),  # the last syllable only begun
+     ("smcs", "上门催收"), ("网贷shangm", "网贷上门"), ("上门cuis", "上门催收")],
+)
+def test_pinyin_completion_is_a_corpus_word_never_letters_and_characters(idx, typed, first):
+    texts = [s.text for s in idx.suggest(typed)]
+    assert texts[0] == first
+    assert not [t for t in texts if _LATIN.search(t)]  # never shang明确, wang贷款
+
+
+@pytest.mark.parametrize("typed", ["changcheng", "xx", "s", "debian", "shangmencuishou", "lvcha"])
+def test_pinyin_completion_never_mixes_letters_and_characters(idx, typed):
+    assert not [s.text for s in idx.suggest(typed) if _LATIN.search(s.text)]
+
+
+@pytest.fixture(scope="module")
+def tea_idx(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("tea")
+    (corpus / "tea.txt").write_text("绿茶的冲泡\n\n绿茶用八十度的水冲泡，长城脚下也产绿茶。Debian 用户也喝绿茶。\n", encoding="utf-8")
+    index = tmp_path_factory.mktemp("tea-index")
+    zhsearch.build_index(corpus, index)
+    with zhsearch.open_index(index) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize("typed", ["lvcha", "lücha", "lucha", "lǜchá", "lvc", "lüch", "lv", "LVCHA"])
+def test_u_umlaut_is_typed_v_u_or_u(tea_idx, typed):
+    assert tea_idx.suggest(typed)[0].text == "绿茶"
+
+
+def test_latin_words_complete_as_written_in_the_corpus(tea_idx):
+    assert [s.text for s in tea_idx.suggest("deb")] == ["debian"]
+    assert tea_idx.suggest("changcheng")[0].text == "长城"

@@ -68,3 +68,13 @@ def test_did_you_mean_is_a_link_that_searches_it(page, server):
     assert page.input_value("#q") == "逾期"
     assert page.locator("#didyoumean").is_hidden()
     assert "q=%E9%80%BE%E6%9C%9F" in page.url
+
+
+def test_api_suggest_never_mixes_letters_and_characters(client):
+    import re
+
+    for typed in ("changcheng", "shangmen", "wangdai", "shangmencuishou", "lvcha"):
+        texts = [s["text"] for s in client.get("/api/suggest", params={"q": typed}).json()["suggestions"]]
+        assert not [t for t in texts if re.search(r"[a-zü]", t) and re.search(r"[\u4e00-\u9fff]", t)], typed
+    first = client.get("/api/suggest", params={"q": "shangmen"}).json()["suggestions"][0]["text"]
+    assert first == "上门"

@@ -103,7 +103,7 @@ def test_index_watch_follows_adds_edits_deletes_batches_a_burst_and_stops_on_ctr
     corpus, index = folders
     watcher = Watcher("index", "--watch", "--corpus", str(corpus), "--index", str(index))
     try:
-        watcher.wait_for("indexed 1 files")
+        watcher.wait_for("indexed 1 file,")
         watcher.wait_for("watching")
 
         write(corpus, "rent.txt", "出租人应当在七日内退还押金，不得无故扣留。\n")

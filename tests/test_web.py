@@ -66,6 +66,26 @@ def test_documents_serve_only_indexed_sources(client):
         assert "root:" not in response.text
 
 
+def test_index_info_for_the_page(client, served):
+    info = client.get("/api/index").json()
+    assert info["name"] == served[0].name and info["files"] == 6 and info["passages"] > 100
+    assert info["updated"][:4].isdigit() and "T" in info["updated"]
+
+
+def test_one_offset_limit_for_cli_library_and_api(client, index_dir):
+    from click.testing import CliRunner
+
+    from zhsearch.interfaces.cli import main
+    from zhsearch.searching.search import MAX_OFFSET
+
+    assert client.get("/api/search", params={"q": "上门", "offset": MAX_OFFSET}).status_code == 200
+    assert client.get("/api/search", params={"q": "上门", "offset": MAX_OFFSET + 1}).status_code == 422
+    over = CliRunner().invoke(main, ["search", "上门", "--index", str(index_dir), "--offset", str(MAX_OFFSET + 1)])
+    assert over.exit_code == 2 and f"0<=x<={MAX_OFFSET}" in over.output
+    with zhsearch.open_index(index_dir) as idx, pytest.raises(zhsearch.BadQueryError):
+        idx.search("上门", offset=MAX_OFFSET + 1)
+
+
 def test_health_stats_and_openapi(client):
     assert client.get("/health").json() == {"status": "ok", "index": "ready"}
     assert client.get("/api/stats").json()["passages"] > 100
@@ -81,6 +101,7 @@ def test_responses_keep_to_the_openapi_schema(client):
         "/api/documents/{source}": ["/api/documents/001_af812bedea45467b.txt", "/api/documents/nope"],
         "/api/stats": ["/api/stats"],
         "/health": ["/health"],
+        "/api/index": ["/api/index"],
     }
     for path, urls in calls.items():
         declared = set(schema["paths"][path]["get"]["responses"])
@@ -94,7 +115,10 @@ def test_missing_index_is_a_json_error_naming_the_fix(tmp_path):
         assert response.status_code == 503
         assert "zhsearch index" in response.json()["detail"]
         assert "Traceback" not in response.text
-        assert c.get("/health").status_code == 200
+        health = c.get("/health")  # a server with nothing to search is not healthy
+        assert health.status_code == 503 and health.json()["status"] == "unavailable"
+        assert "zhsearch index" in health.json()["index"]
+        assert c.get("/api/index").status_code == 503
 
 
 def test_a_rebuilt_index_is_served_without_restart(tmp_path):
@@ -206,3 +230,82 @@ def test_a_source_with_dot_segments_opens_in_the_page(page, server, client):
     first.locator(".source").click()
     page.locator("#document.open p.current").wait_for(timeout=15000)
     assert "ids.jsonl#a/../b" in page.locator("#doc-title").inner_text()
+
+# --- what a new user sees: each view checked, and its screenshot --------------
+
+SHOTS = Path(__file__).resolve().parent / "screenshots"  # written on every run, not committed
+
+
+def _shot(page, name: str) -> bytes:
+    SHOTS.mkdir(exist_ok=True)
+    data = page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000  # a page was drawn, not a blank
+    return data
+
+
+def _chinese_only(text: str) -> None:
+    """The page speaks one language: no English sentence among its messages."""
+    import re
+
+    assert not re.search(r"\b(?:error|no index|run|not found|the query)\b", text, re.IGNORECASE), text
+
+
+def test_home_shows_the_index_and_a_syntax_hint(page, server, served):
+    page.goto(server + "/")
+    page.wait_for_function("document.getElementById('index-info').textContent.includes('个段落')")
+    info = page.inner_text("#index-info")
+    assert served[0].name in info and "6 个文件" in info and "更新于" in info
+    hint = page.inner_text("#hint")
+    assert page.is_visible("#hint") and '"上门取证"' in hint and "-催收" in hint and "OR" in hint and "file:" in hint
+    assert page.is_hidden("#tips")
+    _shot(page, "home")
+
+
+def test_results_then_the_document_with_its_matches_highlighted(page, server):
+    page.goto(server + "/?q=上门取证的目的是什么")
+    first = page.locator("article").first
+    first.wait_for(timeout=15000)
+    assert page.is_hidden("#hint") and page.is_hidden("#tips")
+    assert "上門取證" in " ".join(first.locator("mark").all_inner_texts())  # as written, traditional
+    _shot(page, "results")
+    first.locator(".source").click()
+    page.locator("#document.open p.current mark").first.wait_for(timeout=15000)
+    marks = page.locator("#document mark").all_inner_texts()
+    assert "上門取證" in marks
+    assert page.locator("#document p:not(.current) mark").count() > 0  # elsewhere in the document too
+    _chinese_only(page.inner_text("main"))
+    _shot(page, "document")
+
+
+def test_no_result_page_gives_tips(page, server):
+    page.goto(server + "/?q=" + "量子色动力学渐近自由")
+    page.wait_for_function("document.getElementById('status').textContent.includes('没有找到')")
+    assert page.is_visible("#tips") and "换一种说法" in page.inner_text("#tips")
+    assert page.locator("article").count() == 0
+    _chinese_only(page.inner_text("main"))
+    _shot(page, "no-result")
+
+
+def test_a_missing_index_is_told_in_chinese(page, tmp_path):
+    """The page over no index: the message is Chinese and names the command."""
+    import uvicorn
+
+    port = _free_port()
+    instance = uvicorn.Server(uvicorn.Config(create_app(tmp_path / "none"), host="127.0.0.1", port=port,
+                                             log_level="warning"))
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tab = page.context.browser.new_page()  # the same browser: one Playwright per thread
+    try:
+        tab.goto(f"http://127.0.0.1:{port}/?q=上门")
+        tab.wait_for_function("document.getElementById('status').textContent.includes('zhsearch index')")
+        assert tab.inner_text("#status") == "出错了：还没有索引：请先运行 zhsearch index 建立索引"
+        assert "还没有索引" in tab.inner_text("#index-info")
+        _chinese_only(tab.inner_text("main").replace("zhsearch index", ""))
+    finally:
+        tab.close()
+        instance.should_exit = True
+        thread.join(timeout=10)

@@ -59,7 +59,9 @@ def test_damage_after_the_server_opened_the_index_is_reported(tmp_path):
         data = bytearray(seg.read_bytes())
         data[len(data) // 2] ^= 0xFF
         seg.write_bytes(bytes(data))
-        health = client.get("/health").json()
+        response = client.get("/health")
+        health = response.json()
+        assert response.status_code == 503 and health["status"] == "unavailable"
         assert "does not match its checksum" in health["index"] and "--rebuild" in health["index"]
         response = client.get("/api/search", params={"q": "分期还款"})
         assert response.status_code == 503 and "run `zhsearch index --rebuild`" in response.json()["detail"]

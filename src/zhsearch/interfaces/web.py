@@ -1,6 +1,6 @@
 """``zhsearch serve``: a JSON API and a search page over the same library calls as the CLI.
 
-FastAPI (with uvicorn) is an optional extra: ``pip install -e '.[web]'``.
+FastAPI (with uvicorn) is an optional extra: ``pip install 'zhsearch[web]'``.
 The server keeps one open :class:`~zhsearch.Index` (and so the compact
 dictionary) warm, and reopens it — every byte checked — when a rebuild swaps in
 a new generation or an update commits into the live one.
@@ -23,10 +23,9 @@ from starlette.convertors import Convertor, register_url_convertor
 from zhsearch.errors import BadQueryError, ZhsearchError
 from zhsearch.storage.layout import file_stamps, live_generation, read_meta, writer_active
 from zhsearch.searching.query import MAX_QUERY_CHARS
-from zhsearch.searching.search import Index
+from zhsearch.searching.search import MAX_OFFSET, Index  # one offset limit: the library's, the CLI's and this
 
 MAX_LIMIT = 100
-MAX_OFFSET = 1000
 
 
 class HitModel(BaseModel):
@@ -40,6 +39,7 @@ class HitModel(BaseModel):
     heading: str = ""
     also: list[str] = []
     page: int = 0
+    column: int = 1
 
 
 class SuggestionModel(BaseModel):
@@ -78,6 +78,18 @@ class DocumentModel(BaseModel):
 
 class ErrorModel(BaseModel):
     detail: str
+
+
+class HealthModel(BaseModel):
+    status: str  # "ok", or "unavailable" (503)
+    index: str  # "ready", or what is wrong with the index and the command that fixes it
+
+
+class IndexInfoModel(BaseModel):
+    name: str  # the corpus folder's name
+    files: int
+    passages: int
+    updated: str  # when the index was last built or updated (ISO 8601)
 
 
 class _AnyPath(Convertor):
@@ -218,15 +230,26 @@ def create_app(index_dir: str | Path, hosts: tuple[str, ...] | None = None) -> F
     async def _bad_query(request, exc: BadQueryError):  # a query that is empty once cleaned
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
-    @app.get("/health")
-    def health() -> dict:
-        """The server is up (liveness: always 200); ``index`` is "ready", or what
-        is wrong with the index and the command that fixes it."""
+    @app.get("/health", responses={503: {"model": HealthModel}}, response_model=HealthModel)
+    def health():
+        """200 ``{"status": "ok", "index": "ready"}`` when the index can be searched;
+        503 with what is wrong with it (missing, damaged, another version) and the
+        command that fixes it, so a load balancer or ``curl -f`` sees it."""
         try:
             live.get()
             return {"status": "ok", "index": "ready"}
         except ZhsearchError as exc:
-            return {"status": "ok", "index": str(exc)}
+            return JSONResponse({"status": "unavailable", "index": str(exc)}, status_code=503)
+
+    @app.get("/api/index", response_model=IndexInfoModel, responses={503: {"model": ErrorModel}})
+    def index_info():
+        """What the page shows above the search box: the corpus's name, its files
+        and passages, and when the index was last built or updated (from its
+        metadata: no byte of the index is read)."""
+        meta = live.get().meta
+        corpus = meta.get("corpus") or ""
+        return {"name": Path(corpus).name or str(live.index_dir), "files": len(meta.get("files", {})),
+                "passages": int(meta.get("passages", 0)), "updated": meta.get("built_at") or ""}
 
     @app.get("/api/search", response_model=SearchModel, responses={503: {"model": ErrorModel}})
     def search(

@@ -30,7 +30,7 @@ import re
 
 from zhsearch.reading.encodings import decode_bytes
 from zhsearch.errors import MissingExtraError, UnreadableFileError
-from zhsearch.reading.formats import Document, html_document
+from zhsearch.reading.formats import Document, html_document, table_lines
 
 EXTRA = "documents"
 
@@ -135,18 +135,7 @@ def _table_rows(table) -> list[str]:
             if not cells or text != cells[-1]:  # a merged cell repeats in each column it spans
                 cells.append(text)
         rows.append(cells)
-    header = rows[0] if len(rows) > 1 and len(rows[0]) >= 2 and all(rows[0]) else None
-    out = []
-    for i, cells in enumerate(rows):
-        if header and i == 0:
-            out.append("")  # each row below names its columns
-            continue
-        if header and len(cells) == len(header):
-            line = "；".join(f"{h}：{c}" for h, c in zip(header, cells) if c)
-        else:
-            line = " | ".join(c for c in cells if c)
-        out.append(line)
-    return out
+    return table_lines(rows)
 
 
 _OPF = "{http://www.idpf.org/2007/opf}"

@@ -50,19 +50,69 @@ class _VisibleText(HTMLParser):
         self.heading_level = 0
         self.in_title = False
         self.title_parts: list[str] = []
+        # the outermost table being read: its rows of cells, written out as lines at </table>
+        self.table_depth = 0
+        self.rows: list[list[str]] = []
 
     def _break(self):
+        if self.table_depth:  # inside a table a block only separates words of its cell
+            self.current.append(" ")
+            return
         text = " ".join("".join(self.current).split())
         if text:
             prefix = "#" * self.heading_level + " " if self.heading_level else ""
             self.lines.extend([prefix + text, ""])
         self.current = []
 
+    def _end_cell(self):
+        if self.table_depth == 1 and self.rows:
+            self.rows[-1].append(" ".join("".join(self.current).split()))
+        self.current = []
+
+    def _table_tag(self, tag: str, start: bool) -> bool:
+        """A table read row by row (each row one line, as a Word table is); True when handled."""
+        if tag == "table":
+            if start:
+                if not self.table_depth:
+                    self._break()
+                    self.rows = []
+                self.table_depth += 1
+            elif self.table_depth:
+                self.table_depth -= 1
+                if not self.table_depth:
+                    self.current = []
+                    rows = [[c for c in row] for row in self.rows if any(row)]
+                    for line in table_lines(rows):
+                        if line:
+                            self.lines.extend([line, ""])
+            return True
+        if self.table_depth != 1:
+            return False
+        if tag == "tr":
+            stray = " ".join("".join(self.current).split())
+            if start and stray and not any(self.rows):  # a caption: its own line, above the rows
+                self.lines.extend([stray, ""])
+            if start:
+                self.rows.append([])
+            self.current = []
+            return True
+        if tag in ("td", "th"):
+            if start:
+                self.current = []
+                if not self.rows:
+                    self.rows.append([])
+            else:
+                self._end_cell()
+            return True
+        return False
+
     def handle_starttag(self, tag, attrs):
         if tag == "title":
             self.in_title = True
         if tag in _SKIP:
             self.skip_depth += 1
+        elif self.skip_depth == 0 and self._table_tag(tag, True):
+            return
         elif self.skip_depth == 0:
             m = _HEADING.match(tag)
             if m or tag in _BLOCK:
@@ -75,6 +125,8 @@ class _VisibleText(HTMLParser):
             self.in_title = False
         if tag in _SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
+        elif self.skip_depth == 0 and self._table_tag(tag, False):
+            return
         elif self.skip_depth == 0:
             if _HEADING.match(tag):
                 self._break()
@@ -87,6 +139,34 @@ class _VisibleText(HTMLParser):
             self.title_parts.append(data)
         elif self.skip_depth == 0:
             self.current.append(data)
+
+
+_ROW_END = "。！？!?；;.…"
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table's rows, each one line (``""`` for a header row or an empty one): under
+    a header row ``header：cell；header：cell``, so that a row answers on its own,
+    else ``cell | cell``. A row ends as a sentence (``。``): short rows read together
+    stay apart (``…3天。假期类型：产假；…``, not ``3天假期类型``) and none heads a section.
+
+    >>> table_lines([["假期类型", "天数"], ["婚假", "3天"], ["产假", "158天"]])
+    ['', '假期类型：婚假；天数：3天。', '假期类型：产假；天数：158天。']
+    """
+    header = rows[0] if len(rows) > 1 and len(rows[0]) >= 2 and all(rows[0]) else None
+    out = []
+    for i, cells in enumerate(rows):
+        if header and i == 0:
+            out.append("")  # each row below names its columns
+            continue
+        if header and len(cells) == len(header):
+            line = "；".join(f"{h}：{c}" for h, c in zip(header, cells) if c)
+        else:
+            line = " | ".join(c for c in cells if c)
+        if line and line[-1] not in _ROW_END:
+            line += "。"
+        out.append(line)
+    return out
 
 
 def html_document(text: str, source: str) -> Document:

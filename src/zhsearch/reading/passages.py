@@ -32,8 +32,10 @@ from zhsearch.reading.structure import (
     LIST_LEVEL,
     MD_HEADING,
     UNNUMBERED_LEVEL,
+    _heading_shaped,
     heading_level,
     is_admonition_label,
+    is_caption,
     is_section_number,
     lone_headings,
     outline_level,
@@ -70,11 +72,15 @@ class Passage:
     kind: str = "body"  # "body", or "comment" for readers' comments under the article
     order: int = 0  # place among the passages under the same heading (0 = first)
     page: int = 0  # the page a PDF passage starts on (1-based); 0: the format has no pages
+    column: int = 1  # where in its line the passage starts (1-based characters): >1 for a long line's later pieces
 
     @property
     def location(self) -> str:
-        """Where to find the passage: ``file.pdf:p12`` on a page, else ``source:line``."""
-        return f"{self.source}:p{self.page}" if self.page else f"{self.source}:{self.line}"
+        """Where to find the passage: ``file.pdf:p12`` on a page, else ``source:line``
+        (``source:line:column`` for a passage that starts inside its line)."""
+        if self.page:
+            return f"{self.source}:p{self.page}"
+        return f"{self.source}:{self.line}" + (f":{self.column}" if self.column > 1 else "")
 
     @property
     def file(self) -> str:
@@ -170,6 +176,33 @@ def shown_name(name: str) -> str:
     )
 
 
+# Files and folders of the corpus to leave out, in gitignore syntax (read with
+# pathspec, a small pure-Python library that implements git's own rules).
+IGNORE_FILE = ".zhsearchignore"
+
+
+def ignore_rules(corpus_dir: Path) -> list[str]:
+    """The lines of the corpus's ``.zhsearchignore`` ([] when it has none)."""
+    path = Path(corpus_dir) / IGNORE_FILE
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"cannot read {path} ({getattr(exc, 'strerror', None) or exc}); "
+                          "save it as UTF-8 text or remove it") from exc
+
+
+def ignore_matcher(rules: list[str]):
+    """A test ``(relative posix path) -> bool`` for gitignore-style ``rules``; None for no rules."""
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in rules):
+        return None
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(rules)
+    return spec.match_file
+
+
 def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
     """The files :func:`corpus_files` lists, and one warning per file skipped on
     the way: a name that is not UTF-8 (it could not be stored or shown), a
@@ -193,6 +226,7 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
         skipped.append((folder, f"{shown_name(rel)}/: the folder cannot be read ({exc.strerror or exc}); "
                                 "its files are skipped (check its permissions)"))
 
+    ignored = ignore_matcher(ignore_rules(corpus_dir))  # .zhsearchignore
     # os.walk, not rglob: rglob passes over a folder it cannot read without a word
     for folder, dirs, names in os.walk(corpus_dir, onerror=unreadable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
@@ -202,6 +236,8 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
                                             and path.is_file()):
                 continue
             rel = path.relative_to(corpus_dir).as_posix()
+            if ignored is not None and ignored(rel):
+                continue
             try:
                 rel.encode("utf-8")
             except UnicodeEncodeError:
@@ -213,6 +249,21 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
                 continue
             found.append(path)
     return sorted(found), [message for _, message in sorted(skipped, key=lambda item: item[0])]
+
+
+def ignored_files(corpus_dir: Path, rules: list[str]) -> list[str]:
+    """The files of the corpus that ``rules`` (gitignore syntax) leave out, as
+    relative paths: what ``zhsearch files --skipped`` lists as ignored."""
+    matcher = ignore_matcher(rules)
+    if matcher is None or not Path(corpus_dir).is_dir():
+        return []
+    out = []
+    for path in sorted(Path(corpus_dir).rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if (not any(part.startswith(".") for part in rel.parts) and path.suffix.lower() in SUPPORTED_SUFFIXES
+                + DOCUMENT_SUFFIXES and path.is_file() and matcher(rel.as_posix())):
+            out.append(rel.as_posix())
+    return out
 
 
 def clean_line(line: str, markdown: bool = False) -> str:
@@ -340,6 +391,36 @@ def _line_roles(block: list[tuple[int, str]], declared: str, title_key: str = ""
         yield number, line, level
 
 
+def _opening_title(lines: list[str], declared: str) -> str | None:
+    """A plain text's first line, when it stands alone, reads as a heading (short,
+    no sentence; Latin words too: ``MIT OpenCourseWare``) and a paragraph follows
+    it: 泡泡战士 over the article about it. Page furniture at the top of a saved
+    web page (2025行业资讯, then 逾期平台 alone) is followed by more short lines."""
+    if declared == "markup":
+        return None
+    blocks = iter(_blocks(lines))
+    first, following = next(blocks, None), next(blocks, None)
+    if not first or not following or len(first) != 1:
+        return None
+    line = first[0][1]
+    if (MD_HEADING.match(line) or _METADATA.match(line) or is_caption(line) or is_admonition_label(line)
+            or outline_level(line) is not None):  # a numbered line is a section (or, 第 1 章, the chapter title below)
+        return None
+    if not (_heading_shaped(line) and any(ch.isalpha() for ch in line)):
+        return None
+    body = [level for _, _, level in _line_roles(following, declared)]
+    return line if body[0] is None else None
+
+
+def _first_top_heading(lines: list[str]) -> int | None:
+    """The line number of a Markdown document's first ``# `` heading, or None."""
+    for number, line in enumerate(lines, start=1):
+        m = MD_HEADING.match(line)
+        if m and len(m.group(1)) == 1 and _is_word(line[m.end():]):
+            return number
+    return None
+
+
 def _declared_headings(lines: list[str], markdown: bool, title: str | None = None) -> str:
     """``"markup"`` for a Markdown/HTML document with headings, ``"outline"``
     for one that numbers its sections at two levels or more (1.2., 8.3.1.),
@@ -372,8 +453,21 @@ def split_passages(
     raw_lines = text.splitlines()
     lines = [clean_line(line, markdown) for line in raw_lines]
     declared = _declared_headings(lines, markdown)
+    # A marked-up document's first level-1 heading names the document, not a
+    # section: # 安装指南 / ## 下载安装程序 gives the title 安装指南 and the heading
+    # 下载安装程序. It is the title when the document has none of its own (Markdown,
+    # HTML without <title>), and no section either when the title says it (<title>
+    # 安装指南 - 某站 over <h1>安装指南; an EPUB chapter's <h1> under the book's title stays).
+    title_line = _first_top_heading(lines) if declared == "markup" else None
+    if title_line is not None:
+        top = MD_HEADING.sub("", lines[title_line - 1])
+        if not title:
+            title = top
+        elif to_simplified(top).lower() not in to_simplified(title).lower():
+            title_line = None
     # a lone line may be the title even where lone lines are not headings
-    title = title or document_title(lines, Path(source.split("#")[0]).stem, declared or "lone")
+    title = (title or _opening_title(lines, declared)
+             or document_title(lines, Path(source.split("#")[0]).stem, declared or "lone"))
     if declared == "lone":  # the title is no heading: do the others make a pattern?
         declared = _declared_headings(lines, markdown, title)
     title_key = content_key(title)
@@ -394,10 +488,13 @@ def split_passages(
         for entry in stack:
             entry[4] = True
         for start, piece in _split_long(body):
-            line = lines_of[bisect.bisect_right(line_starts, start) - 1] if line_starts else first_line
+            start += len(piece) - len(piece.lstrip())  # where its first character stands
+            at = bisect.bisect_right(line_starts, start) - 1 if line_starts else -1
+            line = lines_of[at] if at >= 0 else first_line
+            column = start - line_starts[at] + 1 if at >= 0 else 1
             order = per_section.get((kind, heading), 0)
             per_section[(kind, heading)] = order + 1
-            passages.append(Passage(source, line, title, heading, piece.strip(), kind, order))
+            passages.append(Passage(source, line, title, heading, piece.strip(), kind, order, column=column))
 
     def flush() -> None:
         if not paragraph:
@@ -455,7 +552,7 @@ def split_passages(
             take_label()
             flush()
             heading = MD_HEADING.sub("", line)
-            if content_key(heading) == title_key:
+            if number == title_line or content_key(heading) == title_key:
                 # The title line is no section, but it ends the ones before it
                 # (a line above a chapter line that is the title); the title
                 # repeated further down the page (a list of related articles)
@@ -475,6 +572,7 @@ def split_passages(
         # A file of short lines only (a list, a poem without punctuation): its
         # lines are its content.
         passages = [
-            Passage(source, n, title, "", line) for block in _blocks(lines) if block for n, line in block
+            Passage(source, n, title, "", MD_HEADING.sub("", line) if markdown else line)
+            for block in _blocks(lines) if block for n, line in block
         ]
     return passages

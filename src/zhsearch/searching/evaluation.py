@@ -56,15 +56,25 @@ class EvalReport:
     def misses(self) -> list[QueryOutcome]:
         return [o for o in self.outcomes if o.first_relevant_rank != 1]
 
+    def __repr__(self) -> str:
+        return (f"EvalReport(k={self.k}, queries={len(self.outcomes)}, success_at_1={self.success_at_1:.3f}, "
+                f"mrr={self.mrr:.3f}, recall={self.recall:.3f})")
+
     def to_dict(self) -> dict:
-        return {
+        """``zhsearch eval --json``: the same keys whatever ``k`` (``mrr`` is MRR@k,
+        ``recall`` Recall@k). With the default k of 10, ``mrr_at_10`` and
+        ``recall_at_10`` as well, the names earlier versions printed (scripts read them)."""
+        data = {
             "queries": len(self.outcomes),
             "k": self.k,
             "success_at_1": round(self.success_at_1, 4),
-            f"mrr_at_{self.k}": round(self.mrr, 4),
-            f"recall_at_{self.k}": round(self.recall, 4),
-            "misses": [o.__dict__ for o in self.misses],
+            "mrr": round(self.mrr, 4),
+            "recall": round(self.recall, 4),
         }
+        if self.k == 10:
+            data.update(mrr_at_10=data["mrr"], recall_at_10=data["recall"])
+        data["misses"] = [o.__dict__ for o in self.misses]
+        return data
 
 
 def _mean(values) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 from zhsearch.searching.features import PassageContext, feature_values, passage_context
@@ -88,6 +88,13 @@ class RankingConfig:
     def weight(self) -> dict[str, float]:
         """The rerank's weights by feature name (a feature not listed weighs 0)."""
         return dict(self.weights)
+
+    def __repr__(self) -> str:
+        """Only what differs from the defaults: ``RankingConfig(heading_match=0.8)``;
+        the defaults themselves are ``DEFAULT_RANKING`` (as ``help(open_index)`` shows them)."""
+        changed = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                   if getattr(self, f.name) != (f.default if f.default is not MISSING else f.default_factory())]
+        return f"RankingConfig({', '.join(changed)})" if changed else "DEFAULT_RANKING"
 
     def boost(self, field: str) -> float:
         """Stage-1 boost of an index field."""

@@ -41,6 +41,7 @@ from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_ge
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000  # paging deeper reranks ever more candidates
+REPR_CHARS = 20  # of a hit's text in its repr
 
 
 @dataclass(frozen=True)
@@ -58,17 +59,24 @@ class Hit:
     also: tuple[str, ...] = ()  # "source:line" (or "file.pdf:p12") of the same passage elsewhere
     explanation: dict | None = None
     page: int = 0  # the page of a PDF passage (1-based); 0: the format has no pages
+    column: int = 1  # where in its line the passage starts: >1 for a long line's later pieces
 
     @property
     def location(self) -> str:
-        """``file.pdf:p12`` for a passage on a page, else ``source:line``."""
-        return _location(self.source, self.line, self.page)
+        """``file.pdf:p12`` for a passage on a page, else ``source:line`` (``source:line:col``
+        for a passage that starts inside its line)."""
+        return _location(self.source, self.line, self.page, self.column)
 
     @property
     def snippet(self) -> str:
         """The part of a long passage around its matches (the whole of a short one)."""
         start, end = snippet_window(self.text, list(self.highlights))
         return ("…" if start else "") + self.text[start:end] + ("…" if end < len(self.text) else "")
+
+    def __repr__(self) -> str:
+        """One line: ``Hit(rank=1, score=3.589, location='004_….txt:63', text='网贷逾期九千是否会直接上门…')``."""
+        text = self.text if len(self.text) <= REPR_CHARS else self.text[:REPR_CHARS] + "…"
+        return f"Hit(rank={self.rank}, score={self.score}, location={self.location!r}, text={text!r})"
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -89,6 +97,11 @@ class SearchResults:
     hits: tuple[Hit, ...] = field(default_factory=tuple)
     reading: ParsedQuery | None = None  # how the query was read (zhsearch.searching.syntax)
     suggestions: tuple = ()  # zhsearch.searching.suggest.Suggestion: queries that sound alike and find more
+
+    def __repr__(self) -> str:
+        """One line, whatever the hits hold: ``SearchResults(query='九千会上门吗', total=66, hits=10, took_ms=27.6)``."""
+        return (f"SearchResults(query={self.query!r}, total={self.total}, hits={len(self.hits)}, "
+                f"took_ms={round(self.took_ms, 1)})")
 
     def __iter__(self):
         return iter(self.hits)
@@ -242,6 +255,18 @@ class Index:
         stored.sort(key=lambda p: (p.line, p.order))
         passages = tuple(DocumentPassage(p.line, p.heading, p.text, p.page) for p in stored)
         return Document(source, stored[0].title, passages)
+
+    def files(self):
+        """Every file the index holds, with its passage count (``zhsearch files``)."""
+        from zhsearch.storage.listing import indexed_files
+
+        return indexed_files(self.meta)
+
+    def skipped_files(self):
+        """Every corpus file the index left out, with the reason (``zhsearch files --skipped``)."""
+        from zhsearch.storage.listing import skipped_files
+
+        return skipped_files(self.meta)
 
     def stats(self) -> dict:
         """What the index holds: files, passages, terms per field, size on disk."""
@@ -502,9 +527,10 @@ class Index:
             text=passage.text,
             highlights=tuple(_highlights(passage.text, marked or plan, reading)),
             heading=passage.heading,
-            also=tuple(_location(o.passage.source, o.passage.line, o.passage.page) for o in others),
+            also=tuple(_location(o.passage.source, o.passage.line, o.passage.page, o.passage.column) for o in others),
             explanation=explanation,
             page=passage.page,
+            column=passage.column,
         )
 
 
@@ -513,8 +539,10 @@ def _records(found) -> list[Scored]:
     return [Scored(docnum, StoredPassage.from_fields(fields), base) for docnum, fields, base in found]
 
 
-def _location(source: str, line: int, page: int) -> str:
-    return f"{source}:p{page}" if page else f"{source}:{line}"
+def _location(source: str, line: int, page: int, column: int = 1) -> str:
+    if page:
+        return f"{source}:p{page}"
+    return f"{source}:{line}" + (f":{column}" if column > 1 else "")
 
 
 def open_index(index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING) -> Index:

@@ -32,11 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zhsearch.text.analyzer import _GLUE_HEADS, STOP_WORDS, char_bigrams, segment
-from zhsearch.text.pinyin import char_readings, load_pinyin_map, pinyin_bigrams
+from zhsearch.text.pinyin import char_readings, load_pinyin_map, pinyin_bigrams, strip_tones, typed_readings
 from zhsearch.storage.stored import StoredPassage, read_record
 from zhsearch.text.normalize import HAN_RUN as _HAN_RUN
 
 _LATIN_ONLY = re.compile(r"[a-z]+")
+# letters being typed, tone marks and ü included (not part of a token such as a-b or v1)
+_PINYIN_LETTER = "a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
+_LATIN_TAIL = re.compile(rf"(?<![0-9_\-.{_PINYIN_LETTER}])[{_PINYIN_LETTER}]+\Z")
 MAX_WORD = 6  # longest corrected word looked at (上门催收 is 4)
 MAX_SUGGESTIONS = 3
 MAX_QUERY = 120  # characters: the longest judged question has 112
@@ -116,6 +119,8 @@ class Suggester:
         self._docs_cache: dict[str, set[int]] = {}
         self._initials: dict[str, list[str]] | None = None
         self._keys: list[tuple[str, str]] | None = None  # (spelling, word), sorted: completion
+        self._initial_keys: list[tuple[str, str]] | None = None  # (initials, word), sorted
+        self._pinyin_keys: list[str] | None = None  # the pinyin map's keys, sorted
 
     def _read(self, call, *args):
         """``call(*args)``, one read of the index: a damaged index is the index's error."""
@@ -358,7 +363,9 @@ class Suggester:
         """Continuations of the last word being typed, as whole queries, most found first.
 
         The prefix is matched in characters (either script: it is normalised)
-        or, typed in Latin letters, against the words' pinyin (``shangm`` → 上门…).
+        or, typed in Latin letters, as pinyin (``shangm``, ``shangmen`` → 上门;
+        ``smcs`` → 上门催收; ``lvcha`` = ``lücha`` → 绿茶) or as a Latin word of
+        the corpus. Letters are always replaced whole: never ``shang明确``.
         """
         from zhsearch.text.normalize import fold_text
 
@@ -366,8 +373,20 @@ class Suggester:
         if not text.strip():
             return ()
         head, tail = _split_last(text)
+        latin = _LATIN_TAIL.search(tail)
+        if latin:  # the letters typed after the last Han character (or alone)
+            before = head + tail[: latin.start()]
+            counts = self._latin_completions(strip_tones(latin.group()), han_before=bool(latin.start()))
+            if not latin.start():  # a Latin word of the corpus, as written (deb → debian)
+                for word in self._latin_words_starting(latin.group()):
+                    counts.setdefault(word, self._count(word))
+            main = {w: _spelled_mainly(w, latin.group()) for w in counts}
+            ranked = sorted(counts.items(), key=lambda item: (not main[item[0]], -item[1], len(item[0]), item[0]))
+            return tuple(Suggestion(before + word, n, "completion") for word, n in ranked[:limit])
         for cut in range(max(0, len(tail) - MAX_WORD), len(tail)):  # the longest ending that starts words
             stem = tail[cut:]
+            if not _HAN_RUN.match(stem):  # a stem starts at a character, never inside letters or digits
+                continue
             counts = {w: n for w in self._words_starting(stem) if (n := self._count(w))}
             for run, n in self._runs_starting(stem).items():
                 counts[run] = max(n, counts.get(run, 0))
@@ -376,6 +395,106 @@ class Suggester:
                 before = head + tail[:cut]
                 return tuple(Suggestion(before + word, n, "completion") for word, n in ranked[:limit])
         return ()
+
+    def _latin_completions(self, letters: str, han_before: bool) -> dict[str, int]:
+        """Corpus words and phrases the letters spell, by passages: whole Han words
+        whose pinyin starts with them (full syllables, the last one partial), whose
+        initials start with them, Latin words as written (not after Han), and, when
+        no word spells them all, a corpus phrase their syllables sound like."""
+        counts: dict[str, int] = {}
+        for word in self._words_starting(letters):
+            if (han_before and not _HAN_RUN.fullmatch(word)) or not (n := self._count(word)):
+                continue
+            counts[word] = n
+        # initials (smc → 上门催收) when the letters are no syllables typed in full, or spell no word
+        if MIN_INITIALS <= len(letters) <= MAX_INITIALS and (not counts or _syllables_typed(letters) is None):
+            for word in self._words_with_initials(letters):
+                if word not in counts and (n := self._count(word)):
+                    counts[word] = n
+        whole = [w for w in counts if _HAN_RUN.fullmatch(w) and letters in _spellings(w, cap=16)]
+        if not whole:  # the letters spell more than one word: a phrase of the corpus, or initials of two
+            for phrase, n in self._phrases_spelled(letters).items():
+                counts[phrase] = max(n, counts.get(phrase, 0))
+            if not counts:
+                counts.update((s.text, s.passages) for s in self.from_initials(letters))
+        elif len(whole) == 1 or counts[whole[0]] == max(counts[w] for w in whole):
+            best = max(whole, key=lambda w: counts[w])
+            for run, n in self._runs_starting(best).items():  # shangmen → 上门催收, 上门取证 …
+                counts.setdefault(run, n)
+        # a word spelled by its characters' main readings first (s: 上门 before 以及, 以 si being rare)
+        return counts
+
+    def _latin_words_starting(self, letters: str) -> list[str]:
+        """Latin words of the index's words field that start with the letters."""
+        found = []
+
+        def read() -> None:
+            for term in self.searcher.reader().expand_prefix("words", letters):
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                if word != letters and _LATIN_ONLY.fullmatch(word):
+                    found.append(word)
+                    if len(found) >= COMPLETION_POOL:
+                        break
+
+        self._read(read)
+        return found
+
+    def _pair_grams(self, a: str, b: str) -> list[str]:
+        """The corpus bigrams read ``a_b``; ``b`` may be the start of a syllable (yuq: yu_qi …)."""
+        from zhsearch.text.pinyin import pinyin_syllables
+
+        if b in pinyin_syllables():
+            return pinyin_bigrams(self.pinyin_map.get(f"{a}_{b}", ""))
+        if self._pinyin_keys is None:
+            self._pinyin_keys = sorted(self.pinyin_map)
+        keys, prefix = self._pinyin_keys, f"{a}_{b}"
+        at, grams = bisect.bisect_left(keys, prefix), []
+        while at < len(keys) and keys[at].startswith(prefix):
+            grams.extend(pinyin_bigrams(self.pinyin_map[keys[at]]))
+            at += 1
+        return grams
+
+    def _words_with_initials(self, letters: str) -> list[str]:
+        """Han words whose syllables' initials start with ``letters`` (smc → 上门催收)."""
+        if self._initial_keys is None:
+            self._initial_keys = sorted((key, word) for key, words in self._initials_table().items()
+                                        for word in words)
+        keys = self._initial_keys
+        at = bisect.bisect_left(keys, (letters, ""))
+        words: dict[str, None] = {}
+        while at < len(keys) and keys[at][0].startswith(letters) and len(words) < COMPLETION_POOL:
+            words[keys[at][1]] = None
+            at += 1
+        return list(words)
+
+    def _phrases_spelled(self, letters: str, keep: int = 20) -> dict[str, int]:
+        """``shangmencuishou`` → {上门催收: 9}: the Han runs the corpus holds whose
+        syllables are the letters' (chained through the pinyin map, one bigram a
+        syllable pair); {} when the letters are not whole syllables."""
+        syllables = _syllables_typed(letters)
+        if not syllables or len(syllables) < 2 or len(syllables) > MAX_WORD + 2:
+            return {}
+        runs = [""]
+        for a, b in zip(syllables, syllables[1:]):
+            grams = self._pair_grams(a, b)
+            grown = [run + g[1] if run else g for run in runs for g in grams if not run or run[-1] == g[0]]
+            runs = sorted({r for r in grown if self._docs(r) is not None}, key=lambda r: -self._df(r[-2:]))[:keep]
+            if not runs:
+                return {}
+        # words, not a stretch across them: 上门/催收 is a phrase, 的/变 (de bian) is not;
+        # a run ending inside a word (上门催, the last syllable partial) is finished by the passages
+        found: dict[str, int] = {}
+        for run in runs:
+            words = [w for w, _, _ in segment(run, self.segmenter)]
+            if len(words[0]) < 2:
+                continue
+            if all(len(w) > 1 for w in words):
+                if n := self.passages_holding(run):
+                    found[run] = n
+            else:
+                for longer, n in self._runs_starting(run).items():
+                    found[longer] = max(n, found.get(longer, 0))
+        return found
 
     def _runs_starting(self, stem: str) -> dict[str, int]:
         """``上门`` → {上门催收: 30, 上门取证: 12 …}: the stem and the word that follows
@@ -427,12 +546,41 @@ def _split_last(text: str) -> tuple[str, str]:
     return text[:at], text[at:].rstrip()
 
 
+def _syllables_typed(letters: str) -> list[str] | None:
+    """Whole syllables, the last one perhaps only begun: ``wangdaiyuq`` →
+    wang dai yu q; None when the letters are no pinyin."""
+    from zhsearch.text.pinyin import pinyin_syllables, split_syllables
+
+    whole = split_syllables(letters)
+    if whole is not None:
+        return whole
+    for cut in range(len(letters) - 1, max(0, len(letters) - 6), -1):
+        rest, head = letters[cut:], split_syllables(letters[:cut])
+        if head and any(s.startswith(rest) for s in pinyin_syllables()):
+            return head + [rest]
+    return None
+
+
+def _spelled_mainly(word: str, letters: str) -> bool:
+    """The letters start the word's pinyin read by each character's main reading
+    (or its initials): 上门 for ``s``, not 以及 (以 si is a rare reading)."""
+    letters = strip_tones(letters)
+    if not _HAN_RUN.fullmatch(word):
+        return word.startswith(letters)  # a Latin word as written
+    main = [char_readings(ch)[:1] for ch in word]
+    if not all(main):
+        return False
+    spelled = "".join(r[0] for r in main)
+    initials = "".join(r[0][0] for r in main)
+    return any(s.startswith(letters) for s in (spelled, spelled.replace("v", "u"), initials))
+
+
 def _spellings(word: str, initials: bool = False, cap: int = 4) -> set[str]:
     """Toneless pinyin of a word joined without spaces (every reading of a
     polyphone, at most ``cap`` combinations), or its initials."""
     readings = []
     for ch in word:
-        found = char_readings(ch)
+        found = typed_readings(ch)  # ü typed v or u (lvcha, lucha)
         if not found:
             return set()
         readings.append(sorted({r[0] for r in found}) if initials else found)

@@ -22,7 +22,7 @@ from zhsearch.text.analyzer import STOP_WORDS, char_bigrams
 from zhsearch.storage.terms import CompactCodec
 from zhsearch.errors import IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError
 from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
-from zhsearch.reading.passages import folded_key, read_corpus_file, scan_corpus
+from zhsearch.reading.passages import folded_key, ignore_rules, read_corpus_file, scan_corpus
 from zhsearch.storage.layout import (
     CURRENT,
     READ_ERRORS,
@@ -69,6 +69,7 @@ def make_schema():
         kind=STORED(),
         order=STORED(),
         page=STORED(),  # a PDF passage's page, else 0
+        column=STORED(),  # where in its line the passage starts (a long line gives many)
         # No positions on disk: nothing runs phrase queries (adjacency is scored
         # on the stored text of candidates).
         words=TEXT(analyzer=words, phrase=False),
@@ -93,20 +94,31 @@ class BuildReport:
     skipped: list[str] = field(default_factory=list)  # one message per skipped file
     warnings: list[str] = field(default_factory=list)  # parts of files skipped (bad JSONL lines)
     needs_extra: list[str] = field(default_factory=list)  # PDF/Word files skipped: no documents extra
+    skipped_files: dict[str, str] = field(default_factory=dict)  # file -> why it is not indexed
 
     def summary(self) -> str:
+        passages = counted(self.passages_total, "passage")
         parts = {
-            "full": f"indexed {self.files_indexed} files, {self.passages_total} passages",
-            "update": f"updated {self.files_indexed} changed files, removed {self.files_removed}; "
-            f"{self.passages_total} passages in all",
-            "unchanged": f"index up to date ({self.files_total} files, {self.passages_total} passages)",
+            "full": f"indexed {counted(self.files_indexed, 'file')}, {passages}",
+            "update": f"updated {counted(self.files_indexed, 'changed file')}, removed {self.files_removed}; "
+            f"{passages} in all",
+            "unchanged": f"index up to date ({counted(self.files_total, 'file')}, {passages})",
         }
         text = parts[self.mode] + f" in {self.seconds:.2f} s"
         if self.skipped:
-            text += f"; skipped {len(self.skipped)} unreadable files"
+            text += f"; skipped {counted(len(self.skipped), 'unreadable file')}"
         if self.needs_extra:
-            text += f"; skipped {len(self.needs_extra)} PDF/Word files ({MissingExtraError.install} reads them)"
+            text += f"; skipped {counted(len(self.needs_extra), 'PDF/Word file')} ({MissingExtraError.install} reads them)"
         return text
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 changed file``, ``2 changed files``.
+
+    >>> counted(1, "changed file"), counted(0, "passage")
+    ('1 changed file', '0 passages')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _fingerprint(path: Path) -> dict:
@@ -151,6 +163,7 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
             "kind": p.kind,
             "order": p.order,
             "page": p.page,
+            "column": p.column,
             # the analysed fields are fed normalised text (ChainTokenizer(normalized=True))
             "words": norm,
             "bigrams": norm,
@@ -163,9 +176,11 @@ def _read_corpus_file(path: Path, rel: str, report: BuildReport):
         text, passages, warnings = read_corpus_file(path, rel)
     except MissingExtraError:
         report.needs_extra.append(rel)
+        report.skipped_files[rel] = f"reading it needs the documents extra: {MissingExtraError.install}"
         return None, None
     except UnreadableFileError as exc:
         report.skipped.append(str(exc))
+        report.skipped_files[rel] = _reason(str(exc), rel, path)
         return None, None
     except Exception as exc:  # a reader's slip on one file
         # The readers turn what they know of damaged files into UnreadableFileError;
@@ -176,6 +191,25 @@ def _read_corpus_file(path: Path, rel: str, report: BuildReport):
         return None, None
     report.warnings.extend(warnings)
     return text, passages
+
+
+def _reason(message: str, rel: str, path: Path) -> str:
+    """A skip message without the file's name in front (the listing names it)."""
+    message = message.removesuffix("; skipped")
+    for name in (f"{rel}: ", f"{path}: ", f"{path} "):
+        if message.startswith(name):
+            return message[len(name):]
+    return message.replace(str(path), rel)
+
+
+def _with_files_notes(meta: dict, report: BuildReport, scan_skipped: list[str], rules: list[str]) -> dict:
+    """The index's record of what it left out: each skipped file and why, and the
+    ignore rules it was built with (``zhsearch files --skipped`` lists both)."""
+    skipped = dict(report.skipped_files)
+    for message in scan_skipped:  # "name: why", from scan_corpus
+        name, _, why = message.partition(": ")
+        skipped[name] = why
+    return {**meta, "skipped": dict(sorted(skipped.items())), "ignore": rules}
 
 
 def build_index(
@@ -201,12 +235,13 @@ def build_index(
         corpus_dir = resolve_corpus(corpus_dir, index_dir, rebuild, meta)
         use_corpus_lexicon(corpus_dir)  # its own words and related terms, if it has them
         files, skipped = scan_corpus(corpus_dir)
+        notes = (skipped, ignore_rules(corpus_dir))
         try:
             if gen is None or is_stale(meta):
                 clear_pointer(index_dir)
-                report = _full_build(corpus_dir, index_dir, files, progress)
+                report = _full_build(corpus_dir, index_dir, files, progress, notes)
             else:
-                report = _update(corpus_dir, gen, meta, files, progress)
+                report = _update(corpus_dir, gen, meta, files, progress, notes)
         except OSError as exc:  # corpus files are read with their own errors: this is the index's disk
             raise IndexWriteError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
                                   "the live index is unchanged: free space or fix permissions and run it again") from exc
@@ -337,7 +372,7 @@ def _cancel(writer) -> None:
         writer.cancel()
 
 
-def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) -> BuildReport:
+def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, notes=((), [])) -> BuildReport:
     from whoosh import index as whoosh_index
 
     report = BuildReport(mode="full", files_total=len(files))
@@ -357,7 +392,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress) 
             _cancel(writer)
             raise
         report.passages_total = report.passages_added
-        write_meta(gen, make_meta(corpus_dir, manifest, report.passages_total))
+        write_meta(gen, _with_files_notes(make_meta(corpus_dir, manifest, report.passages_total), report, *notes))
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
         os.replace(index_dir / (CURRENT + ".tmp"), index_dir / CURRENT)
     except BaseException:
@@ -410,7 +445,7 @@ def merge_segments(writer, segments):
     return kept
 
 
-def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress) -> BuildReport:
+def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress, notes=((), [])) -> BuildReport:
     from whoosh import index as whoosh_index
 
     old: dict[str, dict] = dict(meta.get("files", {}))
@@ -435,8 +470,9 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     if not changed and not removed:
         report.mode = "unchanged"
         report.passages_total = meta.get("passages", 0)
-        if manifest != old:
-            write_meta(gen, {**meta, "files": manifest}, seal=False)
+        noted = _with_files_notes(meta, report, *notes)
+        if manifest != old or noted != meta:
+            write_meta(gen, {**noted, "files": manifest}, seal=False)
         return report
 
     try:
@@ -467,5 +503,6 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     _save_lookups(gen, bigrams, new_words)
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
-    write_meta(gen, make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total))
+    write_meta(gen, _with_files_notes(make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total),
+                                      report, *notes))
     return report

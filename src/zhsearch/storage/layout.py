@@ -45,7 +45,8 @@ from zhsearch.errors import (
 # path stored normalised, as the rerank reads them; the compact dictionary packed
 # with its prefixes (text.segment).  11: a dotted number that fits the outline on
 # neither side (3.0 in a table, 4.4 BSD) is body, not a section (reading.structure).
-SCHEMA_VERSION = 11
+# 12: each passage stores the column it starts at (a long line's pieces: source:line:col).
+SCHEMA_VERSION = 12
 CURRENT = "CURRENT"
 META = "meta.json"
 LOCK = ".lock"

@@ -30,7 +30,7 @@ def split_headings(heading: str) -> tuple[str, ...]:
 
 # Every stored field of the schema (storage.build.make_schema), by name.
 STORED_FIELDS = frozenset(
-    ("source", "file", "line", "page", "title", "heading", "title_norm", "heading_norm", "text", "norm", "key",
+    ("source", "file", "line", "column", "page", "title", "heading", "title_norm", "heading_norm", "text", "norm", "key",
      "kind", "order")
 )
 
@@ -65,6 +65,7 @@ class StoredPassage:
     key: str  # content key: equal texts collapse into one hit
     kind: str  # "body", "comment" …
     order: int  # its place among the passages under the same heading (0: the first)
+    column: int = 1  # where in its line it starts (1-based characters; >1 for a long line's later pieces)
 
     @property
     def heading(self) -> str:
@@ -79,6 +80,7 @@ class StoredPassage:
             source=fields["source"],
             file=fields["file"],
             line=fields["line"],
+            column=fields["column"],
             page=fields["page"],
             title=fields["title"],
             headings=split_headings(fields["heading"]),

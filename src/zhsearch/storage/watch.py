@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from zhsearch.errors import IndexLockedError, WatchUnavailableError
+from zhsearch.reading.passages import IGNORE_FILE
 from zhsearch.storage.build import BuildReport, build_index
 
 INSTALL_EXTRA = "pip install 'zhsearch[watch]'"
@@ -48,6 +49,8 @@ def _change_filter(corpus_dir: Path, index_dir: Path):
             rel = p.relative_to(corpus_dir)
         except ValueError:
             return False
+        if rel.as_posix() == IGNORE_FILE:
+            return True  # new ignore rules: the update leaves out (or takes back) what they name
         return not any(part.startswith(".") for part in rel.parts)
 
     return wanted

@@ -65,7 +65,7 @@ class Token:
 
 # HMM new-word discovery off: measured on the dev judgments it invents words such
 # as 元会 (逾期9000元会不会上门) that then never meet the index; the dictionary
-# plus the bigram field does better (README, "Relevance").  zhsearch.text.segment
+# plus the bigram field does better (docs/benchmarks.md, "Relevance").  zhsearch.text.segment
 # is jieba's no-HMM cut.
 
 

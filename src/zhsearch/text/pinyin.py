@@ -109,7 +109,14 @@ def bigram_keys(bigram: str) -> set[str]:
     """Every ``a_b`` reading of a two-character Han term."""
     if len(bigram) != 2 or not (HAN_CHAR.match(bigram[0]) and HAN_CHAR.match(bigram[1])):
         return set()
-    return {f"{a}_{b}" for a in char_readings(bigram[0]) for b in char_readings(bigram[1])}
+    return {f"{a}_{b}" for a in typed_readings(bigram[0]) for b in typed_readings(bigram[1])}
+
+
+@functools.lru_cache(maxsize=65536)
+def typed_readings(ch: str) -> tuple[str, ...]:
+    """A character's readings as typed: ü as v, or as u (绿 lv, lu; 女 nv, nu)."""
+    readings = char_readings(ch)
+    return tuple(dict.fromkeys(readings + tuple(r.replace("v", "u") for r in readings)))
 
 
 def build_pinyin_map(bigrams) -> dict[str, str]:
@@ -172,9 +179,13 @@ def pinyin_syllables() -> frozenset[str]:
 
 
 def strip_tones(word: str) -> str:
-    """``shàngmén`` / ``shang4men2`` → ``shangmen`` (ü → v)."""
-    word = word.replace("ü", "v").replace("u:", "v")
-    decomposed = unicodedata.normalize("NFD", word)
+    """``shàngmén`` / ``shang4men2`` → ``shangmen`` (ü → v, toned too: ``lǜ`` → ``lv``).
+
+    >>> strip_tones("lǜchá"), strip_tones("lu:4")
+    ('lvcha', 'lv')
+    """
+    # ü with a tone mark (ǜ) is one code point: decomposed first, its diaeresis read as v
+    decomposed = unicodedata.normalize("NFD", word.replace("u:", "v")).replace("u\u0308", "v").replace("U\u0308", "v")
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"(?<=[a-z])[1-5]", "", plain.lower()).replace("ü", "v")
 

@@ -81,9 +81,11 @@ def test_an_empty_record_of_a_document_is_the_index_error(small_index, monkeypat
 
 @pytest.mark.parametrize("query", ["file:a*", '"门"', '上门 -"门"'])
 def test_an_empty_record_read_walking_the_index_is_the_index_error(small_index, monkeypatch, query):
-    """The operators' filters walk every record (iter_docs): each is checked whole."""
-    reader = small_index._get_searcher().reader()
-    monkeypatch.setattr(reader, "iter_docs", lambda: iter([(0, {})]))
+    """The operators' filters walk every record (iter_docs), or a listing reads them
+    one at a time (stored_fields): each is checked whole."""
+    searcher = small_index._get_searcher()
+    monkeypatch.setattr(searcher.reader(), "iter_docs", lambda: iter([(0, {})]))
+    monkeypatch.setattr(searcher, "stored_fields", lambda docnum: {})
     with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
         small_index.search(query)
 

@@ -79,7 +79,7 @@ def test_a_utf8_file_with_one_bad_byte_is_indexed_with_the_byte_replaced_and_one
     report = zhsearch.build_index(corpus, tmp_path / "i")
     assert report.files_indexed == 1 and not report.skipped
     assert len(report.warnings) == 1 and report.warnings[0].startswith("bad.txt:")
-    assert "not UTF-8 replaced" in report.warnings[0]
+    assert "not UTF-8 replaced by" in report.warnings[0]
     with zhsearch.open_index(tmp_path / "i") as idx:
         assert idx.search("协商还款", limit=1)[0].source == "bad.txt"
 

@@ -184,7 +184,12 @@ def served_hosts(host: str, extra=()) -> tuple[str, ...]:
     if host in LOOPBACK_NAMES or host.startswith("127."):
         names += LOOPBACK_NAMES
     elif host in ("0.0.0.0", "::", ""):
-        names += LOOPBACK_NAMES + (socket.gethostname(), socket.getfqdn())
+        hostname = socket.gethostname()
+        names += [*LOOPBACK_NAMES, hostname, socket.getfqdn()]
+        try:  # the addresses its name resolves to (others: --allow-host)
+            names += socket.gethostbyname_ex(hostname)[2]
+        except OSError:
+            pass
     return tuple(dict.fromkeys(n.lower().strip("[]") for n in (*names, *extra) if n))
 
 

@@ -39,7 +39,7 @@ MAX_BAD_UTF8 = 16
 class Decoded(NamedTuple):
     text: str
     encoding: str
-    replaced: int = 0  # bad bytes replaced by U+FFFD (UTF-8 only)
+    replaced: int = 0  # bad byte sequences replaced by U+FFFD (UTF-8 only)
     first_bad_line: int = 0  # the line of the first of them (1-based)
 
 

@@ -111,9 +111,9 @@ def read_text(path: Path, warnings: list[str] | None = None, shown: str | None =
     except UnreadableFileError as exc:
         raise UnreadableFileError(f"{path} {exc}; skipped") from None
     if decoded.replaced and warnings is not None:
-        warnings.append(f"{shown or path}:{decoded.first_bad_line}: {decoded.replaced} "
-                        f"byte{'s' if decoded.replaced > 1 else ''} that are not UTF-8 replaced by � "
-                        "(the rest of the file is indexed)")
+        what = "byte sequence that is" if decoded.replaced == 1 else "byte sequences that are"
+        warnings.append(f"{shown or path}:{decoded.first_bad_line}: {decoded.replaced} {what} not UTF-8 "
+                        "replaced by � (the rest of the file is indexed)")
     return decoded.text
 
 

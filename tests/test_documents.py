@@ -58,7 +58,7 @@ def test_the_answering_passage_of_each_format_comes_first(documents_index, query
 
 def test_pdf_paragraphs_are_joined_without_spaces_and_page_furniture_is_dropped(tmp_path):
     document = pdf_document(write_pdf(tmp_path / "lease.pdf").read_bytes(), "lease.pdf")
-    _, passages, _ = read_corpus_file(tmp_path / "lease.pdf", "lease.pdf")
+    passages = read_corpus_file(tmp_path / "lease.pdf", "lease.pdf").passages
     written = [p for _, paragraphs in LEASE for p in paragraphs]
     assert [p.text for p in passages] == written  # every line break inside a paragraph closed up
     assert HEADER not in document.text and "- 2 -" not in document.text
@@ -185,7 +185,7 @@ def test_pdf_headings_come_from_the_outline_when_the_type_does_not_show_them(tmp
 
 def test_pdf_vertical_punctuation_reads_as_its_horizontal_form(tmp_path):
     sections = [("第一章 总则", ["借款人逾期︐出借人可以依法起诉︒"]), ("第二章 附则", ["本办法自公布之日起施行︒"])]
-    _, passages, _ = read_corpus_file(write_pdf(tmp_path / "v.pdf", sections), "v.pdf")
+    passages = read_corpus_file(write_pdf(tmp_path / "v.pdf", sections), "v.pdf").passages
     assert [p.text for p in passages] == ["借款人逾期，出借人可以依法起诉。", "本办法自公布之日起施行。"]
 
 
@@ -214,7 +214,7 @@ def test_the_document_view_lists_a_pdf_passage_with_its_page(documents_index):
 def test_a_pdf_with_only_its_title_in_large_type_keeps_its_numbered_headings(tmp_path):
     sections = [("一、租金与押金", LEASE[0][1]), ("二、房屋维修", LEASE[1][1])]
     path = write_pdf(tmp_path / "notice.pdf", sections, heading_size=12, title="关于规范住房租赁的通知")
-    _, passages, _ = read_corpus_file(path, "notice.pdf")
+    passages = read_corpus_file(path, "notice.pdf").passages
     assert [(p.title, p.heading, p.page) for p in passages] == [
         ("关于规范住房租赁的通知", "一、租金与押金", 1),
         ("关于规范住房租赁的通知", "一、租金与押金", 1),

@@ -76,3 +76,14 @@ def test_a_corpus_lexicon_travels_with_the_corpus(tmp_path):
     zhsearch.build_index(corpus, tmp_path / "without")
     with zhsearch.open_index(tmp_path / "without") as b:
         assert [h.source for h in b.search("威胁")] == ["a.txt"]
+
+
+def test_page_furniture_left_out_is_counted_and_listed(tmp_path):
+    corpus = tmp_path / "c"
+    write(corpus, "page.html", "<html><head><title>泡茶</title></head><body><nav>首页 关于我们</nav>"
+                               "<p>先用热水温杯，再放入茶叶。</p><footer>版权所有</footer></body></html>")
+    zhsearch.build_index(corpus, tmp_path / "ix")
+    with zhsearch.open_index(tmp_path / "ix") as idx:
+        [listed] = idx.files()
+        assert dict(listed.left_out) == {"html <nav>": 6, "html <footer>": 4}  # characters, by why
+        assert idx.stats()["left_out"] == {"html <footer>": 4, "html <nav>": 6, "files skipped": 0}

@@ -483,7 +483,8 @@ def files_command(index_dir: Path, skipped: bool, as_json: bool) -> None:
         click.echo(f"{_count(len(listed), 'file')} left out", err=True)
     else:
         for entry in listed:
-            click.echo(f"{entry.passages:>7}  {_shown(entry.path)}")
+            left = "".join(f"  ({chars} characters of {why} left out)" for why, chars in entry.left_out)
+            click.echo(f"{entry.passages:>7}  {_shown(entry.path)}{left}")
         click.echo(f"{_count(len(listed), 'file')}, {_count(sum(f.passages for f in listed), 'passage')}", err=True)
     if ignore_rules_changed(meta):
         click.echo("zhsearch: warning: .zhsearchignore changed since the last update; "

@@ -32,6 +32,9 @@ class Document:
     # None: the text's own line numbers, no page.
     pages: tuple[int, ...] | None = None
     line_numbers: tuple[int, ...] | None = None
+    # Text the reader left out as page furniture, by why: characters of
+    # ``html <nav>`` and the like (what ``zhsearch files`` and ``stats`` count).
+    left_out: tuple[tuple[str, int], ...] = ()
 
 
 _SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg",
@@ -50,6 +53,8 @@ class _VisibleText(HTMLParser):
         self.heading_level = 0
         self.in_title = False
         self.title_parts: list[str] = []
+        self.skipping = ""  # the outermost furniture tag being skipped
+        self.left_out: dict[str, int] = {}  # characters left out, by that tag
         # the outermost table being read: its rows of cells, written out as lines at </table>
         self.table_depth = 0
         self.rows: list[list[str]] = []
@@ -110,6 +115,8 @@ class _VisibleText(HTMLParser):
         if tag == "title":
             self.in_title = True
         if tag in _SKIP:
+            if self.skip_depth == 0:
+                self.skipping = tag
             self.skip_depth += 1
         elif self.skip_depth == 0 and self._table_tag(tag, True):
             return
@@ -139,6 +146,10 @@ class _VisibleText(HTMLParser):
             self.title_parts.append(data)
         elif self.skip_depth == 0:
             self.current.append(data)
+        elif self.skipping not in ("head", "script", "style", "svg", "template") and (chars := len("".join(data.split()))):
+            # visible furniture (nav, header, footer, aside, forms): counted, not indexed
+            reason = f"html <{self.skipping}>"
+            self.left_out[reason] = self.left_out.get(reason, 0) + chars
 
 
 _ROW_END = "。！？!?；;.…"
@@ -176,7 +187,7 @@ def html_document(text: str, source: str) -> Document:
     parser.close()
     parser._break()
     title = " ".join("".join(parser.title_parts).split()) or None
-    return Document(source, "\n".join(parser.lines), title, markdown=True)
+    return Document(source, "\n".join(parser.lines), title, markdown=True, left_out=tuple(sorted(parser.left_out.items())))
 
 
 def jsonl_documents(text: str, source: str) -> tuple[list[Document], list[str]]:

@@ -20,7 +20,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from zhsearch.reading.boilerplate import is_comment_header
 from zhsearch.errors import CorpusError, UnreadableFileError
@@ -139,8 +139,19 @@ def document_passages(documents: list[Document]) -> list[Passage]:
     return passages
 
 
-def read_corpus_file(path: Path, rel: str) -> tuple[str, list[Passage], list[str]]:
-    """One corpus file: its text (what its content hash is taken of), passages, warnings.
+class CorpusFile(NamedTuple):
+    """One corpus file read: its text (what its content hash is taken of), its
+    passages, warnings, and the text left out as page furniture (characters by
+    why, e.g. ``{"html <nav>": 120}``: counted, never silently dropped)."""
+
+    text: str
+    passages: list[Passage]
+    warnings: list[str]
+    left_out: dict[str, int]
+
+
+def read_corpus_file(path: Path, rel: str) -> CorpusFile:
+    """Read one corpus file (any format) into passages.
 
     Raises UnreadableFileError (``MissingExtraError`` for a PDF or Word file
     without the documents extra) when the file cannot be read.
@@ -148,8 +159,8 @@ def read_corpus_file(path: Path, rel: str) -> tuple[str, list[Passage], list[str
     if path.suffix.lower() not in DOCUMENT_SUFFIXES:
         damaged: list[str] = []
         text = read_text(path, damaged, rel)
-        passages, warnings = load_passages(text, rel)
-        return text, passages, damaged + warnings
+        documents, warnings = documents_of(text, rel)
+        return CorpusFile(text, document_passages(documents), damaged + warnings, _left_out(documents))
     from zhsearch.reading.documents import read_documents  # only a folder with such files pays for it
 
     try:
@@ -158,7 +169,15 @@ def read_corpus_file(path: Path, rel: str) -> tuple[str, list[Passage], list[str
         raise UnreadableFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     documents, warnings = read_documents(data, rel)
     text = "\f".join(f"{doc.source}\n{doc.text}" for doc in documents)
-    return text, document_passages(documents), warnings
+    return CorpusFile(text, document_passages(documents), warnings, _left_out(documents))
+
+
+def _left_out(documents: list[Document]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for doc in documents:
+        for why, chars in doc.left_out:
+            counts[why] = counts.get(why, 0) + chars
+    return counts
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:

@@ -35,6 +35,7 @@ from zhsearch.searching.rank import (
 from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
 from zhsearch.storage.stored import StoredPassage, read_record
+from zhsearch.storage.listing import left_out_total
 from zhsearch.text.normalize import HAN_RUN
 from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS
 from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
@@ -296,6 +297,8 @@ class Index:
             "passages": passages,
             "terms": terms,
             "size_bytes": size,
+            # text left out: page furniture of HTML (characters, by why) and files skipped
+            "left_out": {**left_out_total(self.meta), "files skipped": len(self.meta.get("skipped", {}))},
         }
 
     def search(

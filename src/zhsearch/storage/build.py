@@ -22,7 +22,7 @@ from zhsearch.text.analyzer import STOP_WORDS, char_bigrams
 from zhsearch.storage.terms import CompactCodec
 from zhsearch.errors import IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError
 from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
-from zhsearch.reading.passages import folded_key, ignore_rules, read_corpus_file, scan_corpus
+from zhsearch.reading.passages import CorpusFile, folded_key, ignore_rules, read_corpus_file, scan_corpus
 from zhsearch.storage.layout import (
     CURRENT,
     READ_ERRORS,
@@ -171,26 +171,27 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
         }
 
 
-def _read_corpus_file(path: Path, rel: str, report: BuildReport):
+def _read_corpus_file(path: Path, rel: str, report: BuildReport) -> CorpusFile | None:
+    """The file read, or None (skipped, and why noted in ``report``)."""
     try:
-        text, passages, warnings = read_corpus_file(path, rel)
+        read = read_corpus_file(path, rel)
     except MissingExtraError:
         report.needs_extra.append(rel)
         report.skipped_files[rel] = f"reading it needs the documents extra: {MissingExtraError.install}"
-        return None, None
+        return None
     except UnreadableFileError as exc:
         report.skipped.append(str(exc))
         report.skipped_files[rel] = _reason(str(exc), rel, path)
-        return None, None
+        return None
     except Exception as exc:  # a reader's slip on one file
         # The readers turn what they know of damaged files into UnreadableFileError;
         # anything else is a bug of a reader on this file: the file is skipped and
         # named (with the exception, to report), and the build (or watch) goes on.
         report.skipped.append(f"{rel}: zhsearch could not read it ({type(exc).__name__}: {exc}); skipped "
                               "(please report this with the file)")
-        return None, None
-    report.warnings.extend(warnings)
-    return text, passages
+        return None
+    report.warnings.extend(read.warnings)
+    return read
 
 
 def _reason(message: str, rel: str, path: Path) -> str:
@@ -275,22 +276,25 @@ def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
 
 
 def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> set[str]:
-    """Add the passages of ``files`` (path, text or None, passages) to ``writer``;
+    """Add the passages of ``files`` (path, the file read or None) to ``writer``;
     returns the Han bigrams of what was added."""
     bigrams: set[str] = set()
-    for path, text, passages in files:
+    for path, read in files:
         rel = path.relative_to(corpus_dir).as_posix()
         if progress:
             progress(rel)
-        if text is None:
-            text, passages = _read_corpus_file(path, rel, report)
-            if text is None:
+        if read is None:
+            read = _read_corpus_file(path, rel, report)
+            if read is None:
                 continue
         else:  # an update: the file's old passages go first
             writer.delete_by_term("file", rel)
+        passages = read.passages
         for doc in _passage_documents(passages, bigrams):
             writer.add_document(**doc)
-        manifest[rel] = {**_fingerprint(path), "hash": _hash(text), "passages": len(passages)}
+        manifest[rel] = {**_fingerprint(path), "hash": _hash(read.text), "passages": len(passages)}
+        if read.left_out:  # page furniture the reader left out, counted (zhsearch files, stats)
+            manifest[rel]["left_out"] = read.left_out
         report.files_indexed += 1
         report.passages_added += len(passages)
     return bigrams
@@ -382,7 +386,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, 
     try:
         writer = _writer(whoosh_index.create_in(str(gen), make_schema()), files)
         try:
-            bigrams = _index_files(writer, corpus_dir, [(f, None, None) for f in files], report, manifest, progress)
+            bigrams = _index_files(writer, corpus_dir, [(f, None) for f in files], report, manifest, progress)
             # Lookups first: a parallel writer's sub-writers are still indexing
             # their queues, and this serial work overlaps theirs.
             _save_lookups(gen, bigrams)
@@ -451,7 +455,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     old: dict[str, dict] = dict(meta.get("files", {}))
     report = BuildReport(mode="update", files_total=len(files))
     manifest: dict[str, dict] = {}
-    changed: list[tuple[Path, str, list]] = []
+    changed: list[tuple[Path, CorpusFile]] = []
     for path in files:
         rel = path.relative_to(corpus_dir).as_posix()
         entry = old.get(rel)
@@ -459,14 +463,14 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         if entry and entry["size"] == fingerprint["size"] and entry["mtime_ns"] == fingerprint["mtime_ns"]:
             manifest[rel] = entry
             continue
-        text, passages = _read_corpus_file(path, rel, report)
-        if text is None:
+        read = _read_corpus_file(path, rel, report)
+        if read is None:
             continue
-        if entry and entry["hash"] == _hash(text):  # touched, not changed
+        if entry and entry["hash"] == _hash(read.text):  # touched, not changed
             manifest[rel] = {**entry, **fingerprint}
             continue
-        changed.append((path, text, passages))
-    removed = [rel for rel in old if rel not in manifest and all(p.relative_to(corpus_dir).as_posix() != rel for p, _, _ in changed)]
+        changed.append((path, read))
+    removed = [rel for rel in old if rel not in manifest and all(p.relative_to(corpus_dir).as_posix() != rel for p, _ in changed)]
     if not changed and not removed:
         report.mode = "unchanged"
         report.passages_total = meta.get("passages", 0)
@@ -495,8 +499,8 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     segmenter = full_segmenter()
     new_words = {
         w
-        for _, _, passages in changed
-        for p in passages
+        for _, read in changed
+        for p in read.passages
         for text in (p.text, p.heading, p.title)
         for w in segmenter.words_in(fold_text(text))
     }

@@ -23,9 +23,10 @@ class IndexedFile:
 
     path: str
     passages: int
+    left_out: tuple[tuple[str, int], ...] = ()  # page furniture the reader left out: (why, characters)
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "passages": self.passages}
+        return {"path": self.path, "passages": self.passages, "left_out": dict(self.left_out)}
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,17 @@ class SkippedFile:
 def indexed_files(meta: dict) -> tuple[IndexedFile, ...]:
     """Every file of the index, in path order."""
     files = meta.get("files", {})
-    return tuple(IndexedFile(path, int(entry.get("passages", 0))) for path, entry in sorted(files.items()))
+    return tuple(IndexedFile(path, int(entry.get("passages", 0)), tuple(sorted(entry.get("left_out", {}).items())))
+                 for path, entry in sorted(files.items()))
+
+
+def left_out_total(meta: dict) -> dict[str, int]:
+    """Characters the readers left out as page furniture, by why, over the index (``stats``)."""
+    total: dict[str, int] = {}
+    for entry in meta.get("files", {}).values():
+        for why, chars in entry.get("left_out", {}).items():
+            total[why] = total.get(why, 0) + chars
+    return dict(sorted(total.items()))
 
 
 def skipped_files(meta: dict) -> tuple[SkippedFile, ...]:

@@ -35,8 +35,6 @@ def _scored(text, heading="", title="", order=1, kind="body", config=DEFAULT_RAN
     return rescore(Scored(0, _passage(text, heading, title, order, kind), 1.0), plan, _weights(plan), config)
 
 
-LEGAL = "催收人员上门是否合法"
-CITED = "依照我国《民法典》相关规定，任何单位和个人不得非法进入他人住宅。"
 
 # feature, passage (text, heading, title, order, kind), query, expected value
 FEATURE_TABLE = [
@@ -47,12 +45,6 @@ FEATURE_TABLE = [
     ("coverage", ("网贷逾期会上门吗？",), None, (1 - D.window_weight) * D.question_match),
     ("coverage", ("今天天气很好，适合出门散步。",), None, 0.0),
     ("coverage", ("详见第 7.13 节 “网贷逾期会上门吗”。",), None, 0.0),  # a pointer to the section that answers
-    ("window", ("网贷逾期以后。平台一般不会上门。",), None, 1.0),  # all of it in two sentences
-    ("window", ("平台一般不会这样做，多为电话催收。", "网贷逾期会上门吗"), None, 0.0),  # the heading is no window
-    ("title", ("平台一般不会这样做。", "", "网贷逾期会上门吗"), None, 1.0),
-    ("title", (ANSWER,), None, 0.0),
-    ("heading", ("平台一般不会这样做。", "常见问题 › 网贷逾期会上门吗"), None, 1.0),
-    ("heading", (ANSWER, "处理方式"), None, 0.0),
     ("early", (ANSWER, "", "", 0), None, 1.0),
     ("early", (ANSWER, "", "", 1), None, 0.5),
     ("phrase", ("网贷逾期以后，平台一般不会上门。",), None, 1.0),  # 网贷逾期 and 上门 whole
@@ -69,10 +61,6 @@ FEATURE_TABLE = [
     ("first_answer", ("它是类 mutt 的扩展。", "2.2.6. aptitude 正规表达式", "", 0), "aptitude 正则表达式",
      0.6),
     ("first_answer", ("它是类 mutt 的扩展。", "2.2.6. dselect 正规表达式", "", 0), "aptitude 正则表达式", 0.4),
-    ("cue", ("建议及时报警，寻求帮助。",), "催收上门怎么办", 1.0),
-    ("cue", ("今天天气很好，适合出门散步。",), "催收上门怎么办", 0.0),
-    ("evidence", (CITED,), LEGAL, 1.0),
-    ("evidence", ("借款人可以通过法律途径维护自己的合法权益。",), LEGAL, 0.0),
     ("opening", ("不会。平台一般只打电话催收。",), None, 1.0),  # a yes/no question's verdict first
     ("opening", ("平台一般只打电话催收，不会上门。",), None, 0.0),
     ("opening", ("可以。平台一般只打电话催收。",), None, 0.0),  # the verdict of another verb (可以, not 会)
@@ -81,11 +69,6 @@ FEATURE_TABLE = [
     ("opening", ("不会。平台一般只打电话催收。",), "网贷逾期怎么处理", 0.0),  # not asked yes or no
     ("teaser", ("网贷逾期后平台一般不会上门……",), None, 1.0),
     ("teaser", (ANSWER,), None, 0.0),
-    ("short", ("网贷逾期上门",), None, 1.0),
-    ("short", (ANSWER,), None, 0.0),
-    ("intro", ("本文将探讨网贷逾期以后平台会不会上门的问题。",), None, 1.0),
-    ("intro", (ANSWER, "引言"), None, 1.0),
-    ("intro", (ANSWER, "处理方式"), None, 0.0),
     ("verdict", ("不是。软件包可以原地升级。",), "怎样升级正在运行的系统", 1.0),  # answers another question
     ("verdict", ("不是。软件包可以原地升级。",), None, 0.0),  # the question asks yes or no
     ("verdict", ("不是。软件包可以原地升级。",), "是否可以原地升级，应该怎么做", 0.0),  # and how: still yes or no
@@ -94,8 +77,6 @@ FEATURE_TABLE = [
     ("verdict", ("不需要。软件包可以原地升级。",), "需不需要重启系统", 0.0),
     ("verdict", ("可以。软件包可以原地升级。",), "原地 升级 系统", 0.0),  # keywords ask nothing
     ("verdict", ("当然，如果您已经在使用缓存代理，也可以。",), "怎样使用缓存代理", 0.0),  # 当然， opens more than verdicts
-    ("comment", (ANSWER, "", "", 1, "comment"), None, 1.0),
-    ("comment", (ANSWER,), None, 0.0),
 ]
 
 
@@ -128,7 +109,7 @@ def test_coverage_of_hand_made_passages():
 def test_the_score_is_log_coverage_plus_each_weighted_feature():
     a, b = _scored(ANSWER), _scored(ANSWER)
     b.base = 0.5
-    config = dataclasses.replace(D, weights=(("bm25f", 1.0), ("document", 0.0)))
+    config = dataclasses.replace(D, weights=(("bm25f", 1.0), ("teaser", 0.0)))
     ranked = final_scores([a, b], config)
     assert [c.features["bm25f"] for c in ranked] == [1.0, 0.5]
     assert [c.score for c in ranked] == pytest.approx([math.exp(1.0), math.exp(0.5)])
@@ -137,26 +118,10 @@ def test_the_score_is_log_coverage_plus_each_weighted_feature():
 
 
 def test_a_weight_changed_by_passing_a_config():
-    config = dataclasses.replace(DEFAULT_RANKING, heading_match=0.5, weights=(("comment", -1.0),))
+    config = dataclasses.replace(DEFAULT_RANKING, heading_match=0.5, weights=(("teaser", -1.0),))
     assert _scored("平台一般不会这样做。", "网贷逾期会上门吗", config=config).features["coverage"] == pytest.approx(0.5)
-    comment, article = _scored(ANSWER, kind="comment"), _scored(ANSWER)
-    assert [c.passage.kind for c in final_scores([comment, article], config)] == ["body", "comment"]
-
-
-def test_a_passage_in_the_document_that_answers_most_ranks_first_on_a_tie():
-    def candidate(source, text):
-        scored = _scored(text)
-        scored.passage = dataclasses.replace(scored.passage, source=source, file=source)
-        return scored
-
-    config = dataclasses.replace(D, weights=(("document", 0.5),))
-    stray, answer, more = candidate("a.txt", ANSWER), candidate("b.txt", ANSWER), candidate("b.txt", "逾期的网贷多为电话催收。")
-    ranked = final_scores([stray, answer, more], config)
-    assert ranked[0] is answer and answer.features["document"] == 1.0
-    # a document's strength: the coverage of its best candidates, to the strongest's
-    assert stray.features["document"] == pytest.approx(1.0 / (1.0 + more.features["coverage"]))
-    off = dataclasses.replace(D, weights=())  # off: the tie is broken by source
-    assert final_scores([candidate("b.txt", ANSWER), candidate("a.txt", ANSWER)], off)[0].passage.source == "a.txt"
+    teaser, answer = _scored("网贷逾期后平台一般不会上门……"), _scored(ANSWER)
+    assert [c.passage.text for c in final_scores([teaser, answer], config)] == [ANSWER, teaser.passage.text]
 
 
 def test_a_passage_with_none_of_the_concepts_is_dropped():
@@ -182,7 +147,7 @@ def test_explain_lists_every_feature_in_order(tmp_path):
     write(corpus, "a.txt", "标题一二三四五六\n\n网贷逾期会上门吗\n\n平台一般不会这样做，多为电话提醒，请放心。\n")
     zhsearch.build_index(corpus, tmp_path / "ix")
     info = zhsearch.open_index(tmp_path / "ix").search("网贷逾期会上门吗", explain=True)[0].explanation
-    assert list(info["features"]) == [name for name, _ in FEATURES] + ["document", "bm25f"]  # of the pool
+    assert list(info["features"]) == [name for name, _ in FEATURES] + ["bm25f"]  # of the pool
     assert set(info["contributions"]) <= set(info["features"])
     assert info["matched"] and set(info["matched"].values()) <= {"passage", "question sentence", "heading", "title"}
 

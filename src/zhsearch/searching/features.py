@@ -14,20 +14,21 @@ title folded, the query's term weights), and the :class:`~zhsearch.searching.ran
   restate their question everywhere).  Heading context: a term of the heading
   (or title) counts, at a discount, as if found in the passage — the
   paragraphs under ``上门取证的目的`` answer ``上门取证的目的是什么``.
-* **phrase** — query runs found whole (``上门取证``) rank above scattered bigrams.
-* **first_answer** — the first passage under a heading that restates the question.
-* **cue** / **evidence** / **opening** — the vocabulary of the answer asked for
-  (应对, 建议 for 怎么办), a citation of what it rests on (a statute, for
-  legality), and an opening as such an answer opens (a verdict, 可以。, for yes/no).
-* **teaser**, **short**, **intro**, **verdict**, **comment** — truncated teasers
-  (``…``), very short passages, introductions that announce the question
-  (本文将探讨…, a section headed 引言), a yes/no verdict opening the passage
-  (``不是。``) when the question asks no yes or no, and readers' comments are damped.
+* **early** — how early the passage stands under its heading (1/(1+order)).
+* **phrase** — the share of the query's runs found whole (``上门取证``).
+* **first_answer** — for the first passage under a heading, the share of that
+  heading the question restates (FAQ pages, manuals, Q&A articles).
+* **opening** — the passage opens as the answer asked for does (a verdict,
+  ``不会。``, for a yes/no question; the subject asked about, for 什么是 X).
+* **teaser**, **verdict** — a truncated teaser (``…``); a yes/no verdict
+  opening the passage (``不是。``) when the question asks no yes or no.
+
+What each weighs is fitted, not set here (``bench/tune.py``): a feature stays
+only while it raises the macro MRR of the corpora it was not fitted on.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,7 +41,6 @@ from zhsearch.searching.intent import (
     is_question,
     opens_as_answer,
     opens_with_plain_verdict,
-    shows_evidence,
 )
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.text.normalize import is_question_line
@@ -58,8 +58,6 @@ _ANNOUNCE = re.compile(
     r"(本文|本站|本篇|文章|今天|下面|接下来|我们)[^。！？!?]{0,12}"
     r"(探讨|分析|解析|介绍|解答|讨论|聊聊|说说|讲解|阐述|梳理)"
 )
-# Headings of an introduction: it sets out the question, the answer comes later.
-_INTRO_HEADING = re.compile(r"(引语|引言|导语|导读|前言|序言|摘要|概述|开篇)\s*[:：]?$")
 _TEASER_END = re.compile(r"(?:\.\.\.|…)\s*$")
 _LATIN_WORD = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
 
@@ -131,29 +129,6 @@ def coverage(passage: StoredPassage, plan: QueryPlan, context: PassageContext, c
     return (1 - config.window_weight) * whole + config.window_weight * best
 
 
-def window(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """The share of the question's content in the passage's best window of
-    two sentences alone (no heading or title credit): an answer says its
-    point in one place."""
-    statements = context.statements
-    if not statements:
-        return 0.0
-    windows = ["".join(statements[i : i + 2]) for i in range(max(1, len(statements) - 1))]
-    bare = dataclasses.replace(context, heading="", title="")
-    return _best_window(plan, windows, bare, config)
-
-
-def title(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """The share of the question's content its document's title names (the
-    article about what is asked)."""
-    return _share_in(plan, context, context.title, config)
-
-
-def heading(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """The share of the question's content its heading path names."""
-    return _share_in(plan, context, context.heading, config)
-
-
 def early(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """1 for the first passage under its heading, 1/2 for the second …: a
     section says its point first."""
@@ -183,16 +158,6 @@ def first_answer(passage: StoredPassage, plan: QueryPlan, context: PassageContex
                for reading in context.heading.split("\n"))
 
 
-def cue(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """How much of the asked-for answer's vocabulary the passage uses (0–1)."""
-    return cue_share(context.answer_text, context.heading, plan.intents, config.cues_enough, config.heading_cue_weight)
-
-
-def evidence(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """1 when the passage cites what the answer rests on (a statute, for legality)."""
-    return 1.0 if shows_evidence(context.answer_text, plan.intents) else 0.0
-
-
 def opening(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """1 when the passage opens as the asked-for answer does (a verdict, for
     yes/no; the subject asked about, for 什么是 X / X 是什么)."""
@@ -204,17 +169,6 @@ def teaser(passage: StoredPassage, plan: QueryPlan, context: PassageContext, con
     return 1.0 if _TEASER_END.search(passage.text) else 0.0
 
 
-def short(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """1 for a very short passage (a caption, a list item): it says too little to be the answer."""
-    return 1.0 if len(passage.norm) < config.short_chars else 0.0
-
-
-def intro(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """1 for an introduction that announces the question (本文将探讨…, a section headed 引言)."""
-    announces = any(_ANNOUNCE.search(e) for e in context.echoes) or _INTRO_HEADING.search(context.heading)
-    return 1.0 if announces else 0.0
-
-
 def verdict(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """1 for a passage opening with a verdict (``不是。`` ``可以，``) when the
     question asks something other than yes or no: another question's answer.
@@ -224,17 +178,11 @@ def verdict(passage: StoredPassage, plan: QueryPlan, context: PassageContext, co
     return 1.0
 
 
-def comment(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
-    """1 for a reader's comment under an article."""
-    return 1.0 if passage.kind == "comment" else 0.0
-
-
 Feature = Callable[[StoredPassage, QueryPlan, PassageContext, "RankingConfig"], float]
 
 # Every feature the rerank computes, in the order --explain lists them.
 FEATURES: tuple[tuple[str, Feature], ...] = tuple(
-    (f.__name__, f) for f in (coverage, window, title, heading, early, phrase, first_answer, cue, evidence, opening,
-                              teaser, short, intro, verdict, comment)
+    (f.__name__, f) for f in (coverage, early, phrase, first_answer, opening, teaser, verdict)
 )
 
 
@@ -368,13 +316,6 @@ def _best_window(plan: QueryPlan, windows: list[str], where: PassageContext, con
                 got += weight * credit
         best = max(best, got / total)
     return best
-
-
-def _share_in(plan: QueryPlan, context: PassageContext, text: str, config: RankingConfig) -> float:
-    """IDF-weighted share of the query's concepts found in ``text``."""
-    total = sum(context.weights.values()) or 1.0
-    return sum(weight * _credit(term, text, plan.parts.get(term, (term,)), plan.related.get(term, ()), config)
-               for term, weight in context.weights.items()) / total
 
 
 def _pinyin_matches(norm: str, plan: QueryPlan) -> set[str]:

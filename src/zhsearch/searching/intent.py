@@ -25,9 +25,6 @@ class Intent:
     name: str
     asked_by: re.Pattern
     cues: tuple[str, ...]
-    # What such an answer cites or shows (a legality answer quotes the
-    # statute: 《民法典》第101条规定); see :func:`shows_evidence`.
-    evidence: re.Pattern | None = None
     # How such an answer opens, ``(passage text, question) -> bool``: a yes/no
     # answer with its verdict (可以。 / 不是，…), a definition with what it
     # defines; see :func:`opens_as_answer`.
@@ -185,7 +182,6 @@ INTENTS: tuple[Intent, ...] = (
         "legality",
         re.compile(r"合法|违法|犯法|非法|侵权|法律"),
         ("法律", "法规", "规定", "不得", "禁止", "违法", "非法", "侵犯", "构成", "权益"),
-        re.compile(r"《[^》]{0,40}(?:法|条例|规定|解释|办法)[^》]{0,10}》[^。]{0,20}(?:第[0-9一二三四五六七八九十百千零]+条)?[^。]{0,6}规定"),
     ),
     Intent(
         "reason",
@@ -243,16 +239,6 @@ def cue_share(text: str, heading: str, intents: tuple[Intent, ...], enough: int,
         found = sum(cue in text for cue in intent.cues) + heading_weight * sum(cue in heading for cue in intent.cues)
         best = max(best, found)
     return min(best, enough) / enough
-
-
-def shows_evidence(text: str, intents: tuple[Intent, ...]) -> bool:
-    """The passage cites what the answer asked for rests on.
-
-    Cue words saturate: any paragraph about law says 法律, 规定 and 权益.  The
-    paragraph that quotes the statute is the one that settles a legality
-    question, and ranks above the ones that only talk about it.
-    """
-    return any(intent.evidence is not None and intent.evidence.search(text) for intent in intents)
 
 
 def opens_as_answer(text: str, intents: tuple[Intent, ...], question: str | None = None) -> bool:

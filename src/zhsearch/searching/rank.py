@@ -26,8 +26,7 @@ from zhsearch.storage.stored import StoredPassage
 WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
 # What the learner may weigh: every feature but coverage (its log leads the
 # score with weight 1), BM25F scaled to the best candidate's, and the document's strength.
-LEARNED = ("bm25f", "window", "title", "heading", "early", "phrase", "first_answer", "cue", "evidence", "opening", "teaser", "short", "intro",
-           "verdict", "comment", "document")
+LEARNED = ("bm25f", "early", "phrase", "first_answer", "opening", "teaser", "verdict")
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,10 +74,8 @@ class RankingConfig:
     echo_share: float = 0.75  # a quotation restating this share of the query's words is the page's own question
     window_sentences: int = 2
     window_weight: float = 0.5  # coverage of the best window, beside the whole passage's
-    document_passages: int = 5  # a document's strength: the coverage of its best this many candidates
     cues_enough: int = 3  # cue words saturate
     heading_cue_weight: float = 2.0  # a cue in the heading counts this many times
-    short_chars: int = 16  # a passage shorter than this is "short"
     # The rerank's weights: log score = log coverage + Σ weight × feature.
     # Fitted, not set by hand: ``python bench/tune.py fit`` (ranking_weights.json
     # holds them with the sets, the leave-one-corpus-out figures and the date).
@@ -159,7 +156,7 @@ def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], confi
 
 def score(features: dict[str, float], config: RankingConfig = DEFAULT_RANKING) -> float:
     """The one formula that combines a passage's features into its score
-    (:func:`final_scores` then adds the pool's feature, ``document``):
+    (:func:`final_scores` adds ``bm25f``, the one feature read off the pool):
     ``exp(log coverage + Σ weight × feature)``, the feature ``bm25f`` being
     BM25F scaled to the best candidate's.  Coverage leads: BM25's term-frequency pull is what puts a
     paragraph that repeats the question's words everywhere first — useful to
@@ -197,17 +194,7 @@ def final_scores(
     # stray bigram such as 个人 of 个人信用) is no answer at all.
     candidates = [c for c in candidates if c.features["coverage"] > 0]
     top = top or max((c.base for c in candidates), default=0.0) or 1.0
-    # Document context, the one feature of the pool rather than of a passage:
-    # the answer to a question spans a section, and the document (chapter,
-    # article) holding many well-covering candidates is about it; a passage
-    # that matches as well in a stray document ranks below.
-    by_document: dict[str, list[float]] = {}
     for c in candidates:
-        by_document.setdefault(c.passage.source, []).append(c.features["coverage"])
-    strength = {d: sum(sorted(values, reverse=True)[: config.document_passages]) for d, values in by_document.items()}
-    strongest = max(strength.values(), default=0.0) or 1.0
-    for c in candidates:
-        c.features["document"] = strength[c.passage.source] / strongest
         c.features["bm25f"] = c.base / top
         c.score = score(c.features, config)
     candidates.sort(key=lambda c: (-c.score, c.passage.source, c.passage.line))

@@ -302,16 +302,11 @@ class Index:
         # pool (a page past it) follow the pool's, ranked among those read.
         # A page reaches offset + limit hits deep: page k is a slice of one ranking.
         config = self.ranking
-        if reading.operators:
-            from zhsearch.searching import restrict  # loaded only for a query with operators
         # Our own term selection and weights run outside the read guard (a slip
         # there is a bug, not a damaged index); their lookups are guarded.
         terms = _query_terms(plan, frequency, config)
         weights = term_weights(plan, frequency, self._doc_count(searcher), config)
-        # The operators' filters read the index through guarded reads: only a
-        # read fails as a damaged index, a slip in restrict is a bug.
-        reads = _GuardedReads(searcher, self._unreadable)
-        allowed, left_out = restrict.doc_filters(reads, reading) if reading.operators else (None, set())
+        allowed, left_out = self._filters(searcher, reading)
 
         def hits_of(ranked: list[Scored]) -> list:
             """Copies of one text folded into one hit, at most ``per_file`` of each source."""
@@ -321,9 +316,7 @@ class Index:
         if allowed is not None and not allowed:
             groups, unread = [], 0
         elif plan.empty:  # only restrictions: the passages they let through, in document order
-            listed = [(d, f, 0.0) for d, f in restrict.all_docs(reads)
-                      if (allowed is None or d in allowed) and d not in left_out]
-            ranked = _records(listed)  # records outside the read guard: a missing field is our bug
+            ranked = _records(self._listed(searcher, allowed, left_out))  # records outside the read guard: a missing field is our bug
             ranked.sort(key=lambda c: (c.passage.source, c.passage.line, c.passage.order))
             groups, unread = hits_of(ranked), 0
         else:
@@ -346,10 +339,30 @@ class Index:
         suggestions = self._did_you_mean(plan, reading, total, offset)
         return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions)
 
-    def _rank(self, searcher, terms, plan: QueryPlan, weights, take: int, allowed, left_out) -> tuple[list[Scored], int]:
-        """The best ``take`` matches (all of them when twice the pool or fewer
-        match, so that copies fold and ``total`` is exact) reranked, and how
-        many matches were not read."""
+    def _filters(self, searcher, reading: ParsedQuery):
+        """``(allowed, left_out)``: the passages the query's operators allow (None: any) and
+        those they leave out.  Here sets of docnums; a cluster (zhsearch.cluster) has its own."""
+        if not reading.operators:
+            return None, set()
+        from zhsearch.searching import restrict  # loaded only for a query with operators
+
+        # The operators' filters read the index through guarded reads: only a
+        # read fails as a damaged index, a slip in restrict is a bug.
+        return restrict.doc_filters(_GuardedReads(searcher, self._unreadable), reading)
+
+    def _listed(self, searcher, allowed, left_out) -> list:
+        """``(docnum, stored fields, 0.0)`` of every passage the filters let through."""
+        from zhsearch.searching import restrict
+
+        return [(d, f, 0.0) for d, f in restrict.all_docs(_GuardedReads(searcher, self._unreadable))
+                if (allowed is None or d in allowed) and d not in left_out]
+
+    def _stage_one(self, searcher, terms, take: int, allowed, left_out) -> tuple[list, list, int]:
+        """Stage 1: ``(found, sections, count)`` — the best ``take`` matches (all of
+        them when twice the pool or fewer match, so that copies fold and ``total``
+        is exact), the passages best matched by their heading, each as ``(docnum,
+        stored fields, bm25f)``, and how many passages match.  The one step a
+        cluster (zhsearch.cluster) answers from its shards; the rerank is shared."""
         config = self.ranking
         every = 2 * config.candidates
         try:
@@ -362,22 +375,31 @@ class Index:
             # The stored fields are read here: a damaged segment fails now, not in the rerank.
             read = lambda docnum: read_record(searcher.stored_fields(docnum))  # noqa: E731
             found = [(docnum, read(docnum), score) for docnum, score in best]
-            pool = found[: config.candidates]
-            in_pool = {docnum for docnum, _, _ in pool}
-            for docnum, score in matches.sections:
-                if docnum not in in_pool:
-                    pool.append((docnum, read(docnum), score))
-                    in_pool.add(docnum)
-            rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
+            pool = {docnum: fields for docnum, fields, _ in found[: config.candidates]}
+            sections = [(docnum, pool[docnum] if docnum in pool else read(docnum), score)
+                        for docnum, score in matches.sections]
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
+        return found, sections, matches.count
+
+    def _rank(self, searcher, terms, plan: QueryPlan, weights, take: int, allowed, left_out) -> tuple[list[Scored], int]:
+        """The best ``take`` matches of stage 1 reranked, and how many matches were not read."""
+        config = self.ranking
+        found, sections, count = self._stage_one(searcher, terms, take, allowed, left_out)
+        pool = found[: config.candidates]
+        in_pool = {docnum for docnum, _, _ in pool}
+        for candidate in sections:
+            if candidate[0] not in in_pool:
+                pool.append(candidate)
+                in_pool.add(candidate[0])
+        rest = [c for c in found[config.candidates :] if c[0] not in in_pool]
         # Stored fields become records outside the read guard: a field missing
         # there is our bug (a renamed field), not a damaged index.
         ranked = final_scores([rescore(c, plan, weights, config) for c in _records(pool)], config)
         if rest:
             top = max((c.base for c in ranked), default=0.0)
             ranked += final_scores([rescore(c, plan, weights, config) for c in _records(rest)], config, top=top)
-        return ranked, matches.count - len(pool) - len(rest)
+        return ranked, count - len(pool) - len(rest)
 
     def _did_you_mean(self, plan: QueryPlan, reading: ParsedQuery, total: int, offset: int) -> tuple:
         """Corrections, only when the search found little: nothing, or a query
@@ -404,6 +426,10 @@ class Index:
             raise BadQueryError("the prefix must be text")
         return self._get_suggester().complete(_clean_query(prefix)[:MAX_LIMIT], limit=limit)
 
+    def _term_scores(self, best: Scored, plan: QueryPlan, searcher) -> list[dict]:
+        """Each query term's BM25F share of ``best``'s stage-1 score (``--explain``)."""
+        return _term_contributions(best, plan, searcher, self.ranking, self._unreadable, self._frequency(searcher))
+
     def _make_hit(
         self, rank, best: Scored, others, plan: QueryPlan, explain, searcher,
         reading: ParsedQuery | None = None, marked: QueryPlan | None = None,
@@ -411,7 +437,7 @@ class Index:
         passage = best.passage
         explanation = None
         if explain:
-            explanation = _explain(best, plan, searcher, self.ranking, self._unreadable, self._frequency(searcher))
+            explanation = _explanation(best, plan, self.ranking, self._term_scores(best, plan, searcher))
         return Hit(
             rank=rank,
             score=round(best.score, 4),
@@ -593,8 +619,8 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
     return list(groups.values())
 
 
-def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unreadable, frequency) -> dict:
-    """Per-term BM25F contributions by field, plus every rerank feature (in FEATURES order)."""
+def _term_contributions(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unreadable, frequency) -> list[dict]:
+    """Per-term BM25F contributions to ``best`` by field."""
     contributions = []
     for term in _query_terms(plan, frequency, config):
         try:  # each term's postings read again: only these reads are guarded
@@ -608,6 +634,11 @@ def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unr
         except _READ_ERRORS as exc:
             raise unreadable(exc) from exc
         contributions.append({"field": term.fieldname, "term": term.text, "score": round(value, 4)})
+    return contributions
+
+
+def _explanation(best: Scored, plan: QueryPlan, config: RankingConfig, contributions: list[dict]) -> dict:
+    """The stage-1 score and its terms, plus every rerank feature (in FEATURES order)."""
     return {
         "bm25f": round(best.base, 4),
         "terms": contributions,

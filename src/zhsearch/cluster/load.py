@@ -1,0 +1,162 @@
+"""Loading a corpus into a cluster's shards, and keeping it up to date file by file.
+
+What the cluster holds is its own record of what was loaded: every row
+carries its file's path and a hash of the file's bytes, so an update asks the
+shards which files they hold (one grouped query a shard) and rewrites only the
+files whose bytes changed, deletes those gone, and leaves the rest — from any
+machine, as often as it likes (loading twice changes nothing).  A file is
+replaced in one transaction on its shard (delete its rows, insert the new
+ones), on the shard's primary and on every mirror alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from zhsearch.cluster.client import Connection, file_groups, literal
+from zhsearch.cluster.config import ClusterConfig
+from zhsearch.cluster.rows import ATTRIBUTES, TABLE_FIELDS, file_id, passage_rows, shard_of
+from zhsearch.errors import MissingExtraError, UnreadableFileError
+from zhsearch.reading.passages import read_corpus_file, scan_corpus
+from zhsearch.storage.build import BuildReport
+
+INSERT_ROWS = 200  # rows a statement: well inside searchd's packet size with long passages
+_COLUMNS = ("id",) + tuple(TABLE_FIELDS.values()) + tuple(ATTRIBUTES)
+
+
+def file_hash(path: Path) -> str:
+    """What an update compares: a hash of the file's bytes."""
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Writers:
+    """One connection to every replica of every shard: a write reaches them all."""
+
+    def __init__(self, config: ClusterConfig):
+        self.config = config
+        self.connections: list[list[Connection]] = []
+        try:
+            for number, shard in enumerate(config.shards):
+                self.connections.append([Connection(e, f"shard {number} ({shard.table})") for e in shard.replicas])
+        except BaseException:
+            self.close()
+            raise
+
+    def each(self):
+        """``(shard number, table, connection)`` of every replica."""
+        for number, connections in enumerate(self.connections):
+            for connection in connections:
+                yield number, self.config.shards[number].table, connection
+
+    def close(self) -> None:
+        for connections in self.connections:
+            for connection in connections:
+                connection.close()
+
+
+def held_files(connection: Connection, table: str) -> dict[str, tuple[str, int]]:
+    """The files a shard replica holds: path → (hash of its bytes, passages)."""
+    return {file: (digest, int(count)) for _, file, digest, count in file_groups(connection, table, "file, file_hash")}
+
+
+def _insert(table: str, rows: list[dict]) -> list[str]:
+    statements = []
+    for start in range(0, len(rows), INSERT_ROWS):
+        values = ",".join("(" + ",".join(literal(row[c]) for c in _COLUMNS) + ")" for row in rows[start : start + INSERT_ROWS])
+        statements.append(f"INSERT INTO {table} ({','.join(_COLUMNS)}) VALUES {values}")
+    return statements
+
+
+def replace_file(connection: Connection, table: str, file: str, rows: list[dict]) -> None:
+    """A file's passages replaced in one transaction: its old rows go, ``rows`` come."""
+    connection.execute("BEGIN", f"DELETE FROM {table} WHERE file_id={file_id(file)}", *_insert(table, rows), "COMMIT")
+
+
+def delete_file(connection: Connection, table: str, file: str) -> None:
+    connection.execute(f"DELETE FROM {table} WHERE file_id={file_id(file)}")
+
+
+def load_cluster(
+    corpus_dir: str | os.PathLike,
+    config: ClusterConfig,
+    rebuild: bool = False,
+    progress: Callable[[str], None] | None = None,
+    timings: dict | None = None,
+) -> BuildReport:
+    """Load ``corpus_dir`` into the cluster, or bring it up to date.
+
+    ``rebuild=True`` empties every shard first (after the shard list changed).
+    ``timings``, when given, receives the seconds spent analysing and writing.
+
+    >>> load_cluster("corpus", load_config("cluster.toml")).summary()   # doctest: +SKIP
+    'indexed 5 files, 114 passages in 2.10 s'
+    """
+    started = time.perf_counter()
+    corpus_dir = Path(corpus_dir)
+    files, skipped = scan_corpus(corpus_dir)
+    report = BuildReport(mode="full" if rebuild else "update", files_total=len(files), skipped=list(skipped))
+    spent = {"analysis": 0.0, "writing": 0.0}
+    writers = _Writers(config)
+    try:
+        if rebuild:
+            for _, table, connection in writers.each():
+                connection.execute(f"TRUNCATE RTINDEX {table}")
+        # (shard, replica) → the files it holds: a replica that missed an update is caught up
+        held = {(n, k): held_files(c, t) for n, connections in enumerate(writers.connections)
+                for k, (c, t) in enumerate((c, config.shards[n].table) for c in connections)}
+        wanted: dict[str, int] = {}
+        for path in files:
+            rel = path.relative_to(corpus_dir).as_posix()
+            shard, digest = shard_of(rel, len(config.shards)), file_hash(path)
+            wanted[rel] = shard
+            stale = [k for k, c in enumerate(writers.connections[shard]) if held[(shard, k)].get(rel, ("",))[0] != digest]
+            if not stale:
+                continue
+            if progress:
+                progress(rel)
+            clock = time.perf_counter()
+            try:
+                text, passages, warnings = read_corpus_file(path, rel)
+            except MissingExtraError:
+                report.needs_extra.append(rel)
+                continue
+            except UnreadableFileError as exc:
+                report.skipped.append(str(exc))
+                continue
+            report.warnings.extend(warnings)
+            rows = passage_rows(passages, rel, digest)
+            spent["analysis"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            for k in stale:
+                replace_file(writers.connections[shard][k], config.shards[shard].table, rel, rows)
+            spent["writing"] += time.perf_counter() - clock
+            report.files_indexed += 1
+            report.passages_added += len(rows)
+        # Files gone from the corpus, or held by a shard they no longer hash to.
+        removed = set()
+        for (shard, k), files_held in held.items():
+            for rel in files_held:
+                if wanted.get(rel) != shard:
+                    delete_file(writers.connections[shard][k], config.shards[shard].table, rel)
+                    if rel not in wanted:
+                        removed.add(rel)
+        report.files_removed = len(removed)
+        report.passages_total = sum(
+            int(c.query(f"SELECT COUNT(*) FROM {config.shards[n].table}")[0][0][0])
+            for n, connections in enumerate(writers.connections) for c in connections[:1])
+    finally:
+        writers.close()
+    if not rebuild and not report.files_indexed and not report.files_removed:
+        report.mode = "unchanged"
+    if timings is not None:
+        timings.update(spent)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,411 @@
+"""Searching a cluster: the local index's search, with stage 1 answered by the shards.
+
+:class:`ClusterIndex` is an :class:`~zhsearch.searching.search.Index` whose
+stage 1 (``_stage_one``), operator filters (``_filters``, ``_listed``) and
+term statistics come from the cluster's distributed table; parsing, the query
+plan, the rerank, folding copies, paging and highlights are the local index's
+own code.  Per query the client sends (docs/scale.md):
+
+1. one round trip for the document frequencies of the query's terms (a
+   ``MATCH`` of their keywords, then ``SHOW META``) and the passage count;
+   a term the plan asks about later (a regional reading) costs one more;
+2. one round trip for the candidates: a weighted ``MATCH`` of every term
+   (an OR, ranked by BM25F), the phrases as ANDed bigram phrases, the
+   exclusions as NOTs, ``file:`` as an attribute filter — and the passages
+   best matched by their headings; each comes back with its stored fields;
+3. (sometimes) one more for the total score of a heading match that is not
+   among the candidates.
+
+A shard that does not answer leaves its passages out: the distributed table
+answers from the others (or the shard's mirror) and the results carry the
+engine's warning.  A query typed in pinyin costs one more round trip: the
+bigrams it sounds like are read from passages whose ``pinyin`` field holds it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+from zhsearch.cluster.client import Connection, file_groups, literal, meta
+from zhsearch.cluster.config import ClusterConfig, load_config
+from zhsearch.cluster.rows import STORED_COLUMNS, file_id, keyword, stored_fields
+from zhsearch.errors import BadQueryError, ClusterUnavailableError
+from zhsearch.searching.query import QueryPlan
+from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig
+from zhsearch.searching.search import MAX_LIMIT, MAX_OFFSET, Document, DocumentPassage, Index, SearchResults
+from zhsearch.searching.syntax import ParsedQuery
+from zhsearch.storage.stored import StoredPassage
+from zhsearch.text.analyzer import analyze, char_bigrams
+from zhsearch.text.normalize import HAN_RUN, fold_text
+
+SCORE_SCALE = 10_000  # the expression ranker's weight is an integer: BM25F × this
+PINYIN_PASSAGES = 100  # passages a pinyin pair's bigrams are read from
+LISTED_MAX = MAX_OFFSET + MAX_LIMIT  # a query of only filters lists at most this many passages
+_COLUMNS = ", ".join(("id",) + STORED_COLUMNS)
+
+
+def ranker(config: RankingConfig) -> str:
+    """The engine's ranking expression: BM25F with the stage-1 field boosts as field weights.
+
+    Each keyword lives in one field (zhsearch.cluster.rows), so a field's
+    weight is its terms' boost; the engine's field weights are integers, so
+    the boosts are scaled by ten.  Sphinx 2.2's real-time tables keep no field
+    lengths (``bm25f`` with any ``b`` above 0 scores every passage 0.5), so
+    the length normalisation is off: ``b`` = 0.
+    """
+    weights = ", ".join(f"{table}={max(1, round(10 * config.boost(field)))}"
+                        for field, table in (("words", "words"), ("bigrams", "bigrams"), ("context_bigrams", "context")))
+    return f"{SCORE_SCALE}*bm25f({config.bm25_k1:g}, 0, {{{weights}}})"
+
+
+# Plain IDF, log(N/n): the engine's default subtracts, and goes below zero for a
+# term in over half the passages (common on a small corpus).
+RANK_OPTIONS = "idf='plain,tfidf_unnormalized'"
+
+
+@dataclass(frozen=True)
+class ClusterResults(SearchResults):
+    """:class:`SearchResults` plus what the cluster warned of (a shard that did not answer)."""
+
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        data = super().to_dict()
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
+        return data
+
+
+@dataclass(frozen=True)
+class PushedFilters:
+    """A query's operators as the engine applies them, and the check that makes them exact.
+
+    The engine sees a run (``"上门取证"``) as the phrase of its bigrams (or
+    their AND, for a run across scripts): a superset of the passages that
+    hold it, which :meth:`holds` narrows on the stored normalised text, as
+    the local index's filters do (zhsearch.searching.restrict).
+    """
+
+    required: tuple[tuple[str, ...], ...] = ()
+    excluded: tuple[str, ...] = ()
+    files: tuple[int, ...] | None = None  # file ids allowed (None: any)
+    excluded_files: tuple[int, ...] = ()
+
+    def match(self) -> tuple[str, str]:
+        """``(required clause, excluded clause)`` for ``MATCH``; either may be empty."""
+        groups = []
+        for group in self.required:
+            alternatives = [_run_clause(run) for run in group]
+            if all(alternatives):  # a lone Han character cannot be looked up: the check alone
+                groups.append("(" + " | ".join(alternatives) + ")")
+        excluded = [f"-{clause}" for run in self.excluded if _is_han_run(run) and (clause := _run_clause(run))]
+        return " ".join(groups), " ".join(excluded)
+
+    def where(self) -> str:
+        parts = []
+        if self.files is not None:
+            parts.append(f"file_id IN ({','.join(map(str, self.files))})")
+        if self.excluded_files:
+            parts.append(f"file_id NOT IN ({','.join(map(str, self.excluded_files))})")
+        return " AND ".join(parts)
+
+    def holds(self, norm: str) -> bool:
+        from zhsearch.searching.restrict import run_pattern
+
+        return all(any(run_pattern(run).search(norm) for run in group) for group in self.required) and not any(
+            run_pattern(run).search(norm) for run in self.excluded)
+
+
+def _is_han_run(run: str) -> bool:
+    return bool(HAN_RUN.fullmatch(fold_text(run)))
+
+
+def _run_clause(run: str) -> str:
+    """A run as the engine can find it: the phrase of its bigram keywords (one Han run),
+    or their AND; "" when it has none (one Han character)."""
+    from zhsearch.searching.restrict import lookup_terms
+
+    terms = [keyword("bigrams", t) for t in lookup_terms(run)]
+    if not terms:
+        return ""
+    if len(terms) == 1:
+        return terms[0]
+    return f'"{" ".join(terms)}"' if _is_han_run(run) else "(" + " ".join(terms) + ")"
+
+
+class _ClusterSearcher:
+    """One search's view of the cluster: its round trips, term statistics and warnings."""
+
+    def __init__(self, index: "ClusterIndex"):
+        self._index = index
+        self.table = index.config.table
+        self.frequencies: dict[tuple[str, str], int] = {}
+        self.warnings: list[str] = []
+        self._count: int | None = None
+
+    def query(self, *statements: str) -> list:
+        results = self._index._query(*statements)
+        for rows in results:  # SHOW META's warning: an agent (shard) that did not answer
+            for row in rows:
+                if len(row) == 2 and row[0] == "warning" and row[1] not in self.warnings:
+                    self.warnings.append(row[1])
+        return results
+
+    def lookup(self, pairs, count: bool = False) -> None:
+        """Fetch the document frequencies of ``(field, term)`` pairs in one round trip."""
+        wanted = {keyword(f, t): (f, t) for f, t in pairs if (f, t) not in self.frequencies}
+        statements = []
+        if count:
+            statements.append(f"SELECT COUNT(*) FROM {self.table}")
+        if wanted:
+            clause = " | ".join(wanted)
+            statements += [f"SELECT id FROM {self.table} WHERE MATCH({literal(clause)}) LIMIT 1 OPTION ranker=none",
+                           "SHOW META"]
+        if not statements:
+            return
+        results = self.query(*statements)
+        if count:
+            self._count = int(results[0][0][0]) if results[0] else 0
+        if wanted:
+            _, docs = meta(results[-1])
+            for word, pair in wanted.items():
+                self.frequencies[pair] = docs.get(word, 0)
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        if (field, term) not in self.frequencies:
+            self.lookup([(field, term)])
+        return self.frequencies[(field, term)]
+
+    def doc_count(self) -> int:
+        if self._count is None:
+            self.lookup([], count=True)
+        return self._count
+
+    def close(self) -> None:
+        pass
+
+
+class ClusterIndex(Index):
+    """A cluster opened for searching: the same ``search()`` as a local :class:`Index`.
+
+    >>> idx = open_cluster("cluster.toml")              # doctest: +SKIP
+    >>> idx.search("九千会上门吗", limit=3)[0].source     # doctest: +SKIP
+    '004_69b0fd6045c32687.txt'
+    """
+
+    def __init__(self, config: ClusterConfig, ranking: RankingConfig = DEFAULT_RANKING):
+        from zhsearch.text.lexicon import active_lexicon
+        from zhsearch.text.segment import full_segmenter
+
+        self.ranking = ranking
+        self.config = config
+        self.path = config.path
+        self.meta = {"cluster": str(config.path)} if config.path else {}
+        self.segmenter = full_segmenter()  # jieba's own dictionary: a cluster has no compact one
+        self.lexicon = active_lexicon()
+        self._pinyin_map = None
+        self._suggester = None
+        self._searcher = None
+        self._frequencies = (None, {})
+        self._connection: Connection | None = None
+        self._connect()  # an unreachable cluster is reported when it is opened
+
+    # --- the round trips ---------------------------------------------------
+    def _connect(self) -> Connection:
+        if self._connection is None:
+            self._connection = Connection(self.config.distributed, f"the distributed table {self.config.table}")
+        return self._connection
+
+    def _query(self, *statements: str) -> list:
+        """Run statements on the distributed table; a dropped connection (a restarted
+        ``searchd``) is opened again once."""
+        try:
+            return self._connect().query(*statements)
+        except ClusterUnavailableError:
+            self._drop_connection()
+            return self._connect().query(*statements)
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def close(self) -> None:
+        self._drop_connection()
+
+    @property
+    def generation(self) -> str:
+        return f"cluster:{self.config.table}"
+
+    # --- the local index's search, stage 1 answered here --------------------
+    def search(self, query: str, limit: int = 10, explain: bool = False, offset: int = 0,
+               per_file: int | None = None) -> ClusterResults:
+        """Ranked passages, as :meth:`Index.search`; ``warnings`` names shards that did not answer."""
+        searcher = self._searcher = _ClusterSearcher(self)
+        if isinstance(query, str):  # the terms a plan asks about, fetched in one round trip
+            searcher.lookup(_likely_terms(query[:MAX_LIMIT]), count=True)
+        try:
+            results = super().search(query, limit=limit, explain=explain, offset=offset, per_file=per_file)
+        finally:
+            self._searcher = None
+        values = {f.name: getattr(results, f.name) for f in fields(SearchResults)}
+        return ClusterResults(**values, warnings=tuple(searcher.warnings))
+
+    def _get_searcher(self):
+        return self._searcher or _ClusterSearcher(self)
+
+    def _pinyin_bigrams(self, plan: QueryPlan) -> dict[str, tuple[str, ...]]:
+        """The bigrams each pinyin pair sounds like, read from the passages that hold one
+        (the local index looks them up in its map of every bigram it holds)."""
+        if not plan.pinyin:
+            return {}
+        from zhsearch.text.pinyin import bigram_keys
+
+        table = self.config.table
+        results = self._get_searcher().query(*(
+            f"SELECT id, norm FROM {table} WHERE MATCH({literal(keyword('pinyin', pair))}) LIMIT {PINYIN_PASSAGES}"
+            for pair in plan.pinyin))
+        out = {}
+        for pair, rows in zip(plan.pinyin, results):
+            heard: dict[str, int] = {}
+            for _, norm in rows:
+                for run in HAN_RUN.findall(norm):
+                    for gram in char_bigrams(run):
+                        if pair in bigram_keys(gram):
+                            heard[gram] = heard.get(gram, 0) + 1
+            out[pair] = tuple(sorted(heard, key=lambda g: (-heard[g], g)))
+        return out
+
+    def _did_you_mean(self, plan, reading, total, offset) -> tuple:
+        return ()
+
+    def suggest(self, prefix: str, limit: int = 8) -> tuple:
+        if not isinstance(prefix, str):
+            raise BadQueryError("the prefix must be text")
+        return ()
+
+    def _term_scores(self, best, plan, searcher) -> list[dict]:
+        return []  # the engine reports a passage's score, not each term's share
+
+    def _filters(self, searcher, reading: ParsedQuery):
+        if not reading.operators:
+            return None, set()
+        files = None
+        if reading.files or reading.excluded_files:
+            from zhsearch.searching.restrict import file_matches
+
+            held = self.files(searcher)
+            if reading.files:
+                files = tuple(i for name, i in held.items() if any(file_matches(name, p) for p in reading.files))
+                if not files:
+                    return set(), set()  # no file matches: nothing is allowed
+            excluded = tuple(i for name, i in held.items() if any(file_matches(name, p) for p in reading.excluded_files))
+        else:
+            excluded = ()
+        runs = tuple(tuple(group) for group in reading.required)
+        return PushedFilters(runs, tuple(reading.excluded), files, excluded), set()
+
+    def files(self, searcher=None) -> dict[str, int]:
+        """Every file the cluster holds, with its id."""
+        searcher = searcher or _ClusterSearcher(self)
+        return {name: int(i) for i, name, _ in file_groups(searcher, self.config.table)}
+
+    def _select(self, where: list[str], order: str = "", limit: int = 0, option: str = "") -> str:
+        clause = " AND ".join(w for w in where if w)
+        return (f"SELECT {_COLUMNS}, weight() AS score FROM {self.config.table}" + (f" WHERE {clause}" if clause else "")
+                + (f" ORDER BY {order}" if order else "") + f" LIMIT {limit} OPTION max_matches={limit}" + option)
+
+    def _stage_one(self, searcher, terms, take: int, allowed, left_out):
+        config = self.ranking
+        every = 2 * config.candidates
+        limit = max(take, every)
+        filters = allowed if isinstance(allowed, PushedFilters) else PushedFilters()
+        required, excluded = filters.match()
+        rank = f", ranker=expr({literal(ranker(config))}), {RANK_OPTIONS}"
+
+        def where(words) -> list[str]:
+            ored = " | ".join(dict.fromkeys(keyword(t.fieldname, t.text) for t in words))
+            return [f"MATCH({literal(' '.join(p for p in (f'({ored})', required, excluded) if p))})", filters.where()]
+
+        context = [t for t in terms if t.fieldname == "context_bigrams"]
+        statements = [self._select(where(terms), "score DESC, id ASC", limit, rank), "SHOW META"]
+        if context:
+            statements += [self._select(where(context), "score DESC, id ASC", config.section_candidates, rank)]
+        results = searcher.query(*statements)
+        values, _ = meta(results[1])
+        found, dropped = _candidates(results[0], filters)
+        count = int(values.get("total_found", len(found))) - dropped
+        by_id = {docnum: (fields_, score) for docnum, fields_, score in found}
+        sections = []
+        if context:
+            heading_matches, _ = _candidates(results[2], filters)
+            missing = [d for d, _, _ in heading_matches if d not in by_id]
+            if missing:  # their score by every term, as the local index gives it
+                more = searcher.query(self._select(where(terms) + [f"id IN ({','.join(map(str, missing))})"],
+                                                   "", len(missing), rank))[0]
+                by_id.update({d: (f, s) for d, f, s in _candidates(more, filters)[0]})
+            sections = [(d, by_id[d][0], by_id[d][1]) for d, _, _ in heading_matches if d in by_id]
+        best = found if count <= every else found[:take]
+        return best, sections, max(count, len(found))
+
+    def _listed(self, searcher, allowed, left_out) -> list:
+        filters = allowed if isinstance(allowed, PushedFilters) else PushedFilters()
+        required, _ = filters.match()  # a MATCH of only NOTs cannot be run: the check leaves those out
+        where = [f"MATCH({literal(required)})" if required else "", filters.where()]
+        rows = searcher.query(self._select(where, "", LISTED_MAX))[0]
+        return _candidates(rows, filters)[0]
+
+    # --- documents and stats ------------------------------------------------
+    def document(self, source: str) -> Document | None:
+        if not isinstance(source, str) or not source or "\x00" in source:
+            return None
+        rows = _ClusterSearcher(self).query(
+            self._select([f"file_id={file_id(source.split('#', 1)[0])}"], "", LISTED_MAX))[0]
+        stored = [p for p in (StoredPassage.from_fields(f) for _, f, _ in _candidates(rows, PushedFilters())[0])
+                  if p.source == source]
+        if not stored:
+            return None
+        stored.sort(key=lambda p: (p.line, p.order))
+        return Document(source, stored[0].title, tuple(DocumentPassage(p.line, p.heading, p.text, p.page) for p in stored))
+
+    def stats(self) -> dict:
+        searcher = _ClusterSearcher(self)
+        return {"cluster": str(self.config.path), "table": self.config.table, "shards": len(self.config.shards),
+                "files": len(self.files(searcher)), "passages": searcher.doc_count(), "warnings": searcher.warnings}
+
+
+def _candidates(rows, filters: PushedFilters) -> tuple[list, int]:
+    """``(docnum, stored fields, bm25f)`` of the rows that pass ``filters``' exact check,
+    and how many did not."""
+    out, dropped = [], 0
+    for row in rows:
+        docnum, values, score = row[0], dict(zip(STORED_COLUMNS, row[1:-1])), row[-1]
+        record = stored_fields(values)
+        if filters.holds(record["norm"]):
+            out.append((docnum, record, score / SCORE_SCALE))
+        else:
+            dropped += 1
+    return out, dropped
+
+
+def _likely_terms(query: str) -> list[tuple[str, str]]:
+    """The ``(field, term)`` pairs a plan of ``query`` asks the frequency of, most of them."""
+    norm = fold_text(query)
+    pairs = []
+    for token in analyze(norm, "bigrams", normalized=True):
+        pairs += [("bigrams", token.text), ("context_bigrams", token.text)]
+        if len(token.text) == 1:
+            pairs.append(("words", token.text))
+    for token in analyze(norm, "words", normalized=True):
+        pairs.append(("words", token.text))
+    return list(dict.fromkeys(pairs))
+
+
+def open_cluster(path: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING) -> ClusterIndex:
+    """Open the cluster CLUSTER.toml describes, for searching (as :func:`open_index` opens a folder).
+
+    Raises ClusterConfigError, ClusterUnavailableError or ClusterTableMissingError
+    with a message that says how to fix it.
+    """
+    return ClusterIndex(load_config(path), ranking)

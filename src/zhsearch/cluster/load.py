@@ -19,7 +19,7 @@ from pathlib import Path
 
 from zhsearch.cluster.client import Connection, file_groups, literal
 from zhsearch.cluster.config import ClusterConfig
-from zhsearch.cluster.rows import ATTRIBUTES, TABLE_FIELDS, file_id, passage_rows, shard_of
+from zhsearch.cluster.rows import ATTRIBUTES, TABLE_FIELDS, file_id, passage_id, passage_rows, shard_of
 from zhsearch.errors import MissingExtraError, UnreadableFileError
 from zhsearch.reading.passages import read_corpus_file, scan_corpus
 from zhsearch.storage.build import BuildReport
@@ -67,17 +67,20 @@ def held_files(connection: Connection, table: str) -> dict[str, tuple[str, int]]
     return {file: (digest, int(count)) for _, file, digest, count in file_groups(connection, table, "file, file_hash")}
 
 
-def _insert(table: str, rows: list[dict]) -> list[str]:
+def _replace(table: str, rows: list[dict]) -> list[str]:
     statements = []
     for start in range(0, len(rows), INSERT_ROWS):
         values = ",".join("(" + ",".join(literal(row[c]) for c in _COLUMNS) + ")" for row in rows[start : start + INSERT_ROWS])
-        statements.append(f"INSERT INTO {table} ({','.join(_COLUMNS)}) VALUES {values}")
+        statements.append(f"REPLACE INTO {table} ({','.join(_COLUMNS)}) VALUES {values}")
     return statements
 
 
-def replace_file(connection: Connection, table: str, file: str, rows: list[dict]) -> None:
-    """A file's passages replaced in one transaction: its old rows go, ``rows`` come."""
-    connection.execute("BEGIN", f"DELETE FROM {table} WHERE file_id={file_id(file)}", *_insert(table, rows), "COMMIT")
+def replace_file(connection: Connection, table: str, file: str, rows: list[dict], held: int) -> None:
+    """A file's passages replaced in one transaction: ``rows`` written over the
+    ``held`` it had (a passage's id is its file and number), those past them deleted."""
+    gone = [str(passage_id(file, number)) for number in range(len(rows), held)]
+    deletes = [f"DELETE FROM {table} WHERE id IN ({','.join(gone[i : i + 1000])})" for i in range(0, len(gone), 1000)]
+    connection.execute("BEGIN", *deletes, *_replace(table, rows), "COMMIT")
 
 
 def delete_file(connection: Connection, table: str, file: str) -> None:
@@ -136,7 +139,8 @@ def load_cluster(
             spent["analysis"] += time.perf_counter() - clock
             clock = time.perf_counter()
             for k in stale:
-                replace_file(writers.connections[shard][k], config.shards[shard].table, rel, rows)
+                replace_file(writers.connections[shard][k], config.shards[shard].table, rel, rows,
+                             held[(shard, k)].get(rel, ("", 0))[1])
             spent["writing"] += time.perf_counter() - clock
             report.files_indexed += 1
             report.passages_added += len(rows)
@@ -154,7 +158,9 @@ def load_cluster(
             for n, connections in enumerate(writers.connections) for c in connections[:1])
     finally:
         writers.close()
-    if not rebuild and not report.files_indexed and not report.files_removed:
+    if not any(held.values()):  # an empty cluster: the first load
+        report.mode = "full"
+    elif not report.files_indexed and not report.files_removed:
         report.mode = "unchanged"
     if timings is not None:
         timings.update(spent)

@@ -40,6 +40,7 @@ from zhsearch.text.analyzer import analyze, char_bigrams
 from zhsearch.text.normalize import HAN_RUN, fold_text
 
 SCORE_SCALE = 10_000  # the expression ranker's weight is an integer: BM25F × this
+MIRROR_RETRIES = 2  # statements sent again when a mirrored shard's replica did not answer
 PINYIN_PASSAGES = 100  # passages a pinyin pair's bigrams are read from
 LISTED_MAX = MAX_OFFSET + MAX_LIMIT  # a query of only filters lists at most this many passages
 _COLUMNS = ", ".join(("id",) + STORED_COLUMNS)
@@ -145,11 +146,16 @@ class _ClusterSearcher:
         self._count: int | None = None
 
     def query(self, *statements: str) -> list:
-        results = self._index._query(*statements)
-        for rows in results:  # SHOW META's warning: an agent (shard) that did not answer
-            for row in rows:
-                if len(row) == 2 and row[0] == "warning" and row[1] not in self.warnings:
-                    self.warnings.append(row[1])
+        """Run statements on the distributed table.  A shard that did not answer is
+        warned of; when it has mirrors the statements are sent again (Sphinx 2.2 tries
+        one mirror a query and learns which are down only from its pings)."""
+        for _ in range(1 + MIRROR_RETRIES):
+            results = self._index._query(*statements)
+            warned = [row[1] for rows in results for row in rows
+                      if len(row) == 2 and row[0] == "warning" and isinstance(row[1], str)]
+            self.warnings.extend(w for w in dict.fromkeys(warned) if w not in self.warnings)
+            if not any(self._index.mirrored(w) for w in warned):
+                break
         return results
 
     def lookup(self, pairs, count: bool = False) -> None:
@@ -212,6 +218,11 @@ class ClusterIndex(Index):
         self._connect()  # an unreachable cluster is reported when it is opened
 
     # --- the round trips ---------------------------------------------------
+    def mirrored(self, warning: str) -> bool:
+        """The warning names an agent (``host:api_port``) of a shard that has another replica."""
+        return any(f"agent {e.host}:{e.api_port}" in warning
+                   for shard in self.config.shards if len(shard.replicas) > 1 for e in shard.replicas)
+
     def _connect(self) -> Connection:
         if self._connection is None:
             self._connection = Connection(self.config.distributed, f"the distributed table {self.config.table}")

@@ -142,7 +142,8 @@ def _wait_ready(process: subprocess.Popen, endpoint: Endpoint, log: Path) -> Non
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            last = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:]
+            lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+            last = ([line for line in lines if "FATAL" in line or "ERROR" in line] or lines)[-1:]
             raise ClusterError(f"searchd for {endpoint} exited at start: {' '.join(last) or 'no output'} (see {log})")
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.settimeout(0.2)

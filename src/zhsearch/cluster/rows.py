@@ -112,11 +112,12 @@ def passage_rows(passages, file: str, file_hash: str) -> list[dict]:
     rows = []
     for number, doc in enumerate(_passage_documents(passages, set())):
         row = {"id": passage_id(file, number)}
-        row["words"] = keywords("words", (t.text for t in words(doc["words"])))
+        tokens = [t.text for t in words(doc["words"])]
         grams = [t.text for t in bigrams(doc["bigrams"])]
-        row["bigrams"] = keywords("bigrams", grams)
+        context = [t.text for t in bigrams(doc["context_bigrams"])]
+        row["words"], row["bigrams"], row["context"] = (
+            keywords("words", tokens), keywords("bigrams", grams), keywords("context_bigrams", context))
         row["pinyin"] = keywords("pinyin", sorted({key for g in set(grams) for key in bigram_keys(g)}))
-        row["context"] = keywords("context_bigrams", (t.text for t in bigrams(doc["context_bigrams"])))
         for column, (_, stored) in ATTRIBUTES.items():
             if stored:
                 row[column] = doc[stored]

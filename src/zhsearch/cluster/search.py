@@ -24,6 +24,7 @@ bigrams it sounds like are read from passages whose ``pinyin`` field holds it.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields
 
@@ -46,23 +47,43 @@ LISTED_MAX = MAX_OFFSET + MAX_LIMIT  # a query of only filters lists at most thi
 _COLUMNS = ", ".join(("id",) + STORED_COLUMNS)
 
 
-def ranker(config: RankingConfig) -> str:
-    """The engine's ranking expression: BM25F with the stage-1 field boosts as field weights.
+# The table's analysed fields, by the local index's field whose boost they carry.
+_RANKED_FIELDS = (("words", "words"), ("bigrams", "bigrams"), ("context_bigrams", "context"))
 
-    Each keyword lives in one field (zhsearch.cluster.rows), so a field's
-    weight is its terms' boost; the engine's field weights are integers, so
-    the boosts are scaled by ten.  Sphinx 2.2's real-time tables keep no field
-    lengths (``bm25f`` with any ``b`` above 0 scores every passage 0.5), so
-    the length normalisation is off: ``b`` = 0.
+
+def ranker(config: RankingConfig, lengths: dict[str, float], passages: int) -> str:
+    """The engine's ranking expression: the local index's BM25F, field by field.
+
+    Sphinx 2.2 keeps each passage's field lengths (``words_len`` …, from
+    ``index_field_lengths``) but not their averages in a real-time table: its
+    own ``bm25f()`` then scores every passage 0.5 whenever ``b`` > 0.  So the
+    formula is written out over the engine's per-field factors, with the
+    averages (``lengths``) the client reads: in each field, the matched
+    keywords' IDFs times BM25's saturation of their mean frequency at the
+    field's length, times the field's boost.  The engine's plain IDF is
+    log(N/n) / (2 log(N+1)); Whoosh's, log(N/(n+1)) + 1: the sum is scaled
+    back and each matched keyword adds its 1 (``passages``: N).
+    The field is told apart by its weight (``FIELD_IDS``), the only per-field
+    value the engine's ``sum()`` can read.
     """
-    weights = ", ".join(f"{table}={max(1, round(10 * config.boost(field)))}"
-                        for field, table in (("words", "words"), ("bigrams", "bigrams"), ("context_bigrams", "context")))
-    return f"{SCORE_SCALE}*bm25f({config.bm25_k1:g}, 0, {{{weights}}})"
+    k1, b = config.bm25_k1, config.bm25_b
+    scale = 2 * math.log(passages + 1)
+    parts = []
+    for field, table in _RANKED_FIELDS:
+        tf = "(hit_count/word_count)"
+        norm = f"({1 - b:g}+{b:g}*{table}_len/{max(lengths.get(table, 1.0), 1e-3):.4f})"
+        parts.append((FIELD_IDS[table], f"{config.boost(field):g}*(sum_idf*{scale:.4f}+word_count)*{tf}*{k1 + 1:g}/({tf}+{k1:g}*{norm})"))
+    expression = "0"
+    for field_id, part in reversed(parts):
+        expression = f"if(user_weight=={field_id},{part},{expression})"
+    return f"{SCORE_SCALE}*sum({expression})"
 
 
+FIELD_IDS = {"words": 1, "bigrams": 2, "context": 3, "pinyin": 4}
 # Plain IDF, log(N/n): the engine's default subtracts, and goes below zero for a
-# term in over half the passages (common on a small corpus).
-RANK_OPTIONS = "idf='plain,tfidf_unnormalized'"
+# term in over half the passages (common on a small corpus); field weights name the fields.
+RANK_OPTIONS = ("idf='plain,tfidf_unnormalized', field_weights=("
+                + ",".join(f"{name}={number}" for name, number in FIELD_IDS.items()) + ")")
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,7 @@ class _ClusterSearcher:
         self.frequencies: dict[tuple[str, str], int] = {}
         self.warnings: list[str] = []
         self._count: int | None = None
+        self.lengths: dict[str, float] = {}  # each ranked field's average length in tokens
 
     def query(self, *statements: str) -> list:
         """Run statements on the distributed table.  A shard that did not answer is
@@ -163,7 +185,8 @@ class _ClusterSearcher:
         wanted = {keyword(f, t): (f, t) for f, t in pairs if (f, t) not in self.frequencies}
         statements = []
         if count:
-            statements.append(f"SELECT COUNT(*) FROM {self.table}")
+            averages = ", ".join(f"AVG({t}_len)" for _, t in _RANKED_FIELDS)
+            statements.append(f"SELECT COUNT(*), {averages} FROM {self.table}")
         if wanted:
             clause = " | ".join(wanted)
             statements += [f"SELECT id FROM {self.table} WHERE MATCH({literal(clause)}) LIMIT 1 OPTION ranker=none",
@@ -172,7 +195,9 @@ class _ClusterSearcher:
             return
         results = self.query(*statements)
         if count:
-            self._count = int(results[0][0][0]) if results[0] else 0
+            row = results[0][0] if results[0] else (0,) + (1.0,) * len(_RANKED_FIELDS)
+            self._count = int(row[0])
+            self.lengths = {t: float(v or 1.0) for (_, t), v in zip(_RANKED_FIELDS, row[1:])}
         if wanted:
             _, docs = meta(results[-1])
             for word, pair in wanted.items():
@@ -333,10 +358,11 @@ class ClusterIndex(Index):
         limit = max(take, every)
         filters = allowed if isinstance(allowed, PushedFilters) else PushedFilters()
         required, excluded = filters.match()
-        rank = f", ranker=expr({literal(ranker(config))}), {RANK_OPTIONS}"
+        searcher.doc_count()  # and the fields' average lengths
+        rank = f", ranker=expr({literal(ranker(config, searcher.lengths, searcher.doc_count()))}), {RANK_OPTIONS}"
 
         def where(words) -> list[str]:
-            ored = " | ".join(dict.fromkeys(keyword(t.fieldname, t.text) for t in words))
+            ored = " | ".join(dict.fromkeys(_boosted(t, config) for t in words))
             return [f"MATCH({literal(' '.join(p for p in (f'({ored})', required, excluded) if p))})", filters.where()]
 
         context = [t for t in terms if t.fieldname == "context_bigrams"]
@@ -398,6 +424,14 @@ def _candidates(rows, filters: PushedFilters) -> tuple[list, int]:
         else:
             dropped += 1
     return out, dropped
+
+
+def _boosted(term, config: RankingConfig) -> str:
+    """A query term's keyword, with its boost beside its field's (a related term's,
+    a homophone's) as the engine's ``^`` (which multiplies the keyword's IDF)."""
+    word = keyword(term.fieldname, term.text)
+    relative = term.boost / config.boost(term.fieldname)
+    return word if abs(relative - 1) < 1e-9 else f"{word}^{relative:.4g}"
 
 
 def _likely_terms(query: str) -> list[tuple[str, str]]:

@@ -5,14 +5,17 @@ carries its file's path and a hash of the file's bytes, so an update asks the
 shards which files they hold (one grouped query a shard) and rewrites only the
 files whose bytes changed, deletes those gone, and leaves the rest — from any
 machine, as often as it likes (loading twice changes nothing).  A file is
-replaced in one transaction on its shard (delete its rows, insert the new
-ones), on the shard's primary and on every mirror alike.
+replaced in one transaction on its shard — its passages written over by id
+(the file and the passage's number), those past the new count deleted — on
+the shard's primary and on every mirror alike.  The writes run in a thread a
+replica, so the engine indexes one file while the next is analysed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +27,7 @@ from zhsearch.errors import MissingExtraError, UnreadableFileError
 from zhsearch.reading.passages import read_corpus_file, scan_corpus
 from zhsearch.storage.build import BuildReport
 
+PENDING = 4  # files analysed ahead of the writes
 INSERT_ROWS = 200  # rows a statement: well inside searchd's packet size with long passages
 _COLUMNS = ("id",) + tuple(TABLE_FIELDS.values()) + tuple(ATTRIBUTES)
 
@@ -43,12 +47,41 @@ class _Writers:
     def __init__(self, config: ClusterConfig):
         self.config = config
         self.connections: list[list[Connection]] = []
+        self.threads: dict = {}  # (shard, replica) → its writer thread
+        self.pending: list = []  # writes not yet done, oldest first
+        self.busy = 0.0  # seconds the writers spent writing, added up
+        self.lock = threading.Lock()
         try:
             for number, shard in enumerate(config.shards):
                 self.connections.append([Connection(e, f"shard {number} ({shard.table})") for e in shard.replicas])
         except BaseException:
             self.close()
             raise
+
+    def submit(self, shard: int, replica: int, file: str, rows: list[dict], held: int) -> None:
+        """Replace a file on one replica in the background: the engine indexes what
+        was sent while the next file is analysed (its work is in another process).
+        One thread a replica keeps its transactions in order; at most PENDING wait."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        while len(self.pending) >= PENDING:
+            self.pending.pop(0).result()  # a write's error surfaces here
+        key = (shard, replica)
+        if key not in self.threads:
+            self.threads[key] = ThreadPoolExecutor(max_workers=1)
+        table, connection = self.config.shards[shard].table, self.connections[shard][replica]
+
+        def write() -> None:
+            clock = time.perf_counter()
+            replace_file(connection, table, file, rows, held)
+            with self.lock:
+                self.busy += time.perf_counter() - clock
+
+        self.pending.append(self.threads[key].submit(write))
+
+    def wait(self) -> None:
+        while self.pending:
+            self.pending.pop(0).result()
 
     def each(self):
         """``(shard number, table, connection)`` of every replica."""
@@ -57,6 +90,8 @@ class _Writers:
                 yield number, self.config.shards[number].table, connection
 
     def close(self) -> None:
+        for thread in self.threads.values():
+            thread.shutdown(wait=True, cancel_futures=True)
         for connections in self.connections:
             for connection in connections:
                 connection.close()
@@ -137,13 +172,11 @@ def load_cluster(
             report.warnings.extend(warnings)
             rows = passage_rows(passages, rel, digest)
             spent["analysis"] += time.perf_counter() - clock
-            clock = time.perf_counter()
             for k in stale:
-                replace_file(writers.connections[shard][k], config.shards[shard].table, rel, rows,
-                             held[(shard, k)].get(rel, ("", 0))[1])
-            spent["writing"] += time.perf_counter() - clock
+                writers.submit(shard, k, rel, rows, held[(shard, k)].get(rel, ("", 0))[1])
             report.files_indexed += 1
             report.passages_added += len(rows)
+        writers.wait()
         # Files gone from the corpus, or held by a shard they no longer hash to.
         removed = set()
         for (shard, k), files_held in held.items():
@@ -156,6 +189,7 @@ def load_cluster(
         report.passages_total = sum(
             int(c.query(f"SELECT COUNT(*) FROM {config.shards[n].table}")[0][0][0])
             for n, connections in enumerate(writers.connections) for c in connections[:1])
+        spent["writing"] = writers.busy
     finally:
         writers.close()
     if not any(held.values()):  # an empty cluster: the first load

@@ -54,7 +54,7 @@ def load(config, files) -> float:
     try:
         started = time.perf_counter()
         for rel, rows in files:
-            writers.submit(shard_of(rel, len(config.shards)), 0, rel, rows, 0)
+            writers.submit(shard_of(rel, len(config.shards)), 0, rel, rows)
         writers.wait()
         return time.perf_counter() - started
     finally:

@@ -17,11 +17,13 @@ from click.testing import CliRunner
 import zhsearch
 from zhsearch.cluster import load_cluster, load_config, open_cluster, running, start_cluster, stop_cluster
 from zhsearch.cluster.client import Connection
+from zhsearch.cluster.load import _replace, file_hash
 from zhsearch.cluster.config import parse_config
 from zhsearch.cluster.local import searchd_binary
-from zhsearch.cluster.rows import MAX_KEYWORD, keyword, shard_of
+from zhsearch.cluster.rows import MAX_KEYWORD, keyword, passage_rows, shard_of
 from zhsearch.errors import ClusterConfigError, ClusterTableMissingError, ClusterUnavailableError
 from zhsearch.interfaces.cli import main
+from zhsearch.reading.passages import read_corpus_file
 from zhsearch.text.normalize import fold_text
 
 from conftest import CORPUS, JUDGMENTS, write
@@ -196,6 +198,33 @@ def test_updates_replace_and_delete_by_file_and_are_idempotent(tmp_path):
             assert all(h.source != removed.name for h in remote.search("网贷逾期", limit=100))
             assert remote.document(removed.name) is None
             assert remote.document(edited.name).passages[-1].text == "独角兽饲养手册写在这里。"
+    finally:
+        stop_cluster(tmp_path / "cluster")
+
+
+@needs_searchd
+def test_a_file_left_half_written_is_written_again(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    corpus = _spread_corpus(tmp_path / "corpus")
+    config = start_cluster(tmp_path / "cluster", shards=2)
+    try:
+        load_cluster(corpus, config)
+        path = sorted(corpus.iterdir())[0]
+        path.write_text(path.read_text(encoding="utf-8").replace("逾期", "逾期未还"), encoding="utf-8")
+        _, passages, _ = read_corpus_file(path, path.name)
+        rows = passage_rows(passages, path.name, file_hash(path))
+        shard = config.shards[shard_of(path.name, 2)]
+        connection = Connection(shard.endpoint)
+        try:  # a load stopped after the first half of the file's new rows
+            connection.execute(*_replace(shard.table, rows[: len(rows) // 2]))
+        finally:
+            connection.close()
+        update = load_cluster(corpus, config)
+        assert (update.mode, update.files_indexed) == ("update", 1)
+        assert load_cluster(corpus, config).mode == "unchanged"
+        with open_cluster(config.path) as remote:
+            document = remote.document(path.name)
+        assert [p.text for p in document.passages] == [p.text for p in sorted(passages, key=lambda p: (p.line, p.order))]
     finally:
         stop_cluster(tmp_path / "cluster")
 

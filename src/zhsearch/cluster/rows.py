@@ -34,6 +34,8 @@ ATTRIBUTES = {
     "file": ("string", "file"),
     "file_id": ("bigint", None),  # a hash of the file: what updates delete by and file: filters on
     "file_hash": ("string", None),  # a hash of the file's bytes: what an update compares
+    "file_version": ("bigint", None),  # the same as a number: a file whose rows differ in it is half written
+    "file_passages": ("uint", None),  # how many passages the file has: one with fewer rows is half written
     "line": ("uint", "line"),
     "page": ("uint", "page"),
     "title": ("string", "title"),
@@ -80,6 +82,11 @@ def file_id(file: str) -> int:
     return _hash64(file)
 
 
+def file_version(file_hash: str) -> int:
+    """A file's content hash as a number (the engine can compare numbers across rows)."""
+    return _hash64(file_hash)
+
+
 def passage_id(file: str, number: int) -> int:
     """The document id of a file's ``number``-th passage: the same on every load."""
     return _hash64(f"{file}\x00{number}")
@@ -88,8 +95,8 @@ def passage_id(file: str, number: int) -> int:
 def shard_of(file: str, shards: int) -> int:
     """The shard a corpus file's passages go to: a stable hash of its path.
 
-    A file, not a JSONL record, is the unit: its passages are replaced in one
-    transaction on one shard.
+    A file, not a JSONL record, is the unit: its passages are rewritten together
+    on one shard.
 
     >>> shard_of("004_69b0fd6045c32687.txt", 2) in (0, 1)
     True
@@ -121,8 +128,10 @@ def passage_rows(passages, file: str, file_hash: str) -> list[dict]:
         for column, (_, stored) in ATTRIBUTES.items():
             if stored:
                 row[column] = doc[stored]
-        row["file_id"], row["file_hash"] = file_id(file), file_hash
+        row["file_id"], row["file_hash"], row["file_version"] = file_id(file), file_hash, file_version(file_hash)
         rows.append(row)
+    for row in rows:
+        row["file_passages"] = len(rows)
     return rows
 
 

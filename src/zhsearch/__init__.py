@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from zhsearch.errors import (
     BadQueryError,
+    ClusterError,
     CorpusError,
     IndexCorruptError,
     IndexLockedError,
@@ -49,9 +50,14 @@ _LAZY = {
     "parse_query": "zhsearch.searching.syntax",
     "EvalReport": "zhsearch.searching.evaluation",
     "evaluate": "zhsearch.searching.evaluation",
+    # a Sphinx/Manticore cluster (docs/scale.md; the cluster extra)
+    "open_cluster": "zhsearch.cluster.search",
+    "load_cluster": "zhsearch.cluster.load",
 }
 
 if TYPE_CHECKING:
+    from zhsearch.cluster.load import load_cluster
+    from zhsearch.cluster.search import open_cluster
     from zhsearch.reading.passages import Passage, split_passages
     from zhsearch.searching.evaluation import EvalReport, evaluate
     from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig
@@ -83,7 +89,9 @@ __all__ = [
     "analyze",
     "build_index",
     "evaluate",
+    "load_cluster",
     "normalize_text",
+    "open_cluster",
     "open_index",
     "parse_query",
     "split_passages",
@@ -99,6 +107,7 @@ __all__ = [
     "SearchResults",
     "Token",
     "BadQueryError",
+    "ClusterError",
     "CorpusError",
     "IndexCorruptError",
     "IndexLockedError",

@@ -14,7 +14,11 @@ its message says how.  The CLI prints the message on one line and exits with 2.
     ├── IndexLockedError       another process is writing the index
     ├── IndexWriteError        the index's disk refused a write (full, read-only)
     ├── IndexCorruptError      the index cannot be opened
-    └── BadQueryError          the query or an argument cannot be used
+    ├── BadQueryError          the query or an argument cannot be used
+    └── ClusterError           a cluster (zhsearch.cluster) cannot be used
+        ├── ClusterConfigError       CLUSTER.toml is missing or wrong
+        ├── ClusterUnavailableError  its distributed table (or a shard being written) does not answer
+        └── ClusterTableMissingError a table CLUSTER.toml names does not exist there
 """
 
 from __future__ import annotations
@@ -70,3 +74,19 @@ class IndexCorruptError(ZhsearchError):
 
 class BadQueryError(ZhsearchError):
     """The query or a search argument cannot be used."""
+
+
+class ClusterError(ZhsearchError):
+    """A cluster (``zhsearch.cluster``) cannot be used."""
+
+
+class ClusterConfigError(ClusterError):
+    """CLUSTER.toml is missing, unreadable or names something wrongly."""
+
+
+class ClusterUnavailableError(ClusterError):
+    """The cluster's distributed table, or a shard being written, does not answer."""
+
+
+class ClusterTableMissingError(ClusterError):
+    """A table CLUSTER.toml names does not exist on its ``searchd``."""

@@ -37,6 +37,13 @@ def _index_option(f):
     )(f)
 
 
+def _cluster_option(f):
+    return click.option(
+        "--cluster", "cluster", type=click.Path(path_type=Path), envvar="ZHSEARCH_CLUSTER", default=None,
+        help="A cluster file (CLUSTER.toml): use its Sphinx/Manticore shards instead of --index.",
+    )(f)
+
+
 def _fail(message: str) -> None:
     click.echo(f"zhsearch: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -166,8 +173,13 @@ class ProgressEstimate:
 @_index_option
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of updating.")
 @click.option("--watch", is_flag=True, help="Then keep the index in step with the corpus folder until Ctrl-C.")
-def index_command(corpus: Path, index_dir: Path, rebuild: bool, watch: bool) -> None:
+@_cluster_option
+def index_command(corpus: Path, index_dir: Path, rebuild: bool, watch: bool, cluster: Path | None) -> None:
     """Build the index, or update it with the files that changed."""
+    if cluster is not None:
+        from zhsearch.interfaces.cluster_cli import load_into_cluster
+
+        return load_into_cluster(cluster, corpus, rebuild, watch)
     if watch:
         from zhsearch.storage.watch import require_watchfiles
 
@@ -204,11 +216,15 @@ def _follow(corpus: Path | None, index_dir: Path, seen: set[str], stop_event=Non
         click.echo("zhsearch: stopped watching; the index holds the last finished update", err=True)
 
 
-def _open_or_build(index_dir: Path, corpus: Path | None):
+def _open_or_build(index_dir: Path, corpus: Path | None, cluster: Path | None = None):
     """Open the index; build it first when it is missing or from another version.
 
     ``corpus`` (when given) must be the index's own: an index of another folder
-    would answer for the wrong documents."""
+    would answer for the wrong documents.  ``cluster``: open that cluster instead."""
+    if cluster is not None:
+        from zhsearch.cluster.search import open_cluster
+
+        return open_cluster(cluster)
     from zhsearch.searching.search import open_index
     from zhsearch.storage.layout import check_corpus, resolve_corpus
 
@@ -292,8 +308,9 @@ class _QueryCommand(click.Command):
               help="Skip this many hits (the next page: --offset 10); at most 10000.")
 @click.option("--per-file", "per_file", type=click.IntRange(min=1), default=None,
               help="At most this many passages of each source.")
+@_cluster_option
 def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bool, explain: bool,
-                   offset: int, per_file: int | None) -> None:
+                   offset: int, per_file: int | None, cluster: Path | None) -> None:
     """Ranked passages for QUERY (a question, in either script, or pinyin).
 
     \b
@@ -308,8 +325,10 @@ def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bo
     A word may start with -: zhsearch search 上门 -催收 -n 3
     """
     text = " ".join(query)
-    with _open_or_build(index_dir, corpus) as idx:
+    with _open_or_build(index_dir, corpus, cluster) as idx:
         results = idx.search(text, limit=limit, explain=explain, offset=offset, per_file=per_file)
+    for warning in getattr(results, "warnings", ()):  # a cluster's shard that did not answer
+        click.echo(f"zhsearch: warning: {_shown(warning)}", err=True)
     if as_json:
         data = results.to_dict()
         if explain and results.reading is not None:
@@ -532,11 +551,12 @@ def analyze_command(text, fields) -> None:
 @_corpus_option
 @click.option("-k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Cut-off rank.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json: bool) -> None:
+@_cluster_option
+def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json: bool, cluster: Path | None) -> None:
     """Measure S@1, MRR@k and Recall@k on judged questions (JSONL)."""
     from zhsearch.searching.evaluation import evaluate
 
-    with _open_or_build(index_dir, corpus) as idx:
+    with _open_or_build(index_dir, corpus, cluster) as idx:
         report = evaluate(idx, judgments, k=k)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
@@ -546,3 +566,8 @@ def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json
         click.echo(f"miss {_shown(str(miss.id))} {_shown(miss.query)}  ({where})\n     first: {_shown(str(miss.first_hit))}")
     click.echo(f"queries {len(report.outcomes)}  S@1 {report.success_at_1:.3f}  "
                f"MRR@{k} {report.mrr:.3f}  Recall@{k} {report.recall:.3f}")
+
+
+from zhsearch.interfaces.cluster_cli import cluster_group  # noqa: E402  (its commands load the cluster code lazily)
+
+main.add_command(cluster_group)

@@ -334,17 +334,12 @@ class Index:
         # pool (a page past it) follow the pool's, ranked among those read.
         # A page reaches offset + limit hits deep: page k is a slice of one ranking.
         config = self.ranking
-        if reading.operators:
-            from zhsearch.searching import restrict  # loaded only for a query with operators
         # Our own term selection and weights run outside the read guard (a slip
         # there is a bug, not a damaged index); their lookups are guarded.
         terms = _query_terms(plan, frequency, config)
         weights = term_weights(plan, frequency, self._doc_count(searcher), config)
-        # The operators' filters read the index through guarded reads: only a
-        # read fails as a damaged index, a slip in restrict is a bug.
-        reads = _GuardedReads(searcher, self._unreadable)
-        listing = plan.empty  # only filters: a page of the passages they let through (restrict.listing)
-        allowed, left_out = restrict.doc_filters(reads, reading) if reading.operators and not listing else (None, set())
+        listing = plan.empty  # only filters: a page of the passages they let through
+        allowed, left_out = self._filters(searcher, reading) if not listing else (None, set())
 
         def hits_of(ranked: list[Scored]) -> list:
             """Copies of one text folded into one hit, at most ``per_file`` of each source."""
@@ -357,8 +352,8 @@ class Index:
         elif listing:  # by file name, then in document order; a page read, never the whole corpus
             want = offset + limit
             while True:
-                listed, unread = restrict.listing(reads, reading, want)
-                groups = hits_of(_records([(d, f, 0.0) for d, f in listed]))  # records outside the read guard
+                listed, unread = self._listing(searcher, reading, want)
+                groups = hits_of(_records(listed))  # records outside the read guard
                 if not unread or len(groups) >= offset + limit or len(listed) < want:
                     break  # (fewer than asked: the page's budget of passages left out is spent)
                 want *= 2
@@ -426,29 +421,22 @@ class Index:
         every = 2 * config.candidates
         limit = max(take, every)
         while True:
-            try:
-                # The passages under the headings that best match the question
-                # join the pool even when their own text says little of it (the
-                # answer under a heading that restates the question).
-                matches = match(searcher, terms, limit, "context_bigrams", config.section_candidates,
-                                allowed=allowed, excluded=left_out)
-            except _READ_ERRORS as exc:
-                raise self._unreadable(exc) from exc
-            want = len(matches.best) if matches.count <= every else take
-            found, pool_end = self._read_pool(searcher, matches.best, want)
-            if pool_end is not None or len(matches.best) >= matches.count:
+            best, sections, count, record = self._stage_one(searcher, terms, limit, allowed, left_out)
+            want = len(best) if count <= every else take
+            found, pool_end = self._read_pool(best, want, record)
+            if pool_end is not None or len(best) >= count:
                 break
             limit *= 4  # copies took the pool's places: read deeper for its distinct texts
         pool = found[:pool_end]
         in_pool = {c.docnum for c in pool}
-        for docnum, score in matches.sections:
+        for docnum, score in sections:
             if docnum not in in_pool:
-                pool.append(Scored(docnum, self._record(searcher, docnum), score))
+                pool.append(Scored(docnum, record(docnum), score))
                 in_pool.add(docnum)
         rest = [c for c in found[len(found) if pool_end is None else pool_end :] if c.docnum not in in_pool]
         ranked = final_scores([rescore(c, plan, weights, config) for c in pool], config)
         pooled = len(ranked)
-        counted = None if matches.count <= every else len(_collapse(ranked)) + matches.count - len(pool)
+        counted = None if count <= every else len(_collapse(ranked)) + count - len(pool)
         if rest:
             top = max((c.base for c in ranked), default=0.0)
             floor = ranked[-1].score if ranked else None
@@ -457,7 +445,7 @@ class Index:
                 if floor is not None and c.score > floor:
                     c.score = floor
             ranked += below
-        return ranked, matches.count - len(pool) - len(rest), counted, pooled
+        return ranked, count - len(pool) - len(rest), counted, pooled
 
     def _record(self, searcher, docnum: int) -> StoredPassage:
         """One passage's stored record: a damaged segment fails here as the index error;
@@ -468,7 +456,7 @@ class Index:
             raise self._unreadable(exc) from exc
         return StoredPassage.from_fields(fields)
 
-    def _read_pool(self, searcher, best, want: int) -> tuple[list[Scored], int | None]:
+    def _read_pool(self, best, want: int, record) -> tuple[list[Scored], int | None]:
         """Candidates of ``best`` in order, at least ``want`` and until the pool
         holds ``candidates`` distinct texts; and where the pool ends (None: it
         did not fill)."""
@@ -478,7 +466,7 @@ class Index:
         for docnum, score in best:
             if pool_end is not None and len(found) >= want:
                 break
-            passage = self._record(searcher, docnum)
+            passage = record(docnum)
             if pool_end is None and passage.key not in keys:
                 if len(keys) == self.ranking.candidates:
                     pool_end = len(found)
@@ -487,6 +475,45 @@ class Index:
                 keys.add(passage.key)
             found.append(Scored(docnum, passage, score))
         return found, pool_end
+
+    # --- the seams a cluster backend (zhsearch.cluster) answers from its shards;
+    # the rerank and everything after it are shared ---------------------------
+
+    def _filters(self, searcher, reading: ParsedQuery):
+        """``(allowed, left_out)``: the passages the query's operators allow (None: any) and
+        those they leave out.  Here sets of docnums; a cluster has its own."""
+        if not reading.operators:
+            return None, set()
+        from zhsearch.searching import restrict  # loaded only for a query with operators
+
+        # The operators' filters read the index through guarded reads: only a
+        # read fails as a damaged index, a slip in restrict is a bug.
+        return restrict.doc_filters(_GuardedReads(searcher, self._unreadable), reading)
+
+    def _listing(self, searcher, reading: ParsedQuery, want: int) -> tuple[list, int]:
+        """A query of only filters: ``(docnum, stored fields, 0.0)`` of the first
+        ``want`` passages they let through (by file, then document order), and
+        how many more there are."""
+        from zhsearch.searching import restrict
+
+        listed, unread = restrict.listing(_GuardedReads(searcher, self._unreadable), reading, want)
+        return [(d, f, 0.0) for d, f in listed], unread
+
+    def _stage_one(self, searcher, terms, limit: int, allowed, left_out):
+        """Stage 1: ``(best, sections, count, record)`` — the best ``limit``
+        matches as ``(docnum, bm25f)``, the passages best matched by their
+        heading, how many passages match, and ``record(docnum)``, the stored
+        passage of one of them."""
+        config = self.ranking
+        try:
+            # The passages under the headings that best match the question
+            # join the pool even when their own text says little of it (the
+            # answer under a heading that restates the question).
+            matches = match(searcher, terms, limit, "context_bigrams", config.section_candidates,
+                            allowed=allowed, excluded=left_out)
+        except _READ_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+        return matches.best, matches.sections, matches.count, lambda docnum: self._record(searcher, docnum)
 
     def _did_you_mean(self, plan: QueryPlan, reading: ParsedQuery, total: int, offset: int) -> tuple:
         """Corrections, only when the search found little: nothing, or a query
@@ -513,6 +540,10 @@ class Index:
             raise BadQueryError("the prefix must be text")
         return self._get_suggester().complete(_clean_query(prefix)[:MAX_LIMIT], limit=limit)
 
+    def _term_scores(self, best: Scored, plan: QueryPlan, searcher) -> list[dict]:
+        """Each query term's BM25F share of ``best``'s stage-1 score (``--explain``)."""
+        return _term_contributions(best, plan, searcher, self.ranking, self._unreadable, self._frequency(searcher))
+
     def _make_hit(
         self, rank, best: Scored, others, plan: QueryPlan, explain, searcher,
         reading: ParsedQuery | None = None, marked: QueryPlan | None = None,
@@ -520,7 +551,7 @@ class Index:
         passage = best.passage
         explanation = None
         if explain:
-            explanation = _explain(best, plan, searcher, self.ranking, self._unreadable, self._frequency(searcher))
+            explanation = _explanation(best, plan, self.ranking, self._term_scores(best, plan, searcher))
         return Hit(
             rank=rank,
             score=round(best.score, 4),
@@ -711,8 +742,8 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
     return list(groups.values())
 
 
-def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unreadable, frequency) -> dict:
-    """Per-term BM25F contributions by field, plus every rerank feature (in FEATURES order)."""
+def _term_contributions(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unreadable, frequency) -> list[dict]:
+    """Per-term BM25F contributions to ``best`` by field."""
     contributions = []
     for term in _query_terms(plan, frequency, config):
         try:  # each term's postings read again: only these reads are guarded
@@ -726,6 +757,11 @@ def _explain(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unr
         except _READ_ERRORS as exc:
             raise unreadable(exc) from exc
         contributions.append({"field": term.fieldname, "term": term.text, "score": round(value, 4)})
+    return contributions
+
+
+def _explanation(best: Scored, plan: QueryPlan, config: RankingConfig, contributions: list[dict]) -> dict:
+    """The stage-1 score and its terms, plus every rerank feature (in FEATURES order)."""
     return {
         "bm25f": round(best.base, 4),
         "terms": contributions,

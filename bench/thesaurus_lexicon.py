@@ -1,6 +1,6 @@
 """Build a lexicon folder whose related-term groups add a general thesaurus to the shipped ones.
 
-The engine's lexicon (``src/zhsearch/text/lexicon``) holds a few dozen hand-made groups.  This
+The shipped corpus's lexicon (``corpus/.zhsearch``) holds a few dozen hand-made groups.  This
 script writes a folder for ``ZHSEARCH_LEXICON`` holding the shipped ``userdict.txt`` and
 ``cues.txt`` unchanged and a ``synonyms.txt`` that is the shipped groups followed by the groups
 of one installed thesaurus package, so an experiment measures what the thesaurus adds and
@@ -47,7 +47,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-SHIPPED = Path(__file__).resolve().parent.parent / "src" / "zhsearch" / "lexicon"  # the default lexicon
+SHIPPED = Path(__file__).resolve().parent.parent / "corpus" / ".zhsearch"  # the shipped corpus's lexicon
 
 
 def _package_file(package: str, relative: str) -> Path | None:

@@ -68,7 +68,7 @@ def test_documents_serve_only_indexed_sources(client):
 
 def test_index_info_for_the_page(client, served):
     info = client.get("/api/index").json()
-    assert info["name"] == served[0].name and info["files"] == 6 and info["passages"] > 100
+    assert info["name"] == served[0].name and info["files"] == 7 and info["passages"] > 100
     assert info["updated"][:4].isdigit() and "T" in info["updated"]
 
 
@@ -254,7 +254,7 @@ def test_home_shows_the_index_and_a_syntax_hint(page, server, served):
     page.goto(server + "/")
     page.wait_for_function("document.getElementById('index-info').textContent.includes('个段落')")
     info = page.inner_text("#index-info")
-    assert served[0].name in info and "6 个文件" in info and "更新于" in info
+    assert served[0].name in info and "7 个文件" in info and "更新于" in info
     hint = page.inner_text("#hint")
     assert page.is_visible("#hint") and '"上门取证"' in hint and "-催收" in hint and "OR" in hint and "file:" in hint
     assert page.is_hidden("#tips")

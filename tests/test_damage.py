@@ -56,7 +56,7 @@ def target(index: Path, kind: str) -> Path:
         "segment": lambda: next(gen.glob("*.seg")),
         "table of contents": lambda: next(gen.glob("*.toc")),
         "compact dictionary": lambda: gen / "segdict.marshal",
-        "pinyin map": lambda: gen / "pinyin.marshal",
+        "pinyin map": lambda: gen / "pinyin.table",
         "meta": lambda: gen / "meta.json",
         "CURRENT": lambda: index / "CURRENT",
         "generation": lambda: gen,

@@ -134,3 +134,10 @@ def test_length_codes_are_the_segments_field_lengths(two_segments):
         for docnum in range(reader.doc_count_all()):
             if codes[docnum]:
                 assert byte_to_length(codes[docnum]) == reader.doc_field_length(docnum, "bigrams")
+
+
+def test_stored_records_read_from_their_segments_are_whooshs(two_segments):
+    from zhsearch.storage.stored import stored_fields_of
+
+    searcher = two_segments._get_searcher()
+    assert all(stored_fields_of(searcher, d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))

@@ -66,3 +66,22 @@ def test_pinyin_map_update_adds_only_new_bigrams():
     table = build_pinyin_map(["是时", "诗事"])
     extend_pinyin_map(table, ["时诗"])
     assert pinyin_bigrams(table["shi_shi"]) == ["是时", "诗事", "时诗"]
+
+
+def test_the_stored_pinyin_map_is_looked_up_as_it_was_built(tmp_path):
+    """The sorted table answers every pair as the dict did; an index written
+    before it (pinyin.marshal) is read as it was."""
+    import marshal
+    import zlib
+
+    from zhsearch.text.pinyin import PINYIN_FILE, build_pinyin_map, load_pinyin_map, save_pinyin_map
+
+    built = build_pinyin_map(["上门", "尚门", "催收", "行长", "银行", "𠀀门"])
+    save_pinyin_map(tmp_path, built)
+    table = load_pinyin_map(tmp_path)
+    assert {pair: table.get(pair, "") for pair in built} == built and table.get("zzz_qqq", "") == ""
+    assert load_pinyin_map(tmp_path, whole=True) == built
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / PINYIN_FILE).write_bytes(zlib.compress(marshal.dumps(built)))
+    assert load_pinyin_map(old) == built and load_pinyin_map(tmp_path / "none") == {}

@@ -56,7 +56,7 @@ def target(index: Path, kind: str) -> Path:
         "segment": lambda: next(gen.glob("*.seg")),
         "table of contents": lambda: next(gen.glob("*.toc")),
         "compact dictionary": lambda: gen / "segdict.marshal",
-        "pinyin map": lambda: gen / "pinyin.marshal",
+        "pinyin map": lambda: gen / "pinyin.table",
         "meta": lambda: gen / "meta.json",
         "CURRENT": lambda: index / "CURRENT",
         "generation": lambda: gen,
@@ -254,3 +254,23 @@ def test_an_index_too_large_to_read_whole_fails_only_with_the_index_error(pristi
             assert "--rebuild" in str(exc)
             outcomes.add("error")
     assert "error" in outcomes
+
+
+def test_a_term_record_pointing_outside_its_postings_is_the_index_error(index_dir, monkeypatch):
+    """Whoosh's matcher raises a bare Exception ("Block tag error") when the postings a
+    damaged term record points at do not start with their tag: the one index error."""
+    from zhsearch.storage import terms
+
+    decode = terms.decode_terminfo
+
+    def shifted(data):
+        info = decode(data)
+        if not info.is_inlined():
+            offset, length = info.extent()
+            info.set_extent(offset + 3, length)
+        return info
+
+    with zhsearch.open_index(index_dir) as idx:  # the shipped corpus: terms with postings of their own
+        monkeypatch.setattr(terms, "decode_terminfo", shifted)
+        with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
+            idx.search("上门")

@@ -100,3 +100,44 @@ def test_any_whoosh_weighting_scores_as_in_whoosh(two_segments, weighting):
     terms = _terms(two_segments, "网贷逾期九千会上门吗")
     with two_segments._ix.searcher(weighting=getattr(scoring, weighting)()) as searcher:
         _same(match(searcher, terms, 50, "context_bigrams", 5).best, _whoosh(searcher, terms, 50))
+
+
+def test_bm25f_over_raw_postings_scores_as_the_posting_at_a_time_path_to_the_last_bit(two_segments, monkeypatch):
+    """The length-table path (raw blocks, deleted passages skipped) is taken, and
+    equals Whoosh's formula called a posting at a time, score for score."""
+    from zhsearch.searching import retrieve
+
+    searcher = two_segments._get_searcher()
+    taken = []
+    fast_path = retrieve._add_bm25f
+    monkeypatch.setattr(retrieve, "_add_bm25f", lambda *args: taken.append(1) or fast_path(*args))
+    for question in QUESTIONS:
+        terms = _terms(two_segments, question)
+        fast = match(searcher, terms, 1000, "context_bigrams", 5)
+        with monkeypatch.context() as patch:
+            patch.setattr(retrieve, "_blocks", lambda matcher: None)
+            slow = match(searcher, terms, 1000, "context_bigrams", 5)
+        assert fast == slow
+    assert taken
+
+
+def test_length_codes_are_the_segments_field_lengths(two_segments):
+    from whoosh.util.numeric import byte_to_length
+
+    from zhsearch.searching.retrieve import _length_codes
+
+    searcher = two_segments._get_searcher()
+    for leaf, _ in searcher.leaf_searchers():
+        reader = leaf.reader()
+        codes = _length_codes(searcher, reader, "bigrams")
+        assert len(codes) == reader.doc_count_all()
+        for docnum in range(reader.doc_count_all()):
+            if codes[docnum]:
+                assert byte_to_length(codes[docnum]) == reader.doc_field_length(docnum, "bigrams")
+
+
+def test_stored_records_read_from_their_segments_are_whooshs(two_segments):
+    from zhsearch.storage.stored import stored_fields_of
+
+    searcher = two_segments._get_searcher()
+    assert all(stored_fields_of(searcher, d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))

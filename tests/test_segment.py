@@ -80,14 +80,51 @@ def test_the_packed_compact_dictionary_round_trips(table):
     assert {w for w, f in freq.items() if not f} == prefixes and ("上门催" in prefixes) == bool(table)
 
 
-def test_a_packed_dictionary_with_a_count_that_is_not_positive_is_damaged():
+def test_a_packed_dictionary_with_a_count_that_is_not_a_count_is_damaged():
     import marshal
 
     from zhsearch.text.segment import _pack_compact, _unpack_compact
 
     record = marshal.loads(_pack_compact({"上门": 120, "催收": 7}, 1000))
-    record["counts"] = record["counts"][:8] + (-7).to_bytes(8, "little", signed=True)
+    record["entries"] = record["entries"].replace("催收\t7", "催收\t-7")
+    freq, _ = _unpack_compact(marshal.dumps(record))
+    with pytest.raises(ValueError):
+        freq.get("催收")
+    with pytest.raises(ValueError):
+        dict(freq.items())
+    record["entries"] = "上门\t120"  # cut short of its line break
     with pytest.raises(ValueError):
         _unpack_compact(marshal.dumps(record))
     with pytest.raises(ValueError):
         _pack_compact({"上\n门": 1}, 1000)
+
+
+def test_a_compact_dictionary_of_an_earlier_index_is_read_whole_as_before():
+    """Before the entries were one string of lines: words one string, counts an array."""
+    import array
+    import marshal
+
+    from zhsearch.text.segment import _unpack_compact
+
+    counts = array.array("q", [120, 7])
+    record = {"total": 1000, "words": "上门\n催收", "counts": counts.tobytes(), "prefixes": "上\n催"}
+    freq, total = _unpack_compact(marshal.dumps(record))
+    assert total == 1000 and freq == {"上门": 120, "催收": 7, "上": 0, "催": 0}
+    counts[1] = -7
+    with pytest.raises(ValueError):
+        _unpack_compact(marshal.dumps({**record, "counts": counts.tobytes()}))
+
+
+def test_a_word_is_found_by_bisecting_the_entries_as_in_a_dict():
+    import random
+
+    from zhsearch.text.segment import _pack_compact, _unpack_compact
+
+    rng = random.Random(5)
+    table = {"".join(rng.choice("上门催收a\tb\r逾期") for _ in range(rng.randint(1, 5))): rng.randint(1, 9) for _ in range(400)}
+    freq, _ = _unpack_compact(_pack_compact(table, 10_000))
+    prefixes = {w[:i] for w in table for i in range(1, len(w))} - set(table)
+    expected = {**dict.fromkeys(prefixes, 0), **table}
+    for word in [*expected, "不在", "", "上门催收逾期上门", "\t"]:
+        assert freq.get(word) == expected.get(word) and (word in freq) == (word in expected)
+    assert dict(freq.items()) == expected

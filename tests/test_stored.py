@@ -69,6 +69,7 @@ def small_index(tmp_path):
 @pytest.mark.parametrize("query", ["上门催收", "上门 -律师"])
 def test_an_empty_record_from_the_index_is_the_index_error(small_index, monkeypatch, query):
     monkeypatch.setattr(small_index._get_searcher(), "stored_fields", lambda docnum: {})  # what a damaged segment decodes
+    monkeypatch.setattr("zhsearch.searching.search.stored_fields_of", lambda searcher, docnum: {})
     with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
         small_index.search(query)
 
@@ -126,3 +127,11 @@ def test_a_slip_in_our_own_code_is_a_bug_not_a_damaged_index(tmp_path, monkeypat
         monkeypatch.setattr(search_module, "matched_terms", lambda *a: {}["slip"])
     with pytest.raises(KeyError):
         idx.search(query, explain=explain)
+
+
+def test_a_record_read_from_its_segment_is_whooshs_stored_fields(index_dir):
+    from zhsearch.storage.stored import stored_fields_of
+
+    with zhsearch.open_index(index_dir) as idx:
+        searcher = idx._get_searcher()
+        assert all(stored_fields_of(searcher, d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))

@@ -34,7 +34,7 @@ from zhsearch.searching.rank import (
 )
 from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
-from zhsearch.storage.stored import StoredPassage, read_record
+from zhsearch.storage.stored import StoredPassage, read_record, stored_fields_of
 from zhsearch.storage.listing import left_out_total
 from zhsearch.text.normalize import HAN_RUN
 from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS
@@ -451,7 +451,7 @@ class Index:
         """One passage's stored record: a damaged segment fails here as the index error;
         a field missing in the record is our bug (a renamed field), outside the guard."""
         try:
-            fields = read_record(searcher.stored_fields(docnum))
+            fields = read_record(stored_fields_of(searcher, docnum))
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
         return StoredPassage.from_fields(fields)

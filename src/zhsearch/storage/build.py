@@ -322,7 +322,7 @@ def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = Non
         return
     known_words = {w for w, f in Segmenter.load_compact(gen).freq.items() if f}
     segmenter.save_compact(gen, known_words | new_words, add_common=False)  # the loaded words hold them
-    pinyin = load_pinyin_map(gen)
+    pinyin = load_pinyin_map(gen, whole=True)
     extend_pinyin_map(pinyin, sorted(b for b in bigrams if len(b) == 2))
     save_pinyin_map(gen, pinyin)
 

@@ -394,12 +394,15 @@ READ_ERRORS = (
 
 
 def open_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES):
-    """Open the live Whoosh index and its metadata, with user-facing errors."""
-    from whoosh import index as whoosh_index
+    """Open the live Whoosh index and its metadata, with user-facing errors.
+
+    Its files are read through memory maps (storage.mapped): a query reads the
+    pages it needs, not a copy of every segment."""
+    from zhsearch.storage.mapped import MappedStorage
 
     gen, meta = checked_generation(index_dir, max_bytes)
     try:
-        ix = whoosh_index.open_dir(str(gen))
+        ix = MappedStorage(str(gen)).open_index()
     except READ_ERRORS as exc:  # Whoosh raises many kinds on a damaged folder
         raise damaged(Path(index_dir), f"Whoosh cannot open it: {type(exc).__name__}") from exc
     return ix, meta

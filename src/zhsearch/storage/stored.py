@@ -35,6 +35,28 @@ STORED_FIELDS = frozenset(
 )
 
 
+def stored_fields_of(searcher, docnum: int) -> Mapping:
+    """Whoosh's stored fields of one passage (``searcher.stored_fields``), read
+    straight from its segment's column.  Whoosh's segment reader rebuilds each
+    record keeping only the fields its schema still has — a schema lookup a
+    field, about a third of reading a record — which matters only for a field
+    removed from a schema; an index's schema never changes (``SCHEMA_VERSION``)."""
+    from whoosh.codec.whoosh3 import W3PerDocReader
+    from whoosh.reading import ReaderClosed
+
+    reader = searcher.reader()
+    segment, local = reader, docnum
+    if hasattr(reader, "_segment_and_docnum"):  # a MultiReader: the segment holding docnum
+        number, local = reader._segment_and_docnum(docnum)
+        segment = reader.readers[number]
+    perdoc = getattr(segment, "_perdoc", None)
+    if type(perdoc) is not W3PerDocReader or local < 0:
+        return segment.stored_fields(local)
+    if segment.is_closed:
+        raise ReaderClosed
+    return perdoc.stored_fields(local)
+
+
 class DamagedRecord(ValueError):
     """A stored record that lacks fields of the schema: the index is damaged."""
 

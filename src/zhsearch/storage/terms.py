@@ -391,7 +391,16 @@ class CompactTermsReader(base.TermsReader):
 
     def matcher(self, fieldname, tbytes, format_, scorer=None):
         terminfo = self.term_info(fieldname, tbytes)
-        return self._codec.postings_reader(self._postfile, terminfo, format_, term=(fieldname, tbytes), scorer=scorer)
+        try:
+            return self._codec.postings_reader(self._postfile, terminfo, format_, term=(fieldname, tbytes),
+                                               scorer=scorer)
+        except Exception as exc:
+            # Whoosh's matcher checks the tag its postings start with, and raises
+            # a bare Exception when a damaged term record points elsewhere: made
+            # one of the read errors (layout.READ_ERRORS), as any damaged read is.
+            if str(exc).startswith("Block tag error"):
+                raise ValueError(f"the postings of {fieldname}:{tbytes!r} are damaged ({exc})") from exc
+            raise
 
     def close(self):
         self._table.close()

@@ -26,6 +26,7 @@ import logging
 import marshal
 import re
 import sys
+from collections.abc import Mapping
 from math import log
 from pathlib import Path
 
@@ -151,39 +152,134 @@ class Segmenter:
             freq, total = _unpack_compact(path.read_bytes())
         except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError) as exc:
             raise damaged(folder.parent, f"{folder.name}/{COMPACT_FILE} is unreadable") from exc
+        if isinstance(freq, CompactFrequencies):
+            freq._folder = folder
         return cls(freq, total)
 
 
-# The compact dictionary on disk (marshal): its words as one string, their
-# counts as little-endian 64-bit integers, and jieba's prefix entries (every
-# proper prefix of a word that is not a word, frequency 0) worked out at build
-# time — a search start-up then makes the table in C: 5 ms for 30,000 words
-# where a dict of words and a loop over their prefixes took 35 ms.
+# The compact dictionary on disk (marshal): one string of its entries in
+# order, a line each, "word<TAB>count" — jieba's prefix entries (every proper
+# prefix of a word that is not a word) with count 0, worked out at build time.
+# A search looks a word up by bisecting the string (CompactFrequencies) and
+# never builds the table whole: at all poems, 256,000 entries took 63 ms and
+# 11-21 MiB to make into a dict, most of a cold search's start-up.  An index
+# written before keeps the earlier record (its words one string, their counts
+# an array), read whole as it was.
 def _pack_compact(table: dict[str, int], total: int) -> bytes:
     words = sorted(table)
     if any("\n" in w for w in words):
         raise ValueError("a dictionary word holds a line break")
     known = set(words)
-    prefixes = sorted({w[:i] for w in words for i in range(1, len(w))} - known)
-    counts = array.array("q", (table[w] for w in words))
-    if sys.byteorder != "little":
-        counts.byteswap()
-    return marshal.dumps({"total": total, "words": "\n".join(words), "counts": counts.tobytes(),
-                          "prefixes": "\n".join(prefixes)})
+    prefixes = {w[:i] for w in words for i in range(1, len(w))} - known
+    entries = sorted([*((w, table[w]) for w in words), *((p, 0) for p in prefixes)])
+    return marshal.dumps({"total": total, "entries": "".join(f"{w}\t{c}\n" for w, c in entries)})
 
 
-def _unpack_compact(data: bytes) -> tuple[dict[str, int], int]:
+def _unpack_compact(data: bytes) -> tuple[Mapping[str, int], int]:
     record = marshal.loads(data)
-    total, counts = record["total"], array.array("q")
+    total = record["total"]
+    if not (isinstance(total, int) and total > 0):
+        raise ValueError(f"total {total!r}")
+    if "entries" in record:
+        if not isinstance(record["entries"], str) or record["entries"][-1:] not in ("", "\n"):
+            raise ValueError("the entries are not lines of text")
+        return CompactFrequencies(record["entries"]), total
+    counts = array.array("q")
     words = record["words"].split("\n") if record["words"] else []
     counts.frombytes(record["counts"])
     if sys.byteorder != "little":
         counts.byteswap()
-    if not (isinstance(total, int) and total > 0) or len(words) != len(counts) or (counts and min(counts) <= 0):
+    if len(words) != len(counts) or (counts and min(counts) <= 0):
         raise ValueError(f"total {total!r}, {len(words)} words, {len(counts)} counts")  # every count is positive
     freq = dict.fromkeys(record["prefixes"].split("\n"), 0) if record["prefixes"] else {}
     freq.update(zip(words, counts))
     return freq, total
+
+
+class CompactFrequencies(Mapping):
+    """``{word: count}`` over the packed entries, a word looked up by bisecting
+    them (its answer kept); iterating reads them all once.  A count that is not
+    a whole number of at least 0, or a prefix entry's that is not 0 … is the
+    damaged-file ValueError where it is met."""
+
+    KEEP = 200_000  # answers kept (a server meets ever more fragments)
+
+    def __init__(self, entries: str, folder: Path | None = None):
+        self._entries = entries
+        self._folder = folder  # the generation it was read from: a damaged line is that index's error
+        self._known: dict[str, int | None] = {}
+        self._whole: dict[str, int] | None = None
+
+    def _damaged(self, exc: ValueError) -> Exception:
+        if self._folder is None:
+            return exc
+        return damaged(self._folder.parent, f"{self._folder.name}/{COMPACT_FILE} is unreadable")
+
+    def _find(self, word: str) -> int | None:
+        entries, lo, hi = self._entries, 0, len(self._entries)
+        while lo < hi:  # lo and hi are line starts
+            mid = (lo + hi) // 2
+            start = entries.rfind("\n", lo, mid) + 1 or lo
+            end = entries.index("\n", start)
+            key, tab, count = entries[start:end].rpartition("\t")
+            if not tab:
+                raise ValueError(f"a dictionary line without its count: {entries[start:end]!r}")
+            if key == word:
+                value = int(count)
+                if value < 0:
+                    raise ValueError(f"a negative count for {word!r}")
+                return value
+            if key < word:
+                lo = end + 1
+            else:
+                hi = start
+        return None
+
+    def __getitem__(self, word: str) -> int:
+        if self._whole is not None:
+            return self._whole[word]
+        try:
+            value = self._known[word]
+        except KeyError:
+            if len(self._known) >= self.KEEP:
+                self._known.clear()
+            try:
+                value = self._known[word] = self._find(word)
+            except ValueError as exc:
+                raise self._damaged(exc) from exc
+        if value is None:
+            raise KeyError(word)
+        return value
+
+    def __contains__(self, word) -> bool:
+        try:
+            self[word]
+        except KeyError:
+            return False
+        return True
+
+    def _all(self) -> dict[str, int]:
+        if self._whole is None:
+            whole = {}
+            for line in self._entries.split("\n")[:-1]:
+                key, tab, count = line.rpartition("\t")
+                if not tab or int(count) < 0:
+                    raise ValueError(f"a damaged dictionary line: {line!r}")
+                whole[key] = int(count)
+            self._whole = whole
+        return self._whole
+
+    def _read_all(self) -> dict[str, int]:
+        try:
+            return self._all()
+        except ValueError as exc:
+            raise self._damaged(exc) from exc
+
+    def __iter__(self):
+        return iter(self._read_all())
+
+    def __len__(self) -> int:
+        return len(self._read_all())
 
 
 def full_segmenter() -> Segmenter:

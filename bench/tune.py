@@ -2,7 +2,7 @@
 
     python bench/tune.py dump                 # index every judged set, save each question's candidates and features
     python bench/tune.py fit                  # LOCO figures of the fitted weights (--write: ship them)
-    python bench/tune.py fit --without comment,teaser     # the same with features left out (an ablation)
+    python bench/tune.py fit --without early,teaser       # the same with features left out (an ablation)
     python bench/tune.py sweep window_weight 0.3 0.5 0.7  # a RankingConfig field, LOCO over its values
 
 The judged sets are those of ``../shared/eval`` (``--eval DIR``).  A *corpus
@@ -11,11 +11,12 @@ group): LOCO fits on every group but one and scores the one left out, so each
 set's figure comes from weights that never saw its corpus.  The macro average
 of those held-out MRR@10 figures is what a ranking decision must raise.
 
-The learner is coordinate ascent on macro MRR@10 (RankLib's, as Elasticsearch's
-LTR plugin and Vespa use it): the rerank scores a candidate
-``exp(log coverage + Σ w·feature)`` (zhsearch.searching.rank.score), so each
-weight is swept over a grid with the others held, in rounds, a tie going to the
-smaller weight (no weight without evidence).  ``dump`` reads the candidates
+The learner: the rerank scores a candidate ``exp(log coverage + Σ w·feature)``
+(zhsearch.searching.rank.score); a pairwise logistic model (RankNet's loss over
+each question's relevant and irrelevant candidates, every set weighing alike)
+gives the weights, then coordinate ascent on macro MRR@10 (RankLib's) refines
+them, one weight at a time by small steps or to 0, a tie going to the weight
+nearer 0 (no weight without evidence).  ``dump`` reads the candidates
 once (``Index.ranked_pool``); fitting then takes seconds a fold.  Needs numpy.
 """
 
@@ -189,9 +190,9 @@ def fit(sets: list[QuestionSet], fixed_zero: set[str]) -> np.ndarray:
     for _ in range(ROUNDS):
         moved = False
         for f in np.flatnonzero(free):
-            for step in STEPS + (-weights[f],):
+            for value in [0.0] + [round(weights[f] + step, 4) for step in STEPS]:  # 0: no weight at all
                 trial = weights.copy()
-                trial[f] = round(weights[f] + step, 4)
+                trial[f] = value
                 got = macro(sets, trial)
                 if got > best + 1e-9 or (abs(got - best) <= 1e-9 and abs(trial[f]) < abs(weights[f])):
                     best, weights, moved = got, trial, True
@@ -230,6 +231,8 @@ def command_fit(args) -> None:
     global ROUNDS, L2
     ROUNDS, L2 = args.rounds, args.l2
     fixed_zero = set(filter(None, args.without.split(",")))
+    if unknown := fixed_zero - set(LEARNED):
+        sys.exit(f"tune: no feature {', '.join(sorted(unknown))}; the learned ones: {', '.join(LEARNED)}")
     shipped = np.array([DEFAULT_RANKING.weight.get(name, 0.0) for name in LEARNED])
     held_out, fitted = loco(sets, fixed_zero)
     weights = fit(sets, fixed_zero)
@@ -248,7 +251,8 @@ def command_fit(args) -> None:
             "weights": {n: float(w) for n, w in zip(LEARNED, weights)},
             "provenance": {
                 "fitted": datetime.date.today().isoformat(),
-                "how": "coordinate ascent on macro MRR@10 over the sets below (bench/tune.py fit --write)",
+                "how": "pairwise logistic model, then coordinate ascent on macro MRR@10, over the sets below "
+                       "(bench/tune.py fit --write)",
                 "sets": [qs.name for qs in sets if qs.macro],
                 "left_out_features": sorted(fixed_zero),
                 "loco_mrr": {name: round(v, 4) for name, v in held_out.items()},

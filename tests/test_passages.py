@@ -119,3 +119,9 @@ def test_plain_text_title_rule():
     page = "2025行业资讯\n\n逾期平台\n\n网贷逾期上门操作吗\n\n网贷逾期后，平台一般先打电话，很少上门。\n"
     assert split_passages(page, "002.txt")[0].title == "网贷逾期上门操作吗"
     assert split_passages("第一段正文没有标题。\n\n第二段正文。\n", "notes.txt")[0].title == "notes"
+
+
+def test_a_comment_section_header_is_text_of_the_section():
+    text = "标题标题标题标题\n\n正文第一段，说明情况。\n\n网友评论（12）\n\n评论的内容在这里。\n"
+    passages = split_passages(text, "c.txt")
+    assert any("网友评论" in p.text and p.kind == "comment" for p in passages)

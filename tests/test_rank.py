@@ -196,3 +196,9 @@ def test_heading_precision_counts_bigrams_and_latin_words(heading, query, share)
     from zhsearch.searching.features import heading_precision
 
     assert heading_precision(heading, query) == pytest.approx(share)
+
+
+def test_the_shipped_weights_name_the_learned_features():
+    names = [name for name, _ in FEATURES]
+    assert set(LEARNED) == (set(names) - {"coverage"}) | {"bm25f"}
+    assert set(name for name, _ in D.weights) == set(LEARNED)  # a weight of no feature would be inert

@@ -225,3 +225,10 @@ def test_the_title_repeated_in_a_list_of_related_articles_ends_no_section():
             "在现代社会网络借贷已经成为许多人解决资金问题的重要途径，逾期以后怎么办。\n")
     passages = split_passages(text, "a.txt")
     assert passages[-1].heading == "网贷逾期后催收人员真的会上门吗的相关文章"
+
+
+def test_a_heading_may_open_with_a_quoted_term_or_a_month():
+    from zhsearch.reading.structure import is_dialogue
+
+    assert not is_dialogue("“双减”政策解读") and not is_dialogue("2024年5月工作总结")
+    assert is_dialogue("“路上小心。”") and is_dialogue("[2024-05-01 09:15] 张三：好的")

@@ -5,7 +5,7 @@ a contact line or a URL may be what a user searches for (a chat log, a
 statute's 未经许可 article, a manual's contact line).  Page furniture is left
 out only where markup says so (the HTML reader drops nav, header, footer,
 script); copies of one text across documents fold into one hit at search
-time.  A comment section is kept and marked, so that ranking can weigh it.
+time.  A comment section is kept, its passages marked ``kind = "comment"``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 # The header of a page's comment section.  What follows it is readers' talk:
-# indexed, but ranked below the article itself.
+# indexed and marked as such (Passage.kind).
 COMMENT_SECTION = re.compile(
     r"^(精彩|网友|热门|最新|全部|用户|读者)?(评论|留言)(区|列表)?(\s*[(（]?\d*[)）]?)?[:：]?$|^comments?$",
     re.IGNORECASE,

@@ -363,8 +363,8 @@ def _blocks(lines: list[str]) -> Iterator[list[tuple[int, str]] | None]:
 
     Blank lines and rules (``---``, ``***``: no letter or digit) end a block;
     every other line is in one: no line is left out for what it says.
-    ``None`` stands for a comment-section header: everything after it is
-    readers' comments.
+    ``None`` stands before a comment-section header: it and everything after
+    it are readers' comments.
     """
     block: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
@@ -375,6 +375,7 @@ def _blocks(lines: list[str]) -> Iterator[list[tuple[int, str]] | None]:
                 block = []
             if header:
                 yield None
+                block = [(number, line)]  # the header itself is text of the comment section
             continue
         block.append((number, line))
     if block:

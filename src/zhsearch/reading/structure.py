@@ -213,17 +213,19 @@ def heading_level(line: str, alone: bool = True, first: bool = True) -> int | No
     return None
 
 
-# Dialogue and chat: a line opening with a quotation mark, or with a time or
-# date (12:03 李四, 2024-05-01 张三).
+# Dialogue and chat: a line that is one quotation (“你真的要走吗？”), or that
+# opens with a time or a full date (12:03 李四, [2024-05-01 09:15] 张三：…).
+# A heading may open with a quoted term (“双减”政策解读) or a month (2024年5月工作总结).
 _DIALOGUE = re.compile(
-    r"^[“「『\"'‘]|^[\[(（]?\d{1,4}[-/.:年月]\d{1,2}"
+    r"^[“「『\"'‘][^”」』\"'’]*[”」』\"'’][。！？!?…，,]*$"
+    r"|^[\[(（]?(?:\d{1,2}:\d{2}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})"
 )
 
 
 def is_dialogue(line: str) -> bool:
-    """A line of dialogue or a chat turn: passage text, never a heading.
+    """A line of dialogue or a chat line: passage text, never a heading.
 
-    >>> is_dialogue("“你真的要走吗？”"), is_dialogue("12:03 张三"), is_dialogue("应对策略")
+    >>> is_dialogue("“你真的要走吗？”"), is_dialogue("12:03 张三"), is_dialogue("“双减”政策解读")
     (True, True, False)
     """
     return bool(_DIALOGUE.match(line))

@@ -5,9 +5,10 @@ its pinyin pairs sound like, over the passage and its context, so that any passa
 a candidate, and rare terms weigh more than common ones.
 
 Stage 2 (here): the candidates are rescored with what BM25 cannot see — the
-features of :mod:`zhsearch.searching.features` (coverage of the question's content,
-answer-not-echo, heading context, phrase, answer cues, shape), combined by
-:func:`score`, the one formula.
+features of :mod:`zhsearch.searching.features` (coverage of the question's content
+with its heading context, place in the section, phrase, first answer, opening,
+teaser, off-question verdict) and BM25F, combined by :func:`score`, the one
+formula, with weights learned across corpora (``ranking_weights.json``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from zhsearch.storage.stored import StoredPassage
 
 WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
 # What the learner may weigh: every feature but coverage (its log leads the
-# score with weight 1), BM25F scaled to the best candidate's, and the document's strength.
+# score with weight 1), and BM25F scaled to the best candidate's.
 LEARNED = ("bm25f", "early", "phrase", "first_answer", "opening", "teaser", "verdict")
 
 
@@ -109,7 +110,7 @@ class Scored:
     docnum: int
     passage: StoredPassage
     base: float  # its BM25F score
-    features: dict[str, float] = field(default_factory=dict)  # name -> value, in FEATURES order, then "document"
+    features: dict[str, float] = field(default_factory=dict)  # name -> value, in FEATURES order, then "bm25f"
     context: PassageContext | None = None  # what the features read besides the record (for --explain)
     score: float = 0.0
 

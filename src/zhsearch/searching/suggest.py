@@ -445,9 +445,12 @@ class Suggester:
 
         if b in pinyin_syllables():
             return pinyin_bigrams(self.pinyin_map.get(f"{a}_{b}", ""))
-        if self._pinyin_keys is None:
+        prefix = f"{a}_{b}"
+        if hasattr(self.pinyin_map, "with_prefix"):  # the stored table, read a block at a time
+            return [g for _, value in self.pinyin_map.with_prefix(prefix) for g in pinyin_bigrams(value)]
+        if self._pinyin_keys is None:  # an index written before the table: a dict
             self._pinyin_keys = sorted(self.pinyin_map)
-        keys, prefix = self._pinyin_keys, f"{a}_{b}"
+        keys = self._pinyin_keys
         at, grams = bisect.bisect_left(keys, prefix), []
         while at < len(keys) and keys[at].startswith(prefix):
             grams.extend(pinyin_bigrams(self.pinyin_map[keys[at]]))

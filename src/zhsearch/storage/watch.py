@@ -22,6 +22,7 @@ from typing import Callable, Iterator
 from zhsearch.errors import IndexLockedError, WatchUnavailableError
 from zhsearch.reading.passages import IGNORE_FILE
 from zhsearch.storage.build import BuildReport, build_index
+from zhsearch.text.lexicon import CORPUS_FOLDER
 
 INSTALL_EXTRA = "pip install 'zhsearch[watch]'"
 # watchfiles yields a batch once no new event came for STEP_MS, or after
@@ -51,6 +52,8 @@ def _change_filter(corpus_dir: Path, index_dir: Path):
             return False
         if rel.as_posix() == IGNORE_FILE:
             return True  # new ignore rules: the update leaves out (or takes back) what they name
+        if rel.parts and rel.parts[0] == CORPUS_FOLDER:
+            return True  # the corpus's own lexicon changed: the update builds the index again
         return not any(part.startswith(".") for part in rel.parts)
 
     return wanted

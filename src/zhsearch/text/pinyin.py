@@ -196,6 +196,19 @@ class PinyinTable:
         except (ValueError, IndexError, TypeError) as exc:  # a damaged block (UnicodeDecodeError is a ValueError)
             raise damaged(self._folder.parent, f"{self._folder.name}/{PINYIN_TABLE} is unreadable") from exc
 
+    def with_prefix(self, prefix: str) -> list[tuple[str, str]]:
+        """Every ``(pair, bigrams)`` whose pair starts with ``prefix``, in order."""
+        start = prefix.encode("utf-8")
+        try:
+            found = []
+            for k, v in self._table.items_from(start):
+                if not k.startswith(start):
+                    break
+                found.append((k.decode("utf-8"), v.decode(_VALUE_ENCODING)))
+            return found
+        except (ValueError, IndexError, TypeError) as exc:
+            raise damaged(self._folder.parent, f"{self._folder.name}/{PINYIN_TABLE} is unreadable") from exc
+
     def items(self):
         try:
             return [(k.decode("utf-8"), v.decode(_VALUE_ENCODING)) for k, v in self._table.items_from()]

@@ -2,31 +2,28 @@ from dataclasses import replace
 
 import pytest
 
-from zhsearch.searching.intent import (cue_share, defined_subject, detect_intents, opens_as_answer, opens_as_definition,
-                                      with_cues)
+from zhsearch.searching.intent import (defined_subject, detect_intents, opens_as_answer, opens_as_definition,
+                                      uses_cues, with_cues)
 from conftest import LEXICON
 from zhsearch.text.lexicon import load_lexicon
-from zhsearch.searching.rank import DEFAULT_RANKING
-
-ENOUGH = DEFAULT_RANKING.cues_enough
 
 
 def test_legality_answer_uses_the_legal_vocabulary():
     intents = detect_intents("催收人员上门是否合法")
     assert [i.name for i in intents] == ["legality"]
     cited = "依照我国《民法典》相关规定，任何单位和个人不得非法进入他人住宅。"
-    assert cue_share(cited, "", intents, ENOUGH) == 1.0
+    assert uses_cues(cited, intents)
     # 方法 / 办法 are not legal vocabulary
-    assert cue_share("这种方法和办法都很常见。", "", intents, ENOUGH) == 0.0
+    assert not uses_cues("这种方法和办法都很常见。", intents)
 
 
 def test_domain_cues_come_from_the_lexicon_not_the_engine():
     intents = detect_intents("催收时暴力威胁怎么办")
     assert [i.name for i in intents] == ["how-to"]
     # 有权 / 依法 / 维权 are this domain's advice words: the shipped corpus's cues.txt
-    assert cue_share("借款人有权依法维权。", "", intents, ENOUGH) == 0.0
+    assert not uses_cues("借款人有权依法维权。", intents)
     lexicon = load_lexicon(LEXICON)
-    assert cue_share("借款人有权依法维权。", "", with_cues(intents, lexicon.cues), ENOUGH) == 1.0
+    assert uses_cues("借款人有权依法维权。", with_cues(intents, lexicon.cues))
     assert with_cues(intents, {}) == intents
     assert load_lexicon(LEXICON).fingerprint != replace(lexicon, cues={}).fingerprint
 

@@ -20,6 +20,9 @@ COMMENT_SECTION = re.compile(
 )
 
 
+COMMENT_HEADER_MAX = 20  # no header is longer: longer lines need no script conversion to be ruled out
+
+
 def is_comment_header(line: str) -> bool:
     """精彩评论, 网友评论 (12), 留言区 — the start of a comment section."""
     return bool(COMMENT_SECTION.match(line.strip()))

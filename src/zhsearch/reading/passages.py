@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-from zhsearch.reading.boilerplate import is_comment_header
+from zhsearch.reading.boilerplate import COMMENT_HEADER_MAX, is_comment_header
 from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.reading.encodings import decode_bytes
 from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, Document, documents_of
@@ -368,7 +368,7 @@ def _blocks(lines: list[str]) -> Iterator[list[tuple[int, str]] | None]:
     """
     block: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
-        header = _is_word(line) and is_comment_header(to_simplified(line))
+        header = _is_word(line) and len(line) <= COMMENT_HEADER_MAX and is_comment_header(to_simplified(line))
         if not _is_word(line) or header:
             if block:
                 yield block
@@ -441,20 +441,24 @@ def _first_top_heading(lines: list[str]) -> int | None:
     return None
 
 
-def _declared_headings(lines: list[str], markdown: bool, title: str | None = None) -> str:
+def _lone_lines(lines: list[str]) -> list[str]:
+    """The content keys of the short lines that stand alone between blank lines
+    and read as headings: headings when a document has a pattern of them."""
+    return [content_key(block[0][1]) for block in _blocks(lines)
+            if block and len(block) == 1 and heading_level(block[0][1]) == UNNUMBERED_LEVEL]
+
+
+def _declared_headings(lines: list[str], markdown: bool, lone: list[str]) -> str:
     """``"markup"`` for a Markdown/HTML document with headings, ``"outline"``
     for one that numbers its sections at two levels or more (1.2., 8.3.1.),
     ``"lone"`` for one with a pattern of short lines alone between blank lines
-    (the title aside), else ``""``."""
+    (``lone``: :func:`_lone_lines`), else ``""``."""
     if markdown and any(MD_HEADING.match(line) for line in lines):
         return "markup"
     numbered = sum(1 for line in lines if line and is_section_number(line))
     if numbered >= OUTLINE_MIN_SECTIONS:
         return "outline"
-    title_key = content_key(title) if title else None
-    lone = sum(1 for block in _blocks(lines) if block and len(block) == 1
-               and heading_level(block[0][1]) == UNNUMBERED_LEVEL and content_key(block[0][1]) != title_key)
-    return "lone" if lone_headings(lone) else ""
+    return "lone" if lone_headings(len(lone)) else ""
 
 
 def split_passages(
@@ -472,7 +476,8 @@ def split_passages(
     title = _SURROGATE.sub("\ufffd", title) if title and _SURROGATE.search(title) else title
     raw_lines = text.splitlines()
     lines = [clean_line(line, markdown) for line in raw_lines]
-    declared = _declared_headings(lines, markdown)
+    lone = _lone_lines(lines)
+    declared = _declared_headings(lines, markdown, lone)
     # A marked-up document's first level-1 heading names the document, not a
     # section: # 安装指南 / ## 下载安装程序 gives the title 安装指南 and the heading
     # 下载安装程序. It is the title when the document has none of its own (Markdown,
@@ -488,9 +493,9 @@ def split_passages(
     # a lone line may be the title even where lone lines are not headings
     title = (title or _opening_title(lines, declared)
              or document_title(lines, Path(source.split("#")[0]).stem, declared or "lone"))
-    if declared == "lone":  # the title is no heading: do the others make a pattern?
-        declared = _declared_headings(lines, markdown, title)
     title_key = content_key(title)
+    if declared == "lone" and not lone_headings(sum(key != title_key for key in lone)):
+        declared = ""  # the title is no heading, and the other lone lines make no pattern
 
     passages: list[Passage] = []
     # (level, heading text, line number, numbered or marked up, has passages under it)

@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING
 from zhsearch.text.analyzer import char_bigrams
 from zhsearch.searching.intent import (
     asks_yes_no,
-    cue_share,
     is_question,
     opens_as_answer,
     opens_with_plain_verdict,
+    uses_cues,
 )
 from zhsearch.text.normalize import HAN_RUN as _CJK_RUN
 from zhsearch.text.normalize import is_question_line
@@ -105,7 +105,7 @@ def passage_context(
     heading = passage.heading_norm
     # A section whose heading names the kind of answer asked for (应对策略 for
     # 怎么办) answers the document's question: its title counts as the passage.
-    answers_section = cue_share("", heading, plan.intents, config.cues_enough, config.heading_cue_weight) > 0
+    answers_section = uses_cues(heading, plan.intents)
     title_credit = config.answer_section_title_match if answers_section else config.title_match
     pinyin_hits = frozenset(_pinyin_matches(passage.norm, plan))
     return PassageContext(weights, tuple(statements), tuple(echoes), "\n".join(statements), "\n".join(echoes),

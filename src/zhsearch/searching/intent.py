@@ -226,19 +226,10 @@ def detect_intents(query: str) -> tuple[Intent, ...]:
     return found
 
 
-def cue_share(text: str, heading: str, intents: tuple[Intent, ...], enough: int, heading_weight: float = 2.0) -> float:
-    """0..1: how much of an answer's vocabulary a passage holds.
-
-    A cue in the section heading counts ``heading_weight`` times
-    (``RankingConfig.heading_cue_weight``): a section headed 应对策略 or
-    逾期时间较长 is where that kind of answer lives.  ``enough`` cues are plenty
-    (``RankingConfig.cues_enough``).
-    """
-    best = 0
-    for intent in intents:
-        found = sum(cue in text for cue in intent.cues) + heading_weight * sum(cue in heading for cue in intent.cues)
-        best = max(best, found)
-    return min(best, enough) / enough
+def uses_cues(text: str, intents: tuple[Intent, ...]) -> bool:
+    """``text`` uses a word of the vocabulary of an answer asked for: a section
+    headed 应对策略 or 逾期时间较长 is where that kind of answer lives."""
+    return any(cue in text for intent in intents for cue in intent.cues)
 
 
 def opens_as_answer(text: str, intents: tuple[Intent, ...], question: str | None = None) -> bool:

@@ -75,8 +75,6 @@ class RankingConfig:
     echo_share: float = 0.75  # a quotation restating this share of the query's words is the page's own question
     window_sentences: int = 2
     window_weight: float = 0.5  # coverage of the best window, beside the whole passage's
-    cues_enough: int = 3  # cue words saturate
-    heading_cue_weight: float = 2.0  # a cue in the heading counts this many times
     # The rerank's weights: log score = log coverage + Σ weight × feature.
     # Fitted, not set by hand: ``python bench/tune.py fit`` (ranking_weights.json
     # holds them with the sets, the leave-one-corpus-out figures and the date).

@@ -306,7 +306,7 @@ def test_cli_starts_loads_searches_and_stops_a_cluster(tmp_path):
         loaded = runner.invoke(main, ["index", "--cluster", toml, "--corpus", str(CORPUS)])
         assert loaded.exit_code == 0 and "129 passages" in loaded.output
         found = runner.invoke(main, ["search", "九千会上门吗", "--cluster", toml, "--json"])
-        assert found.exit_code == 0 and '"004_69b0fd6045c32687.txt"' in found.output
+        assert found.exit_code == 0 and '"004_69b0fd6045c32687.txt"' in found.output, found.output
         judged = runner.invoke(main, ["eval", str(JUDGMENTS), "--cluster", toml])
         assert judged.exit_code == 0 and "MRR@10" in judged.output
     finally:

@@ -1,5 +1,5 @@
 """No line of a user's text is lost: every line of a chat log, a statute, a
-manual and a novel is found by a phrase query as passage text; and a corpus
+manual, a novel and a table of numbered lines is found by a phrase query as passage text; and a corpus
 without a lexicon of its own has no domain's related terms."""
 
 import pytest
@@ -17,6 +17,10 @@ PROBE = {
                  "联系方式：400-800-1234（工作日 9:00-18:00）\n\n更多说明请访问 https://example.com/manual\n",
     "novel.txt": "第一章 雨夜\n\n那天晚上雨下得很大，她站在门口很久没有说话。\n\n“你真的要走吗？”\n\n"
                  "他没有回答，只是把伞递给了她。\n\n“路上小心。”\n",
+    # lines that open like section numbers (1.2, 8.3.) with nothing under them: a
+    # table of addresses, a contents list
+    "hosts.txt": "查询结果如下：\n\n192.168.35.10 文件服务器 [WORKGROUP]\n192.168.35.55 打印服务器 [MYGROUP]\n"
+                 "192.168.35.56 备份主机 [HERB]\n\n1.1 安装软件包\n1.2 配置网络\n1.3 启动服务\n",
 }
 
 

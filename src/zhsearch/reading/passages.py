@@ -498,7 +498,7 @@ def split_passages(
         declared = ""  # the title is no heading, and the other lone lines make no pattern
 
     passages: list[Passage] = []
-    # (level, heading text, line number, numbered or marked up, has passages under it)
+    # (level, heading text, line number, has passages under it)
     stack: list[list] = []
     kind = "body"
     paragraph: list[str] = []
@@ -511,7 +511,7 @@ def split_passages(
     def emit(body: str, first_line: int, line_starts: list[int], lines_of: list[int]) -> None:
         heading = join_headings(tuple(entry[1] for entry in stack))
         for entry in stack:
-            entry[4] = True
+            entry[3] = True
         for start, piece in _split_long(body):
             start += len(piece) - len(piece.lstrip())  # where its first character stands
             at = bisect.bisect_right(line_starts, start) - 1 if line_starts else -1
@@ -544,9 +544,12 @@ def split_passages(
 
     def pop_to(floor: int) -> None:
         while stack and stack[-1][0] >= floor:
-            level, heading, number, marked, used = stack.pop()
-            if not used and not marked:
-                emit(heading, number, [], [])  # an unnumbered "heading" with no body: body after all
+            level, heading, number, used = stack.pop()
+            if not used:
+                # a heading with nothing under it (an unnumbered line that was body
+                # after all, a numbered line of a table or a contents list): its
+                # words are passage text, never lost
+                emit(heading, number, [], [])
 
     for block in _blocks(lines):
         # A short paragraph (a lead-in, a table title, a list item, a table
@@ -588,7 +591,7 @@ def split_passages(
                 continue
             # An unnumbered heading ends any numbered list it follows (1. 2. 3. → 小结).
             pop_to(min(level, LIST_LEVEL) if level == UNNUMBERED_LEVEL else level)
-            stack.append([level, heading, number, level != UNNUMBERED_LEVEL or bool(MD_HEADING.match(line)), False])
+            stack.append([level, heading, number, False])
     take_label()
     flush()
     pop_to(0)

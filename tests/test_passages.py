@@ -110,7 +110,8 @@ def test_html_title_or_first_h1_is_the_title_not_a_section():
 
 def test_plain_text_title_rule():
     """The README's rule: the first line when it stands alone and a paragraph follows it;
-    else the first chapter line or heading of six Han characters or more; else the file name."""
+    else the first chapter line or heading of six Han characters or more above the text;
+    else the file name."""
     article = "泡泡战士\n\n基于《跑跑卡丁车》与《泡泡堂》所开发的游戏，由韩国Nexon开发与发行。\n"
     assert _titles_and_headings(article, "0000.txt") == [("泡泡战士", "", article.split("\n")[2])]
     latin = "MIT OpenCourseWare\n\n麻省理工学院开放式课程是麻省理工学院的一个项目。\n"
@@ -119,6 +120,11 @@ def test_plain_text_title_rule():
     page = "2025行业资讯\n\n逾期平台\n\n网贷逾期上门操作吗\n\n网贷逾期后，平台一般先打电话，很少上门。\n"
     assert split_passages(page, "002.txt")[0].title == "网贷逾期上门操作吗"
     assert split_passages("第一段正文没有标题。\n\n第二段正文。\n", "notes.txt")[0].title == "notes"
+    # a title stands above the text: a heading after the first paragraph names a section
+    manual = ("LS(1)" + " " * 30 + "用户命令" + " " * 30 + "LS(1)\n\n"
+              "ls - 列出目录内容。列出指定文件（默认为当前目录）的信息，如果没有指定任何选项，则按字母排序列出。\n\n"
+              "-C     逐列列出项目\n\n-l     使用较长格式列出信息\n\n按列输出，每列之间用空格分开，宽度由终端决定。\n")
+    assert split_passages(manual, "man1-ls.1.txt")[0].title == "man1-ls.1"
 
 
 def test_a_comment_section_header_is_text_of_the_section():

@@ -297,10 +297,15 @@ def clean_line(line: str, markdown: bool = False) -> str:
 def document_title(lines: list[str], fallback: str, declared: str = "") -> str:
     """The first heading that names the document, read as the page marks its
     headings (``declared``): a chapter (``章 1. GNU/Linux 教學``) as it stands,
-    any other when it is long enough to be more than furniture."""
+    any other when it is long enough to be more than furniture.  A title
+    stands above the text: once a paragraph has begun, a heading further down
+    names a section (an option of a man page, ``-C 逐列列出项目``), and the
+    document is named by ``fallback`` (its file name)."""
     for block in _blocks(lines):
         for _, raw, level in _line_roles(block or [], declared):
             line = MD_HEADING.sub("", raw)
+            if level is None and len(line) >= MIN_PASSAGE_CHARS:
+                return fallback
             if level is None or _METADATA.match(line):
                 continue
             chapter = outline_level(raw) == 1

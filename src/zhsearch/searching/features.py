@@ -24,7 +24,9 @@ title folded, the query's term weights), and the :class:`~zhsearch.searching.ran
   opening the passage (``不是。``) when the question asks no yes or no.
 
 What each weighs is fitted, not set here (``bench/tune.py``): a feature stays
-only while it raises the macro MRR of the corpora it was not fitted on.
+only while it raises the macro MRR of the corpora it was not fitted on.  Early
+and phrase weigh 0 since the refit over eight corpus groups (docs/design.md):
+they are still computed, as candidates a later refit can weigh again.
 """
 
 from __future__ import annotations

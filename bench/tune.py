@@ -103,8 +103,8 @@ def dump(eval_dir: Path, config) -> list[QuestionSet]:
     sets = []
     for name, corpus, judgments, group, macro in SETS:
         corpus = (eval_dir / corpus).resolve()
-        if not corpus.is_dir():
-            log(f"{name}: no corpus at {corpus}, left out (bench/devsets/make.sh builds the extra ones)")
+        if not corpus.is_dir() and corpus.is_relative_to(DEVSETS):
+            log(f"{name}: no corpus at {corpus}, LEFT OUT of every fold (bench/devsets/make.sh builds it)")
             continue
         if corpus not in built:
             built[corpus] = WORK / f"index-{name}"
@@ -252,7 +252,8 @@ def command_fit(args) -> None:
         print(f"{qs.name:<16} {mrr(qs, shipped):8.3f} {held_out[qs.name]:8.3f} {mrr(qs, weights):8.3f}"
               + ("" if qs.macro else "   (not in the macro)"))
     figures = {"shipped": macro(sets, shipped), "loco": macro_of(held_out, sets), "all": macro(sets, weights)}
-    print(f"{'macro MRR@10':<16} {figures['shipped']:8.3f} {figures['loco']:8.3f} {figures['all']:8.3f}")
+    print(f"{'macro MRR@10':<16} {figures['shipped']:8.3f} {figures['loco']:8.3f} {figures['all']:8.3f}"
+          f"   ({sum(qs.macro for qs in sets)} sets, {len({qs.group for qs in sets})} corpus groups)")
     print("weights fitted on every set:", {n: float(w) for n, w in zip(LEARNED, weights) if w})
     if args.write:
         data = {

@@ -120,14 +120,42 @@ def test_plain_text_title_rule():
     page = "2025行业资讯\n\n逾期平台\n\n网贷逾期上门操作吗\n\n网贷逾期后，平台一般先打电话，很少上门。\n"
     assert split_passages(page, "002.txt")[0].title == "网贷逾期上门操作吗"
     assert split_passages("第一段正文没有标题。\n\n第二段正文。\n", "notes.txt")[0].title == "notes"
-    # a title stands above the text: a heading after the first paragraph names a section
-    manual = ("LS(1)" + " " * 30 + "用户命令" + " " * 30 + "LS(1)\n\n"
-              "ls - 列出目录内容。列出指定文件（默认为当前目录）的信息，如果没有指定任何选项，则按字母排序列出。\n\n"
-              "-C     逐列列出项目\n\n-l     使用较长格式列出信息\n\n按列输出，每列之间用空格分开，宽度由终端决定。\n")
-    assert split_passages(manual, "man1-ls.1.txt")[0].title == "man1-ls.1"
+    # a title stands above the text: a heading after the first paragraph (however
+    # it is wrapped) names a section; a byline above a heading is no paragraph
+    wrapped = ("列出目录的内容，默认为当前目录。\n如果没有指定任何选项，\n则按名称的字母顺序\n列出每个文件的信息，\n包括隐藏文件以外的所有条目。\n\n"
+               "逐列列出全部项目\n\n按列输出，每列之间用空格分开，宽度由终端决定。\n\n"
+               "使用较长格式列出\n\n每行一个文件，显示权限、大小和修改时间。\n")
+    assert split_passages(wrapped, "list.txt")[0].title == "list"
+    byline = ("作者：张三 发布时间：2024-05-01 09:00 来源：某某技术社区 阅读：1234 评论：56 收藏：7\n\n"
+              "网络配置完整指南\n\n本文说明如何配置网络代理和防火墙。\n\n代理服务器设置方法\n\n在设置中填写代理地址。\n")
+    assert split_passages(byline, "meta.txt")[0].title == "网络配置完整指南"
 
 
 def test_a_comment_section_header_is_text_of_the_section():
     text = "标题标题标题标题\n\n正文第一段，说明情况。\n\n网友评论（12）\n\n评论的内容在这里。\n"
     passages = split_passages(text, "c.txt")
     assert any("网友评论" in p.text and p.kind == "comment" for p in passages)
+
+
+def test_an_address_table_is_no_outline():
+    """Addresses (192.168.1.30) are not section numbers: three of them do not make
+    the document's lone headings body, nor head the sections after them."""
+    text = ("家庭网络设置\n\n准备工作\n\n先确认路由器已经接通电源，并用网线连接到电脑的网口上。\n\n"
+            "地址列表\n\n192.168.1.10 文件服务器\n192.168.1.20 打印机\n192.168.1.30 网络存储\n\n"
+            "分配地址\n\n在路由器的管理页面里为每台设备绑定固定地址，保存后重启。\n")
+    by_text = {p.text[:6]: p.heading for p in split_passages(text, "net.txt")}
+    assert by_text["先确认路由器"] == "准备工作"
+    assert by_text["192.16"] == "地址列表"
+    assert by_text["在路由器的管"] == "分配地址"
+
+
+def test_a_contents_list_is_one_passage_and_its_sections_keep_their_text():
+    text = ("操作手册\n\n本手册说明软件的安装和配置方法，请按照顺序阅读。\n\n"
+            "1.1 安装软件包\n1.2 配置网络代理\n1.3 启动服务\n\n1.1 安装软件包\n\n"
+            "下载安装包后双击运行，按提示完成安装步骤即可开始使用。\n\n1.2 配置网络代理\n\n"
+            "在设置中填写代理服务器地址和端口，保存后重启应用。\n")
+    passages = [(p.heading, p.text) for p in split_passages(text, "m.txt")]
+    assert passages == [("", "操作手册本手册说明软件的安装和配置方法，请按照顺序阅读。"),
+                        ("", "1.1 安装软件包 1.2 配置网络代理 1.3 启动服务"),
+                        ("1.1 安装软件包", "下载安装包后双击运行，按提示完成安装步骤即可开始使用。"),
+                        ("1.2 配置网络代理", "在设置中填写代理服务器地址和端口，保存后重启应用。")]

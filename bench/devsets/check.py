@@ -16,12 +16,12 @@ import zhsearch
 from zhsearch.searching.evaluation import fold_for_judging
 
 index = zhsearch.open_index(sys.argv[1])
-texts = [fold_for_judging(f.get("text", "")) for _, f in index._get_searcher().reader().iter_docs()]
+# every stored passage's text (the reader's records: a bench script may look inside)
+texts = [fold_for_judging(record["text"]) for _, record in index._get_searcher().reader().iter_docs()]
 bad = 0
-for line in open(sys.argv[2], encoding="utf-8"):
-    if not line.strip():
-        continue
-    q = json.loads(line)
+with open(sys.argv[2], encoding="utf-8") as lines:
+    questions = [json.loads(line) for line in lines if line.strip()]
+for q in questions:
     counts = [sum(1 for t in texts if fold_for_judging(a) in t) for a in q["answers"]]
     hits = index.search(q["query"], limit=10).hits if os.environ.get("SHOW_RANK") else []
     rank = next((h.rank for h in hits if any(fold_for_judging(a) in fold_for_judging(h.text) for a in q["answers"])), None)

@@ -300,17 +300,24 @@ def document_title(lines: list[str], fallback: str, declared: str = "") -> str:
     any other when it is long enough to be more than furniture.  A title
     stands above the text: once a paragraph has begun, a heading further down
     names a section (an option of a man page, ``-C 逐列列出项目``), and the
-    document is named by ``fallback`` (its file name)."""
+    document is named by ``fallback`` (its file name).  A paragraph is a block
+    of body text of MIN_PASSAGE_CHARS or more, however it is wrapped; a byline
+    (``作者：张三 发布时间：…``) and a page header padded with spaces
+    (``LS(1)    用户命令    LS(1)``) are not one."""
     for block in _blocks(lines):
+        body = 0
         for _, raw, level in _line_roles(block or [], declared):
             line = MD_HEADING.sub("", raw)
-            if level is None and len(line) >= MIN_PASSAGE_CHARS:
-                return fallback
-            if level is None or _METADATA.match(line):
+            if level is None:
+                body += 0 if _METADATA.match(line) else len(" ".join(line.split()))
+                continue
+            if _METADATA.match(line):
                 continue
             chapter = outline_level(raw) == 1
             if len(_CJK.findall(line)) >= (2 if chapter else 6):
                 return line
+        if body >= MIN_PASSAGE_CHARS:
+            return fallback
     return fallback
 
 
@@ -547,14 +554,26 @@ def split_passages(
             paragraph_lines.append(label[0][0])
             label = []
 
+    last_orphan = (-1, 0)  # the last heading kept as text: its passage's index, its line
+
     def pop_to(floor: int) -> None:
+        """End the sections at ``floor`` and below.  A heading with nothing under
+        it (an unnumbered line that was body after all, a numbered line of a table
+        or a contents list) is passage text, never lost; such lines one after
+        another (a contents list) are one passage."""
+        nonlocal last_orphan
         while stack and stack[-1][0] >= floor:
             level, heading, number, used = stack.pop()
-            if not used:
-                # a heading with nothing under it (an unnumbered line that was body
-                # after all, a numbered line of a table or a contents list): its
-                # words are passage text, never lost
+            if used:
+                continue
+            at, line = last_orphan
+            last = passages[-1] if passages and at == len(passages) - 1 and number == line + 1 else None
+            if (last is not None and last.heading == join_headings(tuple(entry[1] for entry in stack))
+                    and len(last.text) + len(heading) < MAX_PASSAGE_CHARS):
+                passages[-1] = dataclasses.replace(last, text=f"{last.text} {heading}")
+            else:
                 emit(heading, number, [], [])
+            last_orphan = (len(passages) - 1, number)
 
     for block in _blocks(lines):
         # A short paragraph (a lead-in, a table title, a list item, a table

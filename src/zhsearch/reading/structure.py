@@ -55,8 +55,9 @@ _OUTLINES: tuple[tuple[re.Pattern, int], ...] = (
     (re.compile(r"^[（(]\d{1,2}[)）]"), 5),
 )
 # 1.2 / 8.3. / 12.6.2.1. — a dotted outline number; its depth is its level below the chapter.
+# Its parts have one or two digits: an address (192.168.1.30) is no section.
 # A number followed by a comma is a cross-reference (节 1.2, “类 Unix 文件系统”), not a heading.
-_DOTTED = re.compile(r"^(?:[章节節]\s*)?(\d{1,3}(?:\.\d{1,3})+)\.?(?=\s|[^\d.%,，;；])")
+_DOTTED = re.compile(r"^(?:[章节節]\s*)?(\d{1,2}(?:\.\d{1,2})+)\.?(?=\s|[^\d.%,，;；])")
 _SECTION_NUMBER = re.compile(rf"{_DOTTED.pattern}|^第\s*[{_NUMERAL}\d]+\s*[章篇部卷编节]|^(?:章|附录|附錄)\s*[\dA-Z]+\.?(?:\s|$)")
 _CAPTION = re.compile(r"^(?:表格|表|图|圖|例|插图|清单|清單|figure|fig\.|table|example|listing)\s*[\dA-Z]+(?:[.\-]\d+)*", re.IGNORECASE)
 UNNUMBERED_LEVEL = 9

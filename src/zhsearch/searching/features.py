@@ -25,7 +25,7 @@ title folded, the query's term weights), and the :class:`~zhsearch.searching.ran
 
 What each weighs is fitted, not set here (``bench/tune.py``): a feature stays
 only while it raises the macro MRR of the corpora it was not fitted on.  Early
-and phrase weigh 0 since the refit over eight corpus groups (docs/design.md):
+and phrase weigh 0 since the refit over seven corpus groups (docs/design.md):
 they are still computed, as candidates a later refit can weigh again.
 """
 

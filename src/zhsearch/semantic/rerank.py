@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,13 +76,15 @@ class SemanticStage:
         self.table = table
         self.hybrid = hybrid or fitted_hybrid()
         self._cache: tuple[str, object] | None = None
+        self._lock = threading.Lock()  # the server's threads share one model
 
     def query_vector(self, query: str):
-        if self._cache is None or self._cache[0] != query:
-            from zhsearch.semantic.embedders import load_embedder
+        with self._lock:
+            if self._cache is None or self._cache[0] != query:
+                from zhsearch.semantic.embedders import load_embedder
 
-            self._cache = (query, load_embedder(self.table.model).query(query))
-        return self._cache[1]
+                self._cache = (query, load_embedder(self.table.model).query(query))
+            return self._cache[1]
 
     def similarities(self, query: str, candidates: list[Scored]) -> list[float | None]:
         """Cosine similarity of ``query`` to each candidate's text (None: no vector)."""

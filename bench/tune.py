@@ -40,6 +40,7 @@ import json
 import pickle
 import statistics
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,7 @@ sys.path.insert(0, str(REPO / "src"))
 import zhsearch  # noqa: E402
 from zhsearch.searching.evaluation import fold_for_judging, load_judgments  # noqa: E402
 from zhsearch.searching.rank import DEFAULT_RANKING, LEARNED, WEIGHTS_FILE  # noqa: E402
-from zhsearch.semantic.rerank import HYBRID_FILE, scaled  # noqa: E402
+from zhsearch.semantic.rerank import HYBRID_FILE, WEAK_COVERAGE, scaled  # noqa: E402
 
 WORK = BENCH / "work" / "tune"
 DUMP = WORK / "candidates.pkl"
@@ -118,8 +119,13 @@ def dump(eval_dir: Path, config, semantic: bool = False) -> list[QuestionSet]:
         if corpus not in built:
             built[corpus] = WORK / f"index-{name}"
             log(f"indexing {corpus}")
-            zhsearch.build_index(corpus, built[corpus], rebuild=True, semantic=semantic,
-                                 embed_progress=lambda done, total: done % 400 < 16 and log(f"embedded {done}/{total}"))
+            while True:
+                try:
+                    zhsearch.build_index(corpus, built[corpus], rebuild=True, semantic=semantic,
+                                         embed_progress=lambda done, total: done % 400 < 16 and log(f"embedded {done}/{total}"))
+                    break
+                except zhsearch.IndexLockedError:  # a `zhsearch index --semantic` embedding it ahead of the dump
+                    time.sleep(10)
         rows, bounds, keys = [], [], {}
         with zhsearch.open_index(built[corpus], ranking=config) as idx:
             for item in load_judgments(eval_dir / judgments):
@@ -234,19 +240,22 @@ def loco(sets: list[QuestionSet], fixed_zero: set[str]) -> tuple[dict[str, float
 
 # --- the hybrid stage ---------------------------------------------------------
 
-HYBRID = LEARNED + ("semantic",)
+HYBRID = LEARNED + ("semantic", "semantic_weak")
 
 
 def with_semantic(qs: QuestionSet, top_k: int) -> QuestionSet:
     """``qs`` with the feature ``semantic`` as the engine computes it
     (zhsearch.semantic.rerank.scaled over the lexical ranking's first ``top_k``
     pool candidates; the dump's rows are in that order)."""
-    column = np.zeros(len(qs.relevant))
+    column, weak = np.zeros(len(qs.relevant)), np.zeros(len(qs.relevant))
     for start, end in qs.bounds:
         top = [start + i for i in range(min(top_k, end - start)) if not qs.after_pool[start + i]]
         values = scaled([None if np.isnan(qs.similarity[r]) else float(qs.similarity[r]) for r in top])
         column[top] = values
-    return dataclasses.replace(qs, features=np.hstack([qs.features, column[:, None]]))
+        pool = np.arange(start, end)[~qs.after_pool[start:end]]
+        if len(pool) and qs.log_coverage[pool].max() < np.log(WEAK_COVERAGE):
+            weak[top] = values
+    return dataclasses.replace(qs, features=np.hstack([qs.features, column[:, None], weak[:, None]]))
 
 
 def fit_hybrid(sets: list[QuestionSet], fixed_zero: set[str], cache: dict) -> tuple[int, np.ndarray]:
@@ -292,6 +301,8 @@ def command_fit(args) -> None:
     ROUNDS, L2 = args.rounds, args.l2
     fixed_zero = set(filter(None, args.without.split(",")))
     hybrid = getattr(sets[0], "similarity", None) is not None and "semantic" not in fixed_zero
+    if "semantic" in fixed_zero:  # the lexical set: the gated variant goes with it
+        fixed_zero.add("semantic_weak")
     names = HYBRID if hybrid else LEARNED
     if unknown := fixed_zero - set(HYBRID):
         sys.exit(f"tune: no feature {', '.join(sorted(unknown))}; the learned ones: {', '.join(HYBRID)}")

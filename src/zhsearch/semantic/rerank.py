@@ -4,7 +4,10 @@ candidates, one more feature of the learned rerank.
 The lexical ranking (``searching.rank``, its own weights) orders the pool;
 the first ``top_k`` candidates get ``semantic`` — their similarity scaled
 min-max among those ``top_k`` (0 the least similar, 1 the most; e5's cosines
-all lie in a narrow band, so the raw value says little) — and the pool is
+all lie in a narrow band, so the raw value says little) — and
+``semantic_weak``, the same value when the lexical evidence is weak (no
+candidate of the pool covers the question's concepts), so that the learner
+can weigh meaning more where the words fail — and the pool is
 scored again with the hybrid weight set (``hybrid_weights.json``, fitted by
 ``bench/tune.py fit`` leave-one-corpus-out with the vectors of every judged
 set).  An index without vectors never comes here: it ranks as it always has.
@@ -22,6 +25,8 @@ from pathlib import Path
 from zhsearch.searching.rank import RankingConfig, Scored, score
 
 HYBRID_FILE = Path(__file__).with_name("hybrid_weights.json")
+# The lexical evidence is weak when no candidate's coverage reaches this (1: every concept, whole passage and window)
+WEAK_COVERAGE = 1.0
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,13 @@ def scaled(similarities: list[float | None]) -> list[float]:
 
 def blend(ranked: list[Scored], similarities: list[float | None], ranking: RankingConfig) -> list[Scored]:
     """Score ``ranked`` (the lexical order, best first) again with the hybrid
-    ``ranking``, the first ``len(similarities)`` candidates with their feature."""
+    ``ranking``, the first ``len(similarities)`` candidates with their features."""
+    weak = max((c.features["coverage"] for c in ranked), default=0.0) < WEAK_COVERAGE
     for candidate, raw, value in zip(ranked, similarities, scaled(similarities)):
         if raw is not None:
             candidate.features["similarity"] = round(raw, 4)  # shown by --explain, weighs nothing
         candidate.features["semantic"] = value
+        candidate.features["semantic_weak"] = value if weak else 0.0
     for candidate in ranked:
         candidate.score = score(candidate.features, ranking)
     ranked.sort(key=lambda c: (-c.score, c.passage.source, c.passage.line))

@@ -3,6 +3,7 @@ passages, its vectors kept across updates, damage reported like any other,
 and an index without vectors (or --no-semantic) ranking by the words alone."""
 
 import json
+import math
 import sys
 
 import pytest
@@ -187,3 +188,31 @@ def test_eval_compare_prints_both_rankings(indexes, tmp_path):
     assert "lexical" in result.output and "hybrid" in result.output and "MRR@10" in result.output
     lexical_only = run("eval", judgments, "--index", indexes / "lexical", "--compare")
     assert lexical_only.exit_code == 2 and "zhsearch index --semantic" in lexical_only.output
+
+
+def _candidate(line: int, coverage: float):
+    from zhsearch.searching.rank import Scored
+    from zhsearch.storage.stored import StoredPassage
+
+    passage = StoredPassage(source="a.txt", file="a.txt", line=line, page=0, title="", headings=(), title_norm="",
+                            heading_norm="", text=f"第{line}段", norm=f"第{line}段", key=str(line), kind="body", order=0)
+    return Scored(line, passage, 1.0, {"coverage": coverage, "bm25f": 1.0})
+
+
+@pytest.mark.parametrize("coverages, weak", [((1.0, 0.5, 0.5), False), ((0.8, 0.5, 0.5), True)])
+def test_blend_scores_the_top_k_with_the_hybrid_weights(coverages, weak):
+    import dataclasses
+
+    from zhsearch.searching.rank import DEFAULT_RANKING
+    from zhsearch.semantic.rerank import blend
+
+    ranking = dataclasses.replace(DEFAULT_RANKING, weights=(("bm25f", 1.0), ("semantic", 2.0), ("semantic_weak", 1.0)))
+    ranked = [_candidate(n, c) for n, c in enumerate(coverages, start=1)]
+    blended = blend(ranked, [0.80, 0.90], ranking)  # the third candidate is past K
+    by_line = {c.passage.line: c.features for c in blended}
+    assert by_line[1]["semantic"] == 0.0 and by_line[2]["semantic"] == 1.0 and "semantic" not in by_line[3]
+    assert by_line[2]["semantic_weak"] == (1.0 if weak else 0.0)
+    assert by_line[2]["similarity"] == 0.9
+    # exp(log coverage + 1·bm25f + 2·semantic + 1·semantic_weak), best first
+    assert by_line[2] is blended[0].features
+    assert blended[0].score == pytest.approx(math.exp(math.log(coverages[1]) + 1.0 + 2.0 + (1.0 if weak else 0.0)))

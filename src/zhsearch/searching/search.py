@@ -150,6 +150,8 @@ FREQUENCY_CACHE = 100_000  # (field, term) doc frequencies kept per searcher
 class Index:
     """A built index, opened for searching.  Cheap to keep open."""
 
+    _semantic: object = False  # no hybrid stage unless __init__ finds passage vectors (a ClusterIndex has none)
+
     def __init__(
         self, index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING,
         verify_bytes: int | None = VERIFY_MAX_BYTES, semantic: bool = True,

@@ -270,6 +270,7 @@ def build_index(
 def _semantic_hook(semantic, index_dir: Path, meta: dict | None, embed_progress):
     """What writes a generation's passage vectors before its metadata is sealed
     (None: the index has none), and whether the model differs from the index's."""
+    from zhsearch.semantic.embedders import load_embedder
     from zhsearch.semantic.vectors import embed_generation, wanted_model
 
     recorded = meta if meta is not None else recorded_meta(index_dir)
@@ -277,6 +278,7 @@ def _semantic_hook(semantic, index_dir: Path, meta: dict | None, embed_progress)
     changed = meta is not None and model != wanted_model(None, meta)
     if model is None:
         return None, changed
+    load_embedder(model)  # a missing extra or an unsupported CPU stops the build before it writes
     return (lambda gen: {"semantic": embed_generation(gen, model, embed_progress)}), changed
 
 

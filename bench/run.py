@@ -3,6 +3,7 @@
     python bench/run.py                 # shipped corpus + 50,000 poems (about 5 minutes)
     python bench/run.py --poems 10000   # quicker
     python bench/run.py --full          # also all ~312,000 poems (about 10+ minutes)
+    python bench/run.py --semantic-only # the hybrid stage's costs at the shipped corpus (the semantic extra)
 
 Prepares its own data: the `chinese-poetry` package from the npm registry
 (`npm pack chinese-poetry@2.0.1`, ~85 MB, kept in bench/data/, git-ignored),
@@ -108,14 +109,14 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def warm_latencies(search, rounds: int = 5) -> tuple[float, float]:
+def warm_latencies(search, rounds: int = 5, questions=QUESTIONS) -> tuple[float, float]:
     """p50 and p95 over every question, several rounds; zhsearch's text caches are
     cleared before each query, so a repeated question costs what a new one would."""
     from zhsearch.text.normalize import fold_text, normalize_text
 
     times = []
     for _ in range(rounds):
-        for q in QUESTIONS:
+        for q in questions:
             normalize_text.cache_clear()
             fold_text.cache_clear()
             started = time.perf_counter()
@@ -243,6 +244,65 @@ def bench_serve(rows, runs: int) -> None:
                  f"{statistics.median(cli):.0f} (whole `zhsearch search` process)", "same 20 dev questions"))
 
 
+def bench_semantic(rows, runs: int) -> None:
+    """The hybrid stage's costs at the shipped corpus: the two columns are the
+    same corpus indexed with passage vectors (``--semantic``) and without.
+    Each build starts from an empty folder (a rebuild would reuse the vectors)."""
+    import shutil
+
+    import zhsearch
+
+    def cost(argv: list[str]) -> tuple[float, float, float]:
+        """Wall s, CPU s (user + sys, steadier on a shared machine) and peak MiB of one process."""
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            raise RuntimeError(f"{' '.join(argv[2:5])} exited {os.waitstatus_to_exitcode(status)}")
+        return time.perf_counter() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+    def build(index: Path, *extra: str) -> tuple[float, float, float]:
+        shutil.rmtree(index, ignore_errors=True)
+        return cost(ZH + ["index", "--corpus", str(REPO / "corpus"), "--index", str(index), *extra])
+
+    indexes = {"hybrid": WORK / "zh-shipped-semantic", "lexical": WORK / "zh-shipped-lexical"}
+    builds = {"hybrid": [], "lexical": []}
+    for _ in range(max(1, runs // 3)):  # side by side, alternating
+        builds["lexical"].append(build(indexes["lexical"]))
+        builds["hybrid"].append(build(indexes["hybrid"], "--semantic"))
+    (hw, hc, hm), (lw, lc, lm) = ([statistics.median(b[i] for b in builds[k]) for i in range(3)] for k in ("hybrid", "lexical"))
+    passages = json.loads((next(indexes["hybrid"].glob("gen-*")) / "meta.json").read_text(encoding="utf-8"))["passages"]
+    rows.append(("semantic: index shipped corpus, wall s / CPU s", f"{hw:.1f} / {hc:.1f}", f"{lw:.1f} / {lc:.1f}",
+                 f"with vectors / without; {passages} passages, {passages / max(hc - lc, 1e-9):.0f} passages per CPU-s embedded"))
+    rows.append(("semantic: index peak memory, MiB", f"{hm:.0f}", f"{lm:.0f}", "with vectors / without"))
+    rows.append(("semantic: index size, kB", f"{folder_size(indexes['hybrid']) / 1e3:.0f}",
+                 f"{folder_size(indexes['lexical']) / 1e3:.0f}", "with vectors / without (vectors: 388 B a passage)"))
+    search = ZH + ["search", "九千会上门吗", "--index", str(indexes["hybrid"])]
+    cold = {True: [], False: []}
+    for _ in range(runs):  # alternating
+        cold[True].append(cost(search))
+        cold[False].append(cost(search + ["--no-semantic"]))
+    (hw, hc, hm), (lw, lc, lm) = ([statistics.median(r[i] for r in cold[k]) for i in range(3)] for k in (True, False))
+    rows.append(("semantic: cold search, whole process, median wall s / CPU s", f"{hw:.3f} / {hc:.3f}",
+                 f"{lw:.3f} / {lc:.3f}", "same index; --no-semantic in the second column"))
+    rows.append(("semantic: cold search peak memory, MiB", f"{hm:.0f}", f"{lm:.0f}", "the model loaded / not"))
+    questions = [json.loads(line)["query"] for line in
+                 (REPO / "examples" / "seeds_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    latencies, cpu = {}, {True: [], False: []}
+    for _ in range(2):  # alternating, the second round counts
+        for semantic in (True, False):
+            with zhsearch.open_index(indexes["hybrid"], semantic=semantic) as idx:
+                idx.search("热身")
+                latencies[semantic] = warm_latencies(lambda q: idx.search(q, limit=10), questions=questions)
+                for q in questions * 3:  # CPU time (every thread of the process)
+                    started = time.process_time()
+                    idx.search(q, limit=10)
+                    cpu[semantic].append((time.process_time() - started) * 1000)
+    rows.append(("semantic: warm query shipped corpus, p50 / p95 ms; CPU ms p50", "%.1f / %.1f" % latencies[True]
+                 + f"; {statistics.median(cpu[True]):.1f}", "%.1f / %.1f" % latencies[False] + f"; {statistics.median(cpu[False]):.1f}",
+                 "the 20 dev questions in-process, same index, semantic=False in the second column"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--poems", type=int, default=50000)
@@ -250,13 +310,17 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also index all ~312,000 poems")
     parser.add_argument("--serve", action="store_true", help="also time /api/search (needs the web extra)")
     parser.add_argument("--serve-only", action="store_true", help="with --serve: only the cold and server figures")
+    parser.add_argument("--semantic", action="store_true", help="also the hybrid stage's costs (the semantic extra)")
+    parser.add_argument("--semantic-only", action="store_true", help="only the hybrid stage's costs")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, str, str, str]] = []
-    sections = [lambda: bench_cold(rows, args.runs)]
+    sections = [lambda: bench_cold(rows, args.runs)] if not args.semantic_only else []
+    if args.semantic or args.semantic_only:
+        sections.append(lambda: bench_semantic(rows, args.runs))
     if args.serve:
         sections.append(lambda: bench_serve(rows, args.runs))
-    if not args.serve_only:
+    if not (args.serve_only or args.semantic_only):
         sections.append(lambda: bench_poems(rows, args.poems, f"{args.poems // 1000}k poems", args.runs))
         sections.append(lambda: bench_incremental(rows))
         if args.full:

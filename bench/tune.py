@@ -4,6 +4,9 @@
     python bench/tune.py fit                  # LOCO figures of the fitted weights (--write: ship them)
     python bench/tune.py fit --without early,teaser       # the same with features left out (an ablation)
     python bench/tune.py sweep window_weight 0.3 0.5 0.7  # a RankingConfig field, LOCO over its values
+    python bench/tune.py dump --semantic      # also embed every corpus (the vectors stay in bench/work/tune/)
+    python bench/tune.py fit                  # with vectors in the dump: the hybrid set (--write: hybrid_weights.json)
+    python bench/tune.py fit --without semantic           # the lexical set fitted on the same dump
 
 The judged sets are those of ``../shared/eval`` (``--eval DIR``).  A *corpus
 group* is a corpus with its question sets (the Debian FAQ's three sets are one
@@ -18,6 +21,14 @@ gives the weights, then coordinate ascent on macro MRR@10 (RankLib's) refines
 them, one weight at a time by small steps or to 0, a tie going to the weight
 nearer 0 (no weight without evidence).  ``dump`` reads the candidates
 once (``Index.ranked_pool``); fitting then takes seconds a fold.  Needs numpy.
+
+The hybrid stage (``dump --semantic``, the semantic extra): each pool
+candidate's cosine similarity to the question is read too; ``fit`` then adds
+the feature ``semantic`` (zhsearch.semantic.rerank: min-max over the lexical
+ranking's first K candidates) and chooses K inside each fold among TOP_KS, by
+the macro MRR of the sets it is fitted on, like the weights.  Embedding the
+~6,200 passages takes several CPU-minutes once: a later dump reuses the
+vectors of the index folders under bench/work/tune/ (same texts, same model).
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ import json
 import pickle
 import statistics
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +52,7 @@ sys.path.insert(0, str(REPO / "src"))
 import zhsearch  # noqa: E402
 from zhsearch.searching.evaluation import fold_for_judging, load_judgments  # noqa: E402
 from zhsearch.searching.rank import DEFAULT_RANKING, LEARNED, WEIGHTS_FILE  # noqa: E402
+from zhsearch.semantic.rerank import HYBRID_FILE, WEAK_COVERAGE, scaled  # noqa: E402
 
 WORK = BENCH / "work" / "tune"
 DUMP = WORK / "candidates.pkl"
@@ -59,6 +72,7 @@ SETS = (
     ("lo-help", str(DEVSETS / "lo-help/corpus"), str(DEVSETS / "lo-help/questions.jsonl"), "lo-help", True),
     ("manpages-zh", str(DEVSETS / "manpages-zh/corpus"), str(DEVSETS / "manpages-zh/questions.jsonl"), "manpages-zh", True),
 )
+TOP_KS = (10, 20, 30, 50, 70)  # how many lexical candidates the hybrid stage compares (70: the whole pool)
 ROUNDS = 3  # of coordinate ascent after the pairwise model (0: the pairwise model alone)
 L2 = 0.01  # the pairwise model's ridge
 
@@ -83,20 +97,24 @@ class QuestionSet:
     copy_of: np.ndarray  # (rows,) int: rows with one text share it (copies fold into one hit)
     after_pool: np.ndarray  # (rows,) bool: read beyond the pool, ranked after it
     bounds: list[tuple[int, int]]  # each question's rows
+    similarity: np.ndarray | None = None  # (rows,) cosine to the question (nan: none); None: dumped without vectors
 
 
 def candidate_rows(idx, item: dict, keys: dict) -> list[tuple]:
     answers = [fold_for_judging(a) for a in item["answers"]]
     ranked, pooled = idx.ranked_pool(item["query"])
+    similar = (idx.similarities(item["query"], ranked[:pooled]) or []) if ranked else []
     rows = []
     for i, c in enumerate(ranked):
         values = [c.features.get(name, 0.0) for name in LEARNED]
         relevant = any(a in fold_for_judging(c.passage.text) for a in answers)
-        rows.append((values, np.log(c.features["coverage"]), relevant, keys.setdefault(c.passage.key, len(keys)), i >= pooled))
+        cosine = similar[i] if i < len(similar) and similar[i] is not None else np.nan
+        rows.append((values, np.log(c.features["coverage"]), relevant, keys.setdefault(c.passage.key, len(keys)),
+                     i >= pooled, cosine))
     return rows
 
 
-def dump(eval_dir: Path, config) -> list[QuestionSet]:
+def dump(eval_dir: Path, config, semantic: bool = False) -> list[QuestionSet]:
     """Index every set's corpus (once a corpus) and read each question's candidates."""
     WORK.mkdir(parents=True, exist_ok=True)
     built: dict[str, Path] = {}
@@ -109,7 +127,13 @@ def dump(eval_dir: Path, config) -> list[QuestionSet]:
         if corpus not in built:
             built[corpus] = WORK / f"index-{name}"
             log(f"indexing {corpus}")
-            zhsearch.build_index(corpus, built[corpus], rebuild=True)
+            while True:
+                try:
+                    zhsearch.build_index(corpus, built[corpus], rebuild=True, semantic=semantic,
+                                         embed_progress=lambda done, total: done % 400 < 16 and log(f"embedded {done}/{total}"))
+                    break
+                except zhsearch.IndexLockedError:  # a `zhsearch index --semantic` embedding it ahead of the dump
+                    time.sleep(10)
         rows, bounds, keys = [], [], {}
         with zhsearch.open_index(built[corpus], ranking=config) as idx:
             for item in load_judgments(eval_dir / judgments):
@@ -121,7 +145,8 @@ def dump(eval_dir: Path, config) -> list[QuestionSet]:
             name, group, macro,
             np.array([r[0] for r in rows], dtype=float).reshape(len(rows), len(LEARNED)),
             np.array([r[1] for r in rows], dtype=float), np.array([r[2] for r in rows], dtype=bool),
-            np.array([r[3] for r in rows], dtype=int), np.array([r[4] for r in rows], dtype=bool), bounds))
+            np.array([r[3] for r in rows], dtype=int), np.array([r[4] for r in rows], dtype=bool), bounds,
+            np.array([r[5] for r in rows], dtype=float) if semantic else None))
     return sets
 
 
@@ -180,7 +205,7 @@ def pairwise_fit(sets: list[QuestionSet], free: np.ndarray, l2: float = 0.01) ->
         w -= step
         if np.abs(step).max() < 1e-6:
             break
-    full = np.zeros(len(LEARNED))
+    full = np.zeros(len(free))
     full[free] = w
     return full
 
@@ -188,11 +213,11 @@ def pairwise_fit(sets: list[QuestionSet], free: np.ndarray, l2: float = 0.01) ->
 STEPS = (-0.5, -0.2, -0.1, -0.05, 0.05, 0.1, 0.2, 0.5)
 
 
-def fit(sets: list[QuestionSet], fixed_zero: set[str]) -> np.ndarray:
+def fit(sets: list[QuestionSet], fixed_zero: set[str], names: tuple[str, ...] = LEARNED) -> np.ndarray:
     """The pairwise model's weights, then coordinate ascent on the macro MRR
     of ``sets`` from there (MRR is what the pairs stand in for), a tie going
     to the weight nearer 0."""
-    free = np.array([name not in fixed_zero for name in LEARNED])
+    free = np.array([name not in fixed_zero for name in names])
     weights = pairwise_fit(sets, free, L2)
     best = macro(sets, weights)
     for _ in range(ROUNDS):
@@ -221,6 +246,50 @@ def loco(sets: list[QuestionSet], fixed_zero: set[str]) -> tuple[dict[str, float
     return held_out, fitted
 
 
+# --- the hybrid stage ---------------------------------------------------------
+
+HYBRID = LEARNED + ("semantic", "semantic_weak")
+
+
+def with_semantic(qs: QuestionSet, top_k: int) -> QuestionSet:
+    """``qs`` with the feature ``semantic`` as the engine computes it
+    (zhsearch.semantic.rerank.scaled over the lexical ranking's first ``top_k``
+    pool candidates; the dump's rows are in that order)."""
+    column, weak = np.zeros(len(qs.relevant)), np.zeros(len(qs.relevant))
+    for start, end in qs.bounds:
+        top = [start + i for i in range(min(top_k, end - start)) if not qs.after_pool[start + i]]
+        values = scaled([None if np.isnan(qs.similarity[r]) else float(qs.similarity[r]) for r in top])
+        column[top] = values
+        pool = np.arange(start, end)[~qs.after_pool[start:end]]
+        if len(pool) and qs.log_coverage[pool].max() < np.log(WEAK_COVERAGE):
+            weak[top] = values
+    return dataclasses.replace(qs, features=np.hstack([qs.features, column[:, None], weak[:, None]]))
+
+
+def fit_hybrid(sets: list[QuestionSet], fixed_zero: set[str], cache: dict) -> tuple[int, np.ndarray]:
+    """K (among TOP_KS) and the weights whose fit scores best on ``sets`` themselves."""
+    best = None
+    for k in TOP_KS:
+        trial = [cache.setdefault((qs.name, k), with_semantic(qs, k)) for qs in sets]
+        weights = fit(trial, fixed_zero, HYBRID)
+        got = macro(trial, weights)
+        if best is None or got > best[0] + 1e-9:
+            best = (got, k, weights)
+    return best[1], best[2]
+
+
+def loco_hybrid(sets: list[QuestionSet], fixed_zero: set[str], cache: dict) -> tuple[dict[str, float], dict]:
+    """LOCO with K chosen inside each fold, as the weights are."""
+    held_out, fitted = {}, {}
+    for group in dict.fromkeys(qs.group for qs in sets):
+        k, weights = fit_hybrid([qs for qs in sets if qs.group != group], fixed_zero, cache)
+        fitted[group] = (k, weights)
+        for qs in sets:
+            if qs.group == group:
+                held_out[qs.name] = mrr(cache.setdefault((qs.name, k), with_semantic(qs, k)), weights)
+    return held_out, fitted
+
+
 def macro_of(figures: dict[str, float], sets: list[QuestionSet]) -> float:
     return statistics.mean(figures[qs.name] for qs in sets if qs.macro)
 
@@ -239,29 +308,48 @@ def command_fit(args) -> None:
     global ROUNDS, L2
     ROUNDS, L2 = args.rounds, args.l2
     fixed_zero = set(filter(None, args.without.split(",")))
-    if unknown := fixed_zero - set(LEARNED):
-        sys.exit(f"tune: no feature {', '.join(sorted(unknown))}; the learned ones: {', '.join(LEARNED)}")
-    shipped = np.array([DEFAULT_RANKING.weight.get(name, 0.0) for name in LEARNED])
-    held_out, fitted = loco(sets, fixed_zero)
-    weights = fit(sets, fixed_zero)
+    hybrid = getattr(sets[0], "similarity", None) is not None and "semantic" not in fixed_zero
+    if "semantic" in fixed_zero:  # the lexical set: the gated variant goes with it
+        fixed_zero.add("semantic_weak")
+    names = HYBRID if hybrid else LEARNED
+    if unknown := fixed_zero - set(HYBRID):
+        sys.exit(f"tune: no feature {', '.join(sorted(unknown))}; the learned ones: {', '.join(HYBRID)}")
+    if hybrid:  # the vectors' figures, K chosen in each fold; "shipped": hybrid_weights.json
+        shipped_file = json.loads(HYBRID_FILE.read_text(encoding="utf-8"))
+        cache: dict = {}
+        held_out, fitted = loco_hybrid(sets, fixed_zero, cache)
+        top_k, weights = fit_hybrid(sets, fixed_zero, cache)
+        shipped_k = int(shipped_file["top_k"])
+        shipped = np.array([shipped_file["weights"].get(name, 0.0) for name in names])
+        shipped_sets = [cache.setdefault((qs.name, shipped_k), with_semantic(qs, shipped_k)) for qs in sets]
+        fitted_sets = [cache[(qs.name, top_k)] for qs in sets]
+        folds = {group: w for group, (_, w) in fitted.items()}
+    else:
+        shipped = np.array([DEFAULT_RANKING.weight.get(name, 0.0) for name in LEARNED])
+        held_out, folds = loco(sets, fixed_zero)
+        weights, top_k = fit(sets, fixed_zero), None
+        shipped_sets = fitted_sets = sets
     if args.verbose:
-        for group, w in fitted.items():
-            print(f"fitted without {group}:", {n: round(float(v), 2) for n, v in zip(LEARNED, w) if v})
-    print(f"{'set':<16} {'shipped':>8} {'LOCO':>8} {'all-fit':>8}")
-    for qs in sets:
-        print(f"{qs.name:<16} {mrr(qs, shipped):8.3f} {held_out[qs.name]:8.3f} {mrr(qs, weights):8.3f}"
+        for group, w in folds.items():
+            k = f" (K {fitted[group][0]})" if hybrid else ""
+            print(f"fitted without {group}{k}:", {n: round(float(v), 2) for n, v in zip(names, w) if v})
+    print(f"{'set':<16} {'shipped':>8} {'LOCO':>8} {'all-fit':>8}" + ("   (with passage vectors)" if hybrid else ""))
+    for qs, shipped_qs, fitted_qs in zip(sets, shipped_sets, fitted_sets):
+        print(f"{qs.name:<16} {mrr(shipped_qs, shipped):8.3f} {held_out[qs.name]:8.3f} {mrr(fitted_qs, weights):8.3f}"
               + ("" if qs.macro else "   (not in the macro)"))
-    figures = {"shipped": macro(sets, shipped), "loco": macro_of(held_out, sets), "all": macro(sets, weights)}
+    figures = {"shipped": macro(shipped_sets, shipped), "loco": macro_of(held_out, sets), "all": macro(fitted_sets, weights)}
     print(f"{'macro MRR@10':<16} {figures['shipped']:8.3f} {figures['loco']:8.3f} {figures['all']:8.3f}"
           f"   ({sum(qs.macro for qs in sets)} sets, {len({qs.group for qs in sets})} corpus groups)")
-    print("weights fitted on every set:", {n: float(w) for n, w in zip(LEARNED, weights) if w})
+    print("weights fitted on every set:", {n: float(w) for n, w in zip(names, weights) if w}
+          | ({"top_k": top_k} if hybrid else {}))
     if args.write:
         data = {
-            "weights": {n: float(w) for n, w in zip(LEARNED, weights)},
+            "weights": {n: float(w) for n, w in zip(names, weights)},
+            **({"top_k": top_k} if hybrid else {}),
             "provenance": {
                 "fitted": datetime.date.today().isoformat(),
                 "how": "pairwise logistic model, then coordinate ascent on macro MRR@10, over the sets below "
-                       "(bench/tune.py fit --write)",
+                       "(bench/tune.py fit --write)" + ("; K the best of TOP_KS on the same sets" if hybrid else ""),
                 "sets": [qs.name for qs in sets if qs.macro],
                 "left_out_features": sorted(fixed_zero),
                 "loco_mrr": {name: round(v, 4) for name, v in held_out.items()},
@@ -269,8 +357,9 @@ def command_fit(args) -> None:
                 "fitted_macro_mrr": round(figures["all"], 4),
             },
         }
-        WEIGHTS_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        log(f"wrote {WEIGHTS_FILE}")
+        target = HYBRID_FILE if hybrid else WEIGHTS_FILE
+        target.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        log(f"wrote {target}")
 
 
 def command_sweep(args) -> None:
@@ -301,7 +390,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--eval", default=str(REPO.parent / "shared" / "eval"), help="the judged sets' folder")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("dump", help="index every set and save its candidates' features")
+    dumping = sub.add_parser("dump", help="index every set and save its candidates' features")
+    dumping.add_argument("--semantic", action="store_true", help="embed the passages too (the semantic extra)")
     fitting = sub.add_parser("fit", help="LOCO figures of fitted weights")
     fitting.add_argument("--without", default="", help="features to leave out (weight 0), comma-separated")
     fitting.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of coordinate ascent (0: pairwise only)")
@@ -313,7 +403,7 @@ def main() -> None:
     sweep.add_argument("values", nargs="+")
     args = parser.parse_args()
     if args.command == "dump":
-        sets = dump(Path(args.eval), DEFAULT_RANKING)
+        sets = dump(Path(args.eval), DEFAULT_RANKING, args.semantic)
         DUMP.write_bytes(pickle.dumps(sets))
         log(f"wrote {DUMP}")
     elif args.command == "fit":

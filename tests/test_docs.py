@@ -31,7 +31,7 @@ def test_readme_points_a_user_at_nothing_a_clone_lacks():
 
 
 def test_readme_keeps_the_test_command_ci_runs():
-    command = "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test,web]' && python -m pytest"
+    command = "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test,web,semantic]' && python -m pytest"
     assert command in README
 
 

@@ -24,6 +24,7 @@ from zhsearch.errors import (
     IndexVersionError,
     IndexWriteError,
     NotAnIndexError,
+    SemanticUnavailableError,
     UnreadableFileError,
     ZhsearchError,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "IndexVersionError",
     "IndexWriteError",
     "NotAnIndexError",
+    "SemanticUnavailableError",
     "UnreadableFileError",
     "ZhsearchError",
 ]

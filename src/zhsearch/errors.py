@@ -15,6 +15,7 @@ its message says how.  The CLI prints the message on one line and exits with 2.
     ├── IndexWriteError        the index's disk refused a write (full, read-only)
     ├── IndexCorruptError      the index cannot be opened
     ├── BadQueryError          the query or an argument cannot be used
+    ├── SemanticUnavailableError  --semantic, and its model cannot run here (extra, CPU, model folder)
     └── ClusterError           a cluster (zhsearch.cluster) cannot be used
         ├── ClusterConfigError       CLUSTER.toml is missing or wrong
         ├── ClusterUnavailableError  its distributed table (or a shard being written) does not answer
@@ -74,6 +75,12 @@ class IndexCorruptError(ZhsearchError):
 
 class BadQueryError(ZhsearchError):
     """The query or a search argument cannot be used."""
+
+
+class SemanticUnavailableError(ZhsearchError):
+    """The embedding model of ``--semantic`` cannot be loaded or run here."""
+
+    install = "pip install 'zhsearch[semantic]'"
 
 
 class ClusterError(ZhsearchError):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from zhsearch.errors import IndexMissingError, IndexVersionError, ZhsearchError
+from zhsearch.errors import BadQueryError, IndexMissingError, IndexVersionError, ZhsearchError
 from zhsearch.storage.stored import HEADING_SEPARATOR
 
 EXIT_OK, EXIT_NO_RESULTS, EXIT_ERROR = 0, 1, 2
@@ -35,6 +35,11 @@ def _index_option(f):
         "--index", "index_dir", type=click.Path(path_type=Path), envvar="ZHSEARCH_INDEX",
         default="index", show_default=True, help="Index folder (env ZHSEARCH_INDEX).",
     )(f)
+
+
+def _no_semantic_option(f):
+    return click.option("--no-semantic", is_flag=True,
+                        help="Rank by the words alone, even if the index holds passage vectors.")(f)
 
 
 def _cluster_option(f):
@@ -97,7 +102,7 @@ def _use_color() -> bool | None:
     return False if os.environ.get("NO_COLOR") else None
 
 
-def _run_build(corpus: Path | None, index_dir: Path, rebuild: bool):
+def _run_build(corpus: Path | None, index_dir: Path, rebuild: bool, semantic: bool | str | None = None):
     from zhsearch.reading.passages import corpus_files
     from zhsearch.storage.build import build_index
     from zhsearch.storage.layout import resolve_corpus
@@ -113,12 +118,32 @@ def _run_build(corpus: Path | None, index_dir: Path, rebuild: bool):
             def progress(rel: str) -> None:
                 bar.update(estimate.start(rel, sizes.get(rel, 0)))
 
-            report = build_index(corpus, index_dir, rebuild=rebuild, progress=progress)
+            report = build_index(corpus, index_dir, rebuild=rebuild, progress=progress, semantic=semantic,
+                                 embed_progress=_embed_progress())
     else:
-        report = build_index(corpus, index_dir, rebuild=rebuild)
+        report = build_index(corpus, index_dir, rebuild=rebuild, semantic=semantic, embed_progress=_embed_progress())
     for message in report.skipped + report.warnings:
         click.echo(f"zhsearch: warning: {_shown(message)}", err=True)
     return report
+
+
+def _embed_progress():
+    """A progress line with the time left for embedding passages (``index --semantic``), on stderr."""
+    state: dict = {}
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        start = state.setdefault("start", (now, done))
+        rate = (done - start[1]) / (now - start[0]) if now > start[0] and done > start[1] else 0.0
+        left = f", about {round((total - done) / rate)} s left" if rate else ""
+        end = "\n" if done >= total else ""
+        if sys.stderr.isatty():
+            click.echo(f"\rembedding {done}/{total} passages{left}   {end}", err=True, nl=False)
+        elif done >= total or done - state.get("shown", 0) >= 500:  # a log: a line every 500
+            state["shown"] = done
+            click.echo(f"zhsearch: embedded {done}/{total} passages{left}", err=True)
+
+    return show
 
 
 def _size(path: Path) -> int:
@@ -173,8 +198,13 @@ class ProgressEstimate:
 @_index_option
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of updating.")
 @click.option("--watch", is_flag=True, help="Then keep the index in step with the corpus folder until Ctrl-C.")
+@click.option("--semantic/--no-semantic", default=None,
+              help="Also embed the passages for the hybrid ranking (the semantic extra); the index remembers it.")
+@click.option("--semantic-model", type=click.Path(path_type=Path, file_okay=False),
+              help="Embed with this local sentence-embedding model folder instead of the bundled one.")
 @_cluster_option
-def index_command(corpus: Path, index_dir: Path, rebuild: bool, watch: bool, cluster: Path | None) -> None:
+def index_command(corpus: Path, index_dir: Path, rebuild: bool, watch: bool, semantic: bool | None,
+                  semantic_model: Path | None, cluster: Path | None) -> None:
     """Build the index, or update it with the files that changed."""
     if cluster is not None:
         from zhsearch.interfaces.cluster_cli import load_into_cluster
@@ -184,7 +214,9 @@ def index_command(corpus: Path, index_dir: Path, rebuild: bool, watch: bool, clu
         from zhsearch.storage.watch import require_watchfiles
 
         require_watchfiles()
-    report = _run_build(corpus, index_dir, rebuild)
+    if semantic_model is not None and semantic is not False:
+        semantic = str(semantic_model)
+    report = _run_build(corpus, index_dir, rebuild, semantic)
     click.echo(report.summary())
     if watch:
         _follow(corpus, index_dir, seen=set(report.skipped + report.warnings))
@@ -216,7 +248,7 @@ def _follow(corpus: Path | None, index_dir: Path, seen: set[str], stop_event=Non
         click.echo("zhsearch: stopped watching; the index holds the last finished update", err=True)
 
 
-def _open_or_build(index_dir: Path, corpus: Path | None, cluster: Path | None = None):
+def _open_or_build(index_dir: Path, corpus: Path | None, cluster: Path | None = None, semantic: bool = True):
     """Open the index; build it first when it is missing or from another version.
 
     ``corpus`` (when given) must be the index's own: an index of another folder
@@ -229,7 +261,7 @@ def _open_or_build(index_dir: Path, corpus: Path | None, cluster: Path | None = 
     from zhsearch.storage.layout import check_corpus, resolve_corpus
 
     try:
-        idx = open_index(index_dir)
+        idx = open_index(index_dir, semantic=semantic)
     except IndexMissingError:
         shown = resolve_corpus(corpus, index_dir)
         click.echo(f"zhsearch: no index at {index_dir}; building it from {shown} first", err=True)
@@ -245,7 +277,7 @@ def _open_or_build(index_dir: Path, corpus: Path | None, cluster: Path | None = 
                 raise
         return idx
     click.echo(_run_build(corpus, index_dir, rebuild=False).summary(), err=True)
-    return open_index(index_dir)
+    return open_index(index_dir, semantic=semantic)
 
 
 def _limit(ctx, param, value: int) -> int:
@@ -308,9 +340,10 @@ class _QueryCommand(click.Command):
               help="Skip this many hits (the next page: --offset 10); at most 10000.")
 @click.option("--per-file", "per_file", type=click.IntRange(min=1), default=None,
               help="At most this many passages of each source.")
+@_no_semantic_option
 @_cluster_option
 def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bool, explain: bool,
-                   offset: int, per_file: int | None, cluster: Path | None) -> None:
+                   offset: int, per_file: int | None, no_semantic: bool, cluster: Path | None) -> None:
     """Ranked passages for QUERY (a question, in either script, or pinyin).
 
     \b
@@ -325,7 +358,7 @@ def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bo
     A word may start with -: zhsearch search 上门 -催收 -n 3
     """
     text = " ".join(query)
-    with _open_or_build(index_dir, corpus, cluster) as idx:
+    with _open_or_build(index_dir, corpus, cluster, semantic=not no_semantic) as idx:
         results = idx.search(text, limit=limit, explain=explain, offset=offset, per_file=per_file)
     for warning in getattr(results, "warnings", ()):  # a cluster's shard that did not answer
         click.echo(f"zhsearch: warning: {_shown(warning)}", err=True)
@@ -551,12 +584,17 @@ def analyze_command(text, fields) -> None:
 @_corpus_option
 @click.option("-k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Cut-off rank.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_no_semantic_option
+@click.option("--compare", is_flag=True, help="Score the lexical and the hybrid ranking side by side.")
 @_cluster_option
-def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json: bool, cluster: Path | None) -> None:
+def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json: bool, no_semantic: bool,
+                 compare: bool, cluster: Path | None) -> None:
     """Measure S@1, MRR@k and Recall@k on judged questions (JSONL)."""
     from zhsearch.searching.evaluation import evaluate
 
-    with _open_or_build(index_dir, corpus, cluster) as idx:
+    if compare:
+        return _compare(judgments, index_dir, corpus, k, as_json, cluster)
+    with _open_or_build(index_dir, corpus, cluster, semantic=not no_semantic) as idx:
         report = evaluate(idx, judgments, k=k)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
@@ -571,3 +609,30 @@ def eval_command(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json
 from zhsearch.interfaces.cluster_cli import cluster_group  # noqa: E402  (its commands load the cluster code lazily)
 
 main.add_command(cluster_group)
+
+
+def _compare(judgments: Path, index_dir: Path, corpus: Path, k: int, as_json: bool, cluster: Path | None) -> None:
+    """``eval --compare``: the same questions ranked by the words alone and with the index's vectors."""
+    from zhsearch.searching.evaluation import evaluate
+
+    reports = {}
+    for name, semantic in (("lexical", False), ("hybrid", True)):
+        with _open_or_build(index_dir, corpus, cluster, semantic=semantic) as idx:
+            if semantic and not getattr(idx, "meta", {}).get("semantic"):
+                raise BadQueryError(f"the index at {index_dir} holds no passage vectors: "
+                                    "build it with `zhsearch index --semantic` to compare")
+            reports[name] = evaluate(idx, judgments, k=k)
+    if as_json:
+        click.echo(json.dumps({name: r.to_dict() for name, r in reports.items()}, ensure_ascii=False, indent=1))
+        return
+    lexical, hybrid = reports["lexical"], reports["hybrid"]
+    def rr(outcome) -> float:
+        return 1 / outcome.first_relevant_rank if outcome.first_relevant_rank else 0.0
+
+    better = sum(rr(h) > rr(w) for w, h in zip(lexical.outcomes, hybrid.outcomes))
+    worse = sum(rr(h) < rr(w) for w, h in zip(lexical.outcomes, hybrid.outcomes))
+    click.echo(f"{'':10}{'lexical':>9}{'hybrid':>9}")
+    for label, attr in (("S@1", "success_at_1"), (f"MRR@{k}", "mrr"), (f"Recall@{k}", "recall")):
+        click.echo(f"{label:10}{getattr(lexical, attr):9.3f}{getattr(hybrid, attr):9.3f}")
+    click.echo(f"queries {len(lexical.outcomes)}: hybrid ranks the first relevant passage higher on {better}, "
+               f"lower on {worse}")

@@ -150,9 +150,11 @@ FREQUENCY_CACHE = 100_000  # (field, term) doc frequencies kept per searcher
 class Index:
     """A built index, opened for searching.  Cheap to keep open."""
 
+    _semantic: object = False  # no hybrid stage unless __init__ finds passage vectors (a ClusterIndex has none)
+
     def __init__(
         self, index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING,
-        verify_bytes: int | None = VERIFY_MAX_BYTES,
+        verify_bytes: int | None = VERIFY_MAX_BYTES, semantic: bool = True,
     ):
         self.ranking = ranking
         self.path = Path(index_dir)
@@ -170,6 +172,27 @@ class Index:
         self.lexicon = load_index_lexicon(generation) or active_lexicon()
         self._pinyin_map = None  # loaded on the first pinyin query
         self._suggester = None  # zhsearch.searching.suggest, loaded when a search finds little
+        # the hybrid stage (zhsearch.semantic) when the index holds passage vectors; read at the first query
+        self._semantic: object | bool | None = None if semantic and self.meta.get("semantic") else False
+
+    def _semantic_stage(self):
+        """The index's vectors and model (zhsearch.semantic.rerank.SemanticStage), or None."""
+        if self._semantic is None:
+            from zhsearch.semantic.rerank import open_stage
+
+            self._semantic = open_stage(Path(self._ix.storage.folder))
+        return self._semantic or None
+
+    @property
+    def scoring(self) -> RankingConfig:
+        """The weights that score a search: the hybrid set when the index's vectors are used."""
+        stage = self._semantic_stage()
+        return stage.hybrid.ranking(self.ranking) if stage else self.ranking
+
+    def similarities(self, query: str, candidates: list[Scored]) -> list[float | None] | None:
+        """Cosine similarity of ``query`` to each candidate (None: the index has no vectors)."""
+        stage = self._semantic_stage()
+        return stage.similarities(_clean_query(query), candidates) if stage else None
 
     def _pinyin_bigrams(self, plan: QueryPlan) -> dict[str, tuple[str, ...]]:
         if not plan.pinyin:
@@ -362,7 +385,8 @@ class Index:
             # is full or every match is read.
             take = max(config.candidates, offset + limit)
             while True:
-                ranked, unread, counted, _ = self._rank(searcher, terms, plan, weights, take, allowed, left_out)
+                ranked, unread, counted, _ = self._rank(searcher, terms, plan, weights, take, allowed, left_out,
+                                                        reading.ranked)
                 groups = hits_of(ranked)
                 if not unread or len(groups) >= offset + limit:
                     break
@@ -405,7 +429,7 @@ class Index:
         return ranked, pooled
 
     def _rank(self, searcher, terms, plan: QueryPlan, weights, take: int, allowed,
-              left_out) -> tuple[list[Scored], int, int | None, int]:
+              left_out, query: str | None = None) -> tuple[list[Scored], int, int | None, int]:
         """The best ``take`` matches (all of them when twice the pool or fewer
         match, so that copies fold and ``total`` is exact) reranked; how many
         matches were not read; the total to report when not all are read
@@ -416,7 +440,8 @@ class Index:
         copies among them (copies of one text fold into one hit: counted apiece,
         five copies of a corpus would leave the pool a fifth of its texts), so
         the pool, and every hit in it, is the same whatever the limit or page.
-        Matches past the pool rank below it."""
+        Matches past the pool rank below it.  ``query``: the text the hybrid
+        stage compares with the pool's first passages (when the index has vectors)."""
         config = self.ranking
         every = 2 * config.candidates
         limit = max(take, every)
@@ -435,6 +460,8 @@ class Index:
                 in_pool.add(docnum)
         rest = [c for c in found[len(found) if pool_end is None else pool_end :] if c.docnum not in in_pool]
         ranked = final_scores([rescore(c, plan, weights, config) for c in pool], config)
+        if query and (stage := self._semantic_stage()):
+            ranked = stage.rerank(query, ranked, config)
         pooled = len(ranked)
         counted = None if count <= every else len(_collapse(ranked)) + count - len(pool)
         if rest:
@@ -551,7 +578,7 @@ class Index:
         passage = best.passage
         explanation = None
         if explain:
-            explanation = _explanation(best, plan, self.ranking, self._term_scores(best, plan, searcher))
+            explanation = _explanation(best, plan, self.scoring, self._term_scores(best, plan, searcher))
         return Hit(
             rank=rank,
             score=round(best.score, 4),
@@ -579,13 +606,13 @@ def _location(source: str, line: int, page: int, column: int = 1) -> str:
     return f"{source}:{line}" + (f":{column}" if column > 1 else "")
 
 
-def open_index(index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING) -> Index:
-    """Open a built index for searching.
+def open_index(index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING, semantic: bool = True) -> Index:
+    """Open a built index for searching (``semantic=False``: leave its passage vectors unused).
 
     Raises IndexMissingError, IndexVersionError or IndexCorruptError with a
     message that says how to fix it.
     """
-    return Index(index_dir, ranking)
+    return Index(index_dir, ranking, semantic=semantic)
 
 
 # What reading a damaged or foreign index raises (Whoosh, our term table, the

@@ -218,6 +218,8 @@ def build_index(
     index_dir: str | os.PathLike,
     rebuild: bool = False,
     progress: Callable[[str], None] | None = None,
+    semantic: bool | str | None = None,
+    embed_progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
     """Build the index of ``corpus_dir`` in ``index_dir``, or bring it up to date.
 
@@ -227,22 +229,26 @@ def build_index(
     starts from scratch.  The index remembers its corpus: ``corpus_dir=None``
     updates from it, and another folder is refused unless ``rebuild``.
     Nothing is written into a folder that holds anything but an index.
+    ``semantic``: also embed the passages (:mod:`zhsearch.semantic`) — True
+    with the bundled model, a model folder, False for none; None keeps what
+    the index was built with.  ``embed_progress(done, total)`` follows it.
     """
     index_dir = Path(index_dir)
     started = time.perf_counter()
     check_index_folder(index_dir)
     with write_lock(index_dir):
         gen, meta, problem = (None, None, None) if rebuild else _live_state(index_dir)
+        finish, model_changed = _semantic_hook(semantic, index_dir, meta, embed_progress)
         corpus_dir = resolve_corpus(corpus_dir, index_dir, rebuild, meta)
         use_corpus_lexicon(corpus_dir)  # its own words and related terms, if it has them
         files, skipped = scan_corpus(corpus_dir)
         notes = (skipped, ignore_rules(corpus_dir))
         try:
-            if gen is None or is_stale(meta):
+            if gen is None or is_stale(meta) or model_changed:
                 clear_pointer(index_dir)
-                report = _full_build(corpus_dir, index_dir, files, progress, notes)
+                report = _full_build(corpus_dir, index_dir, files, progress, notes, finish)
             else:
-                report = _update(corpus_dir, gen, meta, files, progress, notes)
+                report = _update(corpus_dir, gen, meta, files, progress, notes, finish)
         except OSError as exc:  # corpus files are read with their own errors: this is the index's disk
             raise IndexWriteError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
                                   "the live index is unchanged: free space or fix permissions and run it again") from exc
@@ -259,6 +265,21 @@ def build_index(
                                f"({', '.join(SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES)}); the index is empty")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _semantic_hook(semantic, index_dir: Path, meta: dict | None, embed_progress):
+    """What writes a generation's passage vectors before its metadata is sealed
+    (None: the index has none), and whether the model differs from the index's."""
+    from zhsearch.semantic.embedders import load_embedder
+    from zhsearch.semantic.vectors import embed_generation, wanted_model
+
+    recorded = meta if meta is not None else recorded_meta(index_dir)
+    model = wanted_model(semantic, recorded)
+    changed = meta is not None and model != wanted_model(None, meta)
+    if model is None:
+        return None, changed
+    load_embedder(model)  # a missing extra or an unsupported CPU stops the build before it writes
+    return (lambda gen: {"semantic": embed_generation(gen, model, embed_progress)}), changed
 
 
 def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
@@ -376,7 +397,7 @@ def _cancel(writer) -> None:
         writer.cancel()
 
 
-def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, notes=((), [])) -> BuildReport:
+def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, notes=((), []), finish=None) -> BuildReport:
     from whoosh import index as whoosh_index
 
     report = BuildReport(mode="full", files_total=len(files))
@@ -396,7 +417,9 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, 
             _cancel(writer)
             raise
         report.passages_total = report.passages_added
-        write_meta(gen, _with_files_notes(make_meta(corpus_dir, manifest, report.passages_total), report, *notes))
+        extra = finish(gen) if finish else {}  # the passage vectors (zhsearch.semantic)
+        write_meta(gen, {**_with_files_notes(make_meta(corpus_dir, manifest, report.passages_total), report, *notes),
+                         **extra})
         (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
         os.replace(index_dir / (CURRENT + ".tmp"), index_dir / CURRENT)
     except BaseException:
@@ -449,7 +472,7 @@ def merge_segments(writer, segments):
     return kept
 
 
-def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress, notes=((), [])) -> BuildReport:
+def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress, notes=((), []), finish=None) -> BuildReport:
     from whoosh import index as whoosh_index
 
     old: dict[str, dict] = dict(meta.get("files", {}))
@@ -507,6 +530,7 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
     _save_lookups(gen, bigrams, new_words)
     report.files_removed = len(removed)
     report.passages_total = sum(entry.get("passages", 0) for entry in manifest.values())
-    write_meta(gen, _with_files_notes(make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total),
-                                      report, *notes))
+    extra = finish(gen) if finish else {}  # the passage vectors (zhsearch.semantic)
+    write_meta(gen, {**_with_files_notes(make_meta(Path(meta.get("corpus", corpus_dir)), manifest, report.passages_total),
+                                         report, *notes), **extra})
     return report

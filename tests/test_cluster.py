@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -19,14 +21,16 @@ from zhsearch.cluster import load_cluster, load_config, open_cluster, running, s
 from zhsearch.cluster.client import Connection
 from zhsearch.cluster.load import _replace, file_hash
 from zhsearch.cluster.config import parse_config
+from zhsearch.cluster.lexicon import lexicon_from_json, lexicon_json
 from zhsearch.cluster.local import searchd_binary
 from zhsearch.cluster.rows import MAX_KEYWORD, keyword, passage_rows, shard_of
 from zhsearch.errors import ClusterConfigError, ClusterTableMissingError, ClusterUnavailableError
 from zhsearch.interfaces.cli import main
 from zhsearch.reading.passages import read_corpus_file
+from zhsearch.text.lexicon import active_lexicon, load_lexicon, use_corpus_lexicon
 from zhsearch.text.normalize import fold_text
 
-from conftest import CORPUS, JUDGMENTS, write
+from conftest import CORPUS, JUDGMENTS, LEXICON, write
 
 try:
     import pymysql  # noqa: F401
@@ -73,6 +77,16 @@ def _spread_corpus(folder):
 
 
 # --- no searchd needed -------------------------------------------------------
+def test_a_stored_lexicon_reads_back_as_it_was_written():
+    lexicon = load_lexicon(LEXICON)
+    back = lexicon_from_json(lexicon_json(lexicon))
+    assert lexicon.user_words and lexicon.related and lexicon.cues
+    assert (back.user_words, back.related, back.cues) == (lexicon.user_words, lexicon.related, lexicon.cues)
+    assert back.fingerprint == lexicon.fingerprint
+    with pytest.raises(ValueError):
+        lexicon_from_json('{"related": {}}')
+
+
 @pytest.mark.parametrize("field, token", [
     ("bigrams", "上门"), ("words", "app"), ("words", "2.5"), ("words", "網貸"), ("words", "ＡＢＣ"),
     ("words", "x" * 60), ("context_bigrams", "門取"), ("words", "ひらがな"), ("words", "éclair"),
@@ -202,6 +216,42 @@ def test_updates_replace_and_delete_by_file_and_are_idempotent(tmp_path):
             assert remote.document(edited.name).passages[-1].text == "独角兽饲养手册写在这里。"
     finally:
         stop_cluster(tmp_path / "cluster")
+
+
+@needs_searchd
+def test_the_corpus_lexicon_travels_with_the_cluster(tmp_path, monkeypatch):
+    """Loaded with the corpus's .zhsearch/, searched by a process that has no lexicon of
+    its own (ZHSEARCH_LEXICON=none, no corpus at hand): the cluster's lexicon is used."""
+    corpus = tmp_path / "c"
+    write(corpus, "a.txt", "催收的标题很长很长\n\n对方多次打电话恐吓借款人，说要去他的单位闹事。\n")
+    write(corpus, "b.txt", "泡茶的方法\n\n先用热水温杯，再放入茶叶，冲泡三分钟即可。\n")
+    folder = tmp_path / "cluster"
+    config = start_cluster(folder, shards=2)
+    try:
+        passages = load_cluster(corpus, config).passages_total
+        with open_cluster(config.path) as remote:
+            assert remote.search("威胁").total == 0
+        write(corpus, ".zhsearch/synonyms.txt", "威胁 恐吓\n")
+        write(corpus, ".zhsearch/userdict.txt", "温杯 5000 v\n")
+        update = load_cluster(corpus, config)  # the lexicon changed: every file is analysed again
+        assert (update.mode, update.files_indexed, update.passages_total) == ("update", 2, passages)
+        assert load_cluster(corpus, config).mode == "unchanged"
+        use_corpus_lexicon(None)
+        monkeypatch.setenv("ZHSEARCH_LEXICON", "none")
+        active_lexicon.cache_clear()
+        with open_cluster(config.path) as remote:
+            assert remote.lexicon.fingerprint == load_lexicon(corpus / ".zhsearch").fingerprint
+            assert "温杯" in remote.segmenter.words_in("先用热水温杯")
+            assert [h.source for h in remote.search("威胁")] == ["a.txt"]
+            # the lexicon's row is neither a file nor a passage
+            assert sorted(remote.files()) == ["a.txt", "b.txt"] and remote.stats()["passages"] == passages
+        env = {k: v for k, v in os.environ.items() if k != "ZHSEARCH_LEXICON"}
+        fresh = subprocess.run([sys.executable, "-m", "zhsearch", "search", "威胁", "--cluster", str(config.path), "--json"],
+                               capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+        assert fresh.returncode == 0 and '"a.txt"' in fresh.stdout, fresh.stderr
+    finally:
+        stop_cluster(folder)
+        active_lexicon.cache_clear()
 
 
 @needs_searchd

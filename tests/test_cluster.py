@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -341,6 +342,31 @@ def test_a_mirror_answers_for_its_shard(tmp_path):
         assert {(h.source, h.line) for h in after} == {(h.source, h.line) for h in before}
     finally:
         stop_cluster(folder)
+
+
+@needs_searchd
+def test_a_port_another_process_took_is_not_mistaken_for_the_cluster(tmp_path, monkeypatch):
+    """A port chosen free can be taken before searchd binds it (other people's clusters
+    on the same machine): searchd then retries its bind for 36 s while the other
+    process answers there.  The start notices (searchd's own log) and takes new ports."""
+    from zhsearch.cluster import local
+
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    taken = squatter.getsockname()[1]
+    choose = local._free_port
+    handed = iter([taken])
+    monkeypatch.setattr(local, "_free_port", lambda: next(handed, None) or choose())
+    folder = tmp_path / "cluster"
+    try:
+        config = start_cluster(folder, shards=1)
+        assert taken not in local._ports(config)
+        with open_cluster(config.path) as remote:
+            assert remote.search("上门").total == 0  # an empty cluster of its own answers
+    finally:
+        stop_cluster(folder)
+        squatter.close()
 
 
 @needs_searchd

@@ -5,12 +5,15 @@
 
 Starts its own cluster (``searchd`` from Debian's ``sphinxsearch``) on loopback
 ports in a temporary folder, loads each set's corpus into it (``--rebuild``),
-evaluates both backends and stops the cluster.  Prints one Markdown table.
+opens it afresh (so that it reads the lexicon that load stored, as a new
+process would), evaluates both backends and stops the cluster.  Prints one
+Markdown table, with the commit and date.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +47,6 @@ def main() -> None:
         tmp = Path(tmp)
         config = start_cluster(tmp / "cluster", shards=2)
         try:
-            cluster = open_cluster(tmp / "cluster" / "cluster.toml")
             for name in args.sets:
                 corpus, judgments = SETS[name]
                 if not judgments.exists():
@@ -56,16 +58,18 @@ def main() -> None:
                     started = time.perf_counter()
                     here = evaluate(local, judgments, k=10)
                     local_s = time.perf_counter() - started
-                started = time.perf_counter()
-                there = evaluate(cluster, judgments, k=10)
-                cluster_s = time.perf_counter() - started
+                with open_cluster(config.path) as cluster:  # opened after the load, as a new process would
+                    started = time.perf_counter()
+                    there = evaluate(cluster, judgments, k=10)
+                    cluster_s = time.perf_counter() - started
                 n = len(here.outcomes)
                 rows.append((name, n, here.mrr, there.mrr, here.success_at_1, there.success_at_1,
                              1000 * local_s / n, 1000 * cluster_s / n))
                 print(f"[bench] {name}: local {here.mrr:.3f}, cluster {there.mrr:.3f}", file=sys.stderr)
-            cluster.close()
         finally:
             stop_cluster(tmp / "cluster")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, 2 shards")
     print("| set | questions | MRR@10 local | MRR@10 cluster | diff | S@1 local | S@1 cluster | ms/question local | cluster |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, n, mrr_l, mrr_c, s_l, s_c, ms_l, ms_c in rows:

@@ -1,7 +1,8 @@
-"""The same questions through the local index and through a 2-shard cluster: MRR side by side.
+"""The same questions through the local index and through a cluster (2 shards): MRR side by side.
 
     python bench/cluster_relevance.py                 # the shipped corpus and every shared set
-    python bench/cluster_relevance.py --sets seeds-dev faq-questions
+    python bench/cluster_relevance.py --sets shipped faq-questions
+    python bench/cluster_relevance.py --shards 1 --sets faq-no-headings   # without the shards' own IDFs
 
 Starts its own cluster (``searchd`` from Debian's ``sphinxsearch``) on loopback
 ports in a temporary folder, loads each set's corpus into it (``--rebuild``),
@@ -40,12 +41,13 @@ SETS = {
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sets", nargs="*", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--shards", type=int, default=2)
     parser.add_argument("--eval-dir", type=Path, default=EVAL, help="the shared judged sets (shared/eval)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        config = start_cluster(tmp / "cluster", shards=2)
+        config = start_cluster(tmp / "cluster", shards=args.shards)
         try:
             for name in args.sets:
                 corpus, judgments = SETS[name]
@@ -69,7 +71,7 @@ def main() -> None:
         finally:
             stop_cluster(tmp / "cluster")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, 2 shards")
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, {args.shards} shard(s)")
     print("| set | questions | MRR@10 local | MRR@10 cluster | diff | S@1 local | S@1 cluster | ms/question local | cluster |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, n, mrr_l, mrr_c, s_l, s_c, ms_l, ms_c in rows:

@@ -4,7 +4,8 @@
 stage 1 (``_stage_one``), operator filters (``_filters``, ``_listing``) and
 term statistics come from the cluster's distributed table; parsing, the query
 plan, the rerank, folding copies, paging and highlights are the local index's
-own code.  Per query the client sends (docs/scale.md):
+own code.  When opened, it reads the lexicon the cluster was loaded with
+(``cluster.lexicon``).  Per query the client sends (docs/scale.md):
 
 1. one round trip for the document frequencies of the query's terms (a
    ``MATCH`` of their keywords, then ``SHOW META``) and the passage count;

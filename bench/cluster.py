@@ -194,7 +194,7 @@ def main() -> None:
     parser.add_argument("--copies-shards", type=int, default=2)
     args = parser.parse_args()
     corpus, _ = prepare_mixed(args.passages)
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    when, measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit()  # the code this run imported
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -217,7 +217,7 @@ def main() -> None:
             if args.copies > 1:
                 rows.append(cluster_run(tmp, "cluster-copies", args.copies_shards, files, args.copies, local, args.rounds))
     load_average = os.getloadavg()
-    print(f"{when}, commit {commit()}: {corpus.name}, {passages:,} passages; {len(QUESTIONS)} questions x {args.rounds} "
+    print(f"{when}, commit {measured}: {corpus.name}, {passages:,} passages; {len(QUESTIONS)} questions x {args.rounds} "
           f"rounds, limit 10; {os.cpu_count()} cores shared, load average {load_average[0]:.1f} / {load_average[2]:.1f} "
           "(1 / 15 min) at the end")
     print("| what | rows | passages/s (wall) | client CPU s | searchd CPU s | query p50 / p95 ms | local index p50 / p95 ms, asked alternately |")

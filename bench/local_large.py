@@ -54,7 +54,7 @@ def main() -> None:
 
     corpus, count = prepare_mixed(args.passages)
     index = WORK / f"local-{corpus.name}"
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    when, measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit()  # the code this run uses
     log(f"zhsearch index {corpus.name}")
     wall, cpu, memory = timed_build(corpus, index)
     size = folder_size(index)
@@ -64,7 +64,7 @@ def main() -> None:
         passages = idx.stats()["passages"]
         idx.search("热身")
         p50, p95 = warm_latencies(lambda q: idx.search(q, limit=10))
-    print(f"{when}, commit {commit()}, {os.cpu_count()} cores shared, load average {os.getloadavg()[2]:.1f} (15 min) "
+    print(f"{when}, commit {measured}, {os.cpu_count()} cores shared, load average {os.getloadavg()[2]:.1f} (15 min) "
           f"at the end: {corpus.name}, {passages:,} passages")
     print("| measure | value |\n|---|---|")
     print(f"| build, whole `zhsearch index --rebuild` | {wall:,.0f} s wall, {cpu:,.0f} CPU s, {passages / wall:,.0f} passages/s wall, peak {memory:,.0f} MiB |")

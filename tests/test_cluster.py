@@ -22,13 +22,13 @@ from zhsearch.cluster import load_cluster, load_config, open_cluster, running, s
 from zhsearch.cluster.client import Connection
 from zhsearch.cluster.load import _replace, file_hash
 from zhsearch.cluster.config import parse_config
-from zhsearch.cluster.lexicon import lexicon_from_json, lexicon_json
+from zhsearch.cluster.lexicon import lexicon_from_json, lexicon_json, write_lexicon
 from zhsearch.cluster.local import searchd_binary
 from zhsearch.cluster.rows import MAX_KEYWORD, keyword, passage_rows, shard_of
 from zhsearch.errors import ClusterConfigError, ClusterTableMissingError, ClusterUnavailableError
 from zhsearch.interfaces.cli import main
 from zhsearch.reading.passages import read_corpus_file
-from zhsearch.text.lexicon import active_lexicon, load_lexicon, use_corpus_lexicon
+from zhsearch.text.lexicon import Lexicon, active_lexicon, load_lexicon, use_corpus_lexicon
 from zhsearch.text.normalize import fold_text
 
 from conftest import CORPUS, JUDGMENTS, LEXICON, write
@@ -250,6 +250,15 @@ def test_the_corpus_lexicon_travels_with_the_cluster(tmp_path, monkeypatch):
         fresh = subprocess.run([sys.executable, "-m", "zhsearch", "search", "威胁", "--cluster", str(config.path), "--json"],
                                capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
         assert fresh.returncode == 0 and '"a.txt"' in fresh.stdout, fresh.stderr
+        # a shard left with another lexicon (a load stopped half-way) is warned of
+        shard = config.shards[0]
+        connection = Connection(shard.endpoint)
+        try:
+            write_lexicon(connection, shard.table, Lexicon(None))
+        finally:
+            connection.close()
+        with open_cluster(config.path) as remote:
+            assert any("different lexicons" in w for w in remote.search("恐吓").warnings)
     finally:
         stop_cluster(folder)
         active_lexicon.cache_clear()

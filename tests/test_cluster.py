@@ -8,6 +8,9 @@ import os
 import re
 import shutil
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -19,14 +22,16 @@ from zhsearch.cluster import load_cluster, load_config, open_cluster, running, s
 from zhsearch.cluster.client import Connection
 from zhsearch.cluster.load import _replace, file_hash
 from zhsearch.cluster.config import parse_config
+from zhsearch.cluster.lexicon import lexicon_from_json, lexicon_json, write_lexicon
 from zhsearch.cluster.local import searchd_binary
 from zhsearch.cluster.rows import MAX_KEYWORD, keyword, passage_rows, shard_of
 from zhsearch.errors import ClusterConfigError, ClusterTableMissingError, ClusterUnavailableError
 from zhsearch.interfaces.cli import main
 from zhsearch.reading.passages import read_corpus_file
+from zhsearch.text.lexicon import Lexicon, active_lexicon, load_lexicon, use_corpus_lexicon
 from zhsearch.text.normalize import fold_text
 
-from conftest import CORPUS, JUDGMENTS, write
+from conftest import CORPUS, JUDGMENTS, LEXICON, write
 
 try:
     import pymysql  # noqa: F401
@@ -73,6 +78,16 @@ def _spread_corpus(folder):
 
 
 # --- no searchd needed -------------------------------------------------------
+def test_a_stored_lexicon_reads_back_as_it_was_written():
+    lexicon = load_lexicon(LEXICON)
+    back = lexicon_from_json(lexicon_json(lexicon))
+    assert lexicon.user_words and lexicon.related and lexicon.cues
+    assert (back.user_words, back.related, back.cues) == (lexicon.user_words, lexicon.related, lexicon.cues)
+    assert back.fingerprint == lexicon.fingerprint
+    with pytest.raises(ValueError):
+        lexicon_from_json('{"related": {}}')
+
+
 @pytest.mark.parametrize("field, token", [
     ("bigrams", "上门"), ("words", "app"), ("words", "2.5"), ("words", "網貸"), ("words", "ＡＢＣ"),
     ("words", "x" * 60), ("context_bigrams", "門取"), ("words", "ひらがな"), ("words", "éclair"),
@@ -205,6 +220,51 @@ def test_updates_replace_and_delete_by_file_and_are_idempotent(tmp_path):
 
 
 @needs_searchd
+def test_the_corpus_lexicon_travels_with_the_cluster(tmp_path, monkeypatch):
+    """Loaded with the corpus's .zhsearch/, searched by a process that has no lexicon of
+    its own (ZHSEARCH_LEXICON=none, no corpus at hand): the cluster's lexicon is used."""
+    corpus = tmp_path / "c"
+    write(corpus, "a.txt", "催收的标题很长很长\n\n对方多次打电话恐吓借款人，说要去他的单位闹事。\n")
+    write(corpus, "b.txt", "泡茶的方法\n\n先用热水温杯，再放入茶叶，冲泡三分钟即可。\n")
+    folder = tmp_path / "cluster"
+    config = start_cluster(folder, shards=2)
+    try:
+        passages = load_cluster(corpus, config).passages_total
+        with open_cluster(config.path) as remote:
+            assert remote.search("威胁").total == 0
+        write(corpus, ".zhsearch/synonyms.txt", "威胁 恐吓\n")
+        write(corpus, ".zhsearch/userdict.txt", "温杯 5000 v\n")
+        update = load_cluster(corpus, config)  # the lexicon changed: every file is analysed again
+        assert (update.mode, update.files_indexed, update.passages_total) == ("update", 2, passages)
+        assert load_cluster(corpus, config).mode == "unchanged"
+        use_corpus_lexicon(None)
+        monkeypatch.setenv("ZHSEARCH_LEXICON", "none")
+        active_lexicon.cache_clear()
+        with open_cluster(config.path) as remote:
+            assert remote.lexicon.fingerprint == load_lexicon(corpus / ".zhsearch").fingerprint
+            assert "温杯" in remote.segmenter.words_in("先用热水温杯")
+            assert [h.source for h in remote.search("威胁")] == ["a.txt"]
+            # the lexicon's row is neither a file nor a passage
+            assert sorted(remote.files()) == ["a.txt", "b.txt"] and remote.stats()["passages"] == passages
+        env = {k: v for k, v in os.environ.items() if k != "ZHSEARCH_LEXICON"}
+        fresh = subprocess.run([sys.executable, "-m", "zhsearch", "search", "威胁", "--cluster", str(config.path), "--json"],
+                               capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+        assert fresh.returncode == 0 and '"a.txt"' in fresh.stdout, fresh.stderr
+        # a shard left with another lexicon (a load stopped half-way) is warned of
+        shard = config.shards[0]
+        connection = Connection(shard.endpoint)
+        try:
+            write_lexicon(connection, shard.table, Lexicon(None))
+        finally:
+            connection.close()
+        with open_cluster(config.path) as remote:
+            assert any("different lexicons" in w for w in remote.search("恐吓").warnings)
+    finally:
+        stop_cluster(folder)
+        active_lexicon.cache_clear()
+
+
+@needs_searchd
 def test_a_file_left_half_written_is_written_again(tmp_path):
     (tmp_path / "corpus").mkdir()
     corpus = _spread_corpus(tmp_path / "corpus")
@@ -291,6 +351,31 @@ def test_a_mirror_answers_for_its_shard(tmp_path):
         assert {(h.source, h.line) for h in after} == {(h.source, h.line) for h in before}
     finally:
         stop_cluster(folder)
+
+
+@needs_searchd
+def test_a_port_another_process_took_is_not_mistaken_for_the_cluster(tmp_path, monkeypatch):
+    """A port chosen free can be taken before searchd binds it (other people's clusters
+    on the same machine): searchd then retries its bind for 36 s while the other
+    process answers there.  The start notices (searchd's own log) and takes new ports."""
+    from zhsearch.cluster import local
+
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    taken = squatter.getsockname()[1]
+    choose = local._free_port
+    handed = iter([taken])
+    monkeypatch.setattr(local, "_free_port", lambda: next(handed, None) or choose())
+    folder = tmp_path / "cluster"
+    try:
+        config = start_cluster(folder, shards=1)
+        assert taken not in local._ports(config)
+        with open_cluster(config.path) as remote:
+            assert remote.search("上门").total == 0  # an empty cluster of its own answers
+    finally:
+        stop_cluster(folder)
+        squatter.close()
 
 
 @needs_searchd

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from zhsearch.cluster.client import Connection, file_groups, literal
 from zhsearch.cluster.config import ClusterConfig
+from zhsearch.cluster.lexicon import PASSAGES, stored_fingerprint, write_lexicon
 from zhsearch.cluster.rows import ATTRIBUTES, TABLE_FIELDS, file_id, file_version, passage_rows, shard_of
 from zhsearch.errors import MissingExtraError, UnreadableFileError
 from zhsearch.reading.passages import read_corpus_file, scan_corpus
@@ -153,9 +154,10 @@ def load_cluster(
     """
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir)
-    from zhsearch.text.lexicon import use_corpus_lexicon
+    from zhsearch.text.lexicon import active_lexicon, use_corpus_lexicon
 
     use_corpus_lexicon(corpus_dir)  # its own words (.zhsearch/), as a local build reads them
+    lexicon = active_lexicon()
     files, skipped = scan_corpus(corpus_dir)
     report = BuildReport(mode="full" if rebuild else "update", files_total=len(files), skipped=list(skipped))
     spent = {"analysis": 0.0, "writing": 0.0}
@@ -167,6 +169,10 @@ def load_cluster(
         # (shard, replica) → the files it holds: a replica that missed an update is caught up
         held = {(n, k): held_files(c, t) for n, connections in enumerate(writers.connections)
                 for k, (c, t) in enumerate((c, config.shards[n].table) for c in connections)}
+        for (n, k), files_held in held.items():
+            if files_held and stored_fingerprint(writers.connections[n][k], config.shards[n].table) != lexicon.fingerprint:
+                # loaded with another lexicon (or before it was stored): every file is analysed again
+                held[(n, k)] = {rel: ("", count) for rel, (_, count) in files_held.items()}
         wanted: dict[str, int] = {}
         for path in files:
             rel = path.relative_to(corpus_dir).as_posix()
@@ -205,8 +211,10 @@ def load_cluster(
                     if rel not in wanted:
                         removed.add(rel)
         report.files_removed = len(removed)
+        for _, table, connection in writers.each():  # last: a load stopped before this is done again
+            write_lexicon(connection, table, lexicon)
         report.passages_total = sum(
-            int(c.query(f"SELECT COUNT(*) FROM {config.shards[n].table}")[0][0][0])
+            int(c.query(f"SELECT COUNT(*) FROM {config.shards[n].table} WHERE {PASSAGES}")[0][0][0])
             for n, connections in enumerate(writers.connections) for c in connections[:1])
         spent["writing"] = writers.busy
     finally:

@@ -27,6 +27,7 @@ CLUSTER_FILE = "cluster.toml"
 PIDS_FILE = "pids.json"
 HOST = "127.0.0.1"
 START_SECONDS = 15.0
+START_ATTEMPTS = 3  # fresh ports, when another process took one between choosing it and searchd's bind
 STOP_SECONDS = 15.0
 # Every character of a keyword (zhsearch.cluster.rows): nothing else is ever indexed.
 CHARSET_TABLE = "0..9, a..z, _"
@@ -103,8 +104,16 @@ def _layout(config: ClusterConfig, folder: Path) -> list[tuple[str, Endpoint, st
 
 
 def _new_config(shards: int, mirrors: int) -> ClusterConfig:
+    chosen: set[int] = set()
+
+    def port() -> int:  # the kernel may hand a port just closed out again: never twice here
+        while (number := _free_port()) in chosen:
+            pass
+        chosen.add(number)
+        return number
+
     def endpoint() -> Endpoint:
-        return Endpoint(HOST, _free_port(), _free_port())
+        return Endpoint(HOST, port(), port())
 
     made = tuple(Shard(endpoint(), f"zhsearch_{n}", tuple(endpoint() for _ in range(mirrors))) for n in range(shards))
     return ClusterConfig(endpoint(), "zhsearch", made)
@@ -140,19 +149,41 @@ def running(folder: str | os.PathLike) -> dict[str, int]:
     return {name: pid for name, pid in _read_pids(folder).items() if _alive(pid, folder / name / "searchd.conf")}
 
 
-def _wait_ready(process: subprocess.Popen, endpoint: Endpoint, log: Path) -> None:
+class _PortTaken(ClusterError):
+    """Another process listens on a port this cluster chose (it was free when chosen)."""
+
+
+def _wait_ready(process: subprocess.Popen, endpoint: Endpoint, log: Path, offset: int) -> None:
+    """Wait until this ``searchd`` serves: its own log (from ``offset``, lines of its PID)
+    says ``accepting connections``.  A port that merely accepts a connection is not
+    enough: a ``searchd`` whose port another process holds retries its bind() for
+    36 s while that other process answers on the port (measured here with Sphinx
+    2.2.11), and a client would be talking to someone else's server."""
     deadline = time.monotonic() + START_SECONDS
+    mine = f"[{process.pid}] "
     while time.monotonic() < deadline:
+        text = _log_since(log, offset)
+        lines = [line for line in text.splitlines() if mine in line]
+        if any("bind() failed" in line for line in lines):
+            raise _PortTaken(f"searchd for {endpoint}: a port is taken by another process ({log})")
+        if any("accepting connections" in line for line in lines):
+            return
         if process.poll() is not None:
-            lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+            out = log.parent / "searchd.out"
+            lines = [line for line in _log_since(out, 0).splitlines() if line.strip()]
             last = ([line for line in lines if "FATAL" in line or "ERROR" in line] or lines)[-1:]
-            raise ClusterError(f"searchd for {endpoint} exited at start: {' '.join(last) or 'no output'} (see {log})")
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.settimeout(0.2)
-            if s.connect_ex((endpoint.host, endpoint.sql_port)) == 0:
-                return
+            raise ClusterError(f"searchd for {endpoint} exited at start: {' '.join(last) or 'no output'} (see {out})")
         time.sleep(0.05)
-    raise ClusterError(f"searchd for {endpoint} did not start listening in {START_SECONDS:.0f} s (see {log})")
+    raise ClusterError(f"searchd for {endpoint} did not start serving in {START_SECONDS:.0f} s (see {log})")
+
+
+def _log_since(path: Path, offset: int) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def start_cluster(folder: str | os.PathLike, shards: int = 2, mirrors: int = 0) -> ClusterConfig:
@@ -178,6 +209,18 @@ def start_cluster(folder: str | os.PathLike, shards: int = 2, mirrors: int = 0) 
             raise ClusterError(f"--shards must be 1 to 64 and --mirrors 0 to 4, got {shards} and {mirrors}")
         config = _new_config(shards, mirrors)
     folder.mkdir(parents=True, exist_ok=True)
+    for attempt in range(START_ATTEMPTS):
+        try:
+            return _start(binary, folder, config)
+        except _PortTaken:
+            if attempt + 1 == START_ATTEMPTS:
+                raise
+            config = _new_config(len(config.shards), len(config.shards[0].mirrors))  # the same tables
+    raise AssertionError("unreachable")
+
+
+def _start(binary: str, folder: Path, config: ClusterConfig) -> ClusterConfig:
+    """Start every process of ``config`` in ``folder``; stop them all if one fails."""
     (folder / CLUSTER_FILE).write_text(config_text(config), encoding="utf-8")
     pids: dict[str, int] = {}
     try:
@@ -187,13 +230,14 @@ def start_cluster(folder: str | os.PathLike, shards: int = 2, mirrors: int = 0) 
                 (home / sub).mkdir(parents=True, exist_ok=True)
             conf = home / "searchd.conf"
             conf.write_text(text, encoding="utf-8")
-            log = home / "searchd.out"
-            with open(log, "wb") as out:
+            log = home / "searchd.log"  # searchd's own log, appended to on every start
+            offset = log.stat().st_size if log.exists() else 0
+            with open(home / "searchd.out", "wb") as out:
                 process = subprocess.Popen([binary, "--config", str(conf), "--nodetach"], cwd=home, stdout=out,
                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
             pids[name] = process.pid
             (folder / PIDS_FILE).write_text(json.dumps(pids, indent=1), encoding="utf-8")
-            _wait_ready(process, endpoint, log)
+            _wait_ready(process, endpoint, log, offset)
     except BaseException:
         stop_cluster(folder)
         raise

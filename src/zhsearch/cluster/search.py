@@ -4,7 +4,8 @@
 stage 1 (``_stage_one``), operator filters (``_filters``, ``_listing``) and
 term statistics come from the cluster's distributed table; parsing, the query
 plan, the rerank, folding copies, paging and highlights are the local index's
-own code.  Per query the client sends (docs/scale.md):
+own code.  When opened, it reads the lexicon the cluster was loaded with
+(``cluster.lexicon``).  Per query the client sends (docs/scale.md):
 
 1. one round trip for the document frequencies of the query's terms (a
    ``MATCH`` of their keywords, then ``SHOW META``) and the passage count;
@@ -31,6 +32,7 @@ from dataclasses import dataclass, fields
 from zhsearch.cluster.client import Connection, file_groups, literal, meta
 from zhsearch.cluster.config import ClusterConfig, load_config
 from zhsearch.cluster.filters import PushedFilters
+from zhsearch.cluster.lexicon import PASSAGES, read_lexicon
 from zhsearch.cluster.rows import STORED_COLUMNS, file_id, keyword, stored_fields
 from zhsearch.errors import BadQueryError, ClusterUnavailableError
 from zhsearch.searching.query import QueryPlan
@@ -130,7 +132,7 @@ class _ClusterSearcher:
         statements = []
         if count:
             averages = ", ".join(f"AVG({t}_len)" for _, t in _RANKED_FIELDS)
-            statements.append(f"SELECT COUNT(*), {averages} FROM {self.table}")
+            statements.append(f"SELECT COUNT(*), {averages} FROM {self.table} WHERE {PASSAGES}")
         if wanted:
             clause = " | ".join(wanted)
             statements += [f"SELECT id FROM {self.table} WHERE MATCH({literal(clause)}) LIMIT 1 OPTION ranker=none",
@@ -171,20 +173,24 @@ class ClusterIndex(Index):
 
     def __init__(self, config: ClusterConfig, ranking: RankingConfig = DEFAULT_RANKING):
         from zhsearch.text.lexicon import active_lexicon
-        from zhsearch.text.segment import full_segmenter
+        from zhsearch.text.segment import _segmenter_with  # full_segmenter() of a given lexicon
 
         self.ranking = ranking
         self.config = config
         self.path = config.path
         self.meta = {"cluster": str(config.path)} if config.path else {}
-        self.segmenter = full_segmenter()  # jieba's own dictionary: a cluster has no compact one
-        self.lexicon = active_lexicon()
         self._pinyin_map = None
         self._suggester = None
         self._searcher = None
         self._frequencies = (None, {})
         self._connection: Connection | None = None
         self._connect()  # an unreachable cluster is reported when it is opened
+        # the lexicon the cluster was loaded with (its user words, related terms, cues):
+        # its own, not ZHSEARCH_LEXICON's; a cluster loaded before it was stored: the active one
+        stored, self._lexicon_warning = read_lexicon(self._query, config.table)
+        self.lexicon = stored or active_lexicon()
+        # jieba's own dictionary (a cluster has no compact one) and the lexicon's words
+        self.segmenter = _segmenter_with(self.lexicon.user_words)
 
     # --- the round trips ---------------------------------------------------
     def mirrored(self, warning: str) -> bool:
@@ -230,7 +236,8 @@ class ClusterIndex(Index):
         finally:
             self._searcher = None
         values = {f.name: getattr(results, f.name) for f in fields(SearchResults)}
-        return ClusterResults(**values, warnings=tuple(searcher.warnings))
+        warnings = ((self._lexicon_warning,) if self._lexicon_warning else ()) + tuple(searcher.warnings)
+        return ClusterResults(**values, warnings=warnings)
 
     def _get_searcher(self):
         return self._searcher or _ClusterSearcher(self)
@@ -292,7 +299,7 @@ class ClusterIndex(Index):
         return {name: int(i) for i, name, _ in file_groups(searcher, self.config.table)}
 
     def _select(self, where: list[str], order: str = "", limit: int = 0, option: str = "") -> str:
-        clause = " AND ".join(w for w in where if w)
+        clause = " AND ".join(w for w in where + [PASSAGES] if w)
         return (f"SELECT {_COLUMNS}, weight() AS score FROM {self.config.table}" + (f" WHERE {clause}" if clause else "")
                 + (f" ORDER BY {order}" if order else "") + f" LIMIT {limit} OPTION max_matches={limit}" + option)
 

@@ -131,8 +131,9 @@ def _hash(data: str) -> str:
     return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
-    """Whoosh documents of ``passages``; their Han characters and bigrams are added to ``seen``."""
+def _passage_documents(passages, seen: set[str] | None) -> Iterator[dict]:
+    """Whoosh documents of ``passages``; their Han characters and bigrams are added
+    to ``seen`` (unless None: a full build reads them off its terms, _han_terms)."""
     for p in passages:
         norm = fold_text(p.text)
         key = folded_key(norm)  # equal texts in either script, or with 九千 / 9000, are one hit
@@ -146,7 +147,7 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
         readings = character_readings(p.heading)
         if readings:
             context = f"{context}\n{readings}"
-        for text in (norm, context):
+        for text in (norm, context) if seen is not None else ():
             for run in _HAN_RUN.findall(text):
                 seen.update(run)
                 seen.update(char_bigrams(run))
@@ -315,8 +316,8 @@ def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = Non
     segmenter = full_segmenter()
     if new_words is None:
         vocabulary = set(STOP_WORDS)
-        for word, freq in segmenter.freq.items():
-            if freq and (word in bigrams if len(word) == 1 else all(b in bigrams for b in char_bigrams(word))):
+        for word, freq in segmenter.freq.items():  # a word of one or two characters is its own bigram
+            if freq and (word in bigrams if len(word) <= 2 else all(word[i : i + 2] in bigrams for i in range(len(word) - 1))):
                 vocabulary.add(word)
         segmenter.save_compact(gen, vocabulary)
         save_pinyin_map(gen, build_pinyin_map(sorted(b for b in bigrams if len(b) == 2)))
@@ -333,7 +334,7 @@ def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = Non
 # is large enough to repay starting them; the parent takes the analysed files
 # in corpus order and writes the one segment (storage.bulk).  Small corpora are
 # analysed in this process: two processes cost more to start than they save.
-PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+PARALLEL_MIN_BYTES = 1024 * 1024
 
 
 _PARALLEL_BUILD = False  # true while analysis workers may be forked
@@ -382,7 +383,7 @@ def _analyse_file(job: tuple[Path, str]) -> AnalysedFile:
     read = _read_corpus_file(path, rel, notes)
     if read is None:
         return AnalysedFile(rel, None, None, notes)
-    docs = analyse_documents(_SCHEMA, _passage_documents(read.passages, set()))
+    docs = analyse_documents(_SCHEMA, _passage_documents(read.passages, None))
     entry = {**_fingerprint(path), "hash": _hash(read.text), "passages": len(read.passages)}
     if read.left_out:  # page furniture the reader left out, counted (zhsearch files, stats)
         entry["left_out"] = read.left_out

@@ -14,27 +14,17 @@ reader treat it as any other.
 
 from __future__ import annotations
 
-import pickle
-import zlib
 from array import array
 from dataclasses import dataclass
 from typing import Iterable
 
-from whoosh import columns
-from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing.segment_writer import SegmentWriter
 
+from zhsearch.storage.records import encode_record
 from zhsearch.storage.terms import SHORT_POSTINGS, encode_short
-
-# The stored-fields column as Whoosh writes it: each record pickled, then zlib at
-# this level (columns.PickleColumn over CompressedBytesColumn).  A worker does
-# both; the writer puts the bytes in as they are (the plain variable-bytes
-# writer under the compressing one).
-_STORED_LEVEL = STORED_COLUMN._child._level
-_put_raw = columns.VarBytesColumn.Writer.add
 
 # term -> (the passages holding it, in order; how often each does)
 Postings = dict[bytes, tuple[array, array]]
@@ -113,7 +103,7 @@ def analyse_documents(schema, docs: Iterable[dict]) -> AnalysedDocs:
                         entry[1].append(freq)
         for name in indexed:
             lengths[name].append(found[name])
-        records.append(zlib.compress(pickle.dumps(record), _STORED_LEVEL))
+        records.append(encode_record(record))  # here, in the worker
     return AnalysedDocs(records, lengths, {name: _flat(table) for name, table in postings.items()})
 
 
@@ -134,10 +124,10 @@ class BulkSegmentWriter(SegmentWriter):
         self._check_state()
         base, fields, perdoc = self.docnum, self._fields, self.perdocwriter
         lengths = docs.lengths
-        stored = perdoc._get_column("_stored")._child  # W3PerDocWriter makes it first: pickle over zlib
+        stored = perdoc._get_column("_stored")  # a records.RecordColumn (terms.CompactCodec)
         for n, record in enumerate(docs.records):
             perdoc.start_doc(base + n)
-            _put_raw(stored, base + n, record)
+            stored.add_encoded(base + n, record)
             for name, column in lengths.items():
                 perdoc.add_field(name, fields[name], None, column[n])
             perdoc.finish_doc()

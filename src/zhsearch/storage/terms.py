@@ -26,10 +26,12 @@ import marshal
 import struct
 
 from whoosh.codec import base
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter, W3TermInfo
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort, unpack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from zhsearch.storage.records import RECORDS
 
 MAGIC = b"ZHT2"  # the record format: a table of another version is refused, not misread
 BLOCK = 32  # entries a block: the scan a lookup pays, against the index kept in memory
@@ -362,7 +364,14 @@ class TermTable:
 
 
 class CompactCodec(W3Codec):
-    """W3 with the compact term dictionary (see the module docstring)."""
+    """W3 with the compact term dictionary (see the module docstring) and stored
+    records deflated against a preset dictionary (:mod:`zhsearch.storage.records`)."""
+
+    def per_document_writer(self, storage, segment):
+        return RecordsPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return RecordsPerDocReader(storage, segment)
 
     def field_writer(self, storage, segment):
         return CompactFieldWriter(self, storage, segment)
@@ -371,6 +380,18 @@ class CompactCodec(W3Codec):
         name = segment.make_filename(self.TERMS_EXT)
         length = storage.file_length(name)
         return CompactTermsReader(self, storage.open_file(name), length, segment.open_file(storage, self.POSTS_EXT))
+
+
+class RecordsPerDocWriter(W3PerDocWriter):
+    """W3's per-passage writer with the stored records in a :class:`RecordColumn`."""
+
+    def _create_column(self, fieldname, column):
+        super()._create_column(fieldname, RECORDS if fieldname == "_stored" else column)
+
+
+class RecordsPerDocReader(W3PerDocReader):
+    def _cached_reader(self, fieldname, column):
+        return super()._cached_reader(fieldname, RECORDS if fieldname == "_stored" else column)
 
 
 class CompactFieldWriter(W3FieldWriter):

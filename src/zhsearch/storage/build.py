@@ -313,20 +313,31 @@ def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = Non
     passages) both files are extended; what deleted files leave there is
     harmless: a word or bigram the index no longer holds finds nothing.
     """
-    segmenter = full_segmenter()
     if new_words is None:
-        vocabulary = set(STOP_WORDS)
-        for word, freq in segmenter.freq.items():  # a word of one or two characters is its own bigram
-            if freq and (word in bigrams if len(word) <= 2 else all(word[i : i + 2] in bigrams for i in range(len(word) - 1))):
-                vocabulary.add(word)
-        segmenter.save_compact(gen, vocabulary)
-        save_pinyin_map(gen, build_pinyin_map(sorted(b for b in bigrams if len(b) == 2)))
+        _save_dictionary(gen, bigrams)
+        _save_pinyin_map(gen, bigrams)
         return
+    segmenter = full_segmenter()
     known_words = {w for w, f in Segmenter.load_compact(gen).freq.items() if f}
     segmenter.save_compact(gen, known_words | new_words, add_common=False)  # the loaded words hold them
     pinyin = load_pinyin_map(gen, whole=True)
     extend_pinyin_map(pinyin, sorted(b for b in bigrams if len(b) == 2))
     save_pinyin_map(gen, pinyin)
+
+
+def _save_dictionary(gen: Path, bigrams: set[str]) -> None:
+    """A full build's compact dictionary (:func:`_save_lookups`)."""
+    segmenter = full_segmenter()
+    vocabulary = set(STOP_WORDS)
+    for word, freq in segmenter.freq.items():  # a word of one or two characters is its own bigram
+        if freq and (word in bigrams if len(word) <= 2 else all(word[i : i + 2] in bigrams for i in range(len(word) - 1))):
+            vocabulary.add(word)
+    segmenter.save_compact(gen, vocabulary)
+
+
+def _save_pinyin_map(gen: Path, bigrams: set[str]) -> None:
+    """A full build's pinyin map (:func:`_save_lookups`)."""
+    save_pinyin_map(gen, build_pinyin_map(sorted(b for b in bigrams if len(b) == 2)))
 
 
 # A full build: each corpus file is read and analysed on its own (jieba, OpenCC,
@@ -474,12 +485,15 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, 
                     manifest[done.rel] = done.entry
                     report.files_indexed += 1
                     report.passages_added += done.entry["passages"]
-                # the lookups are the corpus's, not the segment's: a worker writes
-                # them while this process writes the terms
-                lookups_written = analysis.run(_save_lookups, gen, _han_terms(writer))
+                # the lookups are the corpus's, not the segment's: the workers write
+                # them (one each) while this process writes the terms
+                seen = _han_terms(writer)
+                lookups = [analysis.run(save, gen, seen) for save in (_save_pinyin_map, _save_dictionary)]
+                del seen
                 save_index_lexicon(gen, active_lexicon())  # what its queries will use
                 writer.commit()
-                lookups_written()
+                for written in lookups:
+                    written()
         except BaseException:
             with contextlib.suppress(Exception):  # a commit that failed half-way may not cancel cleanly
                 writer.cancel()

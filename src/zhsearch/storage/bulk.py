@@ -50,7 +50,7 @@ class AnalysedDocs:
     postings: dict[str, FlatPostings]  # indexed field -> its terms
 
 
-def _flat(table: Postings) -> FlatPostings:
+def _flat(table: dict[bytes, tuple[list, list]]) -> FlatPostings:
     flat = FlatPostings(list(table), array("I"), array("I"), array("I"))
     for ids, freqs in table.values():
         flat.counts.append(len(ids))
@@ -78,7 +78,7 @@ def analyse_documents(schema, docs: Iterable[dict]) -> AnalysedDocs:
     indexed = [name for name, field in schema.items() if field.indexed]
     records: list[bytes] = []
     lengths = {name: array("I") for name in indexed}
-    postings: dict[str, Postings] = {name: {} for name in indexed}
+    postings: dict[str, dict[bytes, tuple[list, list]]] = {name: {} for name in indexed}
     for n, doc in enumerate(docs):
         record = {}
         found = dict.fromkeys(indexed, 0)
@@ -97,7 +97,7 @@ def analyse_documents(schema, docs: Iterable[dict]) -> AnalysedDocs:
                 for term, freq in counts.items():
                     entry = table.get(term)
                     if entry is None:
-                        table[term] = (array("I", (n,)), array("I", (freq,)))
+                        table[term] = ([n], [freq])  # lists while gathering: cheaper to start than arrays
                     else:
                         entry[0].append(n)
                         entry[1].append(freq)

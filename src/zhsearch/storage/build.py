@@ -278,19 +278,15 @@ def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
 
 
 def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> set[str]:
-    """Add the passages of ``files`` (path, the file read or None) to ``writer``;
-    returns the Han bigrams of what was added."""
+    """An update: the passages of the changed ``files`` (path, the file read) replace
+    theirs in ``writer`` (Whoosh's own); returns the Han bigrams of what was added.
+    (A full build goes through :func:`_analyse_file` and the bulk writer instead.)"""
     bigrams: set[str] = set()
     for path, read in files:
         rel = path.relative_to(corpus_dir).as_posix()
         if progress:
             progress(rel)
-        if read is None:
-            read = _read_corpus_file(path, rel, report)
-            if read is None:
-                continue
-        else:  # an update: the file's old passages go first
-            writer.delete_by_term("file", rel)
+        writer.delete_by_term("file", rel)  # the file's old passages go first
         passages = read.passages
         for doc in _passage_documents(passages, bigrams):
             writer.add_document(**doc)

@@ -26,8 +26,10 @@ from whoosh.writing.segment_writer import SegmentWriter
 from zhsearch.storage.records import encode_record
 from zhsearch.storage.terms import SHORT_POSTINGS, encode_short
 
-# term -> (the passages holding it, in order; how often each does)
-Postings = dict[bytes, tuple[array, array]]
+# term -> its postings in passage order, each (passage, how often the term occurs
+# there) one after the other in one array: one object a term, not three (a full
+# build holds every posting of the corpus until its commit)
+Postings = dict[bytes, array]
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,7 @@ class FlatPostings:
 
     terms: list[bytes]
     counts: array  # how many postings each term has
-    ids: array  # the passages of each term in turn, numbered from 0
-    freqs: array  # how often the term occurs in each
+    pairs: array  # the postings of each term in turn: passage (numbered from 0), frequency
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,11 @@ class AnalysedDocs:
     postings: dict[str, FlatPostings]  # indexed field -> its terms
 
 
-def _flat(table: dict[bytes, tuple[list, list]]) -> FlatPostings:
-    flat = FlatPostings(list(table), array("I"), array("I"), array("I"))
-    for ids, freqs in table.values():
-        flat.counts.append(len(ids))
-        flat.ids.extend(ids)
-        flat.freqs.extend(freqs)
+def _flat(table: dict[bytes, list]) -> FlatPostings:
+    flat = FlatPostings(list(table), array("I"), array("I"))
+    for pairs in table.values():
+        flat.counts.append(len(pairs) // 2)
+        flat.pairs.extend(pairs)
     return flat
 
 
@@ -78,7 +78,7 @@ def analyse_documents(schema, docs: Iterable[dict]) -> AnalysedDocs:
     indexed = [name for name, field in schema.items() if field.indexed]
     records: list[bytes] = []
     lengths = {name: array("I") for name in indexed}
-    postings: dict[str, dict[bytes, tuple[list, list]]] = {name: {} for name in indexed}
+    postings: dict[str, dict[bytes, list]] = {name: {} for name in indexed}
     for n, doc in enumerate(docs):
         record = {}
         found = dict.fromkeys(indexed, 0)
@@ -97,10 +97,9 @@ def analyse_documents(schema, docs: Iterable[dict]) -> AnalysedDocs:
                 for term, freq in counts.items():
                     entry = table.get(term)
                     if entry is None:
-                        table[term] = ([n], [freq])  # lists while gathering: cheaper to start than arrays
+                        table[term] = [n, freq]  # a list while gathering: cheaper to start than an array
                     else:
-                        entry[0].append(n)
-                        entry[1].append(freq)
+                        entry += (n, freq)
         for name in indexed:
             lengths[name].append(found[name])
         records.append(encode_record(record))  # here, in the worker
@@ -135,18 +134,17 @@ class BulkSegmentWriter(SegmentWriter):
             self._lengths[name].extend(byte_to_length(b) if (b := length_to_byte(x)) else 0 for x in column)
         for name, flat in docs.postings.items():
             table = self._postings[name]
-            ids, freqs = flat.ids, flat.freqs
+            pairs = flat.pairs
             if base:
-                ids = array("I", [i + base for i in ids])
+                pairs[0::2] = array("I", [i + base for i in pairs[0::2]])
             start = 0
             for term, count in zip(flat.terms, flat.counts):
-                end = start + count
+                end = start + 2 * count
                 entry = table.get(term)
                 if entry is None:
-                    table[term] = (ids[start:end], freqs[start:end])
+                    table[term] = pairs[start:end]
                 else:
-                    entry[0].extend(ids[start:end])
-                    entry[1].extend(freqs[start:end])
+                    entry.extend(pairs[start:end])
                 start = end
         self.docnum = base + len(docs.records)
         if docs.records:
@@ -169,7 +167,8 @@ class BulkSegmentWriter(SegmentWriter):
             writer.start_field(name, field)
             short = writer.add_short_term
             for term in sorted(table):
-                ids, freqs = table[term]
+                pairs = table[term]
+                ids, freqs = pairs[0::2], pairs[1::2]
                 if len(ids) <= SHORT_POSTINGS:
                     if frequency:
                         weights, values = [float(f) for f in freqs], [pack_uint(f) for f in freqs]

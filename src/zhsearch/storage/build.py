@@ -7,8 +7,10 @@ live generation through Whoosh's own atomic commit.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
+import itertools
 import os
 import shutil
 import signal
@@ -412,16 +414,32 @@ def _han_terms(writer: BulkSegmentWriter) -> set[str]:
     return seen
 
 
+AHEAD = 3
+
+
 class _Analysis:
     """Where a full build's analysis runs: a pool of worker processes, or (None) here."""
 
-    def __init__(self, pool):
-        self.pool = pool
+    def __init__(self, pool, procs: int = 1):
+        self.pool, self.procs = pool, procs
 
     def files(self, corpus_dir: Path, files: list[Path]) -> Iterator[AnalysedFile]:
-        """The files analysed, in corpus order (each yielded as soon as it is done)."""
-        jobs = [(path, path.relative_to(corpus_dir).as_posix()) for path in files]
-        return self.pool.imap(_analyse_file, jobs, chunksize=1) if self.pool else map(_analyse_file, jobs)
+        """The files analysed, in corpus order (each yielded as soon as it is done).
+        At most AHEAD files a worker are analysed before the parent takes them: the
+        workers wait for a writer that falls behind rather than pile their files
+        up in its memory."""
+        jobs = ((path, path.relative_to(corpus_dir).as_posix()) for path in files)
+        if self.pool is None:
+            yield from map(_analyse_file, jobs)
+            return
+        pending: collections.deque = collections.deque()
+        for job in itertools.islice(jobs, AHEAD * self.procs):
+            pending.append(self.pool.apply_async(_analyse_file, (job,)))
+        while pending:
+            done = pending.popleft().get()
+            for job in itertools.islice(jobs, 1):
+                pending.append(self.pool.apply_async(_analyse_file, (job,)))
+            yield done
 
     def run(self, work: Callable, *args) -> Callable[[], None]:
         """Start ``work(*args)`` beside the parent's (in a worker); returns the
@@ -448,7 +466,7 @@ def _analysis(files: list[Path]) -> Iterator[_Analysis]:
     full_segmenter()  # loaded before the workers fork, so they share it
     pool = multiprocessing.get_context("fork").Pool(procs)
     try:
-        yield _Analysis(pool)
+        yield _Analysis(pool, procs)
         pool.close()
     except BaseException:
         pool.terminate()  # Ctrl-C or a failed write: the workers go at once

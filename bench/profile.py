@@ -11,8 +11,8 @@ first in STAGES order whose code is on the stack (so jieba inside Whoosh's
 runs at its own speed; the figures are seconds of wall time and shares, a
 sample every ~1-5 ms.
 
-The build runs in this process with one writer (the parallel build splits the
-same work over the cores, in sub-processes a sampler cannot see); the query
+The build runs in this process, its analysis too (a parallel build analyses in
+worker processes a sampler cannot see, and the parent keeps the writer's share); the query
 profile reads the index of that build (or of an earlier run), warm, over the
 bench questions for ``--rounds`` rounds, after a cold first query that is
 timed on its own.  The poems are prepared as bench/run.py prepares them.
@@ -34,8 +34,10 @@ sys.path.insert(0, str(BENCH))
 
 # (stage, where its code is: a path fragment of the file, and function names or None for any)
 BUILD_STAGES = [
-    ("dictionary and pinyin map (after the passages)", "zhsearch/storage/build.py", {"_save_lookups"}),
-    ("Whoosh commit: postings sorted, merged, term tables", "whoosh/", {"commit"}),
+    ("dictionary and pinyin map (after the passages)", "zhsearch/storage/build.py",
+     {"_save_lookups", "_save_dictionary", "_save_pinyin_map"}),
+    ("terms written at commit (records, table, posting blocks)", "zhsearch/storage/bulk.py", {"_flush_segment"}),
+    ("postings gathered by the writer (the parent's share)", "zhsearch/storage/bulk.py", {"add_analysed"}),
     ("reading files, splitting passages, structure", "zhsearch/reading/", None),
     ("cross-strait readings (Taiwan phrasing, both readings)", "zhsearch/text/normalize.py",
      {"character_readings", "both_readings", "wording_changes", "regional_readings", "_conversions", "to_mainland",
@@ -44,11 +46,12 @@ BUILD_STAGES = [
     ("jieba (words)", "zhsearch/text/segment.py", None),
     ("normalisation (width, script, numerals)", "zhsearch/text/normalize.py", None),
     ("normalisation (width, script, numerals)", "opencc", None),
-    ("bigrams", "zhsearch/text/analyzer.py", {"bigram_tokens", "char_bigrams"}),
-    ("analysis, other (tokens to Whoosh)", "zhsearch/text/analyzer.py", None),
-    ("stored fields (pickle, zlib)", "whoosh/codec/whoosh3.py", {"finish_doc"}),
-    ("Whoosh writer: postings pool, field lengths", "whoosh/", None),
-    ("zhsearch build loop (documents, seen bigrams)", "zhsearch/storage/build.py", None),
+    ("bigrams and term counts", "zhsearch/text/analyzer.py", {"term_counts", "char_bigrams", "bigram_tokens"}),
+    ("analysis, other", "zhsearch/text/analyzer.py", None),
+    ("stored records (pickle, deflate)", "zhsearch/storage/records.py", None),
+    ("postings inverted per file (a worker's share)", "zhsearch/storage/bulk.py", None),
+    ("Whoosh, other (columns, files)", "whoosh/", None),
+    ("zhsearch build loop (documents)", "zhsearch/storage/build.py", None),
 ]
 QUERY_STAGES = [
     ("did-you-mean (suggestions)", "zhsearch/searching/suggest.py", None),
@@ -126,12 +129,12 @@ def profile_build(corpus: Path, index: Path, chars: int) -> None:
     import zhsearch
     from zhsearch.storage import build
 
-    build.PARALLEL_MIN_BYTES = float("inf")  # one writer, in this process
+    build.PARALLEL_MIN_BYTES = float("inf")  # analysis in this process too
     started = time.perf_counter()
     with Sampler(BUILD_STAGES) as sampler:
         report = zhsearch.build_index(corpus, index, rebuild=True)
     wall = time.perf_counter() - started
-    print_table(f"build, one writer: {report.passages_total:,} passages, {chars / 1e6:.1f} M chars, {wall:.1f} s "
+    print_table(f"build, one process: {report.passages_total:,} passages, {chars / 1e6:.1f} M chars, {wall:.1f} s "
                 f"({chars / wall / 1000:.0f} k chars/s), peak RSS {_peak_mib():.0f} MiB", sampler.seconds)
 
 

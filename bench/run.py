@@ -84,6 +84,12 @@ def prepare_poems(count: int) -> tuple[Path, int]:
 
 def run_process(argv: list[str], env=None) -> tuple[float, float]:
     """Wall seconds and peak resident MiB of one whole process."""
+    return run_timed(argv, env)[:2]
+
+
+def run_timed(argv: list[str], env=None) -> tuple[float, float, float]:
+    """Wall seconds, peak resident MiB (the largest process of it) and CPU seconds
+    (user + system, its worker processes included) of one whole process."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     err = b""
@@ -93,7 +99,7 @@ def run_process(argv: list[str], env=None) -> tuple[float, float]:
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise RuntimeError(f"{' '.join(argv[1:4])} exited {os.waitstatus_to_exitcode(status)}: {err.decode(errors='replace')[-300:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def medians(argv: list[str], runs: int) -> tuple[float, float]:
@@ -152,11 +158,13 @@ def bench_poems(rows, count: int, label: str, runs: int = 7) -> None:
     text_mb = chars * 3 / 1e6  # UTF-8 bytes of the poem text (3 bytes a character)
     zh_index, base_index = WORK / f"zh-{label}", WORK / f"base-{label}"
     log(f"zhsearch index {label}")
-    zh_secs, zh_mem = run_process(ZH + ["index", "--rebuild", "--corpus", str(corpus), "--index", str(zh_index)])
+    zh_secs, zh_mem, zh_cpu = run_timed(ZH + ["index", "--rebuild", "--corpus", str(corpus), "--index", str(zh_index)])
     log(f"baseline index {label}")
-    base_secs, base_mem = run_process(BASE + ["index", str(corpus), str(base_index)])
+    base_secs, base_mem, base_cpu = run_timed(BASE + ["index", str(corpus), str(base_index)])
     rows.append((f"index {label} ({chars / 1e6:.1f} M chars), s", f"{zh_secs:.1f}", f"{base_secs:.1f}",
-                 f"zhsearch {chars / zh_secs / 1000:.0f} k chars/s on {os.cpu_count()} cores, baseline {chars / base_secs / 1000:.0f} k chars/s on 1"))
+                 f"zhsearch {chars / zh_secs / 1000:.0f} k chars/s on {os.cpu_count()} cores, baseline {chars / base_secs / 1000:.0f} k chars/s on 1; "
+                 f"{base_secs / zh_secs:.2f}× the baseline's pace"))
+    rows.append((f"index {label}, CPU s (user + system, workers included)", f"{zh_cpu:.1f}", f"{base_cpu:.1f}", ""))
     rows.append((f"index {label} peak memory, MiB", f"{zh_mem:.0f}", f"{base_mem:.0f}", ""))
     zh_size, base_size = folder_size(zh_index), folder_size(base_index)
     rows.append((f"index {label} size, MB per MB of text", f"{zh_size / 1e6 / text_mb:.1f}", f"{base_size / 1e6 / text_mb:.1f}",

@@ -181,7 +181,7 @@ def _length_codes(searcher, reader, fieldname: str) -> bytes | None:
         return known[key]
     codes = None
     perdoc = getattr(reader, "_perdoc", None)
-    if type(perdoc) is W3PerDocReader:
+    if isinstance(perdoc, W3PerDocReader):  # terms.RecordsPerDocReader too
         column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         if type(column) is NumericColumn.Reader and column._typecode == "B":
             doccount = reader.doc_count_all()

@@ -7,8 +7,10 @@ live generation through Whoosh's own atomic commit.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
+import itertools
 import os
 import shutil
 import signal
@@ -19,6 +21,7 @@ from typing import Callable, Iterator
 
 from zhsearch.text.normalize import HAN_RUN as _HAN_RUN
 from zhsearch.text.analyzer import STOP_WORDS, char_bigrams
+from zhsearch.storage.bulk import AnalysedDocs, BulkSegmentWriter, analyse_documents
 from zhsearch.storage.terms import CompactCodec
 from zhsearch.errors import IndexCorruptError, IndexWriteError, MissingExtraError, UnreadableFileError
 from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES
@@ -130,8 +133,9 @@ def _hash(data: str) -> str:
     return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
-    """Whoosh documents of ``passages``; their Han characters and bigrams are added to ``seen``."""
+def _passage_documents(passages, seen: set[str] | None) -> Iterator[dict]:
+    """Whoosh documents of ``passages``; their Han characters and bigrams are added
+    to ``seen`` (unless None: a full build reads them off its terms, _han_terms)."""
     for p in passages:
         norm = fold_text(p.text)
         key = folded_key(norm)  # equal texts in either script, or with 九千 / 9000, are one hit
@@ -145,7 +149,7 @@ def _passage_documents(passages, seen: set[str]) -> Iterator[dict]:
         readings = character_readings(p.heading)
         if readings:
             context = f"{context}\n{readings}"
-        for text in (norm, context):
+        for text in (norm, context) if seen is not None else ():
             for run in _HAN_RUN.findall(text):
                 seen.update(run)
                 seen.update(char_bigrams(run))
@@ -297,19 +301,15 @@ def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
 
 
 def _index_files(writer, corpus_dir: Path, files, report: BuildReport, manifest: dict, progress) -> set[str]:
-    """Add the passages of ``files`` (path, the file read or None) to ``writer``;
-    returns the Han bigrams of what was added."""
+    """An update: the passages of the changed ``files`` (path, the file read) replace
+    theirs in ``writer`` (Whoosh's own); returns the Han bigrams of what was added.
+    (A full build goes through :func:`_analyse_file` and the bulk writer instead.)"""
     bigrams: set[str] = set()
     for path, read in files:
         rel = path.relative_to(corpus_dir).as_posix()
         if progress:
             progress(rel)
-        if read is None:
-            read = _read_corpus_file(path, rel, report)
-            if read is None:
-                continue
-        else:  # an update: the file's old passages go first
-            writer.delete_by_term("file", rel)
+        writer.delete_by_term("file", rel)  # the file's old passages go first
         passages = read.passages
         for doc in _passage_documents(passages, bigrams):
             writer.add_document(**doc)
@@ -332,15 +332,11 @@ def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = Non
     passages) both files are extended; what deleted files leave there is
     harmless: a word or bigram the index no longer holds finds nothing.
     """
-    segmenter = full_segmenter()
     if new_words is None:
-        vocabulary = set(STOP_WORDS)
-        for word, freq in segmenter.freq.items():
-            if freq and (word in bigrams if len(word) == 1 else all(b in bigrams for b in char_bigrams(word))):
-                vocabulary.add(word)
-        segmenter.save_compact(gen, vocabulary)
-        save_pinyin_map(gen, build_pinyin_map(sorted(b for b in bigrams if len(b) == 2)))
+        _save_dictionary(gen, bigrams)
+        _save_pinyin_map(gen, bigrams)
         return
+    segmenter = full_segmenter()
     known_words = {w for w, f in Segmenter.load_compact(gen).freq.items() if f}
     segmenter.save_compact(gen, known_words | new_words, add_common=False)  # the loaded words hold them
     pinyin = load_pinyin_map(gen, whole=True)
@@ -348,20 +344,37 @@ def _save_lookups(gen: Path, bigrams: set[str], new_words: set[str] | None = Non
     save_pinyin_map(gen, pinyin)
 
 
-# Analysis (jieba, OpenCC) and Whoosh's posting lists both cost CPU: a large
-# corpus is indexed by one Whoosh sub-writer per core, each writing its own
-# segment.  Small ones are not: two processes cost more to start than they save.
-PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+def _save_dictionary(gen: Path, bigrams: set[str]) -> None:
+    """A full build's compact dictionary (:func:`_save_lookups`)."""
+    segmenter = full_segmenter()
+    vocabulary = set(STOP_WORDS)
+    for word, freq in segmenter.freq.items():  # a word of one or two characters is its own bigram
+        if freq and (word in bigrams if len(word) <= 2 else all(word[i : i + 2] in bigrams for i in range(len(word) - 1))):
+            vocabulary.add(word)
+    segmenter.save_compact(gen, vocabulary)
 
 
-_PARALLEL_BUILD = False  # true while sub-writers may be forked
+def _save_pinyin_map(gen: Path, bigrams: set[str]) -> None:
+    """A full build's pinyin map (:func:`_save_lookups`)."""
+    save_pinyin_map(gen, build_pinyin_map(sorted(b for b in bigrams if len(b) == 2)))
+
+
+# A full build: each corpus file is read and analysed on its own (jieba, OpenCC,
+# bigrams: the bulk of the work), by one worker process per core when the corpus
+# is large enough to repay starting them; the parent takes the analysed files
+# in corpus order and writes the one segment (storage.bulk).  Small corpora are
+# analysed in this process: two processes cost more to start than they save.
+PARALLEL_MIN_BYTES = 1024 * 1024
+
+
+_PARALLEL_BUILD = False  # true while analysis workers may be forked
 
 
 def _die_with_parent() -> None:
-    """In a forked sub-writer: be killed when the building process dies, even by
-    SIGKILL, rather than wait forever for work that will not come.  Ctrl-C is
-    the parent's to handle (it cancels the sub-writers), and the SIGTERM that
-    cancels one ends it quietly: no sub-writer prints a traceback."""
+    """In a forked analysis worker: be killed when the building process dies, even
+    by SIGKILL, rather than wait forever for work that will not come.  Ctrl-C is
+    the parent's to handle (it cancels the workers), and the SIGTERM that
+    cancels one ends it quietly: no worker prints a traceback."""
     if not _PARALLEL_BUILD:
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -377,24 +390,111 @@ def _die_with_parent() -> None:
 os.register_at_fork(after_in_child=_die_with_parent)
 
 
-def _writer(ix, files: list[Path]):
+@dataclass(frozen=True)
+class AnalysedFile:
+    """One corpus file read and analysed for a full build (in a worker process)."""
+
+    rel: str
+    entry: dict | None  # its manifest entry; None when it was skipped
+    docs: AnalysedDocs | None
+    notes: BuildReport  # what reading it noted: skipped, warnings, needs_extra
+
+
+_SCHEMA = None
+
+
+def _analyse_file(job: tuple[Path, str]) -> AnalysedFile:
+    """Read the corpus file ``job`` (path, name in the corpus) and analyse its passages."""
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = make_schema()
+    path, rel = job
+    notes = BuildReport(mode="full")
+    read = _read_corpus_file(path, rel, notes)
+    if read is None:
+        return AnalysedFile(rel, None, None, notes)
+    docs = analyse_documents(_SCHEMA, _passage_documents(read.passages, None))
+    entry = {**_fingerprint(path), "hash": _hash(read.text), "passages": len(read.passages)}
+    if read.left_out:  # page furniture the reader left out, counted (zhsearch files, stats)
+        entry["left_out"] = read.left_out
+    return AnalysedFile(rel, entry, docs, notes)
+
+
+def _han_terms(writer: BulkSegmentWriter) -> set[str]:
+    """The Han characters and bigrams of the corpus's text and context, from the
+    terms of the bigram fields (a run of one character is a term of its own;
+    every character of a longer run is in one of its bigrams): what
+    ``_passage_documents`` collects, without sending it between processes."""
+    seen: set[str] = set()
+    for field in ("bigrams", "context_bigrams"):
+        for term in writer.terms(field):
+            text = term.decode("utf-8")
+            if _HAN_RUN.fullmatch(text):
+                seen.add(text)
+                seen.update(text)
+    return seen
+
+
+AHEAD = 3
+
+
+class _Analysis:
+    """Where a full build's analysis runs: a pool of worker processes, or (None) here."""
+
+    def __init__(self, pool, procs: int = 1):
+        self.pool, self.procs = pool, procs
+
+    def files(self, corpus_dir: Path, files: list[Path]) -> Iterator[AnalysedFile]:
+        """The files analysed, in corpus order (each yielded as soon as it is done).
+        At most AHEAD files a worker are analysed before the parent takes them: the
+        workers wait for a writer that falls behind rather than pile their files
+        up in its memory."""
+        jobs = ((path, path.relative_to(corpus_dir).as_posix()) for path in files)
+        if self.pool is None:
+            yield from map(_analyse_file, jobs)
+            return
+        pending: collections.deque = collections.deque()
+        for job in itertools.islice(jobs, AHEAD * self.procs):
+            pending.append(self.pool.apply_async(_analyse_file, (job,)))
+        while pending:
+            done = pending.popleft().get()
+            for job in itertools.islice(jobs, 1):
+                pending.append(self.pool.apply_async(_analyse_file, (job,)))
+            yield done
+
+    def run(self, work: Callable, *args) -> Callable[[], None]:
+        """Start ``work(*args)`` beside the parent's (in a worker); returns the
+        call that waits for it to end (and raises what it raised)."""
+        if self.pool is None:
+            work(*args)
+            return lambda: None
+        result = self.pool.apply_async(work, args)
+        return lambda: result.get()
+
+
+@contextlib.contextmanager
+def _analysis(files: list[Path]) -> Iterator[_Analysis]:
+    """Worker processes, one per core, when the corpus is large enough to repay
+    starting them; they go when the build ends, at once if it fails."""
     procs = min(os.cpu_count() or 1, 4)
-    if procs > 1 and sum(f.stat().st_size for f in files) >= PARALLEL_MIN_BYTES:
-        global _PARALLEL_BUILD
-        _PARALLEL_BUILD = True
-        full_segmenter()  # loaded before the sub-writers fork, so they share it
-        return ix.writer(procs=procs, multisegment=True, limitmb=128, batchsize=256, codec=CompactCodec())
-    return ix.writer(limitmb=256, codec=CompactCodec())
+    if procs < 2 or sum(path.stat().st_size for path in files) < PARALLEL_MIN_BYTES:
+        yield _Analysis(None)
+        return
+    import multiprocessing
 
-
-def _cancel(writer) -> None:
-    """Stop a writer that will not commit, its sub-writers first: they ignore
-    Ctrl-C (it is the parent's), so one left running would keep the process
-    waiting for it at exit."""
-    for task in getattr(writer, "tasks", ()):  # a parallel writer's sub-writers
-        task.terminate()
-    with contextlib.suppress(Exception):  # a commit that failed half-way may not cancel cleanly
-        writer.cancel()
+    global _PARALLEL_BUILD
+    _PARALLEL_BUILD = True
+    full_segmenter()  # loaded before the workers fork, so they share it
+    pool = multiprocessing.get_context("fork").Pool(procs)
+    try:
+        yield _Analysis(pool, procs)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # Ctrl-C or a failed write: the workers go at once
+        raise
+    finally:
+        pool.join()
+        _PARALLEL_BUILD = False
 
 
 def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, notes=((), []), finish=None) -> BuildReport:
@@ -405,16 +505,33 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, 
     gen.mkdir(parents=True)
     manifest: dict[str, dict] = {}
     try:
-        writer = _writer(whoosh_index.create_in(str(gen), make_schema()), files)
+        writer = BulkSegmentWriter(whoosh_index.create_in(str(gen), make_schema()), codec=CompactCodec())
         try:
-            bigrams = _index_files(writer, corpus_dir, [(f, None) for f in files], report, manifest, progress)
-            # Lookups first: a parallel writer's sub-writers are still indexing
-            # their queues, and this serial work overlaps theirs.
-            _save_lookups(gen, bigrams)
-            save_index_lexicon(gen, active_lexicon())  # what its queries will use
-            writer.commit()
+            with _analysis(files) as analysis:
+                for done in analysis.files(corpus_dir, files):
+                    if progress:
+                        progress(done.rel)
+                    for name in ("skipped", "warnings", "needs_extra"):
+                        getattr(report, name).extend(getattr(done.notes, name))
+                    report.skipped_files.update(done.notes.skipped_files)
+                    if done.entry is None:
+                        continue
+                    writer.add_analysed(done.docs)
+                    manifest[done.rel] = done.entry
+                    report.files_indexed += 1
+                    report.passages_added += done.entry["passages"]
+                # the lookups are the corpus's, not the segment's: the workers write
+                # them (one each) while this process writes the terms
+                seen = _han_terms(writer)
+                lookups = [analysis.run(save, gen, seen) for save in (_save_pinyin_map, _save_dictionary)]
+                del seen
+                save_index_lexicon(gen, active_lexicon())  # what its queries will use
+                writer.commit()
+                for written in lookups:
+                    written()
         except BaseException:
-            _cancel(writer)
+            with contextlib.suppress(Exception):  # a commit that failed half-way may not cancel cleanly
+                writer.cancel()
             raise
         report.passages_total = report.passages_added
         extra = finish(gen) if finish else {}  # the passage vectors (zhsearch.semantic)
@@ -425,9 +542,6 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, 
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise
-    finally:
-        global _PARALLEL_BUILD
-        _PARALLEL_BUILD = False
     return report
 
 

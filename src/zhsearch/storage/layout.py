@@ -46,7 +46,8 @@ from zhsearch.errors import (
 # with its prefixes (text.segment).  11: a dotted number that fits the outline on
 # neither side (3.0 in a table, 4.4 BSD) is body, not a section (reading.structure).
 # 12: each passage stores the column it starts at (a long line's pieces: source:line:col).
-SCHEMA_VERSION = 12
+# 13: stored records deflated against a preset dictionary (storage.records).
+SCHEMA_VERSION = 13
 CURRENT = "CURRENT"
 META = "meta.json"
 LOCK = ".lock"

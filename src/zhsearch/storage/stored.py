@@ -50,7 +50,7 @@ def stored_fields_of(searcher, docnum: int) -> Mapping:
         number, local = reader._segment_and_docnum(docnum)
         segment = reader.readers[number]
     perdoc = getattr(segment, "_perdoc", None)
-    if type(perdoc) is not W3PerDocReader or local < 0:
+    if not isinstance(perdoc, W3PerDocReader) or local < 0:
         return segment.stored_fields(local)
     if segment.is_closed:
         raise ReaderClosed

@@ -26,10 +26,12 @@ import marshal
 import struct
 
 from whoosh.codec import base
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter, W3TermInfo
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort, unpack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from zhsearch.storage.records import RECORDS
 
 MAGIC = b"ZHT2"  # the record format: a table of another version is refused, not misread
 BLOCK = 32  # entries a block: the scan a lookup pays, against the index kept in memory
@@ -43,6 +45,9 @@ _UINT = struct.Struct("!I")
 
 
 def _put_uint(out: bytearray, n: int) -> None:
+    if n < 0x80:
+        out.append(n)
+        return
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)
         n >>= 7
@@ -147,6 +152,54 @@ def encode_terminfo(ti: W3TermInfo) -> bytes:
     return bytes(out)
 
 
+# Whoosh's W3 postings writer keeps up to this many postings of a term inline in
+# its term record (W3PostingsWriter.finish_postings), and so does encode_short.
+SHORT_POSTINGS = 8
+
+
+def encode_short(ids, weights, values, lengths) -> bytes:
+    """The record :func:`encode_terminfo` writes for a term of at most
+    SHORT_POSTINGS postings (``ids`` increasing; ``lengths`` the field lengths
+    as the length column gives them back, 0 for none), without building the
+    Whoosh writer's term info first: what a bulk build writes for most terms."""
+    count = len(ids)
+    weight = 0.0
+    for w in weights:
+        weight += w
+    maxweight = max(0, max(weights))
+    found = [n for n in lengths if n]
+    minlength = length_to_byte(min(found)) if found else 0
+    maxlength = length_to_byte(max(lengths) if found else 0)
+    out = bytearray()
+    if count == 1:
+        out.append(_SINGLE)
+        _put_float(out, weight)
+        out.append(minlength)
+        out.append(maxlength)
+        _put_uint(out, ids[0])
+        _put_value(out, values[0], weights[0])
+        return bytes(out)
+    out.append(_INLINE)
+    _put_float(out, weight)
+    _put_uint(out, count)
+    out.append(minlength)
+    out.append(maxlength)
+    _put_float(out, maxweight)
+    minid = ids[0]
+    _put_uint(out, minid + 1)
+    _put_uint(out, ids[-1] - minid + 1)
+    _put_uint(out, count)
+    previous = minid
+    for docid in ids:
+        _put_uint(out, docid - previous)
+        previous = docid
+    for w in weights:
+        _put_float(out, w)
+    for value, w in zip(values, weights):
+        _put_value(out, value, w)
+    return bytes(out)
+
+
 def decode_terminfo(data: bytes) -> W3TermInfo:
     ti = W3TermInfo()
     kind = data[0]
@@ -206,14 +259,18 @@ class TermTableWriter:
         self._count = 0
         self._previous = b""
         dbfile.write(MAGIC)
+        self._out = bytearray()  # written to the file a block at a time
+        self._at = dbfile.tell()  # where self._out starts in the file
 
     def add(self, key: bytes, value: bytes) -> None:
         if self._count and key <= self._previous:
             raise ValueError(f"keys must increase: {self._previous!r} then {key!r}")
-        out = bytearray()
+        out = self._out
         if self._count % BLOCK == 0:
+            if len(out) >= 1 << 16:
+                self._flush()
             self._first_keys.append(key)
-            self._offsets.append(self.dbfile.tell())
+            self._offsets.append(self._at + len(out))
             shared = 0
         else:
             shared, limit, previous = 0, min(len(key), len(self._previous)), self._previous
@@ -224,11 +281,16 @@ class TermTableWriter:
         out += key[shared:]
         _put_uint(out, len(value))
         out += value
-        self.dbfile.write(bytes(out))
         self._previous = key
         self._count += 1
 
+    def _flush(self) -> None:
+        self.dbfile.write(bytes(self._out))
+        self._at += len(self._out)
+        self._out.clear()
+
     def close(self) -> None:
+        self._flush()
         index_at = self.dbfile.tell()
         self.dbfile.write(marshal.dumps((self._first_keys, self._offsets, self._count, self.extras)))
         self.dbfile.write(_TRAILER.pack(index_at))
@@ -302,7 +364,14 @@ class TermTable:
 
 
 class CompactCodec(W3Codec):
-    """W3 with the compact term dictionary (see the module docstring)."""
+    """W3 with the compact term dictionary (see the module docstring) and stored
+    records deflated against a preset dictionary (:mod:`zhsearch.storage.records`)."""
+
+    def per_document_writer(self, storage, segment):
+        return RecordsPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return RecordsPerDocReader(storage, segment)
 
     def field_writer(self, storage, segment):
         return CompactFieldWriter(self, storage, segment)
@@ -311,6 +380,18 @@ class CompactCodec(W3Codec):
         name = segment.make_filename(self.TERMS_EXT)
         length = storage.file_length(name)
         return CompactTermsReader(self, storage.open_file(name), length, segment.open_file(storage, self.POSTS_EXT))
+
+
+class RecordsPerDocWriter(W3PerDocWriter):
+    """W3's per-passage writer with the stored records in a :class:`RecordColumn`."""
+
+    def _create_column(self, fieldname, column):
+        super()._create_column(fieldname, RECORDS if fieldname == "_stored" else column)
+
+
+class RecordsPerDocReader(W3PerDocReader):
+    def _cached_reader(self, fieldname, column):
+        return super()._cached_reader(fieldname, RECORDS if fieldname == "_stored" else column)
 
 
 class CompactFieldWriter(W3FieldWriter):
@@ -331,6 +412,10 @@ class CompactFieldWriter(W3FieldWriter):
     def finish_term(self):
         terminfo = self._postwriter.finish_postings()
         self._tindex.add(pack_ushort(self._fieldid) + self._btext, encode_terminfo(terminfo))
+
+    def add_short_term(self, btext: bytes, record: bytes) -> None:
+        """A term whose postings :func:`encode_short` put in ``record`` (a bulk build)."""
+        self._tindex.add(pack_ushort(self._fieldid) + btext, record)
 
 
 class CompactTermsReader(base.TermsReader):

@@ -19,6 +19,7 @@ written* (via :mod:`zhsearch.text.normalize`'s offset map).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -137,6 +138,27 @@ def bigram_tokens(norm: Normalized) -> Iterator[Token]:
         yield Token(text[s:e], position, o_start, o_end, "bigrams")
 
 
+def term_counts(text: str, field: str) -> Counter:
+    """How often each term of normalised ``text`` occurs in the index's ``field``:
+    the texts of :class:`ChainTokenizer`'s tokens, without their offsets (a build
+    needs the counts only).
+
+    >>> sorted(term_counts("上门上门", "bigrams").items())
+    [('上门', 2), ('门上', 1)]
+    """
+    if field == "words":
+        words = (word.strip() for word, _, _ in segment(text) if _is_word(word))
+        return Counter(w for w in words if w not in STOP_WORDS and not is_bigram_word(w))
+    if field != "bigrams":
+        raise ValueError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
+    counts: Counter = Counter()
+    for run in HAN_RUN.findall(text):
+        counts.update(char_bigrams(run) if len(run) > 1 else (run,))
+    for run in _ALNUM_RUN.findall(text):
+        counts.update(_LETTERS_OR_DIGITS.findall(run))
+    return counts
+
+
 def char_bigrams(run: str) -> list[str]:
     """Overlapping character bigrams: 上门取证 → 上门, 门取, 取证 (one character: none).
 
@@ -185,6 +207,13 @@ class ChainTokenizer(Tokenizer):
 
     def __eq__(self, other):
         return isinstance(other, ChainTokenizer) and (other.field, other.normalized) == (self.field, self.normalized)
+
+    def term_counts(self, value: str) -> Counter:
+        """The terms this tokenizer gives ``value`` and how often each, for a bulk
+        build (:mod:`zhsearch.storage.bulk`): what ``__call__`` yields, counted."""
+        if not self.normalized:
+            value = normalize_text(value).text
+        return term_counts(value, self.field)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, mode="", **kwargs):

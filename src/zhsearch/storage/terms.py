@@ -137,14 +137,7 @@ def encode_terminfo(ti: W3TermInfo) -> bytes:
     _put_uint(out, 0 if ti._maxid is None else ti._maxid - (minid or 0) + 1)
     if ti.is_inlined():
         _put_uint(out, len(ids))
-        previous = minid or 0
-        for docid in ids:
-            _put_uint(out, docid - previous)
-            previous = docid
-        for weight in weights:
-            _put_float(out, weight)
-        for value, weight in zip(values, weights):
-            _put_value(out, value, weight)
+        _put_postings(out, ids, weights, values, minid or 0)
     else:
         offset, length = ti.extent()
         _put_uint(out, offset)
@@ -189,15 +182,19 @@ def encode_short(ids, weights, values, lengths) -> bytes:
     _put_uint(out, minid + 1)
     _put_uint(out, ids[-1] - minid + 1)
     _put_uint(out, count)
-    previous = minid
+    _put_postings(out, ids, weights, values, minid)
+    return bytes(out)
+
+
+def _put_postings(out: bytearray, ids, weights, values, previous: int) -> None:
+    """An inlined posting list: document ids as gaps from ``previous``, then the weights, then the values."""
     for docid in ids:
         _put_uint(out, docid - previous)
         previous = docid
-    for w in weights:
-        _put_float(out, w)
-    for value, w in zip(values, weights):
-        _put_value(out, value, w)
-    return bytes(out)
+    for weight in weights:
+        _put_float(out, weight)
+    for value, weight in zip(values, weights):
+        _put_value(out, value, weight)
 
 
 def decode_terminfo(data: bytes) -> W3TermInfo:

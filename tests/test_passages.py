@@ -159,3 +159,14 @@ def test_a_contents_list_is_one_passage_and_its_sections_keep_their_text():
                         ("", "1.1 安装软件包 1.2 配置网络代理 1.3 启动服务"),
                         ("1.1 安装软件包", "下载安装包后双击运行，按提示完成安装步骤即可开始使用。"),
                         ("1.2 配置网络代理", "在设置中填写代理服务器地址和端口，保存后重启应用。")]
+
+
+def test_a_numbered_section_names_no_document():
+    """A contents list at the top: its lines are sections, not the title, so the
+    sections below keep their headings."""
+    text = ("操作手册\n\n1.1 安装软件包\n1.2 配置网络代理\n1.3 启动服务\n\n1.1 安装软件包\n\n"
+            "下载安装包后双击运行，按提示完成安装步骤即可开始使用。\n\n1.2 配置网络代理\n\n"
+            "在设置中填写代理服务器地址和端口，保存后重启应用。\n")
+    passages = split_passages(text, "m.txt")
+    assert {p.title for p in passages} == {"m"}
+    assert [p.heading for p in passages if "代理服务器" in p.text] == ["1.2 配置网络代理"]

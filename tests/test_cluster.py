@@ -4,6 +4,7 @@ folders, stopped by their PIDs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -75,6 +76,18 @@ def _spread_corpus(folder):
         placed[shard_of(name, 2)] += 1
         shutil.copy(source, folder / name)
     return folder
+
+
+@contextlib.contextmanager
+def _spread_cluster(tmp_path):
+    """The spread corpus and a running two-shard cluster (not loaded), stopped after."""
+    (tmp_path / "corpus").mkdir()
+    corpus = _spread_corpus(tmp_path / "corpus")
+    config = start_cluster(tmp_path / "cluster", shards=2)
+    try:
+        yield corpus, config
+    finally:
+        stop_cluster(tmp_path / "cluster")
 
 
 # --- no searchd needed -------------------------------------------------------
@@ -197,10 +210,7 @@ def test_a_missing_table_is_named(cluster, tmp_path):
 
 @needs_searchd
 def test_updates_replace_and_delete_by_file_and_are_idempotent(tmp_path):
-    (tmp_path / "corpus").mkdir()
-    corpus = _spread_corpus(tmp_path / "corpus")
-    config = start_cluster(tmp_path / "cluster", shards=2)
-    try:
+    with _spread_cluster(tmp_path) as (corpus, config):
         first = load_cluster(corpus, config)
         assert first.mode == "full" and first.files_indexed == len(list(corpus.iterdir()))
         assert load_cluster(corpus, config).mode == "unchanged"
@@ -215,8 +225,6 @@ def test_updates_replace_and_delete_by_file_and_are_idempotent(tmp_path):
             assert all(h.source != removed.name for h in remote.search("网贷逾期", limit=100))
             assert remote.document(removed.name) is None
             assert remote.document(edited.name).passages[-1].text == "独角兽饲养手册写在这里。"
-    finally:
-        stop_cluster(tmp_path / "cluster")
 
 
 @needs_searchd
@@ -266,10 +274,7 @@ def test_the_corpus_lexicon_travels_with_the_cluster(tmp_path, monkeypatch):
 
 @needs_searchd
 def test_a_file_left_half_written_is_written_again(tmp_path):
-    (tmp_path / "corpus").mkdir()
-    corpus = _spread_corpus(tmp_path / "corpus")
-    config = start_cluster(tmp_path / "cluster", shards=2)
-    try:
+    with _spread_cluster(tmp_path) as (corpus, config):
         load_cluster(corpus, config)
         path = sorted(corpus.iterdir())[0]
         path.write_text(path.read_text(encoding="utf-8").replace("逾期", "逾期未还"), encoding="utf-8")
@@ -287,8 +292,6 @@ def test_a_file_left_half_written_is_written_again(tmp_path):
         with open_cluster(config.path) as remote:
             document = remote.document(path.name)
         assert [p.text for p in document.passages] == [p.text for p in sorted(passages, key=lambda p: (p.line, p.order))]
-    finally:
-        stop_cluster(tmp_path / "cluster")
 
 
 @needs_searchd

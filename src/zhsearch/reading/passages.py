@@ -38,8 +38,8 @@ from zhsearch.reading.structure import (
     is_caption,
     is_section_number,
     lone_headings,
-    section_number,
     outline_level,
+    section_number,
     stray_numbers,
 )
 
@@ -312,7 +312,7 @@ def document_title(lines: list[str], fallback: str, declared: str = "") -> str:
             if level is None:
                 body += 0 if _METADATA.match(line) else len(" ".join(line.split()))
                 continue
-            if _METADATA.match(line) or (section_number(raw) and outline_level(raw) != 1):
+            if _METADATA.match(line) or section_number(raw):
                 continue  # a numbered section (1.2 配置网络代理, in a contents list too) names no document
             chapter = outline_level(raw) == 1
             if len(_CJK.findall(line)) >= (2 if chapter else 6):

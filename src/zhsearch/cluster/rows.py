@@ -118,7 +118,7 @@ def passage_rows(passages, file: str, file_hash: str) -> list[dict]:
 
     words, bigrams = ChainTokenizer("words", normalized=True), ChainTokenizer("bigrams", normalized=True)
     rows = []
-    for number, doc in enumerate(_passage_documents(passages, set())):
+    for number, doc in enumerate(_passage_documents(passages, None)):
         row = {"id": passage_id(file, number)}
         tokens = [t.text for t in words(doc["words"])]
         grams = [t.text for t in bigrams(doc["bigrams"])]

@@ -27,7 +27,7 @@ from zhsearch.errors import CorpusError, UnreadableFileError
 from zhsearch.reading.encodings import decode_bytes
 from zhsearch.reading.formats import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, Document, documents_of
 from zhsearch.text.normalize import HAN_CHAR, strip_pinyin_glosses, to_simplified
-from zhsearch.storage.stored import join_headings
+from zhsearch.storage.stored import join_headings, location
 from zhsearch.reading.structure import (
     LIST_LEVEL,
     MD_HEADING,
@@ -77,11 +77,8 @@ class Passage:
 
     @property
     def location(self) -> str:
-        """Where to find the passage: ``file.pdf:p12`` on a page, else ``source:line``
-        (``source:line:column`` for a passage that starts inside its line)."""
-        if self.page:
-            return f"{self.source}:p{self.page}"
-        return f"{self.source}:{self.line}" + (f":{self.column}" if self.column > 1 else "")
+        """Where to find the passage (:func:`location`)."""
+        return location(self.source, self.line, self.page, self.column)
 
     @property
     def file(self) -> str:

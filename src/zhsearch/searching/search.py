@@ -34,7 +34,7 @@ from zhsearch.searching.rank import (
 )
 from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
-from zhsearch.storage.stored import StoredPassage, read_record, stored_fields_of
+from zhsearch.storage.stored import StoredPassage, location, read_record, stored_fields_of
 from zhsearch.storage.listing import left_out_total
 from zhsearch.text.normalize import HAN_RUN
 from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS
@@ -66,7 +66,7 @@ class Hit:
     def location(self) -> str:
         """``file.pdf:p12`` for a passage on a page, else ``source:line`` (``source:line:col``
         for a passage that starts inside its line)."""
-        return _location(self.source, self.line, self.page, self.column)
+        return location(self.source, self.line, self.page, self.column)
 
     @property
     def snippet(self) -> str:
@@ -588,7 +588,7 @@ class Index:
             text=passage.text,
             highlights=tuple(_highlights(passage.text, marked or plan, reading)),
             heading=passage.heading,
-            also=tuple(_location(o.passage.source, o.passage.line, o.passage.page, o.passage.column) for o in others),
+            also=tuple(location(o.passage.source, o.passage.line, o.passage.page, o.passage.column) for o in others),
             explanation=explanation,
             page=passage.page,
             column=passage.column,
@@ -598,12 +598,6 @@ class Index:
 def _records(found) -> list[Scored]:
     """``(docnum, stored fields, bm25f)`` as candidates holding typed records."""
     return [Scored(docnum, StoredPassage.from_fields(fields), base) for docnum, fields, base in found]
-
-
-def _location(source: str, line: int, page: int, column: int = 1) -> str:
-    if page:
-        return f"{source}:p{page}"
-    return f"{source}:{line}" + (f":{column}" if column > 1 else "")
 
 
 def open_index(index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING, semantic: bool = True) -> Index:

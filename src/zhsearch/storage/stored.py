@@ -14,6 +14,14 @@ from dataclasses import dataclass
 HEADING_SEPARATOR = " › "
 
 
+def location(source: str, line: int, page: int = 0, column: int = 1) -> str:
+    """Where to find a passage: ``file.pdf:p12`` on a page, else ``source:line``
+    (``source:line:column`` for a passage that starts inside its line)."""
+    if page:
+        return f"{source}:p{page}"
+    return f"{source}:{line}" + (f":{column}" if column > 1 else "")
+
+
 def join_headings(headings: tuple[str, ...]) -> str:
     """``("第一章", "问答")`` → ``"第一章 › 问答"``, the stored form of a heading path."""
     return HEADING_SEPARATOR.join(headings)

@@ -292,7 +292,7 @@ def clean_line(line: str, markdown: bool = False) -> str:
     return line
 
 
-def document_title(lines: list[str], fallback: str, declared: str = "") -> str:
+def document_title(blocks: Blocks, fallback: str, declared: str = "") -> str:
     """The first heading that names the document, read as the page marks its
     headings (``declared``): a chapter (``章 1. GNU/Linux 教學``) as it stands,
     any other when it is long enough to be more than furniture.  A title
@@ -302,7 +302,7 @@ def document_title(lines: list[str], fallback: str, declared: str = "") -> str:
     of body text of MIN_PASSAGE_CHARS or more, however it is wrapped; a byline
     (``作者：张三 发布时间：…``) and a page header padded with spaces
     (``LS(1)    用户命令    LS(1)``) are not one."""
-    for block in _blocks(lines):
+    for block in blocks:
         body = 0
         for _, raw, level in _line_roles(block or [], declared):
             line = MD_HEADING.sub("", raw)
@@ -368,6 +368,9 @@ def _split_long(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
+Blocks = list[list[tuple[int, str]] | None]  # a document's blocks, as _blocks gives them
+
+
 def _blocks(lines: list[str]) -> Iterator[list[tuple[int, str]] | None]:
     """Blocks of consecutive lines, as ``(line_number, text)`` lists.
 
@@ -421,14 +424,14 @@ def _line_roles(block: list[tuple[int, str]], declared: str, title_key: str = ""
         yield number, line, level
 
 
-def _opening_title(lines: list[str], declared: str) -> str | None:
+def _opening_title(blocks: Blocks, declared: str) -> str | None:
     """A plain text's first line, when it stands alone, reads as a heading (short,
     no sentence; Latin words too: ``MIT OpenCourseWare``) and a paragraph follows
     it: 泡泡战士 over the article about it. Page furniture at the top of a saved
     web page (2025行业资讯, then 逾期平台 alone) is followed by more short lines."""
     if declared == "markup":
         return None
-    blocks = iter(_blocks(lines))
+    blocks = iter(blocks)
     first, following = next(blocks, None), next(blocks, None)
     if not first or not following or len(first) != 1:
         return None
@@ -451,10 +454,10 @@ def _first_top_heading(lines: list[str]) -> int | None:
     return None
 
 
-def _lone_lines(lines: list[str]) -> list[str]:
+def _lone_lines(blocks: Blocks) -> list[str]:
     """The content keys of the short lines that stand alone between blank lines
     and read as headings: headings when a document has a pattern of them."""
-    return [content_key(block[0][1]) for block in _blocks(lines)
+    return [content_key(block[0][1]) for block in blocks
             if block and len(block) == 1 and heading_level(block[0][1]) == UNNUMBERED_LEVEL]
 
 
@@ -486,7 +489,8 @@ def split_passages(
     title = _SURROGATE.sub("\ufffd", title) if title and _SURROGATE.search(title) else title
     raw_lines = text.splitlines()
     lines = [clean_line(line, markdown) for line in raw_lines]
-    lone = _lone_lines(lines)
+    blocks = list(_blocks(lines))  # read once: the title, the lone lines and the passages all walk them
+    lone = _lone_lines(blocks)
     declared = _declared_headings(lines, markdown, lone)
     # A marked-up document's first level-1 heading names the document, not a
     # section: # 安装指南 / ## 下载安装程序 gives the title 安装指南 and the heading
@@ -501,8 +505,8 @@ def split_passages(
         elif to_simplified(top).lower() not in to_simplified(title).lower():
             title_line = None
     # a lone line may be the title even where lone lines are not headings
-    title = (title or _opening_title(lines, declared)
-             or document_title(lines, Path(source.split("#")[0]).stem, declared or "lone"))
+    title = (title or _opening_title(blocks, declared)
+             or document_title(blocks, Path(source.split("#")[0]).stem, declared or "lone"))
     title_key = content_key(title)
     if declared == "lone" and not lone_headings(sum(key != title_key for key in lone)):
         declared = ""  # the title is no heading, and the other lone lines make no pattern
@@ -573,7 +577,7 @@ def split_passages(
                 emit(heading, number, [], [])
             last_orphan = (len(passages) - 1, number)
 
-    for block in _blocks(lines):
+    for block in blocks:
         # A short paragraph (a lead-in, a table title, a list item, a table
         # cell) is read with the paragraphs after it under the same heading.
         if sum(map(len, paragraph)) >= MIN_PASSAGE_CHARS:
@@ -623,6 +627,6 @@ def split_passages(
         # lines are its content.
         passages = [
             Passage(source, n, title, "", MD_HEADING.sub("", line) if markdown else line)
-            for block in _blocks(lines) if block for n, line in block
+            for block in blocks if block for n, line in block
         ]
     return passages

@@ -116,19 +116,32 @@ def read_vectors(path: Path, check: bool = False) -> VectorTable:
     return VectorTable(header["model"], hashes, scales, vectors)
 
 
-def _reusable(paths, model: str) -> dict[int, object]:
-    """hash -> float vector, from every readable vector file of ``model`` among ``paths``."""
-    known: dict[int, object] = {}
+def _reuse(vectors, hashes, paths, model: str):
+    """Fill the rows of ``vectors`` whose text hash (``hashes``) a readable vector
+    file of ``model`` among ``paths`` holds, the first such file winning; the
+    mask of the rows still to embed.  Array lookups, file by file, until none is
+    missing: an update that changed one file costs no loop over the index."""
+    import numpy as np
+
+    missing = np.ones(len(hashes), dtype=bool)
     for path in paths:
+        if not missing.any():
+            break
         try:
             table = read_vectors(path, check=True)
         except (OSError, ValueError, KeyError):
             continue  # damaged or foreign: embedded again
-        if table.model != model:
+        if table.model != model or not len(table.hashes):
             continue
-        for h, scale, row in zip(table.hashes.tolist(), table.scales, table.vectors):
-            known.setdefault(h, row.astype("float32") * scale)
-    return known
+        order = np.argsort(table.hashes, kind="stable")
+        known = np.asarray(table.hashes)[order]
+        want = np.flatnonzero(missing)
+        at = np.minimum(np.searchsorted(known, hashes[want]), len(known) - 1)
+        found = known[at] == hashes[want]
+        rows, filled = order[at[found]], want[found]
+        vectors[filled] = table.vectors[rows].astype(np.float32) * table.scales[rows][:, None]
+        missing[filled] = False
+    return missing
 
 
 def passage_texts(gen: Path) -> list[str]:
@@ -152,15 +165,10 @@ def embed_generation(gen: Path, model: str, progress: Callable[[int, int], None]
     embedder = load_embedder(model)
     texts = passage_texts(gen)
     earlier = [gen / VECTOR_FILE, *sorted(gen.parent.glob(f"gen-*/{VECTOR_FILE}"), reverse=True)]
-    known = _reusable([p for p in dict.fromkeys(earlier) if p.is_file()], embedder.name)
     hashes = np.array([text_hash(t) for t in texts], dtype=np.uint64)
     vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    todo = []
-    for i, h in enumerate(hashes.tolist()):
-        if h in known:
-            vectors[i] = known[h]
-        else:
-            todo.append(i)
+    missing = _reuse(vectors, hashes, [p for p in dict.fromkeys(earlier) if p.is_file()], embedder.name)
+    todo = np.flatnonzero(missing).tolist()
     for done in range(0, len(todo), BATCH):
         batch = todo[done : done + BATCH]
         vectors[batch] = embedder.passages([texts[i] for i in batch])

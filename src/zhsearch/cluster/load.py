@@ -32,9 +32,8 @@ from zhsearch.cluster.client import Connection, file_groups, literal
 from zhsearch.cluster.config import ClusterConfig
 from zhsearch.cluster.lexicon import PASSAGES, stored_fingerprint, write_lexicon
 from zhsearch.cluster.rows import ATTRIBUTES, TABLE_FIELDS, file_id, file_version, passage_rows, shard_of
-from zhsearch.errors import MissingExtraError, UnreadableFileError
-from zhsearch.reading.passages import read_corpus_file, scan_corpus
-from zhsearch.storage.build import BuildReport
+from zhsearch.reading.passages import scan_corpus
+from zhsearch.storage.build import BuildReport, _read_corpus_file
 
 PENDING = 4  # files analysed ahead of the writes
 INSERT_ROWS = 200  # rows a statement: well inside searchd's packet size with long passages
@@ -184,16 +183,10 @@ def load_cluster(
             if progress:
                 progress(rel)
             clock = time.perf_counter()
-            try:
-                passages, warnings = (read := read_corpus_file(path, rel)).passages, read.warnings
-            except MissingExtraError:
-                report.needs_extra.append(rel)
+            read = _read_corpus_file(path, rel, report)  # the local build's: a file it cannot read is skipped, named
+            if read is None:
                 continue
-            except UnreadableFileError as exc:
-                report.skipped.append(str(exc))
-                continue
-            report.warnings.extend(warnings)
-            rows = passage_rows(passages, rel, digest)
+            rows = passage_rows(read.passages, rel, digest)
             spent["analysis"] += time.perf_counter() - clock
             if not rows and not any(rel in held[(shard, k)] for k in stale):
                 continue  # an empty file: nothing to write, nothing held

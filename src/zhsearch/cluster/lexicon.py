@@ -30,7 +30,7 @@ import json
 
 from zhsearch.cluster.client import literal
 from zhsearch.cluster.rows import passage_id
-from zhsearch.text.lexicon import Lexicon
+from zhsearch.text.lexicon import Lexicon, lexicon_from_dict, lexicon_to_dict
 
 LEXICON_FILE_ID = 0  # no file hashes to 0: a file's rows are ``file_id > 0``
 PASSAGES = f"file_id > {LEXICON_FILE_ID}"  # the filter that leaves the lexicon row out
@@ -42,23 +42,16 @@ def lexicon_json(lexicon: Lexicon) -> str:
     >>> lexicon_json(Lexicon(None, (("催收", 5000, "n"),), {"催收": ("讨债",)}, {}))
     '{"user_words": [["催收", 5000, "n"]], "related": {"催收": ["讨债"]}, "cues": {}}'
     """
-    return json.dumps({
-        "user_words": [list(word) for word in lexicon.user_words],
-        "related": {w: list(r) for w, r in sorted(lexicon.related.items())},
-        "cues": {name: list(words) for name, words in sorted(lexicon.cues.items())},
-    }, ensure_ascii=False)
+    return json.dumps(lexicon_to_dict(lexicon, user_words=True), ensure_ascii=False)
 
 
 def lexicon_from_json(text: str) -> Lexicon:
     """The lexicon a row holds (ValueError when it is not one)."""
     try:
         data = json.loads(text)
-        return Lexicon(
-            None,
-            tuple((str(w), int(f), str(t)) for w, f, t in data["user_words"]),
-            {str(w): tuple(map(str, r)) for w, r in data["related"].items()},
-            {str(name): tuple(map(str, words)) for name, words in data["cues"].items()},
-        )
+        if "user_words" not in data:
+            raise KeyError("user_words")
+        return lexicon_from_dict(data)
     except (TypeError, KeyError, AttributeError) as exc:
         raise ValueError(f"not a stored lexicon: {exc}") from None
 

@@ -112,15 +112,31 @@ def active_lexicon() -> Lexicon:
 INDEX_FILE = "lexicon.json"  # in a generation: the lexicon its queries use
 
 
+def lexicon_to_dict(lexicon: Lexicon, user_words: bool = False) -> dict:
+    """``lexicon`` as JSON data: related terms and cues (what queries use), and
+    its user words too when asked (what analysis uses)."""
+    data = {"user_words": [list(word) for word in lexicon.user_words]} if user_words else {}
+    data["related"] = {w: list(r) for w, r in sorted(lexicon.related.items())}
+    data["cues"] = {name: list(words) for name, words in sorted(lexicon.cues.items())}
+    return data
+
+
+def lexicon_from_dict(data: dict) -> Lexicon:
+    """The lexicon :func:`lexicon_to_dict` wrote (KeyError, TypeError, ValueError or
+    AttributeError when ``data`` is not one)."""
+    return Lexicon(
+        None,
+        tuple((str(w), int(f), str(t)) for w, f, t in data.get("user_words", ())),
+        {str(w): tuple(map(str, r)) for w, r in data["related"].items()},
+        {str(name): tuple(map(str, words)) for name, words in data["cues"].items()},
+    )
+
+
 def save_index_lexicon(gen: Path, lexicon: Lexicon) -> None:
     """Store the query side of ``lexicon`` (related terms, cues) with an index generation."""
     from zhsearch.storage.layout import write_bytes_atomic
 
-    data = {
-        "related": {w: list(r) for w, r in sorted(lexicon.related.items())},
-        "cues": {name: list(words) for name, words in sorted(lexicon.cues.items())},
-    }
-    write_bytes_atomic(gen / INDEX_FILE, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    write_bytes_atomic(gen / INDEX_FILE, json.dumps(lexicon_to_dict(lexicon), ensure_ascii=False).encode("utf-8"))
 
 
 def load_index_lexicon(gen: Path) -> Lexicon | None:
@@ -129,12 +145,7 @@ def load_index_lexicon(gen: Path) -> Lexicon | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Lexicon(
-            None,
-            related={str(w): tuple(map(str, r)) for w, r in data["related"].items()},
-            cues={str(name): tuple(map(str, words)) for name, words in data["cues"].items()},
-        )
+        return lexicon_from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         from zhsearch.storage.layout import damaged
 

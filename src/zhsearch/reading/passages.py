@@ -244,28 +244,32 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:
                                 "its files are skipped (check its permissions)"))
 
     ignored = ignore_matcher(ignore_rules(corpus_dir))  # .zhsearchignore
-    # os.walk, not rglob: rglob passes over a folder it cannot read without a word
-    for folder, dirs, names in os.walk(corpus_dir, onerror=unreadable):
+    for path, rel in _readable_files(corpus_dir, unreadable):
+        if ignored is not None and ignored(rel):
+            continue
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:
+            skipped.append((path, f"{shown_name(rel)}: the file name is not UTF-8; skipped (rename the file to index it)"))
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            skipped.append((path, f"{shown_name(rel)}: a link to {shown_name(str(path.resolve()))}, "
+                                  "outside the corpus folder; not followed"))
+            continue
+        found.append(path)
+    return sorted(found), [message for _, message in sorted(skipped, key=lambda item: item[0])]
+
+
+def _readable_files(corpus_dir: Path, onerror=None) -> Iterator[tuple[Path, str]]:
+    """``(path, relative path)`` of every file of a format zhsearch reads, hidden
+    files and folders aside (not entered).  os.walk, not rglob: rglob passes
+    over a folder it cannot read without a word (``onerror`` hears of it)."""
+    for folder, dirs, names in os.walk(corpus_dir, onerror=onerror):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
             path = Path(folder) / name
-            if name.startswith(".") or not (path.suffix.lower() in SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES
-                                            and path.is_file()):
-                continue
-            rel = path.relative_to(corpus_dir).as_posix()
-            if ignored is not None and ignored(rel):
-                continue
-            try:
-                rel.encode("utf-8")
-            except UnicodeEncodeError:
-                skipped.append((path, f"{shown_name(rel)}: the file name is not UTF-8; skipped (rename the file to index it)"))
-                continue
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                skipped.append((path, f"{shown_name(rel)}: a link to {shown_name(str(path.resolve()))}, "
-                                      "outside the corpus folder; not followed"))
-                continue
-            found.append(path)
-    return sorted(found), [message for _, message in sorted(skipped, key=lambda item: item[0])]
+            if not name.startswith(".") and path.suffix.lower() in SUPPORTED_SUFFIXES + DOCUMENT_SUFFIXES and path.is_file():
+                yield path, path.relative_to(corpus_dir).as_posix()
 
 
 def ignored_files(corpus_dir: Path, rules: list[str]) -> list[str]:
@@ -274,13 +278,7 @@ def ignored_files(corpus_dir: Path, rules: list[str]) -> list[str]:
     matcher = ignore_matcher(rules)
     if matcher is None or not Path(corpus_dir).is_dir():
         return []
-    out = []
-    for path in sorted(Path(corpus_dir).rglob("*")):
-        rel = path.relative_to(corpus_dir)
-        if (not any(part.startswith(".") for part in rel.parts) and path.suffix.lower() in SUPPORTED_SUFFIXES
-                + DOCUMENT_SUFFIXES and path.is_file() and matcher(rel.as_posix())):
-            out.append(rel.as_posix())
-    return out
+    return [rel for path, rel in sorted(_readable_files(Path(corpus_dir))) if matcher(rel)]
 
 
 def clean_line(line: str, markdown: bool = False) -> str:

@@ -100,10 +100,10 @@ class QuestionSet:
     similarity: np.ndarray | None = None  # (rows,) cosine to the question (nan: none); None: dumped without vectors
 
 
-def candidate_rows(idx, item: dict, keys: dict) -> list[tuple]:
+def candidate_rows(idx, item: dict, keys: dict, semantic: bool = True) -> list[tuple]:
     answers = [fold_for_judging(a) for a in item["answers"]]
     ranked, pooled = idx.ranked_pool(item["query"])
-    similar = (idx.similarities(item["query"], ranked[:pooled]) or []) if ranked else []
+    similar = (idx.similarities(item["query"], ranked[:pooled]) or []) if ranked and semantic else []
     rows = []
     for i, c in enumerate(ranked):
         values = [c.features.get(name, 0.0) for name in LEARNED]
@@ -114,8 +114,10 @@ def candidate_rows(idx, item: dict, keys: dict) -> list[tuple]:
     return rows
 
 
-def dump(eval_dir: Path, config, semantic: bool = False) -> list[QuestionSet]:
-    """Index every set's corpus (once a corpus) and read each question's candidates."""
+def dump(eval_dir: Path, config, semantic: bool = False, reuse: bool = False) -> list[QuestionSet]:
+    """Index every set's corpus (once a corpus) and read each question's candidates;
+    ``reuse``: read the index folders already under WORK as they are (a change of
+    the rerank alone needs no new index)."""
     WORK.mkdir(parents=True, exist_ok=True)
     built: dict[str, Path] = {}
     sets = []
@@ -126,8 +128,10 @@ def dump(eval_dir: Path, config, semantic: bool = False) -> list[QuestionSet]:
             continue
         if corpus not in built:
             built[corpus] = WORK / f"index-{name}"
-            log(f"indexing {corpus}")
-            while True:
+            if reuse and built[corpus].is_dir():
+                log(f"reusing {built[corpus]}")
+            while not (reuse and built[corpus].is_dir()):
+                log(f"indexing {corpus}")
                 try:
                     zhsearch.build_index(corpus, built[corpus], rebuild=True, semantic=semantic,
                                          embed_progress=lambda done, total: done % 400 < 16 and log(f"embedded {done}/{total}"))
@@ -137,7 +141,7 @@ def dump(eval_dir: Path, config, semantic: bool = False) -> list[QuestionSet]:
         rows, bounds, keys = [], [], {}
         with zhsearch.open_index(built[corpus], ranking=config) as idx:
             for item in load_judgments(eval_dir / judgments):
-                found = candidate_rows(idx, item, keys)
+                found = candidate_rows(idx, item, keys, semantic)
                 bounds.append((len(rows), len(rows) + len(found)))
                 rows.extend(found)
         log(f"{name}: {len(bounds)} questions, {len(rows)} candidates")
@@ -351,7 +355,7 @@ def command_fit(args) -> None:
                 "how": "pairwise logistic model, then coordinate ascent on macro MRR@10, over the sets below "
                        "(bench/tune.py fit --write)" + ("; K the best of TOP_KS on the same sets" if hybrid else ""),
                 "sets": [qs.name for qs in sets if qs.macro],
-                "left_out_features": sorted(fixed_zero),
+                "left_out_features": sorted(fixed_zero & set(names)),
                 "loco_mrr": {name: round(v, 4) for name, v in held_out.items()},
                 "loco_macro_mrr": round(figures["loco"], 4),
                 "fitted_macro_mrr": round(figures["all"], 4),
@@ -371,7 +375,7 @@ def command_sweep(args) -> None:
     table: dict = {}
     for raw in args.values:
         config = dataclasses.replace(DEFAULT_RANKING, **{field: kind(raw)})
-        sets = dump(Path(args.eval), config)
+        sets = dump(Path(args.eval), config, reuse=args.reuse)
         table[raw] = {qs.name: mrr(qs, shipped) for qs in sets}
     groups = {qs.name: (qs.group, qs.macro) for qs in sets}
     print(f"{'set':<16}" + "".join(f"{v:>8}" for v in args.values) + "   LOCO pick")
@@ -392,6 +396,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     dumping = sub.add_parser("dump", help="index every set and save its candidates' features")
     dumping.add_argument("--semantic", action="store_true", help="embed the passages too (the semantic extra)")
+    dumping.add_argument("--reuse", action="store_true", help="read the index folders of an earlier dump as they are")
     fitting = sub.add_parser("fit", help="LOCO figures of fitted weights")
     fitting.add_argument("--without", default="", help="features to leave out (weight 0), comma-separated")
     fitting.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of coordinate ascent (0: pairwise only)")
@@ -401,9 +406,10 @@ def main() -> None:
     sweep = sub.add_parser("sweep", help="a RankingConfig field over values, LOCO")
     sweep.add_argument("field")
     sweep.add_argument("values", nargs="+")
+    sweep.add_argument("--reuse", action="store_true", help="a field of the rerank alone: read the dump's index folders as they are")
     args = parser.parse_args()
     if args.command == "dump":
-        sets = dump(Path(args.eval), DEFAULT_RANKING, args.semantic)
+        sets = dump(Path(args.eval), DEFAULT_RANKING, args.semantic, args.reuse)
         DUMP.write_bytes(pickle.dumps(sets))
         log(f"wrote {DUMP}")
     elif args.command == "fit":

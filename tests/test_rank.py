@@ -77,6 +77,11 @@ FEATURE_TABLE = [
     ("verdict", ("不需要。软件包可以原地升级。",), "需不需要重启系统", 0.0),
     ("verdict", ("可以。软件包可以原地升级。",), "原地 升级 系统", 0.0),  # keywords ask nothing
     ("verdict", ("当然，如果您已经在使用缓存代理，也可以。",), "怎样使用缓存代理", 0.0),  # 当然， opens more than verdicts
+    ("length", ("会" * 999,), None, 1.0),  # log10(1 + 999) / 3
+    ("length", ("不会。",), None, pytest.approx(math.log10(4) / 3)),
+    ("title", ("平台一般不会这样做。", "", "网贷逾期会上门吗"), None, 1.0),  # the title names the whole question
+    ("title", ("平台一般不会这样做。", "网贷逾期会上门吗", ""), None, 0.0),  # a heading is not the title
+    ("title", (ANSWER, "", "天气预报"), None, 0.0),
 ]
 
 

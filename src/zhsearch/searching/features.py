@@ -22,6 +22,8 @@ title folded, the query's term weights), and the :class:`~zhsearch.searching.ran
   ``不会。``, for a yes/no question; the subject asked about, for 什么是 X).
 * **teaser**, **verdict** — a truncated teaser (``…``); a yes/no verdict
   opening the passage (``不是。``) when the question asks no yes or no.
+* **length** — log of the passage's length: a prior, not a match.
+* **title** — the share of the question's content the document title names.
 
 What each weighs is fitted, not set here (``bench/tune.py``): a feature stays
 only while it raises the macro MRR of the corpora it was not fitted on.  Early
@@ -31,6 +33,7 @@ they are still computed, as candidates a later refit can weigh again.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -180,11 +183,25 @@ def verdict(passage: StoredPassage, plan: QueryPlan, context: PassageContext, co
     return 1.0
 
 
+def length(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """log10(1 + characters) / 3, about 1 for a thousand characters: a prior on
+    length (learning-to-rank's document length), since a line of a few words
+    seldom answers a question however well it matches."""
+    return math.log10(1 + len(passage.norm)) / 3
+
+
+def title(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
+    """The share of the question's content (IDF-weighted) that the document's
+    title names: evidence of the whole document beside the passage's own (a
+    passage of the article about the question's subject)."""
+    return _share(plan, context.title, context, config)
+
+
 Feature = Callable[[StoredPassage, QueryPlan, PassageContext, "RankingConfig"], float]
 
 # Every feature the rerank computes, in the order --explain lists them.
 FEATURES: tuple[tuple[str, Feature], ...] = tuple(
-    (f.__name__, f) for f in (coverage, early, phrase, first_answer, opening, teaser, verdict)
+    (f.__name__, f) for f in (coverage, early, phrase, first_answer, opening, teaser, verdict, length, title)
 )
 
 
@@ -293,6 +310,16 @@ def _coverage(plan: QueryPlan, body: str, echoes: str, where: PassageContext, co
             got += weight * credit
             matched[term] = place
     return got / total, matched
+
+
+def _share(plan: QueryPlan, text: str, where: PassageContext, config: RankingConfig) -> float:
+    """IDF-weighted share of the query's concepts found in ``text`` alone."""
+    if not text:
+        return 0.0
+    total = sum(where.weights.values()) or 1.0
+    got = sum(weight * _credit(term, text, plan.parts.get(term, (term,)), plan.related.get(term, ()), config)
+              for term, weight in where.weights.items())
+    return got / total
 
 
 def _best_window(plan: QueryPlan, windows: list[str], where: PassageContext, config: RankingConfig) -> float:

@@ -7,7 +7,7 @@ a candidate, and rare terms weigh more than common ones.
 Stage 2 (here): the candidates are rescored with what BM25 cannot see — the
 features of :mod:`zhsearch.searching.features` (coverage of the question's content
 with its heading context, place in the section, phrase, first answer, opening,
-teaser, off-question verdict) and BM25F, combined by :func:`score`, the one
+teaser, off-question verdict, length, the title's share of the question) and BM25F, combined by :func:`score`, the one
 formula, with weights learned across corpora (``ranking_weights.json``).
 """
 
@@ -27,7 +27,7 @@ from zhsearch.storage.stored import StoredPassage
 WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
 # What the learner may weigh: every feature but coverage (its log leads the
 # score with weight 1), and BM25F scaled to the best candidate's.
-LEARNED = ("bm25f", "early", "phrase", "first_answer", "opening", "teaser", "verdict")
+LEARNED = ("bm25f", "early", "phrase", "first_answer", "opening", "teaser", "verdict", "length", "title")
 
 
 @functools.lru_cache(maxsize=1)

@@ -34,6 +34,8 @@ from zhsearch.cluster.config import ClusterConfig, load_config
 from zhsearch.cluster.filters import PushedFilters
 from zhsearch.cluster.lexicon import PASSAGES, read_lexicon
 from zhsearch.cluster.rows import STORED_COLUMNS, file_id, keyword, stored_fields
+from zhsearch.cluster.scoring import (LENGTH_COLUMNS, ClusterStatistics, bm25f, keyword_frequencies, weighted_keywords,
+                                      whoosh_idf)
 from zhsearch.errors import BadQueryError, ClusterUnavailableError
 from zhsearch.searching.query import QueryPlan
 from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig
@@ -43,38 +45,43 @@ from zhsearch.storage.stored import StoredPassage
 from zhsearch.text.analyzer import analyze, char_bigrams
 from zhsearch.text.normalize import HAN_RUN, fold_text
 
-SCORE_SCALE = 10_000  # the expression ranker's weight is an integer: BM25F × this
+SCORE_SCALE = 10_000  # the expression ranker's weight is an integer: BM25F × this (its order is all that is used)
 MIRROR_RETRIES = 2  # statements sent again when a mirrored shard's replica did not answer
 PINYIN_PASSAGES = 100  # passages a pinyin pair's bigrams are read from
 LISTED_MAX = MAX_OFFSET + MAX_LIMIT  # a query of only filters lists at most this many passages
+CANDIDATE_MARGIN = 2  # candidates the shards choose, for each one kept after the client scores them
 _COLUMNS = ", ".join(("id",) + STORED_COLUMNS)
+_RANKED_COLUMNS = ", ".join(("id",) + STORED_COLUMNS + LENGTH_COLUMNS + ("packedfactors()",))
 
 
 # The table's analysed fields, by the local index's field whose boost they carry.
 _RANKED_FIELDS = (("words", "words"), ("bigrams", "bigrams"), ("context_bigrams", "context"))
 
 
-def ranker(config: RankingConfig, lengths: dict[str, float], passages: int) -> str:
-    """The engine's ranking expression: the local index's BM25F, field by field.
+def ranker(config: RankingConfig, statistics: ClusterStatistics) -> str:
+    """The engine's ranking expression, which chooses each shard's candidates: BM25F, field by field.
 
+    Only the order matters: the candidates are scored again by the client
+    (zhsearch.cluster.scoring), with the whole cluster's statistics.
     Sphinx 2.2 keeps each passage's field lengths (``words_len`` …, from
     ``index_field_lengths``) but not their averages in a real-time table: its
     own ``bm25f()`` then scores every passage 0.5 whenever ``b`` > 0.  So the
     formula is written out over the engine's per-field factors, with the
-    averages (``lengths``) the client reads: in each field, the matched
-    keywords' IDFs times BM25's saturation of their mean frequency at the
-    field's length, times the field's boost.  The engine's plain IDF is
-    log(N/n) / (2 log(N+1)); Whoosh's, log(N/(n+1)) + 1: the sum is scaled
-    back and each matched keyword adds its 1 (``passages``: N).
-    The field is told apart by its weight (``FIELD_IDS``), the only per-field
-    value the engine's ``sum()`` can read.
+    averages the client reads: in each field, the matched keywords' IDFs
+    times BM25's saturation of their mean frequency at the field's length,
+    times the field's boost.  The engine's plain IDF is log(N/n) / (2 log(N+1));
+    Whoosh's, log(N/(n+1)) + 1: the sum is scaled back and each matched
+    keyword adds its 1 (N: the cluster's passage count).  The field is told
+    apart by its weight (``FIELD_IDS``), the only per-field value the
+    engine's ``sum()`` can read.
     """
     k1, b = config.bm25_k1, config.bm25_b
-    scale = 2 * math.log(passages + 1)
+    scale = 2 * math.log(statistics.passages + 1)
     parts = []
     for field, table in _RANKED_FIELDS:
         tf = "(hit_count/word_count)"
-        norm = f"({1 - b:g}+{b:g}*{table}_len/{max(lengths.get(table, 1.0), 1e-3):.4f})"
+        average = max(statistics.average_length(table), 1e-3)
+        norm = f"({1 - b:g}+{b:g}*{table}_len/{average:.4f})"
         parts.append((FIELD_IDS[table], f"{config.boost(field):g}*(sum_idf*{scale:.4f}+word_count)*{tf}*{k1 + 1:g}/({tf}+{k1:g}*{norm})"))
     expression = "0"
     for field_id, part in reversed(parts):
@@ -111,7 +118,7 @@ class _ClusterSearcher:
         self.frequencies: dict[tuple[str, str], int] = {}
         self.warnings: list[str] = []
         self._count: int | None = None
-        self.lengths: dict[str, float] = {}  # each ranked field's average length in tokens
+        self.statistics = ClusterStatistics(0, {})  # the passage count and fields' total lengths
 
     def query(self, *statements: str) -> list:
         """Run statements on the distributed table.  A shard that did not answer is
@@ -131,8 +138,8 @@ class _ClusterSearcher:
         wanted = {keyword(f, t): (f, t) for f, t in pairs if (f, t) not in self.frequencies}
         statements = []
         if count:
-            averages = ", ".join(f"AVG({t}_len)" for _, t in _RANKED_FIELDS)
-            statements.append(f"SELECT COUNT(*), {averages} FROM {self.table} WHERE {PASSAGES}")
+            totals = ", ".join(f"SUM({column})" for column in LENGTH_COLUMNS)
+            statements.append(f"SELECT COUNT(*), {totals} FROM {self.table} WHERE {PASSAGES}")
         if wanted:
             clause = " | ".join(wanted)
             statements += [f"SELECT id FROM {self.table} WHERE MATCH({literal(clause)}) LIMIT 1 OPTION ranker=none",
@@ -141,9 +148,10 @@ class _ClusterSearcher:
             return
         results = self.query(*statements)
         if count:
-            row = results[0][0] if results[0] else (0,) + (1.0,) * len(_RANKED_FIELDS)
+            row = results[0][0] if results[0] else (0,) + (0,) * len(LENGTH_COLUMNS)
             self._count = int(row[0])
-            self.lengths = {t: float(v or 1.0) for (_, t), v in zip(_RANKED_FIELDS, row[1:])}
+            self.statistics = ClusterStatistics(self._count, {
+                column[: -len("_len")]: int(float(total or 0)) for column, total in zip(LENGTH_COLUMNS, row[1:])})
         if wanted:
             _, docs = meta(results[-1])
             for word, pair in wanted.items():
@@ -298,44 +306,62 @@ class ClusterIndex(Index):
         searcher = searcher or _ClusterSearcher(self)
         return {name: int(i) for i, name, _ in file_groups(searcher, self.config.table)}
 
-    def _select(self, where: list[str], order: str = "", limit: int = 0, option: str = "") -> str:
+    def _select(self, where: list[str], order: str = "", limit: int = 0, option: str = "", ranked: bool = False) -> str:
+        """A ``SELECT`` of passages' stored fields; ``ranked``: with their field lengths and
+        the engine's per-keyword factors, which the client scores them from."""
         clause = " AND ".join(w for w in where + [PASSAGES] if w)
-        return (f"SELECT {_COLUMNS}, weight() AS score FROM {self.config.table}" + (f" WHERE {clause}" if clause else "")
+        columns = _RANKED_COLUMNS if ranked else _COLUMNS
+        return (f"SELECT {columns} FROM {self.config.table}" + (f" WHERE {clause}" if clause else "")
                 + (f" ORDER BY {order}" if order else "") + f" LIMIT {limit} OPTION max_matches={limit}" + option)
 
     def _stage_one(self, searcher, terms, limit: int, allowed, left_out):
+        """The shards choose ``CANDIDATE_MARGIN`` × ``limit`` candidates by their own
+        statistics; each is scored again with the cluster's (zhsearch.cluster.scoring),
+        and the best ``limit`` kept, as the local index would score them."""
         if not terms:  # a plan of only pinyin nobody's bigrams sound like
             return [], [], 0, None
         config = self.ranking
         filters = allowed if isinstance(allowed, PushedFilters) else PushedFilters()
         required, excluded = filters.match()
-        searcher.doc_count()  # and the fields' average lengths
-        rank = f", ranker=expr({literal(ranker(config, searcher.lengths, searcher.doc_count()))}), {RANK_OPTIONS}"
+        searcher.doc_count()  # and the fields' total lengths
+        statistics = searcher.statistics
+        rank = f", ranker=expr({literal(ranker(config, statistics))}), {RANK_OPTIONS}"
+        keywords = weighted_keywords(terms)  # the OR is written first: its keywords are word0, word1 …
+        context = [k for k in keywords if k.field == "context_bigrams"]
 
-        def where(words) -> list[str]:
-            ored = " | ".join(dict.fromkeys(_boosted(t, config) for t in words))
-            return [f"MATCH({literal(' '.join(p for p in (f'({ored})', required, excluded) if p))})", filters.where()]
+        def select(words, count: int, extra: tuple[str, ...] = ()) -> str:
+            ored = " | ".join(k.matched(config) for k in words)
+            match = " ".join(p for p in (f"({ored})", required, excluded) if p)
+            return self._select([f"MATCH({literal(match)})", filters.where(), *extra],
+                                "weight() DESC, id ASC", count, rank, ranked=True)
 
-        context = [t for t in terms if t.fieldname == "context_bigrams"]
-        statements = [self._select(where(terms), "score DESC, id ASC", limit, rank), "SHOW META"]
+        statements = [select(keywords, CANDIDATE_MARGIN * limit), "SHOW META"]
         if context:
-            statements += [self._select(where(context), "score DESC, id ASC", config.section_candidates, rank)]
+            statements += [select(context, CANDIDATE_MARGIN * config.section_candidates)]
         results = searcher.query(*statements)
-        values, _ = meta(results[1])
-        found, dropped = _candidates(results[0], filters)
+        values, frequencies = meta(results[1])  # every keyword's passages over all the shards
+        idf = {k.keyword: whoosh_idf(statistics.passages, frequencies.get(k.keyword, 0)) for k in keywords}
+
+        def scored(rows, words) -> tuple[list, int]:
+            found, dropped = _candidates(rows, filters, ranked=True)
+            idfs = [idf[k.keyword] for k in words]
+            rescored = [(docnum, record, bm25f(tfs, lengths, words, idfs, statistics, config))
+                        for docnum, record, (lengths, tfs) in found]
+            return sorted(rescored, key=lambda c: (-c[2], c[0])), dropped
+
+        found, dropped = scored(results[0], keywords)
         count = int(values.get("total_found", len(found))) - dropped
         by_id = {docnum: (fields_, score) for docnum, fields_, score in found}
         sections = []
-        if context:
-            heading_matches, _ = _candidates(results[2], filters)
+        if context:  # the passages best matched by their headings, each with its score by every term
+            heading_matches = scored(results[2], context)[0][: config.section_candidates]
             missing = [d for d, _, _ in heading_matches if d not in by_id]
-            if missing:  # their score by every term, as the local index gives it
-                more = searcher.query(self._select(where(terms) + [f"id IN ({','.join(map(str, missing))})"],
-                                                   "", len(missing), rank))[0]
-                by_id.update({d: (f, s) for d, f, s in _candidates(more, filters)[0]})
+            if missing:
+                more = searcher.query(select(keywords, len(missing), (f"id IN ({','.join(map(str, missing))})",)))[0]
+                by_id.update({d: (f, s) for d, f, s in scored(more, keywords)[0]})
             sections = [(d, by_id[d][1]) for d, _, _ in heading_matches if d in by_id]
-        best = [(d, score) for d, _, score in found]
-        return best, sections, max(count, len(found)), lambda docnum: StoredPassage.from_fields(by_id[docnum][0])
+        best = [(d, score) for d, _, score in found[:limit]]
+        return best, sections, max(count, len(best)), lambda docnum: StoredPassage.from_fields(by_id[docnum][0])
 
     def _listing(self, searcher, reading: ParsedQuery, want: int) -> tuple[list, int]:
         listed = sorted(self._listed(searcher, *self._filters(searcher, reading)),
@@ -368,26 +394,22 @@ class ClusterIndex(Index):
                 "files": len(self.files(searcher)), "passages": searcher.doc_count(), "warnings": searcher.warnings}
 
 
-def _candidates(rows, filters: PushedFilters) -> tuple[list, int]:
-    """``(docnum, stored fields, bm25f)`` of the rows that pass ``filters``' exact check,
-    and how many did not."""
+def _candidates(rows, filters: PushedFilters, ranked: bool = False) -> tuple[list, int]:
+    """``(docnum, stored fields, extra)`` of the rows that pass ``filters``' exact check,
+    and how many did not; ``extra``, of a ranked row: ``(its field lengths by column,
+    its keywords' tf by place)``."""
     out, dropped = [], 0
+    stored_end = 1 + len(STORED_COLUMNS)
     for row in rows:
-        docnum, values, score = row[0], dict(zip(STORED_COLUMNS, row[1:-1])), row[-1]
-        record = stored_fields(values)
-        if filters.holds(record["norm"]):
-            out.append((docnum, record, score / SCORE_SCALE))
-        else:
+        record = stored_fields(dict(zip(STORED_COLUMNS, row[1:stored_end])))
+        if not filters.holds(record["norm"]):
             dropped += 1
+        elif ranked:
+            lengths = {column[: -len("_len")]: int(value) for column, value in zip(LENGTH_COLUMNS, row[stored_end:-1])}
+            out.append((row[0], record, (lengths, keyword_frequencies(row[-1]))))
+        else:
+            out.append((row[0], record, None))
     return out, dropped
-
-
-def _boosted(term, config: RankingConfig) -> str:
-    """A query term's keyword, with its boost beside its field's (a related term's,
-    a homophone's) as the engine's ``^`` (which multiplies the keyword's IDF)."""
-    word = keyword(term.fieldname, term.text)
-    relative = term.boost / config.boost(term.fieldname)
-    return word if abs(relative - 1) < 1e-9 else f"{word}^{relative:.4g}"
 
 
 def _likely_terms(query: str) -> list[tuple[str, str]]:

@@ -144,6 +144,32 @@ def test_an_unreachable_cluster_is_one_line_and_exit_2(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_a_passage_is_scored_as_whoosh_scores_it():
+    """BM25F from a passage's keyword frequencies: Whoosh's formula per term, times its
+    boost, summed; its one-byte length code; a keyword with no tf adds nothing."""
+    from whoosh.query import Term
+    from whoosh.scoring import bm25
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    from zhsearch.cluster.scoring import ClusterStatistics, bm25f, weighted_keywords, whoosh_idf
+    from zhsearch.searching.rank import DEFAULT_RANKING as config
+
+    terms = [Term("bigrams", "上门", boost=0.5), Term("words", "催收", boost=1.0),
+             Term("bigrams", "上门", boost=0.15), Term("context_bigrams", "上门", boost=0.2)]
+    keywords = weighted_keywords(terms)
+    assert [k.keyword for k in keywords] == [keyword("bigrams", "上门"), keyword("words", "催收"),
+                                             keyword("context_bigrams", "上门")]
+    assert keywords[0].boost == pytest.approx(0.65)
+    statistics = ClusterStatistics(1000, {"words": 9000, "bigrams": 80000, "context": 20000})
+    idfs = [whoosh_idf(1000, n) for n in (40, 7, 3)]
+    lengths = {"words": 11, "bigrams": 119, "context": 37}
+    expected = (bm25(idfs[0], 3, byte_to_length(length_to_byte(119)), 80.0, config.bm25_b, config.bm25_k1) * 0.65
+                + bm25(idfs[1], 1, byte_to_length(length_to_byte(11)), 9.0, config.bm25_b, config.bm25_k1) * 1.0)
+    scored = bm25f({0: 3, 1: 1, 2: 0}, lengths, keywords, idfs, statistics, config)
+    assert scored == pytest.approx(expected, rel=1e-12)
+    assert bm25f({}, lengths, keywords, idfs, statistics, config) == 0.0
+
+
 # --- against real searchd processes -----------------------------------------
 @needs_searchd
 def test_the_engine_keeps_every_keyword_whole(cluster):
@@ -167,6 +193,33 @@ def test_the_cluster_ranks_as_the_local_index_does(cluster, idx):
     assert hits[0].source == idx.search("九千会上门吗", limit=3)[0].source
     assert hits.warnings == ()
     assert hits[0].highlights  # highlights are zhsearch's own, cut from the stored text
+
+
+@needs_searchd
+def test_shards_of_unequal_content_score_as_the_local_index_does(tmp_path):
+    """Stage 1's scores over two shards that hold different passages are the local
+    index's: each keyword's IDF over the whole cluster, not over its shard."""
+    with _spread_cluster(tmp_path) as (corpus, config):
+        load_cluster(corpus, config)
+        counts = []
+        for shard in config.shards:
+            connection = Connection(shard.endpoint)
+            try:
+                counts.append(int(connection.query(f"SELECT COUNT(*) FROM {shard.table}")[0][0][0]))
+            finally:
+                connection.close()
+        assert min(counts) > 0 and counts[0] != counts[1]  # each shard's own IDF would differ from the whole's
+        zhsearch.build_index(corpus, tmp_path / "local")
+        with zhsearch.open_index(tmp_path / "local") as here, open_cluster(config.path) as there:
+            for query in ("网贷逾期会上门调查吗", "催收人员上门是否合法", "逾期后征信会受影响吗", "法院会上门吗"):
+                local = {_place(c): c.base for c in here.ranked_pool(query)[0]}
+                best = sorted(there.ranked_pool(query)[0], key=lambda c: -c.base)[:10]
+                assert len(best) == 10
+                assert [c.base for c in best] == pytest.approx([local[_place(c)] for c in best], rel=1e-9), query
+
+
+def _place(candidate) -> tuple:
+    return candidate.passage.source, candidate.passage.line, candidate.passage.order
 
 
 @needs_searchd

@@ -8,12 +8,18 @@ own code.  When opened, it reads the lexicon the cluster was loaded with
 (``cluster.lexicon``).  Per query the client sends (docs/scale.md):
 
 1. one round trip for the document frequencies of the query's terms (a
-   ``MATCH`` of their keywords, then ``SHOW META``) and the passage count;
-   a term the plan asks about later (a regional reading) costs one more;
+   ``MATCH`` of their keywords, then ``SHOW META``), the passage count and
+   the ranked fields' total lengths; a term the plan asks about later (a
+   regional reading) costs one more;
 2. one round trip for the candidates: a weighted ``MATCH`` of every term
-   (an OR, ranked by BM25F), the phrases as ANDed bigram phrases, the
-   exclusions as NOTs, ``file:`` as an attribute filter — and the passages
-   best matched by their headings; each comes back with its stored fields;
+   (an OR, which each shard ranks by its own approximation of BM25F), the
+   phrases as ANDed bigram phrases, the exclusions as NOTs, ``file:`` as an
+   attribute filter — and the passages best matched by their headings; each
+   comes back with its stored fields, field lengths and the engine's
+   per-keyword factors, and ``SHOW META`` gives every keyword's document
+   frequency over all the shards.  The client scores each candidate as the
+   local index would, with those statistics (zhsearch.cluster.scoring), and
+   keeps the best: twice as many are fetched as are kept;
 3. (sometimes) one more for the total score of a heading match that is not
    among the candidates.
 
@@ -333,7 +339,7 @@ class ClusterIndex(Index):
             ored = " | ".join(k.matched(config) for k in words)
             match = " ".join(p for p in (f"({ored})", required, excluded) if p)
             return self._select([f"MATCH({literal(match)})", filters.where(), *extra],
-                                "weight() DESC, id ASC", count, rank, ranked=True)
+                                "weight() DESC, file ASC, page ASC, line ASC, column ASC", count, rank, ranked=True)
 
         statements = [select(keywords, CANDIDATE_MARGIN * limit), "SHOW META"]
         if context:
@@ -347,7 +353,7 @@ class ClusterIndex(Index):
             idfs = [idf[k.keyword] for k in words]
             rescored = [(docnum, record, bm25f(tfs, lengths, words, idfs, statistics, config))
                         for docnum, record, (lengths, tfs) in found]
-            return sorted(rescored, key=lambda c: (-c[2], c[0])), dropped
+            return sorted(rescored, key=lambda c: (-c[2], _corpus_order(c[1]))), dropped
 
         found, dropped = scored(results[0], keywords)
         count = int(values.get("total_found", len(found))) - dropped
@@ -410,6 +416,12 @@ def _candidates(rows, filters: PushedFilters, ranked: bool = False) -> tuple[lis
         else:
             out.append((row[0], record, None))
     return out, dropped
+
+
+def _corpus_order(record: dict) -> tuple:
+    """Where a passage stands in the corpus: what breaks a tie of scores, as a local
+    index built from the corpus breaks it (its passages numbered file by file, in order)."""
+    return record["file"], record["page"], record["line"], record["column"], record["order"]
 
 
 def _likely_terms(query: str) -> list[tuple[str, str]]:

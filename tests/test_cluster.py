@@ -5,6 +5,7 @@ folders, stopped by their PIDs."""
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import shutil
@@ -146,12 +147,12 @@ def test_an_unreachable_cluster_is_one_line_and_exit_2(tmp_path):
 
 def test_a_passage_is_scored_as_whoosh_scores_it():
     """BM25F from a passage's keyword frequencies: Whoosh's formula per term, times its
-    boost, summed; its one-byte length code; a keyword with no tf adds nothing."""
+    boost, summed; its one-byte length code; a keyword with no tf, or past the OR, adds nothing."""
     from whoosh.query import Term
     from whoosh.scoring import bm25
     from whoosh.util.numeric import byte_to_length, length_to_byte
 
-    from zhsearch.cluster.scoring import ClusterStatistics, bm25f, weighted_keywords, whoosh_idf
+    from zhsearch.cluster.scoring import ClusterStatistics, KeywordScorer, keyword_frequencies, weighted_keywords
     from zhsearch.searching.rank import DEFAULT_RANKING as config
 
     terms = [Term("bigrams", "上门", boost=0.5), Term("words", "催收", boost=1.0),
@@ -161,13 +162,17 @@ def test_a_passage_is_scored_as_whoosh_scores_it():
                                              keyword("context_bigrams", "上门")]
     assert keywords[0].boost == pytest.approx(0.65)
     statistics = ClusterStatistics(1000, {"words": 9000, "bigrams": 80000, "context": 20000})
-    idfs = [whoosh_idf(1000, n) for n in (40, 7, 3)]
+    documents = {keywords[0].keyword: 40, keywords[1].keyword: 7, keywords[2].keyword: 3}
+    scorer = KeywordScorer.over(keywords, documents, statistics, config)
+    idf = lambda n: math.log(1000 / (n + 1)) + 1  # noqa: E731  (Whoosh's)
     lengths = {"words": 11, "bigrams": 119, "context": 37}
-    expected = (bm25(idfs[0], 3, byte_to_length(length_to_byte(119)), 80.0, config.bm25_b, config.bm25_k1) * 0.65
-                + bm25(idfs[1], 1, byte_to_length(length_to_byte(11)), 9.0, config.bm25_b, config.bm25_k1) * 1.0)
-    scored = bm25f({0: 3, 1: 1, 2: 0}, lengths, keywords, idfs, statistics, config)
-    assert scored == pytest.approx(expected, rel=1e-12)
-    assert bm25f({}, lengths, keywords, idfs, statistics, config) == 0.0
+    expected = (bm25(idf(40), 3, byte_to_length(length_to_byte(119)), 80.0, config.bm25_b, config.bm25_k1) * 0.65
+                + bm25(idf(7), 1, byte_to_length(length_to_byte(11)), 9.0, config.bm25_b, config.bm25_k1) * 1.0)
+    factors = "bm25=1, field1=(lcs=1, hit_count=4, word_count=2), word0=(tf=3, idf=0.1), word1=(tf=1, idf=0.2), " \
+              "word2=(tf=0, idf=0.3), word3=(tf=2, idf=0.1)"  # word3: a phrase's word, not one of the OR
+    assert keyword_frequencies(factors) == {0: 3, 1: 1, 3: 2}
+    assert scorer.score(keyword_frequencies(factors), lengths) == pytest.approx(expected, rel=1e-12)
+    assert scorer.score({}, lengths) == 0.0
 
 
 # --- against real searchd processes -----------------------------------------

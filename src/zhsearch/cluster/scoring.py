@@ -22,6 +22,7 @@ become one keyword with their boosts summed, as Whoosh sums their scores).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from zhsearch.cluster.rows import TABLE_FIELDS, keyword
 from zhsearch.searching.rank import RankingConfig
 
 # The engine's factors of one keyword in one passage: ``word3=(tf=2, idf=0.0123)``.
-_KEYWORD_FACTORS = re.compile(r"\bword(\d+)=\(tf=(\d+)")
+_KEYWORD_FACTORS = re.compile(r"word(\d+)=\(tf=([1-9]\d*)")  # a tf of 0 adds nothing
 LENGTH_COLUMNS = tuple(f"{column}_len" for column in dict.fromkeys(TABLE_FIELDS.values()) if column != "pinyin")
 
 
@@ -84,10 +85,11 @@ def weighted_keywords(terms) -> list[WeightedKeyword]:
 
 
 def keyword_frequencies(factors: str) -> dict[int, int]:
-    """Each keyword's ``tf`` in one passage, by its place in the ``MATCH``, from ``PACKEDFACTORS()``.
+    """The ``tf`` of each keyword one passage holds, by its place in the ``MATCH``, from
+    ``PACKEDFACTORS()`` (which lists the others with ``tf=0``).
 
     >>> keyword_frequencies("bm25=517, field1=(lcs=2, hit_count=11), word0=(tf=6, idf=0.1), word2=(tf=0, idf=0.0)")
-    {0: 6, 2: 0}
+    {0: 6}
     """
     return {int(place): int(tf) for place, tf in _KEYWORD_FACTORS.findall(factors or "")}
 
@@ -102,19 +104,44 @@ def whoosh_idf(passages: int, frequency: int) -> float:
     return math.log(max(passages, 1) / (frequency + 1)) + 1
 
 
-def bm25f(frequencies: dict[int, int], lengths: dict[str, int], keywords: list[WeightedKeyword],
-          idfs: list[float], statistics: ClusterStatistics, config: RankingConfig) -> float:
-    """One passage's BM25F as the local index computes it (``whoosh.scoring.bm25`` per
-    term, its boost, summed): ``frequencies`` its keywords' tf by place, ``lengths`` its
-    field lengths by column, ``idfs`` the keywords' IDFs over the whole cluster."""
-    k1, b = config.bm25_k1, config.bm25_b
-    score = 0.0
-    for place, word in enumerate(keywords):
-        tf = frequencies.get(place, 0)
-        if not tf:
-            continue
-        column = TABLE_FIELDS[word.field]
-        length = byte_to_length(length_to_byte(lengths.get(column, 0)))  # Whoosh keeps a one-byte code
-        norm = k1 * ((1 - b) + b * length / statistics.average_length(column))
-        score += idfs[place] * ((tf * (k1 + 1)) / (tf + norm)) * word.boost
-    return score
+@functools.lru_cache(maxsize=4096)
+def _stored_length(length: int) -> int:
+    """A field length as Whoosh keeps it: a one-byte code (``length_to_byte``), read back."""
+    return byte_to_length(length_to_byte(length))
+
+
+@dataclass(frozen=True)
+class KeywordScorer:
+    """One query's BM25F, as the local index computes it, over the whole cluster's statistics.
+
+    ``score`` takes what the engine says of a passage — each keyword's tf by its
+    place in the ``MATCH``, its field lengths by column — and sums
+    ``whoosh.scoring.bm25`` over the query's keywords, each times its boost.
+    Places past ``keywords`` (a phrase's or an exclusion's words) add nothing.
+    """
+
+    keywords: tuple[WeightedKeyword, ...]
+    idfs: tuple[float, ...]  # each keyword's, over the whole cluster
+    averages: dict[str, float]  # each column's average length
+    k1: float
+    b: float
+
+    @classmethod
+    def over(cls, keywords, frequencies: dict[str, int], statistics: ClusterStatistics,
+             config: RankingConfig) -> "KeywordScorer":
+        """The scorer of ``keywords``, given each one's document frequency (by engine keyword)."""
+        return cls(tuple(keywords), tuple(whoosh_idf(statistics.passages, frequencies.get(k.keyword, 0)) for k in keywords),
+                   {c: statistics.average_length(c) for c in dict.fromkeys(TABLE_FIELDS[k.field] for k in keywords)},
+                   config.bm25_k1, config.bm25_b)
+
+    def score(self, frequencies: dict[int, int], lengths: dict[str, int]) -> float:
+        k1, b, keywords = self.k1, self.b, self.keywords
+        total = 0.0
+        for place, tf in frequencies.items():
+            if place >= len(keywords) or not tf:
+                continue
+            word = keywords[place]
+            column = TABLE_FIELDS[word.field]
+            norm = k1 * ((1 - b) + b * _stored_length(lengths.get(column, 0)) / self.averages[column])
+            total += self.idfs[place] * ((tf * (k1 + 1)) / (tf + norm)) * word.boost
+        return total

@@ -40,8 +40,8 @@ from zhsearch.cluster.config import ClusterConfig, load_config
 from zhsearch.cluster.filters import PushedFilters
 from zhsearch.cluster.lexicon import PASSAGES, read_lexicon
 from zhsearch.cluster.rows import STORED_COLUMNS, file_id, keyword, stored_fields
-from zhsearch.cluster.scoring import (LENGTH_COLUMNS, ClusterStatistics, bm25f, keyword_frequencies, weighted_keywords,
-                                      whoosh_idf)
+from zhsearch.cluster.scoring import (LENGTH_COLUMNS, ClusterStatistics, KeywordScorer, keyword_frequencies,
+                                      weighted_keywords)
 from zhsearch.errors import BadQueryError, ClusterUnavailableError
 from zhsearch.searching.query import QueryPlan
 from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig
@@ -346,25 +346,24 @@ class ClusterIndex(Index):
             statements += [select(context, CANDIDATE_MARGIN * config.section_candidates)]
         results = searcher.query(*statements)
         values, frequencies = meta(results[1])  # every keyword's passages over all the shards
-        idf = {k.keyword: whoosh_idf(statistics.passages, frequencies.get(k.keyword, 0)) for k in keywords}
+        by_every_term = KeywordScorer.over(keywords, frequencies, statistics, config)
 
-        def scored(rows, words) -> tuple[list, int]:
+        def scored(rows, scorer: KeywordScorer) -> tuple[list, int]:
             found, dropped = _candidates(rows, filters, ranked=True)
-            idfs = [idf[k.keyword] for k in words]
-            rescored = [(docnum, record, bm25f(tfs, lengths, words, idfs, statistics, config))
-                        for docnum, record, (lengths, tfs) in found]
+            rescored = [(docnum, record, scorer.score(tfs, lengths)) for docnum, record, (lengths, tfs) in found]
             return sorted(rescored, key=lambda c: (-c[2], _corpus_order(c[1]))), dropped
 
-        found, dropped = scored(results[0], keywords)
+        found, dropped = scored(results[0], by_every_term)
         count = int(values.get("total_found", len(found))) - dropped
         by_id = {docnum: (fields_, score) for docnum, fields_, score in found}
         sections = []
         if context:  # the passages best matched by their headings, each with its score by every term
-            heading_matches = scored(results[2], context)[0][: config.section_candidates]
+            by_heading = KeywordScorer.over(context, frequencies, statistics, config)
+            heading_matches = scored(results[2], by_heading)[0][: config.section_candidates]
             missing = [d for d, _, _ in heading_matches if d not in by_id]
             if missing:
                 more = searcher.query(select(keywords, len(missing), (f"id IN ({','.join(map(str, missing))})",)))[0]
-                by_id.update({d: (f, s) for d, f, s in scored(more, keywords)[0]})
+                by_id.update({d: (f, s) for d, f, s in scored(more, by_every_term)[0]})
             sections = [(d, by_id[d][1]) for d, _, _ in heading_matches if d in by_id]
         best = [(d, score) for d, _, score in found[:limit]]
         return best, sections, max(count, len(best)), lambda docnum: StoredPassage.from_fields(by_id[docnum][0])

@@ -221,6 +221,11 @@ def test_shards_of_unequal_content_score_as_the_local_index_does(tmp_path):
                 best = sorted(there.ranked_pool(query)[0], key=lambda c: -c.base)[:10]
                 assert len(best) == 10
                 assert [c.base for c in best] == pytest.approx([local[_place(c)] for c in best], rel=1e-9), query
+            # --explain's terms: each one's share of the first hit, as the local index gives them
+            explained = [r[0].explanation for r in (here.search("网贷逾期会上门调查吗", limit=1, explain=True),
+                                                    there.search("网贷逾期会上门调查吗", limit=1, explain=True))]
+            assert explained[1]["terms"] and explained[1]["terms"] == explained[0]["terms"]
+            assert explained[1]["bm25f"] == explained[0]["bm25f"]
 
 
 def _place(candidate) -> tuple:

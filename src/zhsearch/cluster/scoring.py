@@ -135,13 +135,15 @@ class KeywordScorer:
                    config.bm25_k1, config.bm25_b)
 
     def score(self, frequencies: dict[int, int], lengths: dict[str, int]) -> float:
-        k1, b, keywords = self.k1, self.b, self.keywords
         total = 0.0
         for place, tf in frequencies.items():
-            if place >= len(keywords) or not tf:
-                continue
-            word = keywords[place]
-            column = TABLE_FIELDS[word.field]
-            norm = k1 * ((1 - b) + b * _stored_length(lengths.get(column, 0)) / self.averages[column])
-            total += self.idfs[place] * ((tf * (k1 + 1)) / (tf + norm)) * word.boost
+            if place < len(self.keywords) and tf:
+                total += self.term_score(place, tf, lengths, self.keywords[place].boost)
         return total
+
+    def term_score(self, place: int, tf: int, lengths: dict[str, int], boost: float) -> float:
+        """The share of the keyword at ``place``, at ``boost`` (``whoosh.scoring.bm25`` times it)."""
+        k1, b = self.k1, self.b
+        column = TABLE_FIELDS[self.keywords[place].field]
+        norm = k1 * ((1 - b) + b * _stored_length(lengths.get(column, 0)) / self.averages[column])
+        return self.idfs[place] * ((tf * (k1 + 1)) / (tf + norm)) * boost

@@ -45,7 +45,8 @@ from zhsearch.cluster.scoring import (LENGTH_COLUMNS, ClusterStatistics, Keyword
 from zhsearch.errors import BadQueryError, ClusterUnavailableError
 from zhsearch.searching.query import QueryPlan
 from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig
-from zhsearch.searching.search import MAX_LIMIT, MAX_OFFSET, Document, DocumentPassage, Index, SearchResults
+from zhsearch.searching.search import (MAX_LIMIT, MAX_OFFSET, Document, DocumentPassage, Index, SearchResults,
+                                       _query_terms)
 from zhsearch.searching.syntax import ParsedQuery
 from zhsearch.storage.stored import StoredPassage
 from zhsearch.text.analyzer import analyze, char_bigrams
@@ -125,6 +126,10 @@ class _ClusterSearcher:
         self.warnings: list[str] = []
         self._count: int | None = None
         self.statistics = ClusterStatistics(0, {})  # the passage count and fields' total lengths
+        # stage 1's scorer of every term, and what the shards said of each candidate it
+        # scored (keywords' tf by place, field lengths): what --explain's terms are read from
+        self.scorer: KeywordScorer | None = None
+        self.factors: dict[int, tuple[dict[int, int], dict[str, int]]] = {}
 
     def query(self, *statements: str) -> list:
         """Run statements on the distributed table.  A shard that did not answer is
@@ -287,7 +292,20 @@ class ClusterIndex(Index):
         return ()
 
     def _term_scores(self, best, plan, searcher) -> list[dict]:
-        return []  # the engine reports a passage's score, not each term's share
+        """Each query term's BM25F share of ``best``'s stage-1 score (``--explain``), as the
+        local index lists them, from the factors the shards sent with it."""
+        factors, scorer = searcher.factors.get(best.docnum), searcher.scorer
+        if factors is None or scorer is None:
+            return []
+        tfs, lengths = factors
+        places = {word.keyword: place for place, word in enumerate(scorer.keywords)}
+        out = []
+        for term in _query_terms(plan, self._frequency(searcher), self.ranking):
+            place = places.get(keyword(term.fieldname, term.text))
+            if place is not None and tfs.get(place):
+                share = scorer.term_score(place, tfs[place], lengths, term.boost)
+                out.append({"field": term.fieldname, "term": term.text, "score": round(share, 4)})
+        return out
 
     def _filters(self, searcher, reading: ParsedQuery):
         if not reading.operators:
@@ -346,10 +364,12 @@ class ClusterIndex(Index):
             statements += [select(context, CANDIDATE_MARGIN * config.section_candidates)]
         results = searcher.query(*statements)
         values, frequencies = meta(results[1])  # every keyword's passages over all the shards
-        by_every_term = KeywordScorer.over(keywords, frequencies, statistics, config)
+        by_every_term = searcher.scorer = KeywordScorer.over(keywords, frequencies, statistics, config)
 
         def scored(rows, scorer: KeywordScorer) -> tuple[list, int]:
             found, dropped = _candidates(rows, filters, ranked=True)
+            if scorer is by_every_term:
+                searcher.factors.update((docnum, (tfs, lengths)) for docnum, _, (lengths, tfs) in found)
             rescored = [(docnum, record, scorer.score(tfs, lengths)) for docnum, record, (lengths, tfs) in found]
             return sorted(rescored, key=lambda c: (-c[2], _corpus_order(c[1]))), dropped
 

@@ -149,7 +149,8 @@ class _ClusterSearcher:
         wanted = {keyword(f, t): (f, t) for f, t in pairs if (f, t) not in self.frequencies}
         statements = []
         if count:
-            totals = ", ".join(f"SUM({column})" for column in LENGTH_COLUMNS)
+            # 64-bit sums whatever the cluster's size (Sphinx 2.2 computes on a uint column in 32 bits: a product wraps)
+            totals = ", ".join(f"SUM(BIGINT({column}))" for column in LENGTH_COLUMNS)
             statements.append(f"SELECT COUNT(*), {totals} FROM {self.table} WHERE {PASSAGES}")
         if wanted:
             clause = " | ".join(wanted)

@@ -16,7 +16,8 @@ rows the way ``zhsearch index --cluster`` writes them (a writer thread a
 shard) and timed, wall and the ``searchd`` processes' CPU seconds; then
 bench/run.py's 20 questions are asked ``--rounds`` times after one warm-up
 round, alternately through the distributed table and through the local index
-(both meet the same moment's load).  ``--copies K`` then loads the analysed
+(both meet the same moment's load), with the CPU milliseconds each question cost
+this process and (the cluster's) the ``searchd`` processes.  ``--copies K`` then loads the analysed
 rows K times over, as K copies of the corpus under other file names (the
 engine's work is that of K times the passages; zhsearch's analysis of the
 copies is not repeated), into ``--copies-shards`` shards.  Prints Markdown
@@ -137,19 +138,22 @@ def load(config, files, copies: int = 1) -> tuple[float, float]:
         writers.close()
 
 
-def latencies(backends: dict, rounds: int) -> dict[str, list[float]]:
-    """Milliseconds of each search by each backend, asked alternately, after one warm-up round."""
+def latencies(backends: dict, rounds: int) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Milliseconds of each search by each backend, asked alternately, after one warm-up
+    round; and each backend's mean CPU milliseconds a search in this process."""
     for index in backends.values():
         for question in QUESTIONS:
             index.search(question, limit=10)
     out = {name: [] for name in backends}
+    own = {name: 0.0 for name in backends}
     for _ in range(rounds):
         for question in QUESTIONS:
             for name, index in backends.items():
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 index.search(question, limit=10)
                 out[name].append(1000 * (time.perf_counter() - started))
-    return out
+                own[name] += time.process_time() - cpu_started
+    return out, {name: 1000 * seconds / len(out[name]) for name, seconds in own.items()}
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
@@ -175,14 +179,17 @@ def cluster_run(tmp: Path, name: str, shards: int, files, copies: int, local, ro
         engine = searchd_cpu(folder) - engine
         with open_cluster(config.path) as cluster:
             rows = cluster.stats()["passages"]
-            times = latencies({"cluster": cluster, "local": local}, rounds)
+            serving = searchd_cpu(folder)
+            times, own = latencies({"cluster": cluster, "local": local}, rounds)
+            serving = 1000 * (searchd_cpu(folder) - serving) / len(times["cluster"])  # only the cluster's questions reach it
     finally:
         stop_cluster(folder)
     c50, c95 = percentiles(times["cluster"])
     l50, l95 = percentiles(times["local"])
-    log(f"{name}: {rows} rows in {seconds:.1f} s, searchd {engine:.0f} CPU s; p50 {c50:.1f} ms against {l50:.1f}")
+    log(f"{name}: {rows} rows in {seconds:.1f} s, searchd {engine:.0f} CPU s; p50 {c50:.1f} ms against {l50:.1f}; "
+        f"CPU ms a question: client {own['cluster']:.1f} + searchd {serving:.1f} against {own['local']:.1f}")
     return (f"cluster, {shards} shard{'s' if shards > 1 else ''}" + (f", {copies} copies" if copies > 1 else ""),
-            rows, rows / seconds, client, engine, (c50, c95), (l50, l95))
+            rows, rows / seconds, client, engine, (c50, c95), (l50, l95), (own["cluster"], serving, own["local"]))
 
 
 def main() -> None:
@@ -204,12 +211,13 @@ def main() -> None:
         seconds = time.perf_counter() - started
         local_cpu = cpu() - own + cpu(resource.RUSAGE_CHILDREN) - children
         passages = report.passages_total
-        rows.append(("local index (Whoosh): analysis + index", passages, passages / seconds, local_cpu, None, None, None))
+        rows.append(("local index (Whoosh): analysis + index", passages, passages / seconds, local_cpu, None, None, None, None))
         log(f"local: {passages} passages in {seconds:.1f} s, {local_cpu:.0f} CPU s")
         started, own = time.perf_counter(), cpu()
         files = analysed(corpus)
         seconds, analysis_cpu = time.perf_counter() - started, cpu() - own
-        rows.append(("cluster: analysis alone (client, one core)", passages, passages / seconds, analysis_cpu, None, None, None))
+        rows.append(("cluster: analysis alone (client, one core)", passages, passages / seconds, analysis_cpu, None, None, None,
+                     None))
         log(f"analysis: {seconds:.1f} s, {analysis_cpu:.0f} CPU s")
         with open_index(tmp / "local") as local:
             for shards in args.shards:
@@ -220,11 +228,13 @@ def main() -> None:
     print(f"{when}, commit {measured}: {corpus.name}, {passages:,} passages; {len(QUESTIONS)} questions x {args.rounds} "
           f"rounds, limit 10; {os.cpu_count()} cores shared, load average {load_average[0]:.1f} / {load_average[2]:.1f} "
           "(1 / 15 min) at the end")
-    print("| what | rows | passages/s (wall) | client CPU s | searchd CPU s | query p50 / p95 ms | local index p50 / p95 ms, asked alternately |")
-    print("|---|---|---|---|---|---|---|")
-    for name, count, rate, client, engine, there, here in rows:
+    print("| what | rows | passages/s (wall) | client CPU s | searchd CPU s | query p50 / p95 ms | local index p50 / p95 ms, asked alternately "
+          "| CPU ms a query: client + searchd, local |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, count, rate, client, engine, there, here, per_query in rows:
         cells = [name, f"{count:,}", f"{rate:,.0f}", f"{client:,.1f}", "" if engine is None else f"{engine:,.1f}",
-                 "" if there is None else f"{there[0]:.1f} / {there[1]:.1f}", "" if here is None else f"{here[0]:.1f} / {here[1]:.1f}"]
+                 "" if there is None else f"{there[0]:.1f} / {there[1]:.1f}", "" if here is None else f"{here[0]:.1f} / {here[1]:.1f}",
+                 "" if per_query is None else "{:.1f} + {:.1f}, {:.1f}".format(*per_query)]
         print("| " + " | ".join(cells) + " |")
 
 

@@ -2,7 +2,7 @@
 
     python bench/cluster_relevance.py                 # the shipped corpus and every shared set
     python bench/cluster_relevance.py --sets shipped faq-questions
-    python bench/cluster_relevance.py --shards 1 --sets faq-no-headings   # without the shards' own IDFs
+    python bench/cluster_relevance.py --shards 1 --sets faq-no-headings   # one shard: its statistics are the whole's
 
 Starts its own cluster (``searchd`` from Debian's ``sphinxsearch``) on loopback
 ports in a temporary folder, loads each set's corpus into it (``--rebuild``),

@@ -5,6 +5,7 @@ folders, stopped by their PIDs."""
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import shutil
@@ -144,6 +145,36 @@ def test_an_unreachable_cluster_is_one_line_and_exit_2(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_a_passage_is_scored_as_whoosh_scores_it():
+    """BM25F from a passage's keyword frequencies: Whoosh's formula per term, times its
+    boost, summed; its one-byte length code; a keyword with no tf, or past the OR, adds nothing."""
+    from whoosh.query import Term
+    from whoosh.scoring import bm25
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    from zhsearch.cluster.scoring import ClusterStatistics, KeywordScorer, keyword_frequencies, weighted_keywords
+    from zhsearch.searching.rank import DEFAULT_RANKING as config
+
+    terms = [Term("bigrams", "上门", boost=0.5), Term("words", "催收", boost=1.0),
+             Term("bigrams", "上门", boost=0.15), Term("context_bigrams", "上门", boost=0.2)]
+    keywords = weighted_keywords(terms)
+    assert [k.keyword for k in keywords] == [keyword("bigrams", "上门"), keyword("words", "催收"),
+                                             keyword("context_bigrams", "上门")]
+    assert keywords[0].boost == pytest.approx(0.65)
+    statistics = ClusterStatistics(1000, {"words": 9000, "bigrams": 80000, "context": 20000})
+    documents = {keywords[0].keyword: 40, keywords[1].keyword: 7, keywords[2].keyword: 3}
+    scorer = KeywordScorer.over(keywords, documents, statistics, config)
+    idf = lambda n: math.log(1000 / (n + 1)) + 1  # noqa: E731  (Whoosh's)
+    lengths = {"words": 11, "bigrams": 119, "context": 37}
+    expected = (bm25(idf(40), 3, byte_to_length(length_to_byte(119)), 80.0, config.bm25_b, config.bm25_k1) * 0.65
+                + bm25(idf(7), 1, byte_to_length(length_to_byte(11)), 9.0, config.bm25_b, config.bm25_k1) * 1.0)
+    factors = "bm25=1, field1=(lcs=1, hit_count=4, word_count=2), word0=(tf=3, idf=0.1), word1=(tf=1, idf=0.2), " \
+              "word2=(tf=0, idf=0.3), word3=(tf=2, idf=0.1)"  # word3: a phrase's word, not one of the OR
+    assert keyword_frequencies(factors) == {0: 3, 1: 1, 3: 2}
+    assert scorer.score(keyword_frequencies(factors), lengths) == pytest.approx(expected, rel=1e-12)
+    assert scorer.score({}, lengths) == 0.0
+
+
 # --- against real searchd processes -----------------------------------------
 @needs_searchd
 def test_the_engine_keeps_every_keyword_whole(cluster):
@@ -167,6 +198,38 @@ def test_the_cluster_ranks_as_the_local_index_does(cluster, idx):
     assert hits[0].source == idx.search("九千会上门吗", limit=3)[0].source
     assert hits.warnings == ()
     assert hits[0].highlights  # highlights are zhsearch's own, cut from the stored text
+
+
+@needs_searchd
+def test_shards_of_unequal_content_score_as_the_local_index_does(tmp_path):
+    """Stage 1's scores over two shards that hold different passages are the local
+    index's: each keyword's IDF over the whole cluster, not over its shard."""
+    with _spread_cluster(tmp_path) as (corpus, config):
+        load_cluster(corpus, config)
+        counts = []
+        for shard in config.shards:
+            connection = Connection(shard.endpoint)
+            try:
+                counts.append(int(connection.query(f"SELECT COUNT(*) FROM {shard.table}")[0][0][0]))
+            finally:
+                connection.close()
+        assert min(counts) > 0 and counts[0] != counts[1]  # each shard's own IDF would differ from the whole's
+        zhsearch.build_index(corpus, tmp_path / "local")
+        with zhsearch.open_index(tmp_path / "local") as here, open_cluster(config.path) as there:
+            for query in ("网贷逾期会上门调查吗", "催收人员上门是否合法", "逾期后征信会受影响吗", "法院会上门吗"):
+                local = {_place(c): c.base for c in here.ranked_pool(query)[0]}
+                best = sorted(there.ranked_pool(query)[0], key=lambda c: -c.base)[:10]
+                assert len(best) == 10
+                assert [c.base for c in best] == pytest.approx([local[_place(c)] for c in best], rel=1e-9), query
+            # --explain's terms: each one's share of the first hit, as the local index gives them
+            explained = [r[0].explanation for r in (here.search("网贷逾期会上门调查吗", limit=1, explain=True),
+                                                    there.search("网贷逾期会上门调查吗", limit=1, explain=True))]
+            assert explained[1]["terms"] and explained[1]["terms"] == explained[0]["terms"]
+            assert explained[1]["bm25f"] == explained[0]["bm25f"]
+
+
+def _place(candidate) -> tuple:
+    return candidate.passage.source, candidate.passage.line, candidate.passage.order
 
 
 @needs_searchd

@@ -8,12 +8,18 @@ own code.  When opened, it reads the lexicon the cluster was loaded with
 (``cluster.lexicon``).  Per query the client sends (docs/scale.md):
 
 1. one round trip for the document frequencies of the query's terms (a
-   ``MATCH`` of their keywords, then ``SHOW META``) and the passage count;
-   a term the plan asks about later (a regional reading) costs one more;
+   ``MATCH`` of their keywords, then ``SHOW META``), the passage count and
+   the ranked fields' total lengths; a term the plan asks about later (a
+   regional reading) costs one more;
 2. one round trip for the candidates: a weighted ``MATCH`` of every term
-   (an OR, ranked by BM25F), the phrases as ANDed bigram phrases, the
-   exclusions as NOTs, ``file:`` as an attribute filter — and the passages
-   best matched by their headings; each comes back with its stored fields;
+   (an OR, which each shard ranks by its own approximation of BM25F), the
+   phrases as ANDed bigram phrases, the exclusions as NOTs, ``file:`` as an
+   attribute filter — and the passages best matched by their headings; each
+   comes back with its stored fields, field lengths and the engine's
+   per-keyword factors, and ``SHOW META`` gives every keyword's document
+   frequency over all the shards.  The client scores each candidate as the
+   local index would, with those statistics (zhsearch.cluster.scoring), and
+   keeps the best: twice as many are fetched as are kept;
 3. (sometimes) one more for the total score of a heading match that is not
    among the candidates.
 
@@ -34,47 +40,55 @@ from zhsearch.cluster.config import ClusterConfig, load_config
 from zhsearch.cluster.filters import PushedFilters
 from zhsearch.cluster.lexicon import PASSAGES, read_lexicon
 from zhsearch.cluster.rows import STORED_COLUMNS, file_id, keyword, stored_fields
+from zhsearch.cluster.scoring import (LENGTH_COLUMNS, ClusterStatistics, KeywordScorer, keyword_frequencies,
+                                      weighted_keywords)
 from zhsearch.errors import BadQueryError, ClusterUnavailableError
 from zhsearch.searching.query import QueryPlan
 from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig
-from zhsearch.searching.search import MAX_LIMIT, MAX_OFFSET, Document, DocumentPassage, Index, SearchResults
+from zhsearch.searching.search import (MAX_LIMIT, MAX_OFFSET, Document, DocumentPassage, Index, SearchResults,
+                                       _query_terms)
 from zhsearch.searching.syntax import ParsedQuery
 from zhsearch.storage.stored import StoredPassage
 from zhsearch.text.analyzer import analyze, char_bigrams
 from zhsearch.text.normalize import HAN_RUN, fold_text
 
-SCORE_SCALE = 10_000  # the expression ranker's weight is an integer: BM25F × this
+SCORE_SCALE = 10_000  # the expression ranker's weight is an integer: BM25F × this (its order is all that is used)
 MIRROR_RETRIES = 2  # statements sent again when a mirrored shard's replica did not answer
 PINYIN_PASSAGES = 100  # passages a pinyin pair's bigrams are read from
 LISTED_MAX = MAX_OFFSET + MAX_LIMIT  # a query of only filters lists at most this many passages
+CANDIDATE_MARGIN = 2  # candidates the shards choose, for each one kept after the client scores them
 _COLUMNS = ", ".join(("id",) + STORED_COLUMNS)
+_RANKED_COLUMNS = ", ".join(("id",) + STORED_COLUMNS + LENGTH_COLUMNS + ("packedfactors()",))
 
 
 # The table's analysed fields, by the local index's field whose boost they carry.
 _RANKED_FIELDS = (("words", "words"), ("bigrams", "bigrams"), ("context_bigrams", "context"))
 
 
-def ranker(config: RankingConfig, lengths: dict[str, float], passages: int) -> str:
-    """The engine's ranking expression: the local index's BM25F, field by field.
+def ranker(config: RankingConfig, statistics: ClusterStatistics) -> str:
+    """The engine's ranking expression, which chooses each shard's candidates: BM25F, field by field.
 
+    Only the order matters: the candidates are scored again by the client
+    (zhsearch.cluster.scoring), with the whole cluster's statistics.
     Sphinx 2.2 keeps each passage's field lengths (``words_len`` …, from
     ``index_field_lengths``) but not their averages in a real-time table: its
     own ``bm25f()`` then scores every passage 0.5 whenever ``b`` > 0.  So the
     formula is written out over the engine's per-field factors, with the
-    averages (``lengths``) the client reads: in each field, the matched
-    keywords' IDFs times BM25's saturation of their mean frequency at the
-    field's length, times the field's boost.  The engine's plain IDF is
-    log(N/n) / (2 log(N+1)); Whoosh's, log(N/(n+1)) + 1: the sum is scaled
-    back and each matched keyword adds its 1 (``passages``: N).
-    The field is told apart by its weight (``FIELD_IDS``), the only per-field
-    value the engine's ``sum()`` can read.
+    averages the client reads: in each field, the matched keywords' IDFs
+    times BM25's saturation of their mean frequency at the field's length,
+    times the field's boost.  The engine's plain IDF is log(N/n) / (2 log(N+1));
+    Whoosh's, log(N/(n+1)) + 1: the sum is scaled back and each matched
+    keyword adds its 1 (N: the cluster's passage count).  The field is told
+    apart by its weight (``FIELD_IDS``), the only per-field value the
+    engine's ``sum()`` can read.
     """
     k1, b = config.bm25_k1, config.bm25_b
-    scale = 2 * math.log(passages + 1)
+    scale = 2 * math.log(statistics.passages + 1)
     parts = []
     for field, table in _RANKED_FIELDS:
         tf = "(hit_count/word_count)"
-        norm = f"({1 - b:g}+{b:g}*{table}_len/{max(lengths.get(table, 1.0), 1e-3):.4f})"
+        average = max(statistics.average_length(table), 1e-3)
+        norm = f"({1 - b:g}+{b:g}*{table}_len/{average:.4f})"
         parts.append((FIELD_IDS[table], f"{config.boost(field):g}*(sum_idf*{scale:.4f}+word_count)*{tf}*{k1 + 1:g}/({tf}+{k1:g}*{norm})"))
     expression = "0"
     for field_id, part in reversed(parts):
@@ -111,7 +125,11 @@ class _ClusterSearcher:
         self.frequencies: dict[tuple[str, str], int] = {}
         self.warnings: list[str] = []
         self._count: int | None = None
-        self.lengths: dict[str, float] = {}  # each ranked field's average length in tokens
+        self.statistics = ClusterStatistics(0, {})  # the passage count and fields' total lengths
+        # stage 1's scorer of every term, and what the shards said of each candidate it
+        # scored (keywords' tf by place, field lengths): what --explain's terms are read from
+        self.scorer: KeywordScorer | None = None
+        self.factors: dict[int, tuple[dict[int, int], dict[str, int]]] = {}
 
     def query(self, *statements: str) -> list:
         """Run statements on the distributed table.  A shard that did not answer is
@@ -131,8 +149,9 @@ class _ClusterSearcher:
         wanted = {keyword(f, t): (f, t) for f, t in pairs if (f, t) not in self.frequencies}
         statements = []
         if count:
-            averages = ", ".join(f"AVG({t}_len)" for _, t in _RANKED_FIELDS)
-            statements.append(f"SELECT COUNT(*), {averages} FROM {self.table} WHERE {PASSAGES}")
+            # 64-bit sums whatever the cluster's size (Sphinx 2.2 computes on a uint column in 32 bits: a product wraps)
+            totals = ", ".join(f"SUM(BIGINT({column}))" for column in LENGTH_COLUMNS)
+            statements.append(f"SELECT COUNT(*), {totals} FROM {self.table} WHERE {PASSAGES}")
         if wanted:
             clause = " | ".join(wanted)
             statements += [f"SELECT id FROM {self.table} WHERE MATCH({literal(clause)}) LIMIT 1 OPTION ranker=none",
@@ -141,9 +160,10 @@ class _ClusterSearcher:
             return
         results = self.query(*statements)
         if count:
-            row = results[0][0] if results[0] else (0,) + (1.0,) * len(_RANKED_FIELDS)
+            row = results[0][0] if results[0] else (0,) + (0,) * len(LENGTH_COLUMNS)
             self._count = int(row[0])
-            self.lengths = {t: float(v or 1.0) for (_, t), v in zip(_RANKED_FIELDS, row[1:])}
+            self.statistics = ClusterStatistics(self._count, {
+                column[: -len("_len")]: int(float(total or 0)) for column, total in zip(LENGTH_COLUMNS, row[1:])})
         if wanted:
             _, docs = meta(results[-1])
             for word, pair in wanted.items():
@@ -273,7 +293,20 @@ class ClusterIndex(Index):
         return ()
 
     def _term_scores(self, best, plan, searcher) -> list[dict]:
-        return []  # the engine reports a passage's score, not each term's share
+        """Each query term's BM25F share of ``best``'s stage-1 score (``--explain``), as the
+        local index lists them, from the factors the shards sent with it."""
+        factors, scorer = searcher.factors.get(best.docnum), searcher.scorer
+        if factors is None or scorer is None:
+            return []
+        tfs, lengths = factors
+        places = {word.keyword: place for place, word in enumerate(scorer.keywords)}
+        out = []
+        for term in _query_terms(plan, self._frequency(searcher), self.ranking):
+            place = places.get(keyword(term.fieldname, term.text))
+            if place is not None and tfs.get(place):
+                share = scorer.term_score(place, tfs[place], lengths, term.boost)
+                out.append({"field": term.fieldname, "term": term.text, "score": round(share, 4)})
+        return out
 
     def _filters(self, searcher, reading: ParsedQuery):
         if not reading.operators:
@@ -298,44 +331,63 @@ class ClusterIndex(Index):
         searcher = searcher or _ClusterSearcher(self)
         return {name: int(i) for i, name, _ in file_groups(searcher, self.config.table)}
 
-    def _select(self, where: list[str], order: str = "", limit: int = 0, option: str = "") -> str:
+    def _select(self, where: list[str], order: str = "", limit: int = 0, option: str = "", ranked: bool = False) -> str:
+        """A ``SELECT`` of passages' stored fields; ``ranked``: with their field lengths and
+        the engine's per-keyword factors, which the client scores them from."""
         clause = " AND ".join(w for w in where + [PASSAGES] if w)
-        return (f"SELECT {_COLUMNS}, weight() AS score FROM {self.config.table}" + (f" WHERE {clause}" if clause else "")
+        columns = _RANKED_COLUMNS if ranked else _COLUMNS
+        return (f"SELECT {columns} FROM {self.config.table}" + (f" WHERE {clause}" if clause else "")
                 + (f" ORDER BY {order}" if order else "") + f" LIMIT {limit} OPTION max_matches={limit}" + option)
 
     def _stage_one(self, searcher, terms, limit: int, allowed, left_out):
+        """The shards choose ``CANDIDATE_MARGIN`` × ``limit`` candidates by their own
+        statistics; each is scored again with the cluster's (zhsearch.cluster.scoring),
+        and the best ``limit`` kept, as the local index would score them."""
         if not terms:  # a plan of only pinyin nobody's bigrams sound like
             return [], [], 0, None
         config = self.ranking
         filters = allowed if isinstance(allowed, PushedFilters) else PushedFilters()
         required, excluded = filters.match()
-        searcher.doc_count()  # and the fields' average lengths
-        rank = f", ranker=expr({literal(ranker(config, searcher.lengths, searcher.doc_count()))}), {RANK_OPTIONS}"
+        searcher.doc_count()  # and the fields' total lengths
+        statistics = searcher.statistics
+        rank = f", ranker=expr({literal(ranker(config, statistics))}), {RANK_OPTIONS}"
+        keywords = weighted_keywords(terms)  # the OR is written first: its keywords are word0, word1 …
+        context = [k for k in keywords if k.field == "context_bigrams"]
 
-        def where(words) -> list[str]:
-            ored = " | ".join(dict.fromkeys(_boosted(t, config) for t in words))
-            return [f"MATCH({literal(' '.join(p for p in (f'({ored})', required, excluded) if p))})", filters.where()]
+        def select(words, count: int, extra: tuple[str, ...] = ()) -> str:
+            ored = " | ".join(k.matched(config) for k in words)
+            match = " ".join(p for p in (f"({ored})", required, excluded) if p)
+            return self._select([f"MATCH({literal(match)})", filters.where(), *extra],
+                                "weight() DESC, file ASC, page ASC, line ASC, column ASC", count, rank, ranked=True)
 
-        context = [t for t in terms if t.fieldname == "context_bigrams"]
-        statements = [self._select(where(terms), "score DESC, id ASC", limit, rank), "SHOW META"]
+        statements = [select(keywords, CANDIDATE_MARGIN * limit), "SHOW META"]
         if context:
-            statements += [self._select(where(context), "score DESC, id ASC", config.section_candidates, rank)]
+            statements += [select(context, CANDIDATE_MARGIN * config.section_candidates)]
         results = searcher.query(*statements)
-        values, _ = meta(results[1])
-        found, dropped = _candidates(results[0], filters)
+        values, frequencies = meta(results[1])  # every keyword's passages over all the shards
+        by_every_term = searcher.scorer = KeywordScorer.over(keywords, frequencies, statistics, config)
+
+        def scored(rows, scorer: KeywordScorer) -> tuple[list, int]:
+            found, dropped = _candidates(rows, filters, ranked=True)
+            if scorer is by_every_term:
+                searcher.factors.update((docnum, (tfs, lengths)) for docnum, _, (lengths, tfs) in found)
+            rescored = [(docnum, record, scorer.score(tfs, lengths)) for docnum, record, (lengths, tfs) in found]
+            return sorted(rescored, key=lambda c: (-c[2], _corpus_order(c[1]))), dropped
+
+        found, dropped = scored(results[0], by_every_term)
         count = int(values.get("total_found", len(found))) - dropped
         by_id = {docnum: (fields_, score) for docnum, fields_, score in found}
         sections = []
-        if context:
-            heading_matches, _ = _candidates(results[2], filters)
+        if context:  # the passages best matched by their headings, each with its score by every term
+            by_heading = KeywordScorer.over(context, frequencies, statistics, config)
+            heading_matches = scored(results[2], by_heading)[0][: config.section_candidates]
             missing = [d for d, _, _ in heading_matches if d not in by_id]
-            if missing:  # their score by every term, as the local index gives it
-                more = searcher.query(self._select(where(terms) + [f"id IN ({','.join(map(str, missing))})"],
-                                                   "", len(missing), rank))[0]
-                by_id.update({d: (f, s) for d, f, s in _candidates(more, filters)[0]})
+            if missing:
+                more = searcher.query(select(keywords, len(missing), (f"id IN ({','.join(map(str, missing))})",)))[0]
+                by_id.update({d: (f, s) for d, f, s in scored(more, by_every_term)[0]})
             sections = [(d, by_id[d][1]) for d, _, _ in heading_matches if d in by_id]
-        best = [(d, score) for d, _, score in found]
-        return best, sections, max(count, len(found)), lambda docnum: StoredPassage.from_fields(by_id[docnum][0])
+        best = [(d, score) for d, _, score in found[:limit]]
+        return best, sections, max(count, len(best)), lambda docnum: StoredPassage.from_fields(by_id[docnum][0])
 
     def _listing(self, searcher, reading: ParsedQuery, want: int) -> tuple[list, int]:
         listed = sorted(self._listed(searcher, *self._filters(searcher, reading)),
@@ -368,26 +420,28 @@ class ClusterIndex(Index):
                 "files": len(self.files(searcher)), "passages": searcher.doc_count(), "warnings": searcher.warnings}
 
 
-def _candidates(rows, filters: PushedFilters) -> tuple[list, int]:
-    """``(docnum, stored fields, bm25f)`` of the rows that pass ``filters``' exact check,
-    and how many did not."""
+def _candidates(rows, filters: PushedFilters, ranked: bool = False) -> tuple[list, int]:
+    """``(docnum, stored fields, extra)`` of the rows that pass ``filters``' exact check,
+    and how many did not; ``extra``, of a ranked row: ``(its field lengths by column,
+    its keywords' tf by place)``."""
     out, dropped = [], 0
+    stored_end = 1 + len(STORED_COLUMNS)
     for row in rows:
-        docnum, values, score = row[0], dict(zip(STORED_COLUMNS, row[1:-1])), row[-1]
-        record = stored_fields(values)
-        if filters.holds(record["norm"]):
-            out.append((docnum, record, score / SCORE_SCALE))
-        else:
+        record = stored_fields(dict(zip(STORED_COLUMNS, row[1:stored_end])))
+        if not filters.holds(record["norm"]):
             dropped += 1
+        elif ranked:
+            lengths = {column[: -len("_len")]: int(value) for column, value in zip(LENGTH_COLUMNS, row[stored_end:-1])}
+            out.append((row[0], record, (lengths, keyword_frequencies(row[-1]))))
+        else:
+            out.append((row[0], record, None))
     return out, dropped
 
 
-def _boosted(term, config: RankingConfig) -> str:
-    """A query term's keyword, with its boost beside its field's (a related term's,
-    a homophone's) as the engine's ``^`` (which multiplies the keyword's IDF)."""
-    word = keyword(term.fieldname, term.text)
-    relative = term.boost / config.boost(term.fieldname)
-    return word if abs(relative - 1) < 1e-9 else f"{word}^{relative:.4g}"
+def _corpus_order(record: dict) -> tuple:
+    """Where a passage stands in the corpus: what breaks a tie of scores, as a local
+    index built from the corpus breaks it (its passages numbered file by file, in order)."""
+    return record["file"], record["page"], record["line"], record["column"], record["order"]
 
 
 def _likely_terms(query: str) -> list[tuple[str, str]]:

@@ -4,6 +4,8 @@
     python bench/tune.py fit                  # LOCO figures of the fitted weights (--write: ship them)
     python bench/tune.py fit --without early,teaser       # the same with features left out (an ablation)
     python bench/tune.py sweep window_weight 0.3 0.5 0.7  # a RankingConfig field, LOCO over its values
+    python bench/tune.py dump --reuse         # the dump's index folders as they are (a change of the rerank alone;
+    python bench/tune.py sweep window_weight 0.3 0.5 --reuse   # never for a field that changes what is indexed)
     python bench/tune.py dump --semantic      # also embed every corpus (the vectors stay in bench/work/tune/)
     python bench/tune.py fit                  # with vectors in the dump: the hybrid set (--write: hybrid_weights.json)
     python bench/tune.py fit --without semantic           # the lexical set fitted on the same dump

@@ -226,6 +226,11 @@ def test_shards_of_unequal_content_score_as_the_local_index_does(tmp_path):
                                                     there.search("网贷逾期会上门调查吗", limit=1, explain=True))]
             assert explained[1]["terms"] and explained[1]["terms"] == explained[0]["terms"]
             assert explained[1]["bm25f"] == explained[0]["bm25f"]
+            # a phrase repeats keywords of the OR: each hit's BM25F is still the local index's
+            for query in ('九千 "会上门"', '上门 "上门催收"', '逾期 "会上门" -催收'):
+                local = {h.location: h.explanation["bm25f"] for h in here.search(query, limit=10, explain=True)}
+                remote = {h.location: h.explanation["bm25f"] for h in there.search(query, limit=10, explain=True)}
+                assert remote and remote == pytest.approx(local, rel=1e-6), query
 
 
 def _place(candidate) -> tuple:
@@ -240,6 +245,14 @@ def test_operators_let_through_what_the_local_index_does(cluster, idx, query):
         there = remote.search(query, limit=200)
     here = idx.search(query, limit=200)
     assert _locations(there) == _locations(here)
+
+
+@needs_searchd
+@pytest.mark.parametrize("query", ["file:003*", "-file:003* file:00*"])
+def test_a_listing_of_filters_alone_explains_itself(cluster, query):
+    with open_cluster(cluster.path) as remote:
+        listed = remote.search(query, limit=3, explain=True)
+    assert listed and all(h.explanation is not None for h in listed)
 
 
 def _locations(results) -> set[str]:

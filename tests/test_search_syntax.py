@@ -65,6 +65,14 @@ def test_a_phrase_with_numerals_matches_digits_and_the_other_way(idx, corpus_cop
     assert all("九千元" in [h.text[s:e] for s, e in h.highlights] for h in by_numerals)
 
 
+def test_a_phrase_that_adds_words_narrows_a_question_to_passages_holding_it(idx):
+    plain = idx.search("九千会上门吗", limit=ALL)
+    narrowed = idx.search('九千会上门吗 "九千元"', limit=ALL)  # its 元 is ranked too: the order may differ
+    assert 0 < narrowed.total < plain.total
+    assert found(narrowed) <= found(plain)
+    assert all("9000元" in fold_text(h.text) for h in narrowed)
+
+
 @pytest.mark.parametrize("phrase", ['"九千"', '"会上门"'])
 def test_a_phrase_of_the_questions_words_narrows_it_and_keeps_its_ranking(idx, phrase):
     # (a phrase that adds words, "九千元", ranks them too: its order may differ)

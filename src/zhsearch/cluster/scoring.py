@@ -18,6 +18,9 @@ first keyword written); a keyword written twice is reported once, at its
 first place.  So the OR of the query's terms is written first, each keyword
 once (two terms of one keyword — a bigram that is also a related term —
 become one keyword with their boosts summed, as Whoosh sums their scores).
+A keyword that an operator's part repeats (a phrase's bigram that is also in
+the OR) is counted twice in its ``tf``: a query with operators reads the
+chosen passages' factors again, of the OR alone (``ClusterIndex._stage_one``).
 """
 
 from __future__ import annotations

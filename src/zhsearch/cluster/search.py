@@ -354,17 +354,30 @@ class ClusterIndex(Index):
         keywords = weighted_keywords(terms)  # the OR is written first: its keywords are word0, word1 …
         context = [k for k in keywords if k.field == "context_bigrams"]
 
-        def select(words, count: int, extra: tuple[str, ...] = ()) -> str:
+        def select(words, count: int, extra: tuple[str, ...] = (), filtered: bool = True) -> str:
+            """``filtered``: with the operators' MATCH and filters; else the OR alone
+            (of passages already chosen by ``extra``'s ids)."""
             ored = " | ".join(k.matched(config) for k in words)
-            match = " ".join(p for p in (f"({ored})", required, excluded) if p)
-            return self._select([f"MATCH({literal(match)})", filters.where(), *extra],
+            match = " ".join(p for p in (f"({ored})", required, excluded) if p) if filtered else f"({ored})"
+            return self._select([f"MATCH({literal(match)})", filters.where() if filtered else "", *extra],
                                 "weight() DESC, file ASC, page ASC, line ASC, column ASC", count, rank, ranked=True)
+
+        def by_ids(ids) -> tuple[str, ...]:
+            return (f"id IN ({','.join(map(str, ids))})",)
 
         statements = [select(keywords, CANDIDATE_MARGIN * limit), "SHOW META"]
         if context:
             statements += [select(context, CANDIDATE_MARGIN * config.section_candidates)]
         results = searcher.query(*statements)
         values, frequencies = meta(results[1])  # every keyword's passages over all the shards
+        if required:
+            # A phrase's keywords repeat the OR's, and the engine then counts them twice
+            # in PACKEDFACTORS(): the chosen passages' factors are read again, of the OR alone.
+            chosen = sorted({row[0] for rows in results[::2] for row in rows})
+            if chosen:
+                again = {row[0]: row for row in searcher.query(select(keywords, len(chosen), by_ids(chosen), False))[0]}
+                results = [[again.get(row[0], row) for row in rows] if i % 2 == 0 else rows
+                           for i, rows in enumerate(results)]
         by_every_term = searcher.scorer = KeywordScorer.over(keywords, frequencies, statistics, config)
 
         def scored(rows, scorer: KeywordScorer) -> tuple[list, int]:
@@ -383,7 +396,7 @@ class ClusterIndex(Index):
             heading_matches = scored(results[2], by_heading)[0][: config.section_candidates]
             missing = [d for d, _, _ in heading_matches if d not in by_id]
             if missing:
-                more = searcher.query(select(keywords, len(missing), (f"id IN ({','.join(map(str, missing))})",)))[0]
+                more = searcher.query(select(keywords, len(missing), by_ids(missing), False))[0]
                 by_id.update({d: (f, s) for d, f, s in scored(more, by_every_term)[0]})
             sections = [(d, by_id[d][1]) for d, _, _ in heading_matches if d in by_id]
         best = [(d, score) for d, _, score in found[:limit]]
@@ -434,7 +447,7 @@ def _candidates(rows, filters: PushedFilters, ranked: bool = False) -> tuple[lis
             lengths = {column[: -len("_len")]: int(value) for column, value in zip(LENGTH_COLUMNS, row[stored_end:-1])}
             out.append((row[0], record, (lengths, keyword_frequencies(row[-1]))))
         else:
-            out.append((row[0], record, None))
+            out.append((row[0], record, 0.0))  # unranked: a listing's passage, as the local index lists it
     return out, dropped
 
 

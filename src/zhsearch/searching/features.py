@@ -317,8 +317,12 @@ def _share(plan: QueryPlan, text: str, where: PassageContext, config: RankingCon
     if not text:
         return 0.0
     total = sum(where.weights.values()) or 1.0
-    got = sum(weight * _credit(term, text, plan.parts.get(term, (term,)), plan.related.get(term, ()), config)
-              for term, weight in where.weights.items())
+    got = 0.0
+    for term, weight in where.weights.items():
+        if term in plan.pinyin_bigrams:  # a pinyin pair: one of the bigrams it sounds like
+            got += weight * any(b in text for b in plan.pinyin_bigrams[term])
+        else:
+            got += weight * _credit(term, text, plan.parts.get(term, (term,)), plan.related.get(term, ()), config)
     return got / total
 
 

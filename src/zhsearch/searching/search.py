@@ -34,7 +34,7 @@ from zhsearch.searching.rank import (
 )
 from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
-from zhsearch.storage.stored import StoredPassage, location, read_record, stored_fields_of
+from zhsearch.storage.stored import StoredPassage, location, read_record, stored_fields_reader
 from zhsearch.storage.listing import left_out_total
 from zhsearch.text.normalize import HAN_RUN
 from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS
@@ -474,11 +474,12 @@ class Index:
             ranked += below
         return ranked, count - len(pool) - len(rest), counted, pooled
 
-    def _record(self, searcher, docnum: int) -> StoredPassage:
-        """One passage's stored record: a damaged segment fails here as the index error;
-        a field missing in the record is our bug (a renamed field), outside the guard."""
+    def _record(self, read, docnum: int) -> StoredPassage:
+        """One passage's stored record (``read``: :func:`stored_fields_reader`'s): a damaged
+        segment fails here as the index error; a field missing in the record is our bug
+        (a renamed field), outside the guard."""
         try:
-            fields = read_record(stored_fields_of(searcher, docnum))
+            fields = read_record(read(docnum))
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
         return StoredPassage.from_fields(fields)
@@ -538,9 +539,10 @@ class Index:
             # answer under a heading that restates the question).
             matches = match(searcher, terms, limit, "context_bigrams", config.section_candidates,
                             allowed=allowed, excluded=left_out)
+            read = stored_fields_reader(searcher)
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
-        return matches.best, matches.sections, matches.count, lambda docnum: self._record(searcher, docnum)
+        return matches.best, matches.sections, matches.count, lambda docnum: self._record(read, docnum)
 
     def _did_you_mean(self, plan: QueryPlan, reading: ParsedQuery, total: int, offset: int) -> tuple:
         """Corrections, only when the search found little: nothing, or a query

@@ -20,7 +20,7 @@ from zhsearch.text.lexicon import active_lexicon, load_index_lexicon
 from zhsearch.searching.retrieve import match
 from zhsearch.searching.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch.searching.syntax import ParsedQuery, parse_query
-from zhsearch.searching.features import matched_terms
+from zhsearch.searching.features import QueryTerms, matched_terms
 from zhsearch.searching.rank import (
     DEFAULT_RANKING,
     FIELDS,
@@ -459,7 +459,8 @@ class Index:
                 pool.append(Scored(docnum, record(docnum), score))
                 in_pool.add(docnum)
         rest = [c for c in found[len(found) if pool_end is None else pool_end :] if c.docnum not in in_pool]
-        ranked = final_scores([rescore(c, plan, weights, config) for c in pool], config)
+        query_terms = QueryTerms(plan, weights, config)  # what every candidate's features read of the query
+        ranked = final_scores([rescore(c, plan, weights, config, query_terms) for c in pool], config)
         if query and (stage := self._semantic_stage()):
             ranked = stage.rerank(query, ranked, config)
         pooled = len(ranked)
@@ -467,7 +468,7 @@ class Index:
         if rest:
             top = max((c.base for c in ranked), default=0.0)
             floor = ranked[-1].score if ranked else None
-            below = final_scores([rescore(c, plan, weights, config) for c in rest], config, top=top)
+            below = final_scores([rescore(c, plan, weights, config, query_terms) for c in rest], config, top=top)
             for c in below:  # past the pool: ranked among themselves, never above its last hit
                 if floor is not None and c.score > floor:
                     c.score = floor

@@ -141,3 +141,16 @@ def test_a_stage_maps_its_replacements_as_one_piece_a_character_would(text):
         for prev in (_identity(text), normalize_text(text)):
             fast, reference = _replace_matches(prev, pattern, replace), _replace_matches_one_piece_a_character(prev, pattern, replace)
             assert (fast.text, fast.starts, fast.ends) == (reference.text, reference.starts, reference.ends)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="記憶體軟體檔案程式設計資料庫網路連線預設視窗滑鼠印表機硬碟隨身碟著裏為後發髮乾幹\n\x1f 。，ａB", max_size=10),
+                max_size=12),
+       st.sampled_from(["tw2sp", "hk2s", "t2s"]))
+def test_phrases_converted_in_one_call_are_converted_as_one_call_each(texts, config):
+    """convert_each joins the phrases the alignment converts (and falls back, one call a
+    text, when a text holds the separator): each converts as it does alone."""
+    from zhsearch.text.normalize import _opencc, convert_each
+
+    convert = _opencc(config).convert
+    assert convert_each(convert, texts) == [convert(t) for t in texts]

@@ -103,3 +103,54 @@ def test_fold_text_is_normalize_text_without_offsets(text):
     from zhsearch.text.normalize import fold_text
 
     assert fold_text(text) == normalize_text(text).text
+
+
+def _replace_matches_one_piece_a_character(prev, pattern, replace):
+    """The map as _replace_matches built it before: one piece a character, then _compose."""
+    from zhsearch.text.normalize import _compose
+
+    out, pieces, last, changed = [], [], 0, False
+    for m in pattern.finditer(prev.text):
+        new = replace(m)
+        if new is None:
+            continue
+        changed = True
+        out.append(prev.text[last : m.start()])
+        pieces.extend((i, i + 1) for i in range(last, m.start()))
+        out.append(new)
+        pieces.extend((m.start(), m.end()) for _ in new)
+        last = m.end()
+    if not changed:
+        return prev
+    out.append(prev.text[last:])
+    pieces.extend((i, i + 1) for i in range(last, len(prev.text)))
+    return _compose(prev, "".join(out), pieces)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="九千三百零七两万第十一二个月天元章方網(wǎng)（yīng）贷 3.5,", max_size=40))
+def test_a_stage_maps_its_replacements_as_one_piece_a_character_would(text):
+    """_replace_matches builds the offset map a stretch at a time: the same map, on a
+    stage after others (glosses removed: the map is no longer the identity)."""
+    from zhsearch.text.normalize import (
+        _DIGIT_UNIT, _NUMERAL_RUN, PINYIN_GLOSS, _digit_unit_replacement, _identity, _numeral_replacement,
+        _replace_matches)
+
+    for pattern, replace in ((PINYIN_GLOSS, lambda m: ""), (_DIGIT_UNIT, _digit_unit_replacement),
+                             (_NUMERAL_RUN, _numeral_replacement)):
+        for prev in (_identity(text), normalize_text(text)):
+            fast, reference = _replace_matches(prev, pattern, replace), _replace_matches_one_piece_a_character(prev, pattern, replace)
+            assert (fast.text, fast.starts, fast.ends) == (reference.text, reference.starts, reference.ends)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="記憶體軟體檔案程式設計資料庫網路連線預設視窗滑鼠印表機硬碟隨身碟著裏為後發髮乾幹\n\x1f 。，ａB", max_size=10),
+                max_size=12),
+       st.sampled_from(["tw2sp", "hk2s", "t2s"]))
+def test_phrases_converted_in_one_call_are_converted_as_one_call_each(texts, config):
+    """convert_each joins the phrases the alignment converts (and falls back, one call a
+    text, when a text holds the separator): each converts as it does alone."""
+    from zhsearch.text.normalize import _opencc, convert_each
+
+    convert = _opencc(config).convert
+    assert convert_each(convert, texts) == [convert(t) for t in texts]

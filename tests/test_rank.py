@@ -207,3 +207,63 @@ def test_the_shipped_weights_name_the_learned_features():
     names = [name for name, _ in FEATURES]
     assert set(LEARNED) == (set(names) - {"coverage"}) | {"bm25f"}
     assert set(name for name, _ in D.weights) == set(LEARNED)  # a weight of no feature would be inert
+
+
+# passages that take each path of the features: plain statements, a question, a quotation,
+# an announcement, a cross-reference, a heading and a title, a lone sentence, numerals
+SHARED_TERMS_PASSAGES = [
+    (ANSWER, "", "", 0),
+    ("网贷逾期以后。平台一般不会上门。多为电话催收。也会发短信。", "网贷逾期会上门吗", "", 0),
+    ("上门？不会。催收只打电话。逾期要还。", "常见问题 › 上门", "网贷", 1),
+    ("他问“网贷逾期会上门吗”。平台说不会。只打电话。", "", "网贷逾期", 2),
+    ("本文将为大家详细介绍网贷逾期。平台一般不会上门。催收多为电话。", "应对策略", "网贷逾期怎么办", 0),
+    ("详见第 7.13 节 “网贷逾期会上门吗”。平台不会。", "网贷 › 逾期", "", 0),
+    ("不会。", "", "", 0),
+    ("逾期九千元。三个月后会上门吗？一般不会。", "网贷逾期", "网贷逾期会上门吗", 0),
+]
+
+
+@pytest.mark.parametrize("query", ["网贷逾期会上门吗", "网贷逾期怎么办", "上门催收 九千", "shangmen cuishou"])
+def test_features_with_the_querys_terms_made_once_are_those_made_for_each_passage(query):
+    """rescore with one QueryTerms for all candidates (what a search does) gives every
+    feature of every passage exactly as with terms made for that passage alone."""
+    from zhsearch.searching.features import QueryTerms
+
+    plan = plan_query(query)
+    if query.isascii():
+        plan = dataclasses.replace(plan, pinyin_bigrams={pair: ("上门", "催收")[i:i + 1]
+                                                         for i, pair in enumerate(plan.pinyin)})
+    weights = {**_weights(plan), **{pair: 1.5 for pair in plan.pinyin_bigrams}}
+    shared = QueryTerms(plan, weights, D)
+    for text, heading, title, order in SHARED_TERMS_PASSAGES * 2:  # twice: the heading credits are cached
+        alone = rescore(Scored(0, _passage(text, heading, title, order), 1.0), plan, weights, D)
+        once = rescore(Scored(0, _passage(text, heading, title, order), 1.0), plan, weights, D, shared)
+        assert once.features == alone.features
+        assert all(value >= 0 for value in once.features.values())
+
+
+def test_terms_for_other_weights_are_refused():
+    from zhsearch.searching.features import QueryTerms
+
+    plan = plan_query("网贷逾期会上门吗")
+    with pytest.raises(ValueError):
+        passage_context(_passage(ANSWER), plan, _weights(plan), D, QueryTerms(plan, _weights(plan), D))
+
+
+@pytest.mark.parametrize("text", ["他上门。平台不会。催收只打电话。", "他上门。\n平台不会。\n催收。", "平台不会。催收。"])
+def test_a_term_spanning_two_sentences_is_still_found_in_their_window(text):
+    """The best window skips a term the passage's statements lack only when no term can
+    span a sentence end: a window joins two sentences, the statements are read one a line."""
+    from zhsearch.searching.features import QueryTerms, _coverage
+
+    plan = plan_query("上门")
+    weights = {"门。平": 1.0, "上门": 1.0}  # a concept across 。 (no question makes one; the rule must hold anyway)
+    terms = QueryTerms(plan, weights, D)
+    assert not terms.windows_within_passage
+    record = _passage(text)
+    context = passage_context(record, plan, weights, D, terms)
+    windows = ["".join(context.statements[i : i + 2]) for i in range(max(1, len(context.statements) - 1))]
+    whole = _coverage(plan, context.answer_text, context.echo_text, context, D)[0]
+    best = max(_coverage(plan, w, "", context, D)[0] for w in windows)
+    expected = whole if len(context.statements) <= 2 and not context.echoes else best
+    assert dict(FEATURES)["coverage"](record, plan, context, D) == (1 - D.window_weight) * whole + D.window_weight * expected

@@ -69,7 +69,7 @@ def small_index(tmp_path):
 @pytest.mark.parametrize("query", ["上门催收", "上门 -律师"])
 def test_an_empty_record_from_the_index_is_the_index_error(small_index, monkeypatch, query):
     monkeypatch.setattr(small_index._get_searcher(), "stored_fields", lambda docnum: {})  # what a damaged segment decodes
-    monkeypatch.setattr("zhsearch.searching.search.stored_fields_of", lambda searcher, docnum: {})
+    monkeypatch.setattr("zhsearch.searching.search.stored_fields_reader", lambda searcher: lambda docnum: {})
     with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
         small_index.search(query)
 
@@ -135,3 +135,39 @@ def test_a_record_read_from_its_segment_is_whooshs_stored_fields(index_dir):
     with zhsearch.open_index(index_dir) as idx:
         searcher = idx._get_searcher()
         assert all(stored_fields_of(searcher, d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))
+
+
+def test_a_record_read_for_a_query_is_whooshs_stored_fields(tmp_path):
+    """stored_fields_reader (the segment found once a query) reads what Whoosh
+    reads, in an index of one segment and in one an update gave a second."""
+    from zhsearch.storage.stored import stored_fields_reader
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    write(corpus, "a.txt", "网贷逾期会上门吗\n\n平台一般不会上门，多为电话催收。\n")
+    zhsearch.build_index(corpus, tmp_path / "ix")
+    for segments in (1, 2):
+        with zhsearch.open_index(tmp_path / "ix") as idx:
+            searcher = idx._get_searcher()
+            assert len(searcher.reader().leaf_readers()) == segments
+            read = stored_fields_reader(searcher)
+            assert all(read(d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))
+        write(corpus, "b.txt", "逾期九千元会被起诉吗\n\n一般不会，平台多为电话提醒。\n")
+        zhsearch.build_index(corpus, tmp_path / "ix")
+
+
+def test_a_record_from_stored_fields_is_the_one_its_constructor_makes():
+    """from_fields sets the attributes at once: the same record, every field of it."""
+    import dataclasses
+
+    fields = {"source": "a.jsonl#7", "file": "a.jsonl", "line": 3, "column": 2, "page": 0, "title": "標題",
+              "heading": "第一章 › 问答", "title_norm": "标题", "heading_norm": "第一章 › 问答", "text": "網貸",
+              "norm": "网贷", "key": "k", "kind": "body", "order": 1}
+    made = StoredPassage.from_fields(fields)
+    expected = StoredPassage(source="a.jsonl#7", file="a.jsonl", line=3, page=0, title="標題",
+                             headings=("第一章", "问答"), title_norm="标题", heading_norm="第一章 › 问答",
+                             text="網貸", norm="网贷", key="k", kind="body", order=1, column=2)
+    assert made == expected and hash(made) == hash(expected) and repr(made) == repr(expected)
+    assert vars(made).keys() == {f.name for f in dataclasses.fields(StoredPassage)}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.text = "x"

@@ -3,7 +3,8 @@
 Each feature is ``(passage, plan, context, config) -> float``: the stored
 record, the query plan, the :class:`PassageContext` all features of one
 passage share (its sentences sorted into statements and echoes, its heading and
-title folded, the query's term weights), and the :class:`~zhsearch.searching.rank.RankingConfig`.
+title folded, the query's term weights, and the :class:`QueryTerms` every candidate of
+one query shares), and the :class:`~zhsearch.searching.rank.RankingConfig`.
 :data:`FEATURES` lists them in the order ``--explain`` shows them;
 :func:`zhsearch.searching.rank.score` is the one formula that combines them.
 
@@ -87,6 +88,54 @@ def heading_precision(heading: str, query: str) -> float:
     return (sum(g in query for g in grams) + sum(w in asked for w in words)) / (len(grams) + len(words))
 
 
+# What ends a sentence (split_sentences): a term holding none of these cannot
+# span two sentences, so it is in a window of sentences only if in the passage.
+_SENTENCE_ENDS = "。！？!?；;\n"
+
+
+class QueryTerms:
+    """What every candidate's features read of one query, found once a query
+    instead of once a candidate: each concept (in ``weights`` order) with its
+    IDF weight, parts and related terms, and the credits of each heading and
+    title met so far (candidates share them: the passages of one section, of
+    one document, or none at all)."""
+
+    def __init__(self, plan: QueryPlan, weights: Mapping[str, float], config: RankingConfig):
+        self.plan, self.weights, self.config = plan, weights, config
+        self.total = sum(weights.values()) or 1.0
+        # (concept, weight, parts, related terms)
+        self.terms = tuple((term, weight, plan.parts.get(term, (term,)), plan.related.get(term, ()))
+                           for term, weight in weights.items())
+        # No searched string holds a sentence end, so a window of statements
+        # holds a term only if the passage's statements do (see _best_window).
+        self.windows_within_passage = not any(
+            end in text for term, _, parts, related in self.terms for text in (term, *parts, *related)
+            for end in _SENTENCE_ENDS)
+        self._credits: dict[str, tuple[float, ...]] = {}
+        self._restated: dict[str, float] = {}
+        self.runs = tuple(r for r in plan.runs if len(r) >= 2)  # what phrase looks for
+        self.runs_length = sum(len(r) for r in self.runs)
+
+    def credits(self, text: str) -> tuple[float, ...]:
+        """``_credit`` of each concept in ``text`` (a heading or a title)."""
+        found = self._credits.get(text)
+        if found is None:
+            config = self.config
+            found = self._credits[text] = tuple(
+                _credit(term, text, parts, related, config) for term, _, parts, related in self.terms)
+        return found
+
+    def restated(self, heading: str) -> float:
+        """The share of the last heading of ``heading``'s path the question
+        restates, the best of its readings (first_answer's value)."""
+        found = self._restated.get(heading)
+        if found is None:
+            asked = self.plan.asked_text
+            found = self._restated[heading] = max(
+                heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], asked) for reading in heading.split("\n"))
+        return found
+
+
 @dataclass(frozen=True)
 class PassageContext:
     """What every feature of one candidate reads besides the record: computed once a candidate."""
@@ -100,21 +149,31 @@ class PassageContext:
     title: str  # the title folded
     title_credit: float  # what a concept found only in the title is worth
     pinyin_hits: frozenset[str]  # the query's pinyin pairs that sound in the passage
+    terms: QueryTerms  # the query's concepts, found once a query
+    heading_credits: tuple[float, ...]  # each concept's credit in the heading (terms.credits)
+    title_credits: tuple[float, ...]  # … and in the title
 
 
 def passage_context(
-    passage: StoredPassage, plan: QueryPlan, weights: Mapping[str, float], config: RankingConfig
+    passage: StoredPassage, plan: QueryPlan, weights: Mapping[str, float], config: RankingConfig,
+    terms: QueryTerms | None = None,
 ) -> PassageContext:
-    """The shared reading of ``passage`` for ``plan``."""
+    """The shared reading of ``passage`` for ``plan`` (``terms``: the query's
+    :class:`QueryTerms` for these ``weights``, made once for all candidates)."""
+    if terms is None:
+        terms = QueryTerms(plan, weights, config)
+    elif terms.weights is not weights or terms.config is not config:
+        raise ValueError("terms were made for other weights or another config")
     statements, echoes = _split_echoes(passage.norm, plan, config)
     heading = passage.heading_norm
     # A section whose heading names the kind of answer asked for (应对策略 for
     # 怎么办) answers the document's question: its title counts as the passage.
     answers_section = uses_cues(heading, plan.intents)
     title_credit = config.answer_section_title_match if answers_section else config.title_match
-    pinyin_hits = frozenset(_pinyin_matches(passage.norm, plan))
+    pinyin_hits = frozenset(_pinyin_matches(passage.norm, plan)) if plan.pinyin_bigrams else frozenset()
     return PassageContext(weights, tuple(statements), tuple(echoes), "\n".join(statements), "\n".join(echoes),
-                          heading, passage.title_norm, title_credit, pinyin_hits)
+                          heading, passage.title_norm, title_credit, pinyin_hits,
+                          terms, terms.credits(heading), terms.credits(passage.title_norm))
 
 
 # --- the features ------------------------------------------------------------
@@ -124,13 +183,14 @@ def coverage(passage: StoredPassage, plan: QueryPlan, context: PassageContext, c
     """Coverage over the whole passage, and over its best window of two
     sentences: an answer says its point in one place, an intro scatters the
     question's words over a paragraph."""
-    whole, _ = _coverage(plan, context.answer_text, context.echo_text, context, config)
+    found: list[float] = []
+    whole, _ = _coverage(plan, context.answer_text, context.echo_text, context, config, found)
     size, statements = config.window_sentences, context.statements
     if len(statements) <= size and not context.echoes:
         best = whole  # the one window is the passage itself
     else:
         windows = ["".join(statements[i : i + size]) for i in range(max(1, len(statements) - size + 1))]
-        best = _best_window(plan, windows, context, config)
+        best = _best_window(plan, windows, context, config, found)
     return (1 - config.window_weight) * whole + config.window_weight * best
 
 
@@ -143,11 +203,11 @@ def early(passage: StoredPassage, plan: QueryPlan, context: PassageContext, conf
 def phrase(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
     """The share of the query's runs (by length) found whole, in the passage or
     its heading path (what it is about, as coverage reads it)."""
-    runs = [r for r in plan.runs if len(r) >= 2]
+    runs = context.terms.runs  # those of two characters or more
     if not runs:
         return 0.0
     found = sum(len(r) for r in runs if r in context.answer_text or r in context.heading)
-    return found / sum(len(r) for r in runs)
+    return found / context.terms.runs_length
 
 
 def first_answer(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
@@ -158,9 +218,8 @@ def first_answer(passage: StoredPassage, plan: QueryPlan, context: PassageContex
     query.with_regional_readings (``dpkg 指令`` restates ``dpkg 命令``)."""
     if passage.order != 0:
         return 0.0
-    # the last heading of the path, in each reading of the folded heading
-    return max(heading_precision(reading.rsplit(HEADING_SEPARATOR, 1)[-1], plan.asked_text)
-               for reading in context.heading.split("\n"))
+    # the last heading of the path, in each reading of the folded heading (once a heading a query)
+    return context.terms.restated(context.heading)
 
 
 def opening(passage: StoredPassage, plan: QueryPlan, context: PassageContext, config: RankingConfig) -> float:
@@ -238,6 +297,8 @@ def without_cross_references(norm: str) -> str:
     >>> without_cross_references("准备好文件（第 7.13 节 “如何安装源码包？”）后执行")
     '准备好文件（第 7.13 节 ）后执行'
     """
+    if "“" not in norm:  # every cross-reference quotes
+        return norm
     kept, at = [], 0
     for m in _CROSS_REFERENCE.finditer(norm):
         if m.start() < at:
@@ -257,8 +318,13 @@ def _split_echoes(norm: str, plan: QueryPlan, config: RankingConfig) -> tuple[li
     """Statements (that may answer) and echoes (questions, announcements, quoted
     questions); the titles that cross-references quote are neither."""
     norm = without_cross_references(norm)
+    sentences = split_sentences(norm)
+    # Most passages hold no question, announcement or quotation: then every
+    # sentence is a statement (each test needs a mark _ECHO_MARKS finds, or _ANNOUNCE).
+    if _ECHO_MARKS.search(norm) is None and _ANNOUNCE.search(norm) is None:
+        return sentences, []
     statements, echoes = [], []
-    for sentence in split_sentences(norm):
+    for sentence in sentences:
         # ends as a question does (？, 吗, 呢): the test that reads a question line as a heading
         if is_question_line(sentence) or _ANNOUNCE.search(sentence):
             echoes.append(sentence)
@@ -269,6 +335,11 @@ def _split_echoes(norm: str, plan: QueryPlan, config: RankingConfig) -> tuple[li
             sentence = sentence.replace(q, " ")
         statements.append(sentence)
     return statements, echoes
+
+
+# What is_question_line and _QUOTED need to find anything (a question's end, an
+# opening quote): a passage without any of these has no question sentence and no quotation.
+_ECHO_MARKS = re.compile("[?？吗呢么嗎“\"「『]")
 
 
 def _credit(word: str, text: str, parts: tuple[str, ...], related: tuple[str, ...], config: RankingConfig) -> float:
@@ -287,64 +358,80 @@ def _credit(word: str, text: str, parts: tuple[str, ...], related: tuple[str, ..
     return credit
 
 
-def _coverage(plan: QueryPlan, body: str, echoes: str, where: PassageContext, config: RankingConfig) -> tuple[float, dict]:
+def _coverage(plan: QueryPlan, body: str, echoes: str, where: PassageContext, config: RankingConfig,
+              found: list[float] | None = None) -> tuple[float, dict]:
     """IDF-weighted share of the query's concepts found in ``body`` (the
     statements), ``echoes`` (question sentences) or ``where``'s heading and title,
-    and where each was found."""
-    heading, title, weights = where.heading, where.title, where.weights
-    total = sum(weights.values()) or 1.0
+    and where each was found; ``found``, when given, gets each concept's credit
+    in ``body`` alone (what _best_window reads)."""
     got, matched = 0.0, {}
-    for term, weight in weights.items():
+    for (term, weight, parts, alternatives), heading_credit, title_credit in zip(
+            where.terms.terms, where.heading_credits, where.title_credits):
         if term in where.pinyin_hits:
             credit, place = 1.0, "passage"
         else:
-            parts, alternatives = plan.parts.get(term, (term,)), plan.related.get(term, ())
             credit, place = _credit(term, body, parts, alternatives, config), "passage"
+        if found is not None:
+            found.append(credit)
+        if term not in where.pinyin_hits:
             # the best of the other places; on a tie the first (the passage itself) is named
-            for share, text, name in ((config.question_match, echoes, "question sentence"),
-                                      (config.heading_match, heading, "heading"),
-                                      (where.title_credit, title, "title")):
-                if share > credit and text and (found := share * _credit(term, text, parts, alternatives, config)) > credit:
-                    credit, place = found, name
+            if config.question_match > credit and echoes and (
+                    share := config.question_match * _credit(term, echoes, parts, alternatives, config)) > credit:
+                credit, place = share, "question sentence"
+            if config.heading_match > credit and where.heading and (share := config.heading_match * heading_credit) > credit:
+                credit, place = share, "heading"
+            if where.title_credit > credit and where.title and (share := where.title_credit * title_credit) > credit:
+                credit, place = share, "title"
         if credit:
             got += weight * credit
             matched[term] = place
-    return got / total, matched
+    return got / where.terms.total, matched
 
 
 def _share(plan: QueryPlan, text: str, where: PassageContext, config: RankingConfig) -> float:
     """IDF-weighted share of the query's concepts found in ``text`` alone."""
     if not text:
         return 0.0
-    total = sum(where.weights.values()) or 1.0
     got = 0.0
-    for term, weight in where.weights.items():
+    for (term, weight, _, _), credit in zip(where.terms.terms, where.terms.credits(text)):
         if term in plan.pinyin_bigrams:  # a pinyin pair: one of the bigrams it sounds like
             got += weight * any(b in text for b in plan.pinyin_bigrams[term])
         else:
-            got += weight * _credit(term, text, plan.parts.get(term, (term,)), plan.related.get(term, ()), config)
-    return got / total
+            got += weight * credit
+    return got / where.terms.total
 
 
-def _best_window(plan: QueryPlan, windows: list[str], where: PassageContext, config: RankingConfig) -> float:
+def _best_window(plan: QueryPlan, windows: list[str], where: PassageContext, config: RankingConfig,
+                 found: list[float] | None = None) -> float:
     """``max(_coverage(plan, w, "", where, config)[0] for w in windows)``, with
     each term's heading and title credit found once, not once a window (the
-    rerank's hot path)."""
-    total = sum(where.weights.values()) or 1.0
-    terms = []
-    for term, weight in where.weights.items():
-        if term in where.pinyin_hits:
-            terms.append((term, weight, (), (), 1.0))
+    rerank's hot path).  ``found``: each concept's credit in the passage's
+    statements (_coverage's); a concept with none there is in no window of them
+    either, unless a searched string spans a sentence end, and is not looked for."""
+    skip = found is not None and where.terms.windows_within_passage
+    heading_match, title_credit, pinyin_hits = config.heading_match, where.title_credit, where.pinyin_hits
+    terms, searching = [], False
+    for number, (term, weight, parts, alternatives) in enumerate(where.terms.terms):
+        if term in pinyin_hits:
+            terms.append((term, weight, parts, alternatives, 1.0, False))
             continue
-        parts, alternatives = plan.parts.get(term, (term,)), plan.related.get(term, ())
-        fixed = max(config.heading_match * _credit(term, where.heading, parts, alternatives, config),
-                    where.title_credit * _credit(term, where.title, parts, alternatives, config))
-        terms.append((term, weight, parts, alternatives, fixed))
+        fixed = max(heading_match * where.heading_credits[number], title_credit * where.title_credits[number])
+        # a window's credit is the fixed one when the term is sure (1.0) or in no window
+        searched = fixed != 1.0 and not (skip and found[number] == 0.0)
+        searching = searching or searched
+        terms.append((term, weight, parts, alternatives, fixed, searched))
+    if not searching:
+        windows = windows[:1]  # every window scores the same
+    total = where.terms.total
     best = 0.0
     for window in windows:
         got = 0.0
-        for term, weight, parts, alternatives, fixed in terms:
-            credit = 1.0 if fixed == 1.0 else max(_credit(term, window, parts, alternatives, config), fixed)
+        for term, weight, parts, alternatives, fixed, searched in terms:
+            if searched:
+                # (_credit's first test, inline: the hot path)
+                credit = max(1.0 if window and term in window else _credit(term, window, parts, alternatives, config), fixed)
+            else:
+                credit = fixed
             if credit:
                 got += weight * credit
         best = max(best, got / total)

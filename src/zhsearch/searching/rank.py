@@ -19,7 +19,7 @@ import math
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
-from zhsearch.searching.features import PassageContext, feature_values, passage_context
+from zhsearch.searching.features import PassageContext, QueryTerms, feature_values, passage_context
 from zhsearch.searching.query import QueryPlan
 from zhsearch.storage.stored import StoredPassage
 
@@ -146,9 +146,11 @@ def term_weights(plan: QueryPlan, doc_frequency, doc_count: int, config: Ranking
     return weights
 
 
-def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], config: RankingConfig = DEFAULT_RANKING) -> Scored:
-    """Compute every feature of ``candidate`` (``weights``: :func:`term_weights`)."""
-    candidate.context = passage_context(candidate.passage, plan, weights, config)
+def rescore(candidate: Scored, plan: QueryPlan, weights: dict[str, float], config: RankingConfig = DEFAULT_RANKING,
+            terms: QueryTerms | None = None) -> Scored:
+    """Compute every feature of ``candidate`` (``weights``: :func:`term_weights`;
+    ``terms``: ``QueryTerms(plan, weights, config)``, made once for all of a query's candidates)."""
+    candidate.context = passage_context(candidate.passage, plan, weights, config, terms)
     candidate.features = feature_values(candidate.passage, plan, candidate.context, config)
     return candidate
 

@@ -20,7 +20,7 @@ from zhsearch.text.lexicon import active_lexicon, load_index_lexicon
 from zhsearch.searching.retrieve import match
 from zhsearch.searching.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch.searching.syntax import ParsedQuery, parse_query
-from zhsearch.searching.features import matched_terms
+from zhsearch.searching.features import QueryTerms, matched_terms
 from zhsearch.searching.rank import (
     DEFAULT_RANKING,
     FIELDS,
@@ -34,7 +34,7 @@ from zhsearch.searching.rank import (
 )
 from zhsearch.text.pinyin import load_pinyin_map, pinyin_bigrams
 from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
-from zhsearch.storage.stored import StoredPassage, location, read_record, stored_fields_of
+from zhsearch.storage.stored import StoredPassage, location, read_record, stored_fields_reader
 from zhsearch.storage.listing import left_out_total
 from zhsearch.text.normalize import HAN_RUN
 from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS
@@ -459,7 +459,8 @@ class Index:
                 pool.append(Scored(docnum, record(docnum), score))
                 in_pool.add(docnum)
         rest = [c for c in found[len(found) if pool_end is None else pool_end :] if c.docnum not in in_pool]
-        ranked = final_scores([rescore(c, plan, weights, config) for c in pool], config)
+        query_terms = QueryTerms(plan, weights, config)  # what every candidate's features read of the query
+        ranked = final_scores([rescore(c, plan, weights, config, query_terms) for c in pool], config)
         if query and (stage := self._semantic_stage()):
             ranked = stage.rerank(query, ranked, config)
         pooled = len(ranked)
@@ -467,18 +468,19 @@ class Index:
         if rest:
             top = max((c.base for c in ranked), default=0.0)
             floor = ranked[-1].score if ranked else None
-            below = final_scores([rescore(c, plan, weights, config) for c in rest], config, top=top)
+            below = final_scores([rescore(c, plan, weights, config, query_terms) for c in rest], config, top=top)
             for c in below:  # past the pool: ranked among themselves, never above its last hit
                 if floor is not None and c.score > floor:
                     c.score = floor
             ranked += below
         return ranked, count - len(pool) - len(rest), counted, pooled
 
-    def _record(self, searcher, docnum: int) -> StoredPassage:
-        """One passage's stored record: a damaged segment fails here as the index error;
-        a field missing in the record is our bug (a renamed field), outside the guard."""
+    def _record(self, read, docnum: int) -> StoredPassage:
+        """One passage's stored record (``read``: :func:`stored_fields_reader`'s): a damaged
+        segment fails here as the index error; a field missing in the record is our bug
+        (a renamed field), outside the guard."""
         try:
-            fields = read_record(stored_fields_of(searcher, docnum))
+            fields = read_record(read(docnum))
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
         return StoredPassage.from_fields(fields)
@@ -538,9 +540,10 @@ class Index:
             # answer under a heading that restates the question).
             matches = match(searcher, terms, limit, "context_bigrams", config.section_candidates,
                             allowed=allowed, excluded=left_out)
+            read = stored_fields_reader(searcher)
         except _READ_ERRORS as exc:
             raise self._unreadable(exc) from exc
-        return matches.best, matches.sections, matches.count, lambda docnum: self._record(searcher, docnum)
+        return matches.best, matches.sections, matches.count, lambda docnum: self._record(read, docnum)
 
     def _did_you_mean(self, plan: QueryPlan, reading: ParsedQuery, total: int, offset: int) -> tuple:
         """Corrections, only when the search found little: nothing, or a query

@@ -4,6 +4,8 @@ import dataclasses
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import zhsearch
 from zhsearch.searching.features import FEATURES, passage_context
@@ -267,3 +269,41 @@ def test_a_term_spanning_two_sentences_is_still_found_in_their_window(text):
     best = max(_coverage(plan, w, "", context, D)[0] for w in windows)
     expected = whole if len(context.statements) <= 2 and not context.echoes else best
     assert dict(FEATURES)["coverage"](record, plan, context, D) == (1 - D.window_weight) * whole + D.window_weight * expected
+
+
+_PIECES = ["网贷", "逾期", "上门", "催收", "九千", "平台", "不会", "本文介绍", "。", "？", "；", "\n", "吗", "呢", "么",
+           "嗎", "“", "”", "「", "」", "『", "』", "会", "怎么办"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=30),
+       st.sampled_from(["网贷逾期会上门吗", "网贷逾期怎么办", "上门催收 九千", "平台会不会上门催收"]))
+def test_the_reranks_shortcuts_give_what_the_full_tests_give(pieces, query):
+    """Two shortcuts of the hot path against the work they skip, on passages made of
+    the query's words, question and quotation marks and sentence ends: a passage without
+    an echo mark is split into sentences without testing each, and the best window does
+    not look for a concept the passage's statements lack."""
+    import re
+
+    from zhsearch.searching import features
+    from zhsearch.searching.features import QueryTerms, _best_window, _coverage, _split_echoes
+
+    norm = "".join(pieces)
+    plan = plan_query(query)
+    # words of parts, so that a window may hold a share of one
+    plan = dataclasses.replace(plan, parts={**plan.parts, "上门催收": ("上门", "催收"), "网贷逾期": ("网贷", "逾期")})
+    weights = {**_weights(plan), "上门催收": 1.0, "网贷逾期": 0.5}
+    shortcut = _split_echoes(norm, plan, D)
+    marks = features._ECHO_MARKS
+    features._ECHO_MARKS = re.compile("")  # every passage goes through the per-sentence tests
+    try:
+        assert _split_echoes(norm, plan, D) == shortcut
+    finally:
+        features._ECHO_MARKS = marks
+    terms = QueryTerms(plan, weights, D)
+    context = passage_context(_passage(norm), plan, weights, D, terms)
+    found: list[float] = []
+    _coverage(plan, context.answer_text, context.echo_text, context, D, found)
+    statements = context.statements
+    windows = ["".join(statements[i : i + 2]) for i in range(max(1, len(statements) - 1))]
+    assert _best_window(plan, windows, context, D, found) == _best_window(plan, windows, context, D)

@@ -56,7 +56,10 @@ from zhsearch.storage.stored import HEADING_SEPARATOR, StoredPassage
 if TYPE_CHECKING:
     from zhsearch.searching.rank import RankingConfig
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
+# What ends a sentence (split_sentences): a term holding none of these cannot
+# span two sentences, so it is in a window of sentences only if in the passage.
+_SENTENCE_ENDS = "。！？!?；;\n"
+_SENTENCE = re.compile(f"[^{_SENTENCE_ENDS}]*[{_SENTENCE_ENDS}]?")
 # A quoted question inside a statement: 产生“网贷逾期会上门调查”的恐慌 / 疑问:“…吗?”
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,60})[”\"」』]")
 # An intro that announces what the page will discuss rather than saying it.
@@ -88,9 +91,6 @@ def heading_precision(heading: str, query: str) -> float:
     return (sum(g in query for g in grams) + sum(w in asked for w in words)) / (len(grams) + len(words))
 
 
-# What ends a sentence (split_sentences): a term holding none of these cannot
-# span two sentences, so it is in a window of sentences only if in the passage.
-_SENTENCE_ENDS = "。！？!?；;\n"
 
 
 class QueryTerms:

@@ -44,49 +44,49 @@ STORED_FIELDS = frozenset(
 
 
 def stored_fields_of(searcher, docnum: int) -> Mapping:
-    """Whoosh's stored fields of one passage (``searcher.stored_fields``), read
-    straight from its segment's column.  Whoosh's segment reader rebuilds each
-    record keeping only the fields its schema still has — a schema lookup a
-    field, about a third of reading a record — which matters only for a field
-    removed from a schema; an index's schema never changes (``SCHEMA_VERSION``)."""
+    """Whoosh's stored fields of one passage (``searcher.stored_fields``); see
+    :func:`stored_fields_reader`."""
+    return stored_fields_reader(searcher)(docnum)
+
+
+def stored_fields_reader(searcher):
+    """``docnum -> stored fields`` (``searcher.stored_fields``), read straight
+    from the segment's column.  Whoosh's segment reader rebuilds each record
+    keeping only the fields its schema still has — a schema lookup a field,
+    about a third of reading a record — which matters only for a field removed
+    from a schema; an index's schema never changes (``SCHEMA_VERSION``).  For
+    the many passages one query reads (its candidates), the segment's column is
+    found once, not once a record."""
     from whoosh.codec.whoosh3 import W3PerDocReader
     from whoosh.reading import ReaderClosed
 
     reader = searcher.reader()
-    segment, local = reader, docnum
-    if hasattr(reader, "_segment_and_docnum"):  # a MultiReader: the segment holding docnum
-        number, local = reader._segment_and_docnum(docnum)
-        segment = reader.readers[number]
-    perdoc = getattr(segment, "_perdoc", None)
-    if not isinstance(perdoc, W3PerDocReader) or local < 0:
-        return segment.stored_fields(local)
-    if segment.is_closed:
-        raise ReaderClosed
-    return perdoc.stored_fields(local)
-
-
-def stored_fields_reader(searcher):
-    """``docnum -> stored fields``: :func:`stored_fields_of` for the many
-    passages one query reads (its candidates), with the segment's reader found
-    once instead of once a record.  An index of several segments (an updated
-    one) is read record by record as before."""
-    from whoosh.codec.whoosh3 import W3PerDocReader
-    from whoosh.reading import ReaderClosed
-
-    segment = searcher.reader()
-    perdoc = getattr(segment, "_perdoc", None)
-    if hasattr(segment, "_segment_and_docnum") or not isinstance(perdoc, W3PerDocReader):
-        return lambda docnum: stored_fields_of(searcher, docnum)
-    stored_fields = perdoc.stored_fields
 
     def read(docnum: int) -> Mapping:
-        if docnum < 0:
-            return stored_fields_of(searcher, docnum)
+        segment, local = reader, docnum
+        if hasattr(reader, "_segment_and_docnum"):  # a MultiReader: the segment holding docnum
+            number, local = reader._segment_and_docnum(docnum)
+            segment = reader.readers[number]
+        perdoc = getattr(segment, "_perdoc", None)
+        if not isinstance(perdoc, W3PerDocReader) or local < 0:
+            return segment.stored_fields(local)
         if segment.is_closed:
+            raise ReaderClosed
+        return perdoc.stored_fields(local)
+
+    perdoc = getattr(reader, "_perdoc", None)
+    if hasattr(reader, "_segment_and_docnum") or not isinstance(perdoc, W3PerDocReader):
+        return read  # several segments (an updated index), or another codec
+    stored_fields = perdoc.stored_fields
+
+    def read_one_segment(docnum: int) -> Mapping:
+        if docnum < 0:
+            return read(docnum)
+        if reader.is_closed:
             raise ReaderClosed
         return stored_fields(docnum)
 
-    return read
+    return read_one_segment
 
 
 class DamagedRecord(ValueError):

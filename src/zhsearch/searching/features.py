@@ -140,7 +140,6 @@ class QueryTerms:
 class PassageContext:
     """What every feature of one candidate reads besides the record: computed once a candidate."""
 
-    weights: Mapping[str, float]  # IDF of each query concept (rank.term_weights): coverage's units
     statements: tuple[str, ...]  # sentences that may answer
     echoes: tuple[str, ...]  # questions, announcements and quoted questions: the page restating the query
     answer_text: str  # the statements, one a line
@@ -162,8 +161,8 @@ def passage_context(
     :class:`QueryTerms` for these ``weights``, made once for all candidates)."""
     if terms is None:
         terms = QueryTerms(plan, weights, config)
-    elif terms.weights is not weights or terms.config is not config:
-        raise ValueError("terms were made for other weights or another config")
+    elif terms.plan is not plan or terms.weights is not weights or terms.config is not config:
+        raise ValueError("terms were made for another query, other weights or another config")
     statements, echoes = _split_echoes(passage.norm, plan, config)
     heading = passage.heading_norm
     # A section whose heading names the kind of answer asked for (应对策略 for
@@ -171,7 +170,7 @@ def passage_context(
     answers_section = uses_cues(heading, plan.intents)
     title_credit = config.answer_section_title_match if answers_section else config.title_match
     pinyin_hits = frozenset(_pinyin_matches(passage.norm, plan)) if plan.pinyin_bigrams else frozenset()
-    return PassageContext(weights, tuple(statements), tuple(echoes), "\n".join(statements), "\n".join(echoes),
+    return PassageContext(tuple(statements), tuple(echoes), "\n".join(statements), "\n".join(echoes),
                           heading, passage.title_norm, title_credit, pinyin_hits,
                           terms, terms.credits(heading), terms.credits(passage.title_norm))
 

@@ -115,9 +115,9 @@ def _replace_matches(prev: Normalized, pattern: re.Pattern, replace) -> Normaliz
         starts.extend(prev_starts[last:start])
         ends.extend(prev_ends[last:start])
         out.append(new)
-        if new:
-            starts.extend([prev_starts[start] if start < len(prev_starts) else prev_ends[-1]] * len(new))
-            ends.extend([prev_ends[end - 1] if end > 0 else 0] * len(new))
+        # (every pattern given here matches one character or more: the span is in the text)
+        starts.extend([prev_starts[start]] * len(new))
+        ends.extend([prev_ends[end - 1]] * len(new))
         last = end
     if not out:
         return prev

@@ -91,8 +91,6 @@ def heading_precision(heading: str, query: str) -> float:
     return (sum(g in query for g in grams) + sum(w in asked for w in words)) / (len(grams) + len(words))
 
 
-
-
 class QueryTerms:
     """What every candidate's features read of one query, found once a query
     instead of once a candidate: each concept (in ``weights`` order) with its
@@ -366,13 +364,11 @@ def _coverage(plan: QueryPlan, body: str, echoes: str, where: PassageContext, co
     got, matched = 0.0, {}
     for (term, weight, parts, alternatives), heading_credit, title_credit in zip(
             where.terms.terms, where.heading_credits, where.title_credits):
-        if term in where.pinyin_hits:
-            credit, place = 1.0, "passage"
-        else:
-            credit, place = _credit(term, body, parts, alternatives, config), "passage"
+        sounded = term in where.pinyin_hits  # a pinyin pair heard in the passage: found there
+        credit, place = 1.0 if sounded else _credit(term, body, parts, alternatives, config), "passage"
         if found is not None:
             found.append(credit)
-        if term not in where.pinyin_hits:
+        if not sounded:
             # the best of the other places; on a tie the first (the passage itself) is named
             if config.question_match > credit and echoes and (
                     share := config.question_match * _credit(term, echoes, parts, alternatives, config)) > credit:

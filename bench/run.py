@@ -11,7 +11,8 @@ whose dist/quantangshi/poet.*.json hold ~312,000 poems in traditional script,
 written out as a corpus folder of .jsonl files (1,000 poems a file).
 
 Prints one Markdown table.  Whole-process figures are medians over --runs runs;
-peak memory is the child's maximum resident set size.  The machine is shared
+peak memory is the child's maximum resident set size (started from a small
+launcher: see run_timed).  The machine is shared
 and noisy: compare the two columns of one run, not runs with each other.
 """
 
@@ -87,19 +88,38 @@ def run_process(argv: list[str], env=None) -> tuple[float, float]:
     return run_timed(argv, env)[:2]
 
 
+# Runs the measured command and reports its own figures.  Linux carries a
+# process's peak resident set across exec (fs/exec.c keeps the old memory map's
+# high-water mark), so a command started straight from this benchmark, grown to
+# hundreds of MiB by its in-process rounds, would report the benchmark's peak as
+# its own.  Started from this small launcher instead, it inherits ~10 MiB at most.
+_LAUNCHER = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+elapsed = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    out.write(f"{elapsed} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_timed(argv: list[str], env=None) -> tuple[float, float, float]:
     """Wall seconds, peak resident MiB (the largest process of it) and CPU seconds
     (user + system, its worker processes included) of one whole process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    report = WORK / "launcher.out"
+    WORK.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(report), *argv],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     err = b""
     while chunk := proc.stderr.read(65536):
         err = (err + chunk)[-4000:]
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise RuntimeError(f"{' '.join(argv[1:4])} exited {os.waitstatus_to_exitcode(status)}: {err.decode(errors='replace')[-300:]}")
-    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    code = proc.wait()
+    if code not in (0, 1):
+        raise RuntimeError(f"{' '.join(argv[1:4])} exited {code}: {err.decode(errors='replace')[-300:]}")
+    elapsed, peak_kib, cpu = (float(v) for v in report.read_text().split())
+    return elapsed, peak_kib / 1024, cpu
 
 
 def medians(argv: list[str], runs: int) -> tuple[float, float]:
@@ -116,10 +136,14 @@ def folder_size(path: Path) -> int:
 
 
 def warm_latencies(search, rounds: int = 5, questions=QUESTIONS) -> tuple[float, float]:
-    """p50 and p95 over every question, several rounds; zhsearch's text caches are
-    cleared before each query, so a repeated question costs what a new one would."""
+    """p50 and p95 over every question, several rounds, after one round untimed
+    (warm: the pages each question reads are in memory, as on a server that has
+    run a while); zhsearch's text caches are cleared before each query, so a
+    repeated question costs what a new one would."""
     from zhsearch.text.normalize import fold_text, normalize_text
 
+    for q in questions:
+        search(q)
     times = []
     for _ in range(rounds):
         for q in questions:

@@ -108,3 +108,25 @@ def test_records_round_trip_and_are_smaller_than_whoosh_own():
     ours = sum(len(encode_record(r)) for r in records)
     whoosh = sum(len(zlib.compress(pickle.dumps(r), 3)) for r in records)
     assert ours < 0.9 * whoosh
+
+
+
+def test_lookups_of_a_bulk_build_read_the_han_terms_an_update_collects(tmp_path):
+    """A full build hands its workers the bigram fields' Han terms as one string
+    (build._han_terms); the set they rebuild is the one an update collects
+    while it adds the same passages (_passage_documents)."""
+    from zhsearch.storage.build import _han_terms, _save_from_terms
+
+    collected: set[str] = set()
+    docs = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        passages, _ = load_passages(read_text(path), path.name)
+        docs.extend(_passage_documents(passages, collected))
+    bulk = BulkSegmentWriter(whoosh_index.create_in(str(tmp_path), make_schema()), codec=CompactCodec())
+    bulk.add_analysed(analyse_documents(make_schema(), docs))
+    handed: list[set[str]] = []
+    _save_from_terms(lambda gen, seen: handed.append(seen), tmp_path, _han_terms(bulk))
+    _save_from_terms(lambda gen, seen: handed.append(seen), tmp_path, "")  # a corpus without Han text
+    bulk.cancel()
+    assert len(collected) > 1000 and {"上门", "上", "门"} <= collected
+    assert handed == [collected, set()]

@@ -420,19 +420,24 @@ def _analyse_file(job: tuple[Path, str]) -> AnalysedFile:
     return AnalysedFile(rel, entry, docs, notes)
 
 
-def _han_terms(writer: BulkSegmentWriter) -> set[str]:
-    """The Han characters and bigrams of the corpus's text and context, from the
-    terms of the bigram fields (a run of one character is a term of its own;
-    every character of a longer run is in one of its bigrams): what
-    ``_passage_documents`` collects, without sending it between processes."""
-    seen: set[str] = set()
+def _han_terms(writer: BulkSegmentWriter) -> str:
+    """The Han terms of the bigram fields (runs of one character and bigrams),
+    one a line: what ``_passage_documents`` collects, without sending it between
+    processes.  One string, not a set: the set (a million small strings at
+    300,000 poems) is built by the worker that needs it (:func:`_save_from_terms`),
+    never in the parent, which holds every posting of the corpus at that time."""
+    han = []
     for field in ("bigrams", "context_bigrams"):
-        for term in writer.terms(field):
-            text = term.decode("utf-8")
-            if _HAN_RUN.fullmatch(text):
-                seen.add(text)
-                seen.update(text)
-    return seen
+        han.extend(term for term in writer.terms(field) if _HAN_RUN.fullmatch(term.decode("utf-8")))
+    return b"\n".join(han).decode("utf-8")
+
+
+def _save_from_terms(save: Callable[[Path, set[str]], None], gen: Path, terms: str) -> None:
+    """``save(gen, bigrams)`` with :func:`_han_terms`'s terms as the set the
+    lookups read: every term and every character of them."""
+    seen = set(terms.split("\n")) if terms else set()
+    seen.update(terms.replace("\n", ""))
+    save(gen, seen)
 
 
 AHEAD = 3
@@ -523,7 +528,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, 
                 # the lookups are the corpus's, not the segment's: the workers write
                 # them (one each) while this process writes the terms
                 seen = _han_terms(writer)
-                lookups = [analysis.run(save, gen, seen) for save in (_save_pinyin_map, _save_dictionary)]
+                lookups = [analysis.run(_save_from_terms, save, gen, seen) for save in (_save_pinyin_map, _save_dictionary)]
                 del seen
                 save_index_lexicon(gen, active_lexicon())  # what its queries will use
                 writer.commit()

@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -108,17 +109,17 @@ sys.exit(os.waitstatus_to_exitcode(status))
 def run_timed(argv: list[str], env=None) -> tuple[float, float, float]:
     """Wall seconds, peak resident MiB (the largest process of it) and CPU seconds
     (user + system, its worker processes included) of one whole process."""
-    report = WORK / "launcher.out"
-    WORK.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(report), *argv],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    err = b""
-    while chunk := proc.stderr.read(65536):
-        err = (err + chunk)[-4000:]
-    code = proc.wait()
-    if code not in (0, 1):
-        raise RuntimeError(f"{' '.join(argv[1:4])} exited {code}: {err.decode(errors='replace')[-300:]}")
-    elapsed, peak_kib, cpu = (float(v) for v in report.read_text().split())
+    with tempfile.TemporaryDirectory() as folder:  # one report a call: benchmarks may run side by side
+        report = Path(folder) / "figures"
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(report), *argv],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        err = b""
+        while chunk := proc.stderr.read(65536):
+            err = (err + chunk)[-4000:]
+        code = proc.wait()
+        if code not in (0, 1) or not report.exists():
+            raise RuntimeError(f"{' '.join(argv[1:4])} exited {code}: {err.decode(errors='replace')[-300:]}")
+        elapsed, peak_kib, cpu = (float(v) for v in report.read_text().split())
     return elapsed, peak_kib / 1024, cpu
 
 

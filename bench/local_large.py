@@ -17,7 +17,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,21 +26,13 @@ sys.path.insert(0, str(BENCH.parent / "src"))
 sys.path.insert(0, str(BENCH))
 
 from cluster import commit, prepare_mixed  # noqa: E402
-from run import QUESTIONS, WORK, ZH, folder_size, log, run_process, warm_latencies  # noqa: E402
+from run import QUESTIONS, WORK, ZH, folder_size, log, run_process, run_timed, warm_latencies  # noqa: E402
 
 
 def timed_build(corpus: Path, index: Path) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (the process and its workers) and peak MiB of one build."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(ZH + ["index", "--rebuild", "--corpus", str(corpus), "--index", str(index)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = proc.stderr.read()[-4000:]
-    _, status, usage = os.wait4(proc.pid, 0)  # its usage and its reaped workers'
-
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"zhsearch index exited {os.waitstatus_to_exitcode(status)}: {err.decode(errors='replace')[-300:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    wall, peak, cpu = run_timed(ZH + ["index", "--rebuild", "--corpus", str(corpus), "--index", str(index)])
+    return wall, cpu, peak
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ sys.path.insert(0, str(BENCH))
 # (stage, where its code is: a path fragment of the file, and function names or None for any)
 BUILD_STAGES = [
     ("dictionary and pinyin map (after the passages)", "zhsearch/storage/build.py",
-     {"_save_lookups", "_save_dictionary", "_save_pinyin_map"}),
+     {"_save_lookups", "_save_from_terms", "_save_dictionary", "_save_pinyin_map"}),
     ("terms written at commit (records, table, posting blocks)", "zhsearch/storage/bulk.py", {"_flush_segment"}),
     ("postings gathered by the writer (the parent's share)", "zhsearch/storage/bulk.py", {"add_analysed"}),
     ("reading files, splitting passages, structure", "zhsearch/reading/", None),

@@ -93,7 +93,7 @@ def run_process(argv: list[str], env=None) -> tuple[float, float]:
 # process's peak resident set across exec (fs/exec.c keeps the old memory map's
 # high-water mark), so a command started straight from this benchmark, grown to
 # hundreds of MiB by its in-process rounds, would report the benchmark's peak as
-# its own.  Started from this small launcher instead, it inherits ~10 MiB at most.
+# its own.  Started from this small launcher instead, it inherits the launcher's ~11 MiB.
 _LAUNCHER = """
 import os, subprocess, sys, time
 started = time.perf_counter()
@@ -101,14 +101,14 @@ child = subprocess.Popen(sys.argv[2:])
 _, status, usage = os.wait4(child.pid, 0)
 elapsed = time.perf_counter() - started
 with open(sys.argv[1], "w") as out:
-    out.write(f"{elapsed} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
-sys.exit(os.waitstatus_to_exitcode(status))
+    out.write(f"{elapsed} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime} {status}")
 """
 
 
 def run_timed(argv: list[str], env=None) -> tuple[float, float, float]:
     """Wall seconds, peak resident MiB (the largest process of it) and CPU seconds
     (user + system, its worker processes included) of one whole process."""
+    what = " ".join(argv[1:4]) or argv[0]
     with tempfile.TemporaryDirectory() as folder:  # one report a call: benchmarks may run side by side
         report = Path(folder) / "figures"
         proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(report), *argv],
@@ -116,10 +116,15 @@ def run_timed(argv: list[str], env=None) -> tuple[float, float, float]:
         err = b""
         while chunk := proc.stderr.read(65536):
             err = (err + chunk)[-4000:]
-        code = proc.wait()
-        if code not in (0, 1) or not report.exists():
-            raise RuntimeError(f"{' '.join(argv[1:4])} exited {code}: {err.decode(errors='replace')[-300:]}")
-        elapsed, peak_kib, cpu = (float(v) for v in report.read_text().split())
+        proc.wait()
+        if not report.exists():  # the command did not start
+            raise RuntimeError(f"{what} did not run: {err.decode(errors='replace')[-300:]}")
+        elapsed, peak_kib, cpu, status = report.read_text().split()
+    code = os.waitstatus_to_exitcode(int(status))
+    if code not in (0, 1):
+        how = f"was killed by signal {-code}" if code < 0 else f"exited {code}"
+        raise RuntimeError(f"{what} {how}: {err.decode(errors='replace')[-300:]}")
+    elapsed, peak_kib, cpu = float(elapsed), float(peak_kib), float(cpu)
     return elapsed, peak_kib / 1024, cpu
 
 
@@ -139,8 +144,9 @@ def folder_size(path: Path) -> int:
 def warm_latencies(search, rounds: int = 5, questions=QUESTIONS) -> tuple[float, float]:
     """p50 and p95 over every question, several rounds, after one round untimed
     (warm: the pages each question reads are in memory, as on a server that has
-    run a while); zhsearch's text caches are cleared before each query, so a
-    repeated question costs what a new one would."""
+    run a while); zhsearch's passage-text caches (normalize_text, fold_text) are
+    cleared before each query, so a repeated question reads and normalises its
+    candidates as a new one would (the small caches of query readings stay)."""
     from zhsearch.text.normalize import fold_text, normalize_text
 
     for q in questions:
@@ -287,12 +293,8 @@ def bench_semantic(rows, runs: int) -> None:
 
     def cost(argv: list[str]) -> tuple[float, float, float]:
         """Wall s, CPU s (user + sys, steadier on a shared machine) and peak MiB of one process."""
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        if os.waitstatus_to_exitcode(status) not in (0, 1):
-            raise RuntimeError(f"{' '.join(argv[2:5])} exited {os.waitstatus_to_exitcode(status)}")
-        return time.perf_counter() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+        wall, peak, cpu = run_timed(argv)
+        return wall, cpu, peak
 
     def build(index: Path, *extra: str) -> tuple[float, float, float]:
         shutil.rmtree(index, ignore_errors=True)

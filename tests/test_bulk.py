@@ -110,7 +110,6 @@ def test_records_round_trip_and_are_smaller_than_whoosh_own():
     assert ours < 0.9 * whoosh
 
 
-
 def test_lookups_of_a_bulk_build_read_the_han_terms_an_update_collects(tmp_path):
     """A full build hands its workers the bigram fields' Han terms as one string
     (build._han_terms); the set they rebuild is the one an update collects

@@ -422,10 +422,11 @@ def _analyse_file(job: tuple[Path, str]) -> AnalysedFile:
 
 def _han_terms(writer: BulkSegmentWriter) -> str:
     """The Han terms of the bigram fields (runs of one character and bigrams),
-    one a line: what ``_passage_documents`` collects, without sending it between
-    processes.  One string, not a set: the set (a million small strings at
-    300,000 poems) is built by the worker that needs it (:func:`_save_from_terms`),
-    never in the parent, which holds every posting of the corpus at that time."""
+    one a line: with their characters (:func:`_save_from_terms` adds them), what
+    ``_passage_documents`` collects, without sending it between processes.  One
+    string, not a set: the set (~800,000 small strings at 311,855 poems) is built
+    by the worker that needs it, never in the parent, which holds every posting
+    of the corpus at that time."""
     han = []
     for field in ("bigrams", "context_bigrams"):
         han.extend(term for term in writer.terms(field) if _HAN_RUN.fullmatch(term.decode("utf-8")))

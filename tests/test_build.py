@@ -119,3 +119,55 @@ def test_a_word_only_titles_hold_is_found_however_many_titles_hold_it(tmp_path):
     zhsearch.build_index(corpus, tmp_path / "i")
     total, hits = _answers(tmp_path / "i", "批量")
     assert total == 150 and len(hits) == 150
+
+
+def test_the_file_manifest_is_a_file_of_its_own_that_a_search_does_not_read(tmp_path):
+    """meta.json names the manifest (every file's fingerprint, the files left out);
+    a search opens the index without it, ``files`` and ``stats`` read it, and a
+    manifest damaged on disk is the damaged-index error there, not in a search."""
+    import json
+
+    from zhsearch.errors import IndexCorruptError
+
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    for n in range(3):
+        write(corpus, f"{n}.txt", f"第{n}篇的标题\n\n正文讲上门催收的第{n}种情形。\n")
+    zhsearch.build_index(corpus, index)
+    gen = live_generation(index)
+    on_disk = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    name, size, _ = on_disk["manifest"]
+    assert "files" not in on_disk and (gen / name).stat().st_size == size
+    with zhsearch.open_index(index) as idx:
+        assert "files" not in idx.meta
+        assert [f.path for f in idx.files()] == ["0.txt", "1.txt", "2.txt"]
+        assert idx.stats()["files"] == len(idx.files())
+    assert sorted(read_meta(gen)["files"]) == ["0.txt", "1.txt", "2.txt"]
+    (gen / name).write_bytes((gen / name).read_bytes().replace(b"0.txt", b"9.txt"))
+    with zhsearch.open_index(index) as idx:
+        assert idx.search("上门催收")  # the search never reads it
+        with pytest.raises(IndexCorruptError, match="does not match its checksum"):
+            idx.files()
+
+
+def test_an_index_whose_meta_holds_its_files_is_read_and_updated(tmp_path):
+    """An index written before manifests had a file of their own (meta.json holds
+    "files"): searched, listed, and updated into the new form; only the newest
+    manifest and the one it replaced stay on disk."""
+    from zhsearch.storage.layout import _meta_check, write_json_atomic
+
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "甲文档的标题\n\n甲的正文讲分期还款。\n")
+    zhsearch.build_index(corpus, index)
+    gen = live_generation(index)
+    meta = read_meta(gen)  # with its files
+    (gen / meta.pop("manifest")[0]).unlink()
+    write_json_atomic(gen / "meta.json", {**meta, "check": _meta_check(meta)})  # the old form
+    with zhsearch.open_index(index) as idx:
+        assert [f.path for f in idx.files()] == ["a.txt"] and idx.search("分期还款")
+    for n, topic in enumerate(("征信记录", "上门催收", "协商延期")):
+        write(corpus, f"b{n}.txt", f"乙{n}文档的标题\n\n乙的正文讲{topic}。\n")
+        assert zhsearch.build_index(corpus, index).mode == "update"
+    assert "manifest" in read_meta(gen, manifest=False) and len(list(gen.glob("files-*.json"))) == 2
+    with zhsearch.open_index(index) as idx:
+        assert [f.path for f in idx.files()] == ["a.txt", "b0.txt", "b1.txt", "b2.txt"]
+        assert idx.search("协商延期")[0].source == "b2.txt"

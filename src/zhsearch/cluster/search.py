@@ -326,6 +326,11 @@ class ClusterIndex(Index):
         runs = tuple(tuple(group) for group in reading.required)
         return PushedFilters(runs, tuple(reading.excluded), files, excluded), set()
 
+    @property
+    def manifest(self) -> dict:
+        """A cluster keeps no file manifest here: its metadata is all there is."""
+        return self.meta
+
     def files(self, searcher=None) -> dict[str, int]:
         """Every file the cluster holds, with its id."""
         searcher = searcher or _ClusterSearcher(self)

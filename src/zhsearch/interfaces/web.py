@@ -165,7 +165,7 @@ class _Live:
             self._retire(self._index)
             self._index = None
         # Stamped before opening: a commit landing in between is picked up by the next request.
-        stamps = file_stamps(current, read_meta(current)) if current is not None else None
+        stamps = file_stamps(current, read_meta(current, manifest=False)) if current is not None else None
         self._index = Index(self.index_dir, verify_bytes=None)  # IndexMissingError names the fix
         self._stamps = stamps
         return self._index
@@ -251,7 +251,7 @@ def create_app(index_dir: str | Path, hosts: tuple[str, ...] | None = None) -> F
         """What the page shows above the search box: the corpus's name, its files
         and passages, and when the index was last built or updated (from its
         metadata: no byte of the index is read)."""
-        meta = live.get().meta
+        meta = live.get().manifest  # read once an index generation
         corpus = meta.get("corpus") or ""
         return {"name": Path(corpus).name or str(live.index_dir), "files": len(meta.get("files", {})),
                 "passages": int(meta.get("passages", 0)), "updated": meta.get("built_at") or ""}

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -280,17 +281,26 @@ class Index:
         passages = tuple(DocumentPassage(p.line, p.heading, p.text, p.page) for p in stored)
         return Document(source, stored[0].title, passages)
 
+    @functools.cached_property
+    def manifest(self) -> dict:
+        """The metadata with its file manifest (each file's fingerprint and
+        passages, the files left out): read when first asked for, since a
+        search never needs it (``meta`` holds the rest)."""
+        from zhsearch.storage.layout import read_manifest
+
+        return {**self.meta, **read_manifest(Path(self._ix.storage.folder), self.meta)}
+
     def files(self):
         """Every file the index holds, with its passage count (``zhsearch files``)."""
         from zhsearch.storage.listing import indexed_files
 
-        return indexed_files(self.meta)
+        return indexed_files(self.manifest)
 
     def skipped_files(self):
         """Every corpus file the index left out, with the reason (``zhsearch files --skipped``)."""
         from zhsearch.storage.listing import skipped_files
 
-        return skipped_files(self.meta)
+        return skipped_files(self.manifest)
 
     def stats(self) -> dict:
         """What the index holds: files, passages, terms per field, size on disk."""
@@ -316,12 +326,12 @@ class Index:
             "corpus": self.meta.get("corpus"),
             "built_at": self.meta.get("built_at"),
             "schema_version": self.meta.get("schema_version"),
-            "files": len(self.meta.get("files", {})),
+            "files": len(self.manifest.get("files", {})),
             "passages": passages,
             "terms": terms,
             "size_bytes": size,
             # text left out: page furniture of HTML (characters, by why) and files skipped
-            "left_out": {**left_out_total(self.meta), "files skipped": len(self.meta.get("skipped", {}))},
+            "left_out": {**left_out_total(self.manifest), "files skipped": len(self.manifest.get("skipped", {}))},
         }
 
     def search(
@@ -804,7 +814,7 @@ def _moved_on(gen: Path, meta: dict) -> bool:
     from zhsearch.storage.layout import read_meta, writer_active
 
     try:
-        return writer_active(gen.parent) or read_meta(gen) != meta
+        return writer_active(gen.parent) or read_meta(gen, manifest=False) != meta
     except IndexCorruptError:
         return False
 

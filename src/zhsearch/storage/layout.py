@@ -50,6 +50,15 @@ from zhsearch.errors import (
 SCHEMA_VERSION = 13
 CURRENT = "CURRENT"
 META = "meta.json"
+# The file manifest (each indexed file's fingerprint and passages) and the files
+# left out, beside meta.json: a corpus of 80,000 files makes them megabytes of
+# JSON that a search never reads (only updates, `files` and `stats` do).  Each
+# version is a file of its own, named by its checksum (files-<crc>.json), that
+# meta.json names with its size and checksum: meta.json, replaced at once, is
+# still the one record of a generation, and a kill between the two writes
+# leaves the old manifest named.
+MANIFEST_KEYS = ("files", "skipped")
+MANIFEST_PREFIX = "files-"
 LOCK = ".lock"
 _GENERATION = re.compile(r"gen-\d+")
 # A search reads every byte of an index this small to check it (about 10 ms);
@@ -93,8 +102,10 @@ def live_generation(index_dir: Path) -> Path | None:
     return gen
 
 
-def read_meta(gen: Path) -> dict:
-    """The generation's metadata, checked against its own checksum."""
+def read_meta(gen: Path, manifest: bool = True) -> dict:
+    """The generation's metadata, checked against its own checksum; with
+    ``manifest``, its file manifest too (:func:`read_manifest`; inside meta.json
+    in an index written before manifests had a file of their own)."""
     index_dir = gen.parent
     try:
         meta = json.loads((gen / META).read_text(encoding="utf-8"))
@@ -105,7 +116,31 @@ def read_meta(gen: Path) -> dict:
     check = meta.pop("check", None)
     if check is not None and check != _meta_check(meta):
         raise damaged(index_dir, f"{gen.name}/{META} does not match its checksum")
+    if manifest and "files" not in meta:
+        meta.update(read_manifest(gen, meta))
     return meta
+
+
+def read_manifest(gen: Path, meta: dict) -> dict:
+    """``{"files": …, "skipped": …}`` of the manifest ``meta`` names ({} when it
+    names none: an index written before manifests, whose meta.json holds them)."""
+    named = meta.get("manifest")
+    if named is None:
+        return {}
+    try:
+        name, size, crc = named
+        data = (gen / name).read_bytes()
+    except (OSError, TypeError, ValueError) as exc:
+        raise damaged(gen.parent, f"{gen.name}/{META} names a file manifest that cannot be read") from exc
+    if len(data) != size or zlib.crc32(data) != crc:
+        raise damaged(gen.parent, f"{gen.name}/{name} does not match its checksum")
+    try:
+        manifest = json.loads(data)
+    except ValueError as exc:
+        raise damaged(gen.parent, f"{gen.name}/{name} is unreadable") from exc
+    if not isinstance(manifest, dict) or not all(isinstance(manifest.get(k, {}), dict) for k in MANIFEST_KEYS):
+        raise damaged(gen.parent, f"{gen.name}/{name} is not an index's file manifest")
+    return {k: manifest[k] for k in MANIFEST_KEYS if k in manifest}
 
 
 def _meta_check(meta: dict) -> int:
@@ -127,7 +162,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 def _is_data_file(path: Path) -> bool:
     # Whoosh's lock file and our own temporary files are not part of the index.
-    return path.name != META and not path.name.endswith((".tmp", "WRITELOCK")) and path.is_file()
+    # The file manifest is checked through meta.json, which names it with its checksum.
+    return (path.name != META and not path.name.endswith((".tmp", "WRITELOCK"))
+            and not (path.name.startswith(MANIFEST_PREFIX) and path.name.endswith(".json")) and path.is_file())
 
 
 def file_checksum(path: Path) -> int:
@@ -141,13 +178,31 @@ def file_checksum(path: Path) -> int:
 def write_meta(gen: Path, meta: dict, seal: bool = True) -> None:
     """Write ``meta.json`` last: with ``seal``, the size and CRC-32 of every other
     file of the generation (what :func:`verify_generation` checks), and a
-    checksum of the metadata itself."""
+    checksum of the metadata itself.  The file manifest (``meta``'s "files"
+    and "skipped") goes first to a file of its own that meta.json names (see
+    :data:`MANIFEST_PREFIX`)."""
     meta = {k: v for k, v in meta.items() if k != "check"}
+    manifest = {k: meta.pop(k) for k in MANIFEST_KEYS if k in meta}
+    try:  # the manifest meta.json names now: a reader may have read that meta.json
+        replaced = json.loads((gen / META).read_text(encoding="utf-8")).get("manifest")
+    except (OSError, ValueError, AttributeError):
+        replaced = None
+    if manifest:
+        data = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        crc = zlib.crc32(data)
+        name = f"{MANIFEST_PREFIX}{crc:08x}.json"
+        write_bytes_atomic(gen / name, data)
+        meta["manifest"] = [name, len(data), crc]
     if seal:
         meta["sums"] = {
             p.name: [p.stat().st_size, file_checksum(p)] for p in sorted(gen.iterdir()) if _is_data_file(p)
         }
     write_json_atomic(gen / META, {**meta, "check": _meta_check(meta)})
+    # Older manifests go; the one just replaced stays for a reader that read the old meta.json.
+    keep = {named[0] for named in (meta.get("manifest"), replaced) if isinstance(named, list) and named}
+    for old in gen.glob(f"{MANIFEST_PREFIX}*.json"):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)
 
 
 def verify_generation(gen: Path, meta: dict, max_bytes: int | None = None) -> None:
@@ -339,7 +394,8 @@ def _package_version() -> str:
 
 
 def checked_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES) -> tuple[Path, dict]:
-    """The live generation and its metadata, its files checked (see :func:`verify_generation`).
+    """The live generation and its metadata (without the file manifest:
+    :func:`read_manifest` reads it), its files checked (see :func:`verify_generation`).
 
     A writer replaces files before it records their new checksums, and a
     rebuild removes the old generation after the swap: a check that fails
@@ -360,7 +416,7 @@ def checked_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES
                 raise IndexMissingError(
                     f"no index at {index_dir}; build it with `zhsearch index --corpus DIR --index {index_dir}`"
                 )
-            meta = read_meta(gen)
+            meta = read_meta(gen, manifest=False)  # a search reads no file manifest
             # An index that carries its lexicon is searched with it, whatever ZHSEARCH_LEXICON says.
             from zhsearch.text.lexicon import INDEX_FILE
 
@@ -372,7 +428,7 @@ def checked_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES
                 time.sleep(0.05)
                 continue
             if gen is not None and writer_active(index_dir):
-                return gen, read_meta(gen)
+                return gen, read_meta(gen, manifest=False)
             raise
     raise AssertionError("unreachable")
 

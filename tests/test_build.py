@@ -171,3 +171,43 @@ def test_an_index_whose_meta_holds_its_files_is_read_and_updated(tmp_path):
     with zhsearch.open_index(index) as idx:
         assert [f.path for f in idx.files()] == ["a.txt", "b0.txt", "b1.txt", "b2.txt"]
         assert idx.search("协商延期")[0].source == "b2.txt"
+
+
+def test_an_open_index_lists_its_files_after_updates_replaced_its_manifest(tmp_path):
+    """A server's index opened before two updates (the manifest it opened with
+    is gone by then) lists the live files instead of calling itself damaged."""
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "甲文档的标题\n\n甲的正文讲分期还款。\n")
+    zhsearch.build_index(corpus, index)
+    with zhsearch.open_index(index) as idx:
+        for n in range(2):
+            write(corpus, f"b{n}.txt", f"乙{n}文档的标题\n\n乙的正文讲征信记录。\n")
+            zhsearch.build_index(corpus, index)
+        assert [f.path for f in idx.files()] == ["a.txt", "b0.txt", "b1.txt"]
+
+
+def test_a_damaged_manifest_is_rebuilt_from_the_corpus_the_index_names(tmp_path, monkeypatch):
+    """Only the manifest damaged: `zhsearch index --rebuild` without --corpus still
+    finds the corpus in meta.json, and a killed manifest write leaves no file behind."""
+    from click.testing import CliRunner
+
+    from zhsearch.interfaces.cli import main
+
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "甲文档的标题\n\n甲的正文讲分期还款。\n")
+    zhsearch.build_index(corpus, index)
+    gen = live_generation(index)
+    manifest = next(gen.glob("files-*.json"))
+    manifest.write_bytes(manifest.read_bytes() + b" ")
+    monkeypatch.chdir(tmp_path)  # no ./corpus here
+    result = CliRunner().invoke(main, ["files", "--index", str(index)])
+    assert result.exit_code == 2 and "damaged" in result.output
+    result = CliRunner().invoke(main, ["index", "--rebuild", "--index", str(index)])
+    assert result.exit_code == 0, result.output
+    with zhsearch.open_index(index) as idx:
+        assert [f.path for f in idx.files()] == ["a.txt"]
+    killed = live_generation(index) / "files-0badc0de.json.tmp"  # a manifest write killed half-way
+    killed.write_text("{")
+    write(corpus, "b.txt", "乙文档的标题\n\n乙的正文讲征信记录。\n")
+    zhsearch.build_index(corpus, index)
+    assert not killed.exists()

@@ -285,10 +285,19 @@ class Index:
     def manifest(self) -> dict:
         """The metadata with its file manifest (each file's fingerprint and
         passages, the files left out): read when first asked for, since a
-        search never needs it (``meta`` holds the rest)."""
-        from zhsearch.storage.layout import read_manifest
+        search never needs it (``meta`` holds the rest).  When updates or a
+        rebuild have replaced the manifest this index opened with, the live one
+        (slightly newer than what this index searches)."""
+        from zhsearch.storage.layout import live_generation, read_manifest, read_meta
 
-        return {**self.meta, **read_manifest(Path(self._ix.storage.folder), self.meta)}
+        gen = Path(self._ix.storage.folder)
+        try:
+            return {**self.meta, **read_manifest(gen, self.meta)}
+        except IndexCorruptError:
+            live = live_generation(self.path)
+            if live is None or (live == gen and not _moved_on(gen, self.meta)):
+                raise  # damaged, not replaced
+            return read_meta(live)
 
     def files(self):
         """Every file the index holds, with its passage count (``zhsearch files``)."""

@@ -191,7 +191,8 @@ def write_meta(gen: Path, meta: dict, seal: bool = True) -> None:
         data = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         crc = zlib.crc32(data)
         name = f"{MANIFEST_PREFIX}{crc:08x}.json"
-        write_bytes_atomic(gen / name, data)
+        if replaced != [name, len(data), crc] or not (gen / name).is_file():  # unchanged: not written again
+            write_bytes_atomic(gen / name, data)
         meta["manifest"] = [name, len(data), crc]
     if seal:
         meta["sums"] = {
@@ -200,7 +201,7 @@ def write_meta(gen: Path, meta: dict, seal: bool = True) -> None:
     write_json_atomic(gen / META, {**meta, "check": _meta_check(meta)})
     # Older manifests go; the one just replaced stays for a reader that read the old meta.json.
     keep = {named[0] for named in (meta.get("manifest"), replaced) if isinstance(named, list) and named}
-    for old in gen.glob(f"{MANIFEST_PREFIX}*.json"):
+    for old in gen.glob(f"{MANIFEST_PREFIX}*.json*"):  # and the .tmp of a write that was killed
         if old.name not in keep:
             old.unlink(missing_ok=True)
 
@@ -466,16 +467,17 @@ def open_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES):
 
 
 def recorded_meta(index_dir: Path) -> dict | None:
-    """The live generation's metadata if it can be read at all (its corpus, say);
-    when ``CURRENT`` is damaged, the newest generation's that can; else None."""
+    """The live generation's metadata if it can be read at all (its corpus, say;
+    not its file manifest, which may be what is damaged); when ``CURRENT`` is
+    damaged, the newest generation's that can; else None."""
     try:
         gen = live_generation(index_dir)
-        return read_meta(gen) if gen else None
+        return read_meta(gen, manifest=False) if gen else None
     except IndexCorruptError:
         pass
     for gen in sorted(Path(index_dir).glob("gen-*"), key=lambda p: (len(p.name), p.name), reverse=True):
         try:
-            return read_meta(gen)
+            return read_meta(gen, manifest=False)
         except IndexCorruptError:
             continue
     return None

@@ -29,12 +29,6 @@ from cluster import commit, prepare_mixed  # noqa: E402
 from run import QUESTIONS, WORK, ZH, folder_size, log, run_process, run_timed, warm_latencies  # noqa: E402
 
 
-def timed_build(corpus: Path, index: Path) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (the process and its workers) and peak MiB of one build."""
-    wall, peak, cpu = run_timed(ZH + ["index", "--rebuild", "--corpus", str(corpus), "--index", str(index)])
-    return wall, cpu, peak
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--passages", type=int, default=1_000_000)
@@ -47,7 +41,7 @@ def main() -> None:
     index = WORK / f"local-{corpus.name}"
     when, measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit()  # the code this run uses
     log(f"zhsearch index {corpus.name}")
-    wall, cpu, memory = timed_build(corpus, index)
+    wall, memory, cpu = run_timed(ZH + ["index", "--rebuild", "--corpus", str(corpus), "--index", str(index)])
     size = folder_size(index)
     log(f"built in {wall:.0f} s, {cpu:.0f} CPU s")
     cold = [run_process(ZH + ["search", QUESTIONS[n % len(QUESTIONS)], "--index", str(index)]) for n in range(args.runs)]

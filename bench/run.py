@@ -124,8 +124,7 @@ def run_timed(argv: list[str], env=None) -> tuple[float, float, float]:
     if code not in (0, 1):
         how = f"was killed by signal {-code}" if code < 0 else f"exited {code}"
         raise RuntimeError(f"{what} {how}: {err.decode(errors='replace')[-300:]}")
-    elapsed, peak_kib, cpu = float(elapsed), float(peak_kib), float(cpu)
-    return elapsed, peak_kib / 1024, cpu
+    return float(elapsed), float(peak_kib) / 1024, float(cpu)
 
 
 def medians(argv: list[str], runs: int) -> tuple[float, float]:
@@ -291,21 +290,16 @@ def bench_semantic(rows, runs: int) -> None:
 
     import zhsearch
 
-    def cost(argv: list[str]) -> tuple[float, float, float]:
-        """Wall s, CPU s (user + sys, steadier on a shared machine) and peak MiB of one process."""
-        wall, peak, cpu = run_timed(argv)
-        return wall, cpu, peak
-
     def build(index: Path, *extra: str) -> tuple[float, float, float]:
         shutil.rmtree(index, ignore_errors=True)
-        return cost(ZH + ["index", "--corpus", str(REPO / "corpus"), "--index", str(index), *extra])
+        return run_timed(ZH + ["index", "--corpus", str(REPO / "corpus"), "--index", str(index), *extra])
 
     indexes = {"hybrid": WORK / "zh-shipped-semantic", "lexical": WORK / "zh-shipped-lexical"}
     builds = {"hybrid": [], "lexical": []}
     for _ in range(max(1, runs // 3)):  # side by side, alternating
         builds["lexical"].append(build(indexes["lexical"]))
         builds["hybrid"].append(build(indexes["hybrid"], "--semantic"))
-    (hw, hc, hm), (lw, lc, lm) = ([statistics.median(b[i] for b in builds[k]) for i in range(3)] for k in ("hybrid", "lexical"))
+    (hw, hm, hc), (lw, lm, lc) = ([statistics.median(b[i] for b in builds[k]) for i in range(3)] for k in ("hybrid", "lexical"))
     passages = json.loads((next(indexes["hybrid"].glob("gen-*")) / "meta.json").read_text(encoding="utf-8"))["passages"]
     rows.append(("semantic: index shipped corpus, wall s / CPU s", f"{hw:.1f} / {hc:.1f}", f"{lw:.1f} / {lc:.1f}",
                  f"with vectors / without; {passages} passages, {passages / max(hc - lc, 1e-9):.0f} passages per CPU-s embedded"))
@@ -315,9 +309,9 @@ def bench_semantic(rows, runs: int) -> None:
     search = ZH + ["search", "九千会上门吗", "--index", str(indexes["hybrid"])]
     cold = {True: [], False: []}
     for _ in range(runs):  # alternating
-        cold[True].append(cost(search))
-        cold[False].append(cost(search + ["--no-semantic"]))
-    (hw, hc, hm), (lw, lc, lm) = ([statistics.median(r[i] for r in cold[k]) for i in range(3)] for k in (True, False))
+        cold[True].append(run_timed(search))
+        cold[False].append(run_timed(search + ["--no-semantic"]))
+    (hw, hm, hc), (lw, lm, lc) = ([statistics.median(r[i] for r in cold[k]) for i in range(3)] for k in (True, False))
     rows.append(("semantic: cold search, whole process, median wall s / CPU s", f"{hw:.3f} / {hc:.3f}",
                  f"{lw:.3f} / {lc:.3f}", "same index; --no-semantic in the second column"))
     rows.append(("semantic: cold search peak memory, MiB", f"{hm:.0f}", f"{lm:.0f}", "the model loaded / not"))

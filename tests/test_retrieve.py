@@ -137,7 +137,8 @@ def test_length_codes_are_the_segments_field_lengths(two_segments):
 
 
 def test_stored_records_read_from_their_segments_are_whooshs(two_segments):
-    from zhsearch.storage.stored import stored_fields_of
+    from zhsearch.storage.stored import stored_fields_reader
 
     searcher = two_segments._get_searcher()
-    assert all(stored_fields_of(searcher, d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))
+    read = stored_fields_reader(searcher)
+    assert all(read(d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))

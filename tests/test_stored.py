@@ -130,11 +130,12 @@ def test_a_slip_in_our_own_code_is_a_bug_not_a_damaged_index(tmp_path, monkeypat
 
 
 def test_a_record_read_from_its_segment_is_whooshs_stored_fields(index_dir):
-    from zhsearch.storage.stored import stored_fields_of
+    from zhsearch.storage.stored import stored_fields_reader
 
     with zhsearch.open_index(index_dir) as idx:
         searcher = idx._get_searcher()
-        assert all(stored_fields_of(searcher, d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))
+        read = stored_fields_reader(searcher)
+        assert all(read(d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))
 
 
 def test_a_record_read_for_a_query_is_whooshs_stored_fields(tmp_path):

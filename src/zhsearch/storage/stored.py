@@ -43,12 +43,6 @@ STORED_FIELDS = frozenset(
 )
 
 
-def stored_fields_of(searcher, docnum: int) -> Mapping:
-    """Whoosh's stored fields of one passage (``searcher.stored_fields``); see
-    :func:`stored_fields_reader`."""
-    return stored_fields_reader(searcher)(docnum)
-
-
 def stored_fields_reader(searcher):
     """``docnum -> stored fields`` (``searcher.stored_fields``), read straight
     from the segment's column.  Whoosh's segment reader rebuilds each record

@@ -21,6 +21,12 @@ def test_readme_is_a_short_user_guide():
                     "## Search page and JSON API", "## Library", "## Configuration", "## Troubleshooting",
                     "## Relevance and speed"):
         assert section in README
+    headings, fenced = [], False
+    for line in README.splitlines():
+        fenced ^= line.startswith("```")
+        if line.startswith("#") and not fenced:  # (a shell comment in a code block is no heading)
+            headings.append(line)
+    assert len(headings) == len(set(headings)), "a heading twice: its link anchor goes to the first"
 
 
 def test_readme_points_a_user_at_nothing_a_clone_lacks():

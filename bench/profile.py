@@ -63,7 +63,7 @@ QUERY_STAGES = [
     ("rerank (features, final scores)", "zhsearch/searching/features.py", None),
     ("rerank (features, final scores)", "zhsearch/searching/intent.py", None),
     ("parsing and planning (jieba, wordings, term stats)", "zhsearch/searching/search.py",
-     {"_read_query", "_query_terms"}),
+     {"_read_query", "query_terms"}),
     ("parsing and planning (jieba, wordings, term stats)", "zhsearch/searching/query.py", None),
     ("parsing and planning (jieba, wordings, term stats)", "zhsearch/searching/syntax.py", None),
     ("term weights (IDF)", "zhsearch/searching/rank.py", {"term_weights"}),

@@ -1,4 +1,5 @@
-"""What a cold search loads: whoosh without asyncio (src/zhsearch/whoosh_without_asyncio.py).
+"""What a cold search loads: whoosh without asyncio (src/zhsearch/whoosh_without_asyncio.py),
+and without whoosh.searching (src/zhsearch/searching/searcher.py).
 
 Each test runs a fresh interpreter: the test process has asyncio loaded already."""
 
@@ -16,12 +17,27 @@ def test_a_search_imports_no_asyncio(index_dir):
     loaded = run(
         "import sys\n"
         "from zhsearch.searching.search import open_index\n"
-        "hits = open_index(sys.argv[1]).search('九千会上门吗', limit=3, explain=True)\n"
+        "hits = open_index(sys.argv[1]).search('九千会上门吗', limit=3)\n"
         "assert len(hits) == 3\n"
-        "print(sorted(name for name in ('asyncio', 'ssl', 'subprocess') if name in sys.modules))\n",
+        "print(sorted(name for name in ('asyncio', 'ssl', 'subprocess', 'whoosh.searching', 'whoosh.query')\n"
+        "             if name in sys.modules))\n",
         str(index_dir),
     )
     assert loaded == "[]"
+
+
+def test_a_filter_loads_whooshs_searcher_when_it_needs_it(index_dir):
+    loaded = run(
+        "import sys\n"
+        "from zhsearch.searching.search import open_index\n"
+        "idx = open_index(sys.argv[1])\n"
+        "hits = idx.search('九千会上门吗 file:004*', limit=3)\n"
+        "assert len(hits) == 3 and all(h.source.startswith('004') for h in hits)\n"
+        "idx.close()\n"
+        "print('whoosh.searching' in sys.modules)\n",
+        str(index_dir),
+    )
+    assert loaded == "True"
 
 
 def test_whoosh_async_api_and_a_later_asyncio_are_the_real_ones():

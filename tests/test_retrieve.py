@@ -6,8 +6,8 @@ import pytest
 from whoosh.query import Or, Term
 
 import zhsearch
-from zhsearch.searching.retrieve import match
-from zhsearch.searching.search import _query_terms
+from zhsearch.searching.retrieve import QueryTerm, match
+from zhsearch.searching.search import query_terms
 from zhsearch.searching.query import plan_query
 
 from conftest import CORPUS
@@ -35,11 +35,16 @@ def two_segments(tmp_path_factory):
 def _terms(idx, question):
     searcher = idx._get_searcher()
     frequency = lambda field, term: searcher.doc_frequency(field, term)  # noqa: E731
-    return _query_terms(plan_query(question, idx.segmenter, is_word=lambda w: frequency("words", w) > 0), frequency)
+    return query_terms(plan_query(question, idx.segmenter, is_word=lambda w: frequency("words", w) > 0), frequency)
+
+
+def _or(terms):
+    """The question's terms as Whoosh's own query: what its collector scores."""
+    return Or([Term(t.fieldname, t.text, boost=t.boost) for t in terms])
 
 
 def _whoosh(searcher, terms, limit, **within):
-    return [(hit.docnum, hit.score) for hit in searcher.search(Or(terms), limit=limit, **within)]
+    return [(hit.docnum, hit.score) for hit in searcher.search(_or(terms), limit=limit, **within)]
 
 
 def test_the_index_under_test_has_deleted_passages_in_an_older_segment(two_segments):
@@ -55,7 +60,7 @@ def test_the_best_passages_and_their_scores_are_whooshs(two_segments, question, 
     found = match(searcher, terms, limit, "context_bigrams", 5)
     expected = _whoosh(searcher, terms, limit)
     _same(found.best, expected)
-    assert found.count == len(searcher.search(Or(terms), limit=None))  # every match, deleted ones never
+    assert found.count == len(searcher.search(_or(terms), limit=None))  # every match, deleted ones never
     # the passages best matched by their heading, each with its score by every term
     sections = [t for t in terms if t.fieldname == "context_bigrams"]
     scores = dict(_whoosh(searcher, terms, None))
@@ -78,18 +83,18 @@ def test_the_filters_keep_and_drop_as_whooshs_filter_and_mask(two_segments):
 
 
 def test_a_term_the_index_never_saw_matches_nothing(two_segments):
-    found = match(two_segments._get_searcher(), [Term("bigrams", "龘龘")], 10, "context_bigrams", 5)
+    found = match(two_segments._get_searcher(), [QueryTerm("bigrams", "龘龘")], 10, "context_bigrams", 5)
     assert (found.best, found.sections, found.count) == ([], [], 0)
 
 
 def test_ties_go_to_the_earlier_passage(two_segments):
     """Two copies of one text score alike: the one indexed first comes first, as in Whoosh."""
     searcher = two_segments._get_searcher()
-    found = match(searcher, [Term("bigrams", "上门")], 1000, "context_bigrams", 5).best
+    found = match(searcher, [QueryTerm("bigrams", "上门")], 1000, "context_bigrams", 5).best
     assert any(s1 == s2 for (_, s1), (_, s2) in zip(found, found[1:]))  # the corpus repeats an article
     for (d1, s1), (d2, s2) in zip(found, found[1:]):
         assert s1 > s2 or (s1 == s2 and d1 < d2)
-    _same(found, _whoosh(searcher, [Term("bigrams", "上门")], 1000))
+    _same(found, _whoosh(searcher, [QueryTerm("bigrams", "上门")], 1000))
 
 
 @pytest.mark.parametrize("weighting", ["BM25F", "TF_IDF", "Frequency", "PL2"])
@@ -142,3 +147,33 @@ def test_stored_records_read_from_their_segments_are_whooshs(two_segments):
     searcher = two_segments._get_searcher()
     read = stored_fields_reader(searcher)
     assert all(read(d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))
+
+
+def test_a_one_segment_index_is_searched_by_the_lean_searcher_with_whooshs_figures(idx):
+    """searching.searcher.LeanSearcher (no whoosh.searching imported) gives Whoosh's
+    own Searcher's statistics, and stage 1 over it Whoosh's collector's hits."""
+    from whoosh.searching import Searcher
+
+    from zhsearch.searching.searcher import LeanSearcher
+
+    searcher = idx._get_searcher()
+    assert isinstance(searcher, LeanSearcher)
+    whoosh_searcher = Searcher(searcher.reader(), weighting=searcher.weighting, closereader=False)
+    for question in QUESTIONS:
+        terms = _terms(idx, question)
+        _same(match(searcher, terms, 1000, "context_bigrams", 5).best, _whoosh(whoosh_searcher, terms, 1000))
+        assert [searcher.idf(t.fieldname, t.text) for t in terms] == [whoosh_searcher.idf(t.fieldname, t.text)
+                                                                      for t in terms]
+    for field in searcher.schema.names():
+        assert searcher.avg_field_length(field) == whoosh_searcher.avg_field_length(field), field
+    assert (searcher.doc_count(), searcher.doc_count_all()) == (whoosh_searcher.doc_count(),
+                                                                whoosh_searcher.doc_count_all())
+    assert searcher.documents(file=searcher.stored_fields(0)["file"])  # the rest: Whoosh's Searcher, made on demand
+
+
+def test_the_lean_searcher_closes_its_reader_once(index_dir):
+    idx = zhsearch.open_index(index_dir)
+    assert len(idx.search("上门 file:0*", limit=3))  # a filter: Whoosh's Searcher made beside it
+    searcher = idx._get_searcher()
+    idx.close()
+    assert searcher.is_closed and searcher.reader().is_closed

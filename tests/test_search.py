@@ -150,11 +150,11 @@ def test_context_terms_in_more_headings_than_candidates_are_left_to_the_rerank()
     from zhsearch.searching.rank import DEFAULT_RANKING
 
     CONTEXT_MAX_DF = DEFAULT_RANKING.context_max_df
-    from zhsearch.searching.search import _query_terms
+    from zhsearch.searching.search import query_terms
 
     plan = plan_query("梅花诗句")
     common = {("context_bigrams", "梅花"): CONTEXT_MAX_DF + 1}
-    terms = {(t.fieldname, t.text) for t in _query_terms(plan, lambda field, text: common.get((field, text), 5))}
+    terms = {(t.fieldname, t.text) for t in query_terms(plan, lambda field, text: common.get((field, text), 5))}
     assert ("bigrams", "梅花") in terms and ("context_bigrams", "诗句") in terms
     assert ("context_bigrams", "梅花") not in terms
 

@@ -50,7 +50,6 @@ def _load_whoosh() -> None:
     import whoosh.codec.whoosh3  # noqa: F401
     import whoosh.index  # noqa: F401
     import whoosh.reading  # noqa: F401
-    import whoosh.searching  # noqa: F401
 
 
 def _load() -> None:

@@ -70,12 +70,12 @@ class ClusterStatistics:
 
 
 def weighted_keywords(terms) -> list[WeightedKeyword]:
-    """The query's terms (Whoosh ``Term`` objects, boost included) as keywords, each once,
+    """The query's terms (``retrieve.QueryTerm``, boost included) as keywords, each once,
     in the order first written.
 
-    >>> from whoosh.query import Term
-    >>> [(k.keyword, k.boost) for k in weighted_keywords([Term("bigrams", "上门", boost=1.0),
-    ...                                                   Term("bigrams", "上门", boost=0.25)])]
+    >>> from zhsearch.searching.retrieve import QueryTerm
+    >>> [(k.keyword, k.boost) for k in weighted_keywords([QueryTerm("bigrams", "上门", 1.0),
+    ...                                                   QueryTerm("bigrams", "上门", 0.25)])]
     [('bxe4b88ae997a8', 1.25)]
     """
     merged: dict[str, WeightedKeyword] = {}

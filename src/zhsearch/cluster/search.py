@@ -46,7 +46,7 @@ from zhsearch.errors import BadQueryError, ClusterUnavailableError
 from zhsearch.searching.query import QueryPlan
 from zhsearch.searching.rank import DEFAULT_RANKING, RankingConfig
 from zhsearch.searching.search import (MAX_LIMIT, MAX_OFFSET, Document, DocumentPassage, Index, SearchResults,
-                                       _query_terms)
+                                       query_terms)
 from zhsearch.searching.syntax import ParsedQuery
 from zhsearch.storage.stored import StoredPassage
 from zhsearch.text.analyzer import analyze, char_bigrams
@@ -301,7 +301,7 @@ class ClusterIndex(Index):
         tfs, lengths = factors
         places = {word.keyword: place for place, word in enumerate(scorer.keywords)}
         out = []
-        for term in _query_terms(plan, self._frequency(searcher), self.ranking):
+        for term in query_terms(plan, self._frequency(searcher), self.ranking):
             place = places.get(keyword(term.fieldname, term.text))
             if place is not None and tfs.get(place):
                 share = scorer.term_score(place, tfs[place], lengths, term.boost)

@@ -59,7 +59,7 @@ class RankingConfig:
     candidates: int = 70  # the rerank pool, whatever the limit (60–100 score alike on every set; 50 lowers one)
     section_candidates: int = 20  # passages best matched by their heading, added to the pool
     # A context (title/heading) term in more passages than this is not searched;
-    # the rerank still credits it (search._query_terms).
+    # the rerank still credits it (search.query_terms).
     context_max_df: int = 100
 
     # Stage 2: the rerank

@@ -32,6 +32,7 @@ import functools
 import heapq
 import weakref
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
 from whoosh.columns import NumericColumn
@@ -52,9 +53,18 @@ class Matches:
     count: int  # every passage matched (within the filters)
 
 
+class QueryTerm(NamedTuple):
+    """One term a question is searched with: its field, its text, and its
+    weight (BM25F's boost, as Whoosh's ``Term(fieldname, text, boost=…)`` holds it)."""
+
+    fieldname: str
+    text: str
+    boost: float = 1.0
+
+
 def match(searcher, terms, limit: int, section_field: str, section_limit: int,
           allowed: set[int] | None = None, excluded: set[int] | None = None) -> Matches:
-    """The OR of ``terms`` (Whoosh ``Term`` queries, boost included) by BM25F.
+    """The OR of ``terms`` (:class:`QueryTerm`) by BM25F.
 
     ``allowed`` keeps only those docnums, ``excluded`` drops those (Whoosh's
     ``filter`` and ``mask``).  Ties go to the earlier passage, as in Whoosh.

@@ -18,7 +18,8 @@ from zhsearch.text.analyzer import char_bigrams, is_bigram_word
 from zhsearch.errors import BadQueryError, IndexCorruptError
 from zhsearch.searching.highlight import highlight_spans, merge_spans, snippet_window
 from zhsearch.text.lexicon import active_lexicon, load_index_lexicon
-from zhsearch.searching.retrieve import match
+from zhsearch.searching.retrieve import QueryTerm, match
+from zhsearch.searching.searcher import open_searcher
 from zhsearch.searching.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch.searching.syntax import ParsedQuery, parse_query
 from zhsearch.searching.features import QueryTerms, matched_terms
@@ -218,7 +219,7 @@ class Index:
 
         if self._searcher is None:
             try:
-                self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=self.ranking.bm25_b, K1=self.ranking.bm25_k1))
+                self._searcher = open_searcher(self._ix, scoring.BM25F(B=self.ranking.bm25_b, K1=self.ranking.bm25_k1))
             except _READ_ERRORS as exc:
                 raise self._unreadable(exc) from exc
         return self._searcher
@@ -378,7 +379,7 @@ class Index:
         config = self.ranking
         # Our own term selection and weights run outside the read guard (a slip
         # there is a bug, not a damaged index); their lookups are guarded.
-        terms = _query_terms(plan, frequency, config)
+        terms = query_terms(plan, frequency, config)
         weights = term_weights(plan, frequency, self._doc_count(searcher), config)
         listing = plan.empty  # only filters: a page of the passages they let through
         allowed, left_out = self._filters(searcher, reading) if not listing else (None, set())
@@ -442,7 +443,7 @@ class Index:
         if plan.empty:
             return [], 0
         config = self.ranking
-        terms = _query_terms(plan, frequency, config)
+        terms = query_terms(plan, frequency, config)
         weights = term_weights(plan, frequency, self._doc_count(searcher), config)
         ranked, _, _, pooled = self._rank(searcher, terms, plan, weights, config.candidates, None, set())
         return ranked, pooled
@@ -695,14 +696,13 @@ def _clean_query(query: str) -> str:
     return " ".join(cleaned.split())
 
 
-def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT_RANKING) -> list:
-    """The weighted Whoosh terms a question is searched with (and explained by).
+def query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT_RANKING) -> list[QueryTerm]:
+    """The weighted terms a question is searched with (and explained by), here
+    and on a cluster.
 
     ``doc_frequency(field, term)`` is the index's: a context term in more
     titles and headings than ``config.context_max_df`` is not searched (see below).
     """
-    from whoosh.query import Term
-
     # A two-character Han word is also a bigram term and finds the same
     # passages: searching it twice only costs time (the rerank, not BM25, decides
     # between them).  A lone character (诗, 月) has enormous posting lists and
@@ -727,10 +727,10 @@ def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT
         ("context_bigrams", [b for b in plan.bigrams if doc_frequency("context_bigrams", b) <= config.context_max_df
                              or not doc_frequency("bigrams", b)]),
     ):
-        terms.extend(Term(name, value, boost=config.boost(name)) for value in values)
+        terms.extend(QueryTerm(name, value, config.boost(name)) for value in values)
     # A pinyin pair is searched as the indexed bigrams that sound so.
     homophones = {b for bigrams in plan.pinyin_bigrams.values() for b in bigrams}
-    terms.extend(Term("bigrams", b, boost=config.pinyin_boost) for b in sorted(homophones))
+    terms.extend(QueryTerm("bigrams", b, config.pinyin_boost) for b in sorted(homophones))
     # Related terms of the lexicon bring in passages that say the same thing
     # in other words, at a fraction of the weight.
     related = plan.related_terms
@@ -738,7 +738,7 @@ def _query_terms(plan: QueryPlan, doc_frequency, config: RankingConfig = DEFAULT
     # field, as their bigrams alone (个人, 记录) would bring in noise.
     for t in related:
         field = "bigrams" if is_bigram_word(t) else "words"
-        terms.append(Term(field, t, boost=config.boost(field) * config.related_boost))
+        terms.append(QueryTerm(field, t, config.boost(field) * config.related_boost))
     return terms
 
 
@@ -786,11 +786,13 @@ def _collapse(ranked: list[Scored]) -> list[tuple[Scored, list[Scored]]]:
 
 
 def _term_contributions(best: Scored, plan: QueryPlan, searcher, config: RankingConfig, unreadable, frequency) -> list[dict]:
-    """Per-term BM25F contributions to ``best`` by field."""
+    """Per-term BM25F contributions to ``best`` by field (Whoosh's own matcher of each term)."""
+    from whoosh.query import Term
+
     contributions = []
-    for term in _query_terms(plan, frequency, config):
+    for term in query_terms(plan, frequency, config):
         try:  # each term's postings read again: only these reads are guarded
-            matcher = term.matcher(searcher)
+            matcher = Term(term.fieldname, term.text, boost=term.boost).matcher(searcher)
             if not matcher.is_active():
                 continue
             matcher.skip_to(best.docnum)

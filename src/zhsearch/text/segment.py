@@ -22,7 +22,6 @@ from __future__ import annotations
 import array
 import functools
 import heapq
-import logging
 import marshal
 import re
 import sys
@@ -291,6 +290,8 @@ def full_segmenter() -> Segmenter:
 
 @functools.lru_cache(maxsize=2)
 def _segmenter_with(user_words: tuple[tuple[str, int, str], ...]) -> Segmenter:
+    import logging  # (here: a search never loads jieba, and needs no logging)
+
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

@@ -13,7 +13,6 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING
 
-import zhsearch.whoosh_without_asyncio  # noqa: F401  (before anything imports whoosh)
 from zhsearch.errors import (
     BadQueryError,
     ClusterError,

@@ -30,6 +30,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import zhsearch.whoosh_without_asyncio  # noqa: F401  (first: whoosh without asyncio)
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from zhsearch.cluster.rows import TABLE_FIELDS, keyword

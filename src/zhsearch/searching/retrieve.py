@@ -34,6 +34,7 @@ import weakref
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import zhsearch.whoosh_without_asyncio  # noqa: F401  (first: whoosh without asyncio)
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.matching.mcore import ListMatcher

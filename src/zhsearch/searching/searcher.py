@@ -1,8 +1,8 @@
 """What a search asks of Whoosh's ``Searcher``, without importing ``whoosh.searching``.
 
 ``whoosh.searching`` imports ``whoosh.query``, ``whoosh.highlight`` and
-``whoosh.classify`` (English morphology tables, HTML entities …): about 17 ms
-of every cold ``zhsearch search`` on the benchmark machine, for a ranking that
+``whoosh.classify`` (English morphology tables, HTML entities …): 241 → 213 ms
+of a cold ``zhsearch search`` in an A/B (docs/benchmarks.md), for a ranking that
 reads postings, frequencies and stored records straight from the reader
 (``searching.retrieve``).  :class:`LeanSearcher` answers those questions for an
 index of one segment with Whoosh's own code for them (the figures are the

@@ -18,6 +18,7 @@ from array import array
 from dataclasses import dataclass
 from typing import Iterable
 
+import zhsearch.whoosh_without_asyncio  # noqa: F401  (first: whoosh without asyncio)
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte

@@ -435,6 +435,7 @@ def checked_generation(index_dir: Path, max_bytes: int | None = VERIFY_MAX_BYTES
 
 
 def _whoosh_errors() -> tuple[type[Exception], ...]:
+    import zhsearch.whoosh_without_asyncio  # noqa: F401  (first: whoosh without asyncio)
     from whoosh.index import IndexError as WhooshIndexError
 
     return (WhooshIndexError,)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import mmap
 from array import array
 
+import zhsearch.whoosh_without_asyncio  # noqa: F401  (first: whoosh without asyncio)
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.system import IS_LITTLE

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pickle
 import zlib
 
+import zhsearch.whoosh_without_asyncio  # noqa: F401  (first: whoosh without asyncio)
 from whoosh import columns
 
 # A record as a build writes it (fields in Whoosh's order), with typical values.

@@ -25,6 +25,7 @@ import bisect
 import marshal
 import struct
 
+import zhsearch.whoosh_without_asyncio  # noqa: F401  (first: whoosh without asyncio)
 from whoosh.codec import base
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter, W3TermInfo
 from whoosh.reading import TermNotFound

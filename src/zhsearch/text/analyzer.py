@@ -192,6 +192,7 @@ def analyze(text: str, field: str = "words", normalized: bool = False) -> list[T
 
 # --- Whoosh adapters -------------------------------------------------------
 
+import zhsearch.whoosh_without_asyncio  # noqa: E402, F401  (first: whoosh without asyncio)
 from whoosh.analysis import Token as WhooshToken  # noqa: E402
 from whoosh.analysis import Tokenizer  # noqa: E402
 

@@ -36,6 +36,7 @@ def test_a_filter_loads_whooshs_searcher_when_it_needs_it(index_dir):
         "import sys\n"
         "from zhsearch.searching.search import open_index\n"
         "idx = open_index(sys.argv[1])\n"
+        "assert len(idx.search('九千会上门吗', limit=3)) == 3 and 'whoosh.searching' not in sys.modules\n"
         "hits = idx.search('九千会上门吗 file:004*', limit=3)\n"
         "assert len(hits) == 3 and all(h.source.startswith('004') for h in hits)\n"
         "idx.close()\n"

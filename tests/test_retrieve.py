@@ -149,14 +149,36 @@ def test_stored_records_read_from_their_segments_are_whooshs(two_segments):
     assert all(read(d) == searcher.stored_fields(d) for d in range(searcher.doc_count_all()))
 
 
-def test_a_one_segment_index_is_searched_by_the_lean_searcher_with_whooshs_figures(idx):
+@pytest.fixture(scope="module")
+def one_segment_with_deletions(tmp_path_factory):
+    """The shipped corpus indexed, then one file removed: its passages deleted in the one
+    segment (an update rewrites a segment only past a share of deletions)."""
+    root = tmp_path_factory.mktemp("deleted")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    zhsearch.build_index(corpus, root / "index")
+    sorted(corpus.glob("*.txt"))[2].unlink()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("zhsearch.storage.build.merge_segments", lambda writer, segments: segments)
+        zhsearch.build_index(corpus, root / "index")
+    idx = zhsearch.open_index(root / "index")
+    yield idx
+    idx.close()
+
+
+@pytest.mark.parametrize("which", ["fresh", "with deletions"])
+def test_a_one_segment_index_is_searched_by_the_lean_searcher_with_whooshs_figures(idx, one_segment_with_deletions,
+                                                                                    which):
     """searching.searcher.LeanSearcher (no whoosh.searching imported) gives Whoosh's
     own Searcher's statistics, and stage 1 over it Whoosh's collector's hits."""
     from whoosh.searching import Searcher
 
     from zhsearch.searching.searcher import LeanSearcher
 
+    idx = idx if which == "fresh" else one_segment_with_deletions
     searcher = idx._get_searcher()
+    deleted = searcher.reader().has_deletions()
+    assert deleted == (which == "with deletions") and searcher.reader().is_atomic()
     assert isinstance(searcher, LeanSearcher)
     whoosh_searcher = Searcher(searcher.reader(), weighting=searcher.weighting, closereader=False)
     for question in QUESTIONS:
@@ -174,6 +196,20 @@ def test_a_one_segment_index_is_searched_by_the_lean_searcher_with_whooshs_figur
 def test_the_lean_searcher_closes_its_reader_once(index_dir):
     idx = zhsearch.open_index(index_dir)
     assert len(idx.search("上门 file:0*", limit=3))  # a filter: Whoosh's Searcher made beside it
+    assert idx.search("上们催收").suggestions  # did-you-mean: its suggester reads through the searcher
     searcher = idx._get_searcher()
     idx.close()
     assert searcher.is_closed and searcher.reader().is_closed
+    # used again: a new searcher, and did-you-mean and completion with it, not with the closed one
+    assert idx.search("上们催收").suggestions and idx.suggest("上门")
+    idx.close()
+
+
+def test_a_file_listing_counts_no_deleted_passage(one_segment_with_deletions):
+    idx = one_segment_with_deletions
+    live = {}
+    for docnum, fields in idx._get_searcher().reader().iter_docs():
+        live[fields["file"]] = live.get(fields["file"], 0) + 1
+    assert len(live) == 4  # the shipped corpus less one file (named 00…, as every one)
+    first = idx.search("file:00", limit=1)  # one passage read, the others counted by file
+    assert first.total == sum(live.values())

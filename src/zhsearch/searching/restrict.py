@@ -206,7 +206,7 @@ def listing(reads, reading: ParsedQuery, want: int) -> tuple[list[tuple[int, dic
         if not wanted_file(name):
             continue
         if len(found) >= want or skipped >= LISTING_MAX_SKIPPED:
-            unread += reads.doc_frequency("file", name)  # exact: updates leave no deleted passage behind
+            unread += reads.live_count("file", name)
             continue
         for d in reads.docs_for_query(Term("file", name)):
             if len(found) >= want or skipped >= LISTING_MAX_SKIPPED:

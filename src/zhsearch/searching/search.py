@@ -207,6 +207,7 @@ class Index:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+            self._suggester = None  # it reads through the searcher: made again with the next one
 
     def __enter__(self):
         return self
@@ -659,6 +660,16 @@ class _GuardedReads:
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         return self._read(lambda: self._searcher.doc_frequency(fieldname, text))
+
+    def live_count(self, fieldname: str, text: str) -> int:
+        """How many passages not deleted hold the term (``doc_frequency`` counts
+        the deleted ones an update leaves in a segment it did not rewrite)."""
+        reader = self._read(self._searcher.reader)
+        if not self._read(reader.has_deletions):
+            return self.doc_frequency(fieldname, text)
+        from whoosh.query import Term
+
+        return len(self.docs_for_query(Term(fieldname, text)))
 
     def iter_docs(self):
         """``(docnum, stored fields)`` of every live passage, each record checked whole."""

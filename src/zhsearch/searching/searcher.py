@@ -15,7 +15,7 @@ from __future__ import annotations
 
 
 def open_searcher(ix, weighting):
-    """A searcher of Whoosh's index ``ix`` (what ``ix.searcher(weighting=…)`` gives)."""
+    """A searcher of Whoosh's index ``ix``: it answers as ``ix.searcher(weighting=…)`` would."""
     reader = ix.reader()
     if reader.is_atomic():
         return LeanSearcher(reader, weighting, ix)
@@ -92,7 +92,7 @@ class LeanSearcher:
         if name.startswith("__"):  # (copy, pickle and the like probe for these)
             raise AttributeError(name)
         whoosh_searcher = self.__dict__.get("_whoosh")
-        if whoosh_searcher is None:
+        if whoosh_searcher is None:  # (two threads may each make one: it holds nothing, the loser is dropped)
             from whoosh.searching import Searcher
 
             whoosh_searcher = self._whoosh = Searcher(self.ixreader, weighting=self.weighting, closereader=False,

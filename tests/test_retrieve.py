@@ -15,19 +15,30 @@ from conftest import CORPUS
 QUESTIONS = ["九千会上门吗", "网贷逾期上门取证怎么办", "逾期9000元会不会上门", "催收 律师函", "上门"]
 
 
-@pytest.fixture(scope="module")
-def two_segments(tmp_path_factory):
-    """The shipped corpus indexed, then one file edited: two segments, the old one with deleted passages."""
-    root = tmp_path_factory.mktemp("segments")
+def _updated(tmp_path_factory, change):
+    """The shipped corpus indexed, then ``change(corpus)`` and an update that keeps
+    the segment it deletes from as it is (an update merges what it deletes from:
+    here it must not)."""
+    root = tmp_path_factory.mktemp("updated")
     corpus = root / "corpus"
     shutil.copytree(CORPUS, corpus)
     zhsearch.build_index(corpus, root / "index")
-    edited = sorted(corpus.glob("*.txt"))[0]
-    edited.write_text(edited.read_text(encoding="utf-8") + "\n\n网贷逾期九千元，催收会上门吗？一般不会。\n", encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:  # an update merges what it deletes from: here it must not
+    change(corpus)
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr("zhsearch.storage.build.merge_segments", lambda writer, segments: segments)
         zhsearch.build_index(corpus, root / "index")
-    idx = zhsearch.open_index(root / "index")
+    return zhsearch.open_index(root / "index")
+
+
+def _edit_one(corpus):
+    edited = sorted(corpus.glob("*.txt"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\n网贷逾期九千元，催收会上门吗？一般不会。\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def two_segments(tmp_path_factory):
+    """The shipped corpus indexed, then one file edited: two segments, the old one with deleted passages."""
+    idx = _updated(tmp_path_factory, _edit_one)
     yield idx
     idx.close()
 
@@ -153,15 +164,7 @@ def test_stored_records_read_from_their_segments_are_whooshs(two_segments):
 def one_segment_with_deletions(tmp_path_factory):
     """The shipped corpus indexed, then one file removed: its passages deleted in the one
     segment (an update rewrites a segment only past a share of deletions)."""
-    root = tmp_path_factory.mktemp("deleted")
-    corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    zhsearch.build_index(corpus, root / "index")
-    sorted(corpus.glob("*.txt"))[2].unlink()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("zhsearch.storage.build.merge_segments", lambda writer, segments: segments)
-        zhsearch.build_index(corpus, root / "index")
-    idx = zhsearch.open_index(root / "index")
+    idx = _updated(tmp_path_factory, lambda corpus: sorted(corpus.glob("*.txt"))[2].unlink())
     yield idx
     idx.close()
 

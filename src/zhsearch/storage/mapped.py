@@ -106,6 +106,11 @@ class MappedFile(BufferFile):
     def subset(self, position, length, name=None):
         return MappedFile(self._buf[position : position + length], name=name or self._name)
 
+    def with_own_position(self) -> MappedFile:
+        """The same bytes with a read position of its own (``seek``/``read``), for one
+        reader of a file that many share: threads searching one open index."""
+        return MappedFile(self._buf, name=self._name)
+
     def get_array(self, position, typecode, length):
         values = array(typecode)
         values.frombytes(self._buf[position : position + length * _ITEM_SIZE[typecode]])

@@ -474,9 +474,13 @@ class CompactTermsReader(base.TermsReader):
 
     def matcher(self, fieldname, tbytes, format_, scorer=None):
         terminfo = self.term_info(fieldname, tbytes)
+        postfile = self._postfile
+        if not terminfo.is_inlined() and hasattr(postfile, "with_own_position"):
+            # Whoosh's matcher seeks and reads the segment's postings file, which every
+            # search of an open index shares: each matcher reads at a position of its own.
+            postfile = postfile.with_own_position()
         try:
-            return self._codec.postings_reader(self._postfile, terminfo, format_, term=(fieldname, tbytes),
-                                               scorer=scorer)
+            return self._codec.postings_reader(postfile, terminfo, format_, term=(fieldname, tbytes), scorer=scorer)
         except Exception as exc:
             # Whoosh's matcher checks the tag its postings start with, and raises
             # a bare Exception when a damaged term record points elsewhere: made

@@ -1,0 +1,74 @@
+"""One open Index shared by threads, as ``zhsearch serve`` shares it (FastAPI runs
+each request in a thread of its pool): every answer is the one a lone search gives."""
+
+import threading
+import time
+
+import pytest
+
+import zhsearch
+from zhsearch.storage import mapped
+
+QUESTIONS = [
+    ("九千会上门吗", {}),
+    ("網貸逾期上門取證怎麼辦", {}),
+    ("逾期9000元会不会上门", {}),
+    ("shangmen cuishou", {}),
+    ("上门 file:001*", {}),
+    ("九千会上门吗", {"explain": True}),
+    ("逾期 上门", {"offset": 10, "limit": 5}),
+]
+THREADS = 4
+
+
+def _answer(idx, question, options):
+    results = idx.search(question, **options)
+    return results.total, [(h.source, h.line, h.column, h.score, h.highlights, h.explanation) for h in results]
+
+
+def _side_by_side(work, threads=THREADS):
+    """``work(k)`` in ``threads`` threads started together; what each returned (or raised)."""
+    barrier = threading.Barrier(threads)
+    out = [None] * threads
+
+    def run(k):
+        barrier.wait()
+        try:
+            out[k] = work(k)
+        except Exception as exc:  # noqa: BLE001  (reported by the test)
+            out[k] = exc
+
+    started = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(timeout=60)
+    return out
+
+
+@pytest.fixture
+def switch_after_seek(monkeypatch):
+    """Another thread runs between a seek and the read after it (what a busy
+    server's scheduler does now and then), so that a race shows every time."""
+    seek = mapped.ViewReader.seek
+
+    def seek_then_yield(self, *args):
+        position = seek(self, *args)
+        time.sleep(0)
+        return position
+
+    monkeypatch.setattr(mapped.ViewReader, "seek", seek_then_yield)
+
+
+def test_searches_in_several_threads_answer_as_one_thread_does(index_dir, switch_after_seek):
+    with zhsearch.open_index(index_dir) as idx:
+        expected = [_answer(idx, q, options) for q, options in QUESTIONS]
+
+        def ask_all(k):
+            turn = QUESTIONS[k:] + QUESTIONS[:k]  # each thread starts elsewhere
+            return [_answer(idx, q, options) for q, options in turn]
+
+        for _ in range(3):
+            for k, got in enumerate(_side_by_side(ask_all)):
+                assert not isinstance(got, Exception), repr(got)
+                assert got == expected[k:] + expected[:k]

@@ -72,3 +72,23 @@ def test_searches_in_several_threads_answer_as_one_thread_does(index_dir, switch
             for k, got in enumerate(_side_by_side(ask_all)):
                 assert not isinstance(got, Exception), repr(got)
                 assert got == expected[k:] + expected[:k]
+
+
+def test_threads_that_search_a_fresh_index_open_one_searcher_which_close_closes(index_dir, monkeypatch):
+    from zhsearch.searching import search
+
+    opened, open_searcher = [], search.open_searcher
+
+    def open_slowly(ix, weighting):  # the first searches of a server meet while it opens
+        time.sleep(0.05)
+        opened.append(open_searcher(ix, weighting))
+        return opened[-1]
+
+    monkeypatch.setattr(search, "open_searcher", open_slowly)
+    idx = zhsearch.open_index(index_dir)
+    answers = _side_by_side(lambda k: _answer(idx, *QUESTIONS[k]))
+    assert not any(isinstance(a, Exception) for a in answers), answers
+    assert len(opened) == 1
+    idx.close()
+    assert opened[0].is_closed
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -162,6 +163,7 @@ class Index:
         self.path = Path(index_dir)
         self._ix, self.meta = open_generation(self.path, verify_bytes)
         self._searcher = None
+        self._opening = threading.Lock()  # held while the searcher is opened
         self._frequencies: tuple[object, dict] = (None, {})  # (searcher, (field, term) -> doc frequency)
         generation = Path(self._ix.storage.folder)
         # the index's own compact dictionary: segmenting a query costs no jieba start-up
@@ -204,9 +206,10 @@ class Index:
         return {pair: tuple(pinyin_bigrams(self._pinyin_map.get(pair, ""))) for pair in plan.pinyin}
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        with self._opening:  # (two threads closing close it once)
+            searcher, self._searcher = self._searcher, None
+        if searcher is not None:
+            searcher.close()
             self._suggester = None  # it reads through the searcher: made again with the next one
 
     def __enter__(self):
@@ -216,14 +219,21 @@ class Index:
         self.close()
 
     def _get_searcher(self):
-        from whoosh import scoring
+        searcher = self._searcher
+        if searcher is None:
+            # Threads sharing this index (zhsearch serve) open one searcher: each
+            # opening its own left all but the last unclosed by close().
+            with self._opening:
+                if self._searcher is None:
+                    from whoosh import scoring
 
-        if self._searcher is None:
-            try:
-                self._searcher = open_searcher(self._ix, scoring.BM25F(B=self.ranking.bm25_b, K1=self.ranking.bm25_k1))
-            except _READ_ERRORS as exc:
-                raise self._unreadable(exc) from exc
-        return self._searcher
+                    try:
+                        self._searcher = open_searcher(self._ix, scoring.BM25F(B=self.ranking.bm25_b,
+                                                                               K1=self.ranking.bm25_k1))
+                    except _READ_ERRORS as exc:
+                        raise self._unreadable(exc) from exc
+                searcher = self._searcher
+        return searcher
 
     def _frequency(self, searcher):
         """``searcher.doc_frequency`` for the query planner: a damaged term table is the index error."""

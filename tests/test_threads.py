@@ -92,3 +92,31 @@ def test_threads_that_search_a_fresh_index_open_one_searcher_which_close_closes(
     idx.close()
     assert opened[0].is_closed
 
+
+
+def test_a_search_whose_index_another_thread_closes_says_so(index_dir, monkeypatch):
+    from zhsearch.searching import search
+
+    reached, closed, match = threading.Event(), threading.Event(), search.match
+
+    def match_after_close(*args, **kwargs):  # stage 1 of the search, once close() has run
+        reached.set()
+        closed.wait(10)
+        return match(*args, **kwargs)
+
+    monkeypatch.setattr(search, "match", match_after_close)
+    idx = zhsearch.open_index(index_dir)
+    outcome = []
+    search_once = lambda: outcome.extend(_side_by_side(lambda k: _answer(idx, "九千会上门吗", {}), 1))  # noqa: E731
+    thread = threading.Thread(target=search_once)
+    thread.start()
+    assert reached.wait(10)
+    idx.close()
+    closed.set()
+    thread.join(10)
+    (error,) = outcome
+    assert isinstance(error, zhsearch.ZhsearchError) and not isinstance(error, zhsearch.IndexCorruptError), repr(error)
+    assert "was closed" in str(error) and "rebuild" not in str(error)
+    monkeypatch.setattr(search, "match", match)
+    assert _answer(idx, "九千会上门吗", {})[1], "a search after close() opens the index again"
+    idx.close()

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from zhsearch.text.analyzer import char_bigrams, is_bigram_word
-from zhsearch.errors import BadQueryError, IndexCorruptError
+from zhsearch.errors import BadQueryError, IndexCorruptError, ZhsearchError
 from zhsearch.searching.highlight import highlight_spans, merge_spans, snippet_window
 from zhsearch.text.lexicon import active_lexicon, load_index_lexicon
 from zhsearch.searching.retrieve import QueryTerm, match
@@ -150,10 +150,31 @@ class Document:
 FREQUENCY_CACHE = 100_000  # (field, term) doc frequencies kept per searcher
 
 
+def _closed_meanwhile(method):
+    """``method``, whose failure while another thread closed the index is said so:
+    not the damaged index (or Whoosh's ReaderClosed) that its reads then meet."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        closes = self._closes
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            if self._closes == closes:
+                raise
+            raise ZhsearchError(
+                f"the index at {self.path} was closed (Index.close()) while this call read it; "
+                "close an Index only once no thread uses it"
+            ) from exc
+
+    return call
+
+
 class Index:
     """A built index, opened for searching.  Cheap to keep open."""
 
     _semantic: object = False  # no hybrid stage unless __init__ finds passage vectors (a ClusterIndex has none)
+    _closes = 0  # searchers close() has closed
 
     def __init__(
         self, index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING,
@@ -209,6 +230,7 @@ class Index:
         with self._opening:  # (two threads closing close it once)
             searcher, self._searcher = self._searcher, None
         if searcher is not None:
+            self._closes += 1
             searcher.close()
             self._suggester = None  # it reads through the searcher: made again with the next one
 
@@ -274,6 +296,7 @@ class Index:
         """Name of the generation this object reads; a rebuild makes a new one."""
         return Path(self._ix.storage.folder).name
 
+    @_closed_meanwhile
     def document(self, source: str) -> Document | None:
         """The passages of one indexed source (``file`` or ``file.jsonl#id``), or None.
 
@@ -323,6 +346,7 @@ class Index:
 
         return skipped_files(self.manifest)
 
+    @_closed_meanwhile
     def stats(self) -> dict:
         """What the index holds: files, passages, terms per field, size on disk."""
         searcher = self._get_searcher()
@@ -355,6 +379,7 @@ class Index:
             "left_out": {**left_out_total(self.manifest), "files skipped": len(self.manifest.get("skipped", {}))},
         }
 
+    @_closed_meanwhile
     def search(
         self, query: str, limit: int = 10, explain: bool = False, offset: int = 0, per_file: int | None = None
     ) -> SearchResults:
@@ -444,6 +469,7 @@ class Index:
         plan = with_regional_readings(plan, lambda word: _indexed(frequency, word))
         return reading, plan, frequency, is_word
 
+    @_closed_meanwhile
     def ranked_pool(self, query: str) -> tuple[list[Scored], int]:
         """The candidates the rerank scores for ``query`` (operators ignored),
         best first, each with its features, and how many of them are the pool
@@ -591,6 +617,7 @@ class Index:
                                         _READ_ERRORS, self._unreadable)
         return self._suggester
 
+    @_closed_meanwhile
     def suggest(self, prefix: str, limit: int = 8) -> tuple:
         """Continuations of what is being typed, from the corpus's words, most found first.
 

@@ -93,7 +93,6 @@ def test_threads_that_search_a_fresh_index_open_one_searcher_which_close_closes(
     assert opened[0].is_closed
 
 
-
 def test_a_search_whose_index_another_thread_closes_says_so(index_dir, monkeypatch):
     from zhsearch.searching import search
 

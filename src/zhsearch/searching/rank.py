@@ -56,7 +56,7 @@ class RankingConfig:
     context_boost: float = 0.2
     pinyin_boost: float = 0.3  # a bigram that only sounds like the pinyin typed
     related_boost: float = 0.3  # a related term of the lexicon, relative to the word's own
-    candidates: int = 70  # the rerank pool, whatever the limit (60–100 score alike on every set; 50 lowers one)
+    candidates: int = 50  # the rerank pool, whatever the limit (LOCO: 50 .755, 70 .754; 40 lowers one set)
     section_candidates: int = 20  # passages best matched by their heading, added to the pool
     # A context (title/heading) term in more passages than this is not searched;
     # the rerank still credits it (search.query_terms).

@@ -64,7 +64,7 @@ def test_damage_after_the_server_opened_the_index_is_reported(tmp_path):
         assert response.status_code == 503 and health["status"] == "unavailable"
         assert "does not match its checksum" in health["index"] and "--rebuild" in health["index"]
         response = client.get("/api/search", params={"q": "分期还款"})
-        assert response.status_code == 503 and "run `zhsearch index --rebuild`" in response.json()["detail"]
+        assert response.status_code == 503 and "run `zhsearch index --rebuild --index " in response.json()["detail"]
         zhsearch.build_index(corpus, index, rebuild=True)
         assert client.get("/health").json()["index"] == "ready"
         assert sources(client, "分期还款") == ["a.txt"]

@@ -40,7 +40,7 @@ from zhsearch.text.segment import COMPACT_FILE, Segmenter, full_segmenter
 from zhsearch.storage.stored import StoredPassage, location, read_record, stored_fields_reader
 from zhsearch.storage.listing import left_out_total
 from zhsearch.text.normalize import HAN_RUN
-from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS
+from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS, rebuild_fix
 from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
 
 MAX_LIMIT = 1000
@@ -288,7 +288,7 @@ class Index:
 
     def _unreadable(self, exc: Exception) -> IndexCorruptError:
         return IndexCorruptError(
-            f"index at {self.path} cannot be read ({type(exc).__name__}); run `zhsearch index --rebuild`"
+            f"index at {self.path} cannot be read ({type(exc).__name__}); {rebuild_fix(self.path)}"
         )
 
     @property

@@ -65,12 +65,17 @@ _GENERATION = re.compile(r"gen-\d+")
 # a larger one has its file sizes checked, and its contents when the server
 # opens it, `stats` runs or an update starts.
 VERIFY_MAX_BYTES = 32 * 1024 * 1024
-FIX = "run `zhsearch index --rebuild`"
+def rebuild_fix(index_dir) -> str:
+    """The command that rebuilds the index at ``index_dir``, folder named: run from
+    anywhere, it rebuilds that index (from the corpus it remembers), not ``./index``."""
+    import shlex
+
+    return f"run `zhsearch index --rebuild --index {shlex.quote(str(index_dir))}`"
 
 
 def damaged(index_dir: Path, what: str) -> IndexCorruptError:
     """The one error for a damaged index: what is wrong, and the command that fixes it."""
-    error = IndexCorruptError(f"index at {index_dir} is damaged ({what}); {FIX}")
+    error = IndexCorruptError(f"index at {index_dir} is damaged ({what}); {rebuild_fix(index_dir)}")
     error.what = f"index at {index_dir} was damaged ({what})"
     return error
 
@@ -270,14 +275,14 @@ def check_version(meta: dict, index_dir: Path, lexicon: bool = True) -> None:
     if found != SCHEMA_VERSION:
         raise IndexVersionError(
             f"index at {index_dir} was built by another zhsearch version (schema {found}, "
-            f"this one reads {SCHEMA_VERSION}); rebuild needed: run `zhsearch index --rebuild`"
+            f"this one reads {SCHEMA_VERSION}); rebuild needed: {rebuild_fix(index_dir)}"
         )
     from zhsearch.text.lexicon import active_lexicon
 
     if lexicon and meta.get("lexicon") != active_lexicon().fingerprint:
         raise IndexVersionError(
             f"index at {index_dir} was built with another lexicon (ZHSEARCH_LEXICON or the corpus's .zhsearch/); "
-            "rebuild needed: run `zhsearch index --rebuild`"
+            f"rebuild needed: {rebuild_fix(index_dir)}"
         )
 
 

@@ -119,3 +119,40 @@ def test_a_search_whose_index_another_thread_closes_says_so(index_dir, monkeypat
     monkeypatch.setattr(search, "match", match)
     assert _answer(idx, "九千会上门吗", {})[1], "a search after close() opens the index again"
     idx.close()
+
+
+def test_a_suggester_made_while_another_thread_closes_the_index_is_not_kept(index_dir, monkeypatch):
+    from zhsearch.searching import suggest
+
+    made, init = [], suggest.Suggester.__init__
+
+    def close_meanwhile(self, searcher, *args):  # another thread's close() lands while it is made
+        init(self, searcher, *args)
+        made.append(searcher)
+        if len(made) == 1:
+            idx.close()
+
+    monkeypatch.setattr(suggest.Suggester, "__init__", close_meanwhile)
+    idx = zhsearch.open_index(index_dir)
+    try:
+        idx.suggest("上门")
+    except zhsearch.ZhsearchError:
+        pass  # the first call read the searcher that was closed under it: said so
+    assert [s.text for s in idx.suggest("上门")], "made again with the reopened searcher"
+    assert len(made) == 2 and made[0] is not made[1]
+    idx.close()
+
+
+def test_an_error_of_its_own_is_not_taken_for_a_close_that_happened_meanwhile(index_dir, monkeypatch):
+    from zhsearch.searching import search
+
+    idx = zhsearch.open_index(index_dir)
+    assert idx.search("九千会上门吗", limit=1)
+
+    def bad_query_while_another_thread_closes(self, *args):
+        self.close()
+        raise zhsearch.BadQueryError("the query is empty")
+
+    monkeypatch.setattr(search.Index, "_read_query", bad_query_while_another_thread_closes)
+    with pytest.raises(zhsearch.BadQueryError):
+        idx.search("   ")

@@ -185,6 +185,8 @@ class _ClusterSearcher:
 
 class ClusterIndex(Index):
     """A cluster opened for searching: the same ``search()`` as a local :class:`Index`.
+    Unlike a local one, not to be shared between threads (one connection, the search
+    under way kept on the object): open one a thread.
 
     >>> idx = open_cluster("cluster.toml")              # doctest: +SKIP
     >>> idx.search("九千会上门吗", limit=3)[0].source     # doctest: +SKIP

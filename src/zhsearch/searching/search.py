@@ -15,6 +15,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import zhsearch.whoosh_without_asyncio  # noqa: F401  (first: whoosh without asyncio)
+from whoosh.filedb.filestore import StorageError
+from whoosh.reading import ReaderClosed
+
 from zhsearch.text.analyzer import char_bigrams, is_bigram_word
 from zhsearch.errors import BadQueryError, IndexCorruptError, ZhsearchError
 from zhsearch.searching.highlight import highlight_spans, merge_spans, snippet_window
@@ -151,15 +155,17 @@ FREQUENCY_CACHE = 100_000  # (field, term) doc frequencies kept per searcher
 
 
 def _closed_meanwhile(method):
-    """``method``, whose failure while another thread closed the index is said so:
-    not the damaged index (or Whoosh's ReaderClosed) that its reads then meet."""
+    """``method``, whose reads fail because another thread closed the index meanwhile:
+    said so, not as the damaged index (or Whoosh's ReaderClosed, "Storage was closed")
+    that they meet.
+    Any other error (a bad query, our own slip) is raised as it is."""
 
     @functools.wraps(method)
     def call(self, *args, **kwargs):
         closes = self._closes
         try:
             return method(self, *args, **kwargs)
-        except Exception as exc:
+        except (IndexCorruptError, ReaderClosed, StorageError) as exc:  # what reads of a closed index raise
             if self._closes == closes:
                 raise
             raise ZhsearchError(
@@ -184,7 +190,7 @@ class Index:
         self.path = Path(index_dir)
         self._ix, self.meta = open_generation(self.path, verify_bytes)
         self._searcher = None
-        self._opening = threading.Lock()  # held while the searcher is opened
+        self._searcher_lock = threading.Lock()  # held while the searcher is opened or taken out
         self._frequencies: tuple[object, dict] = (None, {})  # (searcher, (field, term) -> doc frequency)
         generation = Path(self._ix.storage.folder)
         # the index's own compact dictionary: segmenting a query costs no jieba start-up
@@ -227,12 +233,12 @@ class Index:
         return {pair: tuple(pinyin_bigrams(self._pinyin_map.get(pair, ""))) for pair in plan.pinyin}
 
     def close(self) -> None:
-        with self._opening:  # (two threads closing close it once)
+        with self._searcher_lock:  # (two threads closing close it once)
             searcher, self._searcher = self._searcher, None
+            if searcher is not None:
+                self._closes += 1
         if searcher is not None:
-            self._closes += 1
             searcher.close()
-            self._suggester = None  # it reads through the searcher: made again with the next one
 
     def __enter__(self):
         return self
@@ -245,7 +251,7 @@ class Index:
         if searcher is None:
             # Threads sharing this index (zhsearch serve) open one searcher: each
             # opening its own left all but the last unclosed by close().
-            with self._opening:
+            with self._searcher_lock:
                 if self._searcher is None:
                     from whoosh import scoring
 
@@ -271,12 +277,13 @@ class Index:
 
         def frequency(fieldname: str, term: str) -> int:
             key = (fieldname, term)
-            if key not in known:
+            found = known.get(key)
+            if found is None:  # (read into a local: another thread may clear the cache meanwhile)
                 try:
-                    known[key] = searcher.doc_frequency(fieldname, term)
+                    found = known[key] = searcher.doc_frequency(fieldname, term)
                 except _READ_ERRORS as exc:
                     raise self._unreadable(exc) from exc
-            return known[key]
+            return found
 
         return frequency
 
@@ -610,12 +617,16 @@ class Index:
         return self._get_suggester().did_you_mean(plan.normalized, plan.concepts, reading.ranked)
 
     def _get_suggester(self):
-        if self._suggester is None:
+        # Kept with the searcher it reads through: one made from a searcher that
+        # another thread's close() took out meanwhile is made again, never kept.
+        searcher = self._get_searcher()
+        made_for, suggester = self._suggester or (None, None)
+        if made_for is not searcher:
             from zhsearch.searching.suggest import Suggester
 
-            self._suggester = Suggester(self._get_searcher(), self.segmenter, Path(self._ix.storage.folder),
-                                        _READ_ERRORS, self._unreadable)
-        return self._suggester
+            suggester = Suggester(searcher, self.segmenter, Path(self._ix.storage.folder), _READ_ERRORS, self._unreadable)
+            self._suggester = (searcher, suggester)
+        return suggester
 
     @_closed_meanwhile
     def suggest(self, prefix: str, limit: int = 8) -> tuple:

@@ -108,7 +108,8 @@ class MappedFile(BufferFile):
 
     def with_own_position(self) -> MappedFile:
         """The same bytes with a read position of its own (``seek``/``read``), for one
-        reader of a file that many share: threads searching one open index."""
+        reader of a file that many share: threads searching one open index.  It shares
+        the view, so it is never closed (closing it would release the view for all)."""
         return MappedFile(self._buf, name=self._name)
 
     def get_array(self, position, typecode, length):

@@ -478,6 +478,8 @@ class CompactTermsReader(base.TermsReader):
         if not terminfo.is_inlined() and hasattr(postfile, "with_own_position"):
             # Whoosh's matcher seeks and reads the segment's postings file, which every
             # search of an open index shares: each matcher reads at a position of its own.
+            # A search's files are always MappedFile; Whoosh's own file (an update's
+            # merge reads through one) has no such method, and only one thread reads it.
             postfile = postfile.with_own_position()
         try:
             return self._codec.postings_reader(postfile, terminfo, format_, term=(fieldname, tbytes), scorer=scorer)

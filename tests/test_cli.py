@@ -111,3 +111,10 @@ def test_eval_with_bad_answers_is_one_line_and_exit_2(index_dir, tmp_path):
         assert result.exit_code == 2, (answers, result.output)
         assert result.output.startswith(f"zhsearch: error: {judgments}:2: not a judgment line (")
         assert result.output.count("\n") == 1, result.output
+
+
+def test_an_empty_query_is_said_before_a_missing_index_is_built(tmp_path):
+    for query in ("", "   "):
+        result = run("search", query, "--index", str(tmp_path / "index"), "--corpus", str(tmp_path / "none"))
+        assert result.exit_code == 2 and "the query is empty" in result.output and "building" not in result.output
+    assert not (tmp_path / "index").exists()

@@ -358,6 +358,8 @@ def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bo
     A word may start with -: zhsearch search 上门 -催收 -n 3
     """
     text = " ".join(query)
+    if not text.strip():  # said before a missing index is built for it
+        raise BadQueryError("the query is empty; type the words or question to search for")
     with _open_or_build(index_dir, corpus, cluster, semantic=not no_semantic) as idx:
         results = idx.search(text, limit=limit, explain=explain, offset=offset, per_file=per_file)
     for warning in getattr(results, "warnings", ()):  # a cluster's shard that did not answer
@@ -447,7 +449,8 @@ def _snippet_bounds(hit):
 def _print_explanation(info: dict) -> None:
     click.echo(f"    explain: {info['formula']}")
     features = "  ".join(f"{name} {value}" for name, value in info["features"].items())
-    click.echo(f"      bm25f {info['bm25f']}  {features}  → {info['score']}")
+    # stage 1's own BM25F, then the features (their bm25f: that score over the pool's best)
+    click.echo(f"      stage 1 {info['bm25f']}  {features}  → {info['score']}")
     adds = "  ".join(f"{name} {value:+g}" for name, value in info["contributions"].items())
     click.echo(f"      log score = {adds}")
     click.echo(f"      intents: {', '.join(info['intents']) or 'none'}")

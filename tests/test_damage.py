@@ -150,6 +150,22 @@ def test_a_rebuild_finds_the_corpus_of_an_index_whose_pointer_is_damaged(pristin
     assert answers(index) == expected
 
 
+def test_an_index_that_no_longer_names_its_corpus_is_never_rebuilt_from_another_folder(pristine, tmp_path, monkeypatch):
+    """Metadata emptied: ./corpus here holds other text, which must not replace the index's."""
+    _, original, _ = pristine
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    target(index, "meta").write_text("{}", encoding="utf-8")
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "tea.txt").write_text("绿茶用八十度的水冲泡。\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    before = sorted((p.relative_to(index), p.stat().st_size) for p in index.rglob("*") if p.is_file())
+    for args in (("search", "上门"), ("index",), ("index", "--rebuild")):
+        result = run(*args, "--index", str(index))
+        assert result.exit_code == 2 and "pass --corpus DIR" in result.output, (args, result.output)
+    assert sorted((p.relative_to(index), p.stat().st_size) for p in index.rglob("*") if p.is_file()) == before
+
+
 def test_a_missing_meta_is_named_as_such(pristine, tmp_path):
     _, original, _ = pristine
     index = tmp_path / "index"

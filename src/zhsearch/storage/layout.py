@@ -504,11 +504,10 @@ def resolve_corpus(
     if corpus_dir is None:
         if isinstance(recorded, str) and recorded:
             return Path(recorded)
-        default = Path(DEFAULT_CORPUS)
-        if not default.exists() and any(Path(index_dir).glob("gen-*")):
+        if any(Path(index_dir).glob("gen-*")):  # ./corpus may be another folder's text: never guessed
             raise CorpusError(f"index at {index_dir} no longer says which folder it was built from (its "
-                              f"metadata is damaged) and ./{DEFAULT_CORPUS} does not exist; pass --corpus DIR")
-        return default
+                              f"metadata is damaged); pass --corpus DIR")
+        return Path(DEFAULT_CORPUS)
     corpus_dir = Path(corpus_dir).resolve()
     if not rebuild:
         check_corpus(meta, corpus_dir, index_dir)

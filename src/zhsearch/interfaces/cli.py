@@ -555,12 +555,22 @@ def _count(n: int, noun: str) -> str:
 @click.argument("text", nargs=-1, required=True)
 @click.option("--field", "fields", multiple=True, type=click.Choice(["words", "bigrams"]),
               help="Only this field (repeatable); default all.")
-def analyze_command(text, fields) -> None:
-    """Print the tokens the analysis chain makes of TEXT."""
+@_index_option
+@_corpus_option
+def analyze_command(text, fields, index_dir: Path, corpus: Path | None) -> None:
+    """Print the tokens the analysis chain makes of TEXT, with the corpus's own
+    lexicon (CORPUS/.zhsearch/, or ZHSEARCH_LEXICON) as an index of it would."""
+    from zhsearch.storage.layout import resolve_corpus
     from zhsearch.text.analyzer import FIELDS, analyze, is_bigram_word
+    from zhsearch.text.lexicon import use_corpus_lexicon
     from zhsearch.text.normalize import normalize_text, wording_changes
     from zhsearch.searching.query import plan_query, translators_wordings
 
+    try:  # the index's corpus, else --corpus or ./corpus, as `index` would take it
+        folder = resolve_corpus(corpus, index_dir, rebuild=True)
+    except ZhsearchError:  # an index that no longer names its corpus: the one given, if any
+        folder = corpus
+    use_corpus_lexicon(folder)
     value = " ".join(text)
     click.echo(f"normalized  {normalize_text(value).text}")
     variety, changes = wording_changes(value)

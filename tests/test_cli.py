@@ -120,18 +120,17 @@ def test_an_empty_query_is_said_before_a_missing_index_is_built(tmp_path):
     assert not (tmp_path / "index").exists()
 
 
-def test_analyze_cuts_with_the_corpus_own_lexicon(tmp_path):
-    from zhsearch.text.lexicon import use_corpus_lexicon
+def test_analyze_cuts_with_the_corpus_own_lexicon_and_leaves_the_process_as_it_was(tmp_path):
+    from zhsearch.text.lexicon import active_lexicon
 
     write(tmp_path / "corpus", "a.txt", "网贷逾期\n")
     write(tmp_path / "corpus" / ".zhsearch", "userdict.txt", "网贷逾期 1000 n\n")
-    try:
-        own = run("analyze", "网贷逾期", "--field", "words", "--corpus", str(tmp_path / "corpus"),
-                  "--index", str(tmp_path / "index"))
-        plain = run("analyze", "网贷逾期", "--field", "words", "--corpus", str(tmp_path / "none"),
-                    "--index", str(tmp_path / "index"))
-    finally:
-        use_corpus_lexicon(None)
+    before = active_lexicon()
+    own = run("analyze", "网贷逾期", "--field", "words", "--corpus", str(tmp_path / "corpus"),
+              "--index", str(tmp_path / "index"))
+    assert active_lexicon() == before
+    plain = run("analyze", "网贷逾期", "--field", "words", "--corpus", str(tmp_path / "none"),
+                "--index", str(tmp_path / "index"))
     assert own.exit_code == plain.exit_code == 0
     assert "words       0     0-4    网贷逾期" in own.output
     assert "网贷逾期" not in plain.output.split("query words")[0].split("\n", 1)[1]

@@ -166,6 +166,33 @@ def test_an_index_that_no_longer_names_its_corpus_is_never_rebuilt_from_another_
     assert sorted((p.relative_to(index), p.stat().st_size) for p in index.rglob("*") if p.is_file()) == before
 
 
+def test_the_fix_printed_for_a_relative_index_rebuilds_that_index_from_anywhere(pristine, tmp_path, monkeypatch):
+    """The message names the index in full: run from another folder, the printed
+    command rebuilds the damaged index, not ./index there; one whose metadata no
+    longer names its corpus asks for it."""
+    corpus, original, expected = pristine
+    shutil.copytree(original, tmp_path / "here" / "index")
+    index = (tmp_path / "here" / "index").resolve()
+    target(index, "segment").write_bytes(b"damaged")
+    monkeypatch.chdir(tmp_path / "here")
+    result = run("search", QUERIES[0], "--index", "index")
+    assert result.exit_code == 2 and f"run `zhsearch index --rebuild --index {index}`" in result.output, result.output
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    command = result.output.split("run `")[1].split("`")[0].split()[1:]
+    assert run(*command).exit_code == 0 and answers(index) == expected
+    target(index, "meta").write_text("{}", encoding="utf-8")
+    assert run("stats", "--index", str(index)).output.rstrip().endswith(f"--index {index} --corpus DIR`")
+
+
+def test_a_first_build_killed_before_it_finished_is_built_again_from_the_corpus(tmp_path, monkeypatch):
+    write(tmp_path / "corpus", "a.txt", "绿茶用八十度的水冲泡。\n")
+    (tmp_path / "index" / "gen-1700000000000000000").mkdir(parents=True)  # what the killed build left
+    monkeypatch.chdir(tmp_path)
+    result = run("search", "绿茶", "--index", "index")
+    assert result.exit_code == 0 and "绿茶" in result.output, result.output
+
+
 def test_a_missing_meta_is_named_as_such(pristine, tmp_path):
     _, original, _ = pristine
     index = tmp_path / "index"

@@ -149,10 +149,24 @@ def test_an_error_of_its_own_is_not_taken_for_a_close_that_happened_meanwhile(in
     idx = zhsearch.open_index(index_dir)
     assert idx.search("九千会上门吗", limit=1)
 
-    def bad_query_while_another_thread_closes(self, *args):
-        self.close()
-        raise zhsearch.BadQueryError("the query is empty")
+    read_query, reads = search.Index._read_query, []
 
-    monkeypatch.setattr(search.Index, "_read_query", bad_query_while_another_thread_closes)
-    with pytest.raises(zhsearch.BadQueryError):
-        idx.search("   ")
+    def error_while_another_thread_closes(self, *args):
+        reads.append(1)
+        self.close()
+        raise errors.pop()
+
+    monkeypatch.setattr(search.Index, "_read_query", error_while_another_thread_closes)
+    errors = [zhsearch.BadQueryError("a bad query"), ValueError("our own slip")]
+    with pytest.raises(ValueError, match="our own slip"):
+        idx.search("九千")
+    with pytest.raises(zhsearch.BadQueryError, match="a bad query"):
+        idx.search("九千")
+    assert len(reads) == 2
+    # a damaged index with no close meanwhile stays the damaged index
+    monkeypatch.setattr(search.Index, "_read_query", lambda self, *args: (_ for _ in ()).throw(
+        zhsearch.IndexCorruptError("index at x cannot be read")))
+    with pytest.raises(zhsearch.IndexCorruptError):
+        idx.search("九千")
+    monkeypatch.setattr(search.Index, "_read_query", read_query)
+    idx.close()

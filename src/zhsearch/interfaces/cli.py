@@ -562,7 +562,7 @@ def analyze_command(text, fields, index_dir: Path, corpus: Path | None) -> None:
     lexicon (CORPUS/.zhsearch/, or ZHSEARCH_LEXICON) as an index of it would."""
     from zhsearch.storage.layout import resolve_corpus
     from zhsearch.text.analyzer import FIELDS, analyze, is_bigram_word
-    from zhsearch.text.lexicon import use_corpus_lexicon
+    from zhsearch.text.lexicon import corpus_lexicon
     from zhsearch.text.normalize import normalize_text, wording_changes
     from zhsearch.searching.query import plan_query, translators_wordings
 
@@ -570,25 +570,25 @@ def analyze_command(text, fields, index_dir: Path, corpus: Path | None) -> None:
         folder = resolve_corpus(corpus, index_dir, rebuild=True)
     except ZhsearchError:  # an index that no longer names its corpus: the one given, if any
         folder = corpus
-    use_corpus_lexicon(folder)
-    value = " ".join(text)
-    click.echo(f"normalized  {normalize_text(value).text}")
-    variety, changes = wording_changes(value)
-    if changes:  # why 程式 meets 程序: the Taiwan / Hong Kong wording as the index holds it
-        click.echo(f"wording     {variety}: " + ", ".join(f"{a} → {b}" for a, b in changes))
-    for name in fields or FIELDS:
-        for token in analyze(value, name):
-            note = "  (indexed as a bigram)" if name == "words" and is_bigram_word(token.text) else ""
-            click.echo(f"{name:<8} {token.position:>4}  {token.start:>4}-{token.end:<4} {token.text}{note}")
-    plan = plan_query(value)
-    click.echo(f"query words   {' '.join(plan.words)}")
-    click.echo(f"query bigrams {' '.join(plan.bigrams)}")
-    if plan.pinyin:
-        click.echo(f"query pinyin  {' '.join(plan.pinyin)}")
-    # the other side's wording of a query word, searched too where an index holds it
-    others = [f"{word} → {'/'.join(ws)}" for word in plan.concepts if (ws := translators_wordings(word))]
-    if others:
-        click.echo(f"other wording {', '.join(others)}  (searched where the index holds it)")
+    with corpus_lexicon(folder):
+        value = " ".join(text)
+        click.echo(f"normalized  {normalize_text(value).text}")
+        variety, changes = wording_changes(value)
+        if changes:  # why 程式 meets 程序: the Taiwan / Hong Kong wording as the index holds it
+            click.echo(f"wording     {variety}: " + ", ".join(f"{a} → {b}" for a, b in changes))
+        for name in fields or FIELDS:
+            for token in analyze(value, name):
+                note = "  (indexed as a bigram)" if name == "words" and is_bigram_word(token.text) else ""
+                click.echo(f"{name:<8} {token.position:>4}  {token.start:>4}-{token.end:<4} {token.text}{note}")
+        plan = plan_query(value)
+        click.echo(f"query words   {' '.join(plan.words)}")
+        click.echo(f"query bigrams {' '.join(plan.bigrams)}")
+        if plan.pinyin:
+            click.echo(f"query pinyin  {' '.join(plan.pinyin)}")
+        # the other side's wording of a query word, searched too where an index holds it
+        others = [f"{word} → {'/'.join(ws)}" for word in plan.concepts if (ws := translators_wordings(word))]
+        if others:
+            click.echo(f"other wording {', '.join(others)}  (searched where the index holds it)")
 
 
 @main.command("eval")

@@ -633,7 +633,7 @@ class Index:
         """Continuations of what is being typed, from the corpus's words, most found first.
 
         >>> idx.suggest("上门")[0].text                   # doctest: +SKIP
-        '上门催收'
+        '上门取证'
         """
         if not isinstance(prefix, str):
             raise BadQueryError("the prefix must be text")

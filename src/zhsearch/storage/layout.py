@@ -66,11 +66,26 @@ _GENERATION = re.compile(r"gen-\d+")
 # opens it, `stats` runs or an update starts.
 VERIFY_MAX_BYTES = 32 * 1024 * 1024
 def rebuild_fix(index_dir) -> str:
-    """The command that rebuilds the index at ``index_dir``, folder named: run from
-    anywhere, it rebuilds that index (from the corpus it remembers), not ``./index``."""
+    """The command that rebuilds the index at ``index_dir``, its folder named in full:
+    run from anywhere, it rebuilds that index (from the corpus it remembers; one that
+    no longer says which is asked for), not ``./index``."""
     import shlex
 
-    return f"run `zhsearch index --rebuild --index {shlex.quote(str(index_dir))}`"
+    corpus = "" if _names_its_corpus(Path(index_dir)) else " --corpus DIR"
+    return f"run `zhsearch index --rebuild --index {shlex.quote(str(Path(index_dir).resolve()))}{corpus}`"
+
+
+def _names_its_corpus(index_dir: Path) -> bool:
+    """Whether a generation's ``meta.json`` still names the corpus folder, read as it is
+    (no checks: this phrases the message of a damaged index, it must not raise one)."""
+    for meta_file in index_dir.glob(f"gen-*/{META}"):
+        try:
+            corpus = json.loads(meta_file.read_text(encoding="utf-8")).get("corpus")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(corpus, str) and corpus:
+            return True
+    return False
 
 
 def damaged(index_dir: Path, what: str) -> IndexCorruptError:
@@ -504,7 +519,8 @@ def resolve_corpus(
     if corpus_dir is None:
         if isinstance(recorded, str) and recorded:
             return Path(recorded)
-        if any(Path(index_dir).glob("gen-*")):  # ./corpus may be another folder's text: never guessed
+        # a built index (not what a killed first build left): ./corpus may be another folder's text
+        if (Path(index_dir) / CURRENT).exists() or any(Path(index_dir).glob("gen-*/meta.json")):
             raise CorpusError(f"index at {index_dir} no longer says which folder it was built from (its "
                               f"metadata is damaged); pass --corpus DIR")
         return Path(DEFAULT_CORPUS)

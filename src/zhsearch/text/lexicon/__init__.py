@@ -18,6 +18,7 @@ built with different lexicons.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -89,6 +90,19 @@ def use_corpus_lexicon(corpus_dir: str | os.PathLike | None) -> None:
     global _corpus_folder
     _corpus_folder = Path(corpus_dir) / CORPUS_FOLDER if corpus_dir is not None else None
     active_lexicon.cache_clear()
+
+
+@contextlib.contextmanager
+def corpus_lexicon(corpus_dir: str | os.PathLike | None):
+    """:func:`use_corpus_lexicon` for a block, the lexicon before it in force again after."""
+    global _corpus_folder
+    before = _corpus_folder
+    use_corpus_lexicon(corpus_dir)
+    try:
+        yield
+    finally:
+        _corpus_folder = before
+        active_lexicon.cache_clear()
 
 
 @functools.lru_cache(maxsize=1)

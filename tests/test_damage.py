@@ -112,7 +112,9 @@ def test_damaged_index_is_one_line_naming_the_fix_and_a_rebuild_restores_it(pris
         result = run(*args, "--index", str(index))
         assert result.exit_code == 2, (args, result.output)
         assert result.output.startswith("zhsearch: error: index at ") and result.output.count("\n") == 1, result.output
-        assert f"run `zhsearch index --rebuild --index {index}`" in result.output  # this index, run from anywhere
+        # this index, run from anywhere (with --corpus DIR when meta.json no longer names it)
+        assert f"run `zhsearch index --rebuild --index {index}" in result.output
+        assert result.output.rstrip().endswith((f"--index {index}`", f"--index {index} --corpus DIR`"))
 
     with TestClient(create_app(index)) as client:
         health = client.get("/health").json()

@@ -359,7 +359,9 @@ def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bo
     """
     text = " ".join(query)
     if not text.strip():  # said before a missing index is built for it
-        raise BadQueryError("the query is empty; type the words or question to search for")
+        from zhsearch.searching.search import EMPTY_QUERY
+
+        raise BadQueryError(EMPTY_QUERY)
     with _open_or_build(index_dir, corpus, cluster, semantic=not no_semantic) as idx:
         results = idx.search(text, limit=limit, explain=explain, offset=offset, per_file=per_file)
     for warning in getattr(results, "warnings", ()):  # a cluster's shard that did not answer

@@ -23,7 +23,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from zhsearch.errors import BadQueryError, ZhsearchError
 from zhsearch.storage.layout import file_stamps, live_generation, read_meta, writer_active
 from zhsearch.searching.query import MAX_QUERY_CHARS
-from zhsearch.searching.search import MAX_OFFSET, Index  # one offset limit: the library's, the CLI's and this
+from zhsearch.searching.search import EMPTY_QUERY, MAX_OFFSET, Index  # one offset limit: the library's, the CLI's and this
 
 MAX_LIMIT = 100
 
@@ -270,7 +270,7 @@ def create_app(index_dir: str | Path, hosts: tuple[str, ...] | None = None) -> F
         ``file:004*`` / ``file:folder/`` (``-file:`` to leave out).
         """
         if not q.strip():
-            raise HTTPException(422, "the query is empty; type the words or question to search for")
+            raise HTTPException(422, EMPTY_QUERY)
         with live.use() as index:
             return index.search(q, limit=limit, offset=offset, per_file=per_file).to_dict()
 

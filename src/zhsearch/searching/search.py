@@ -48,6 +48,7 @@ from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS, rebuild_fix
 from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
 
 MAX_LIMIT = 1000
+EMPTY_QUERY = "the query is empty; type the words or question to search for"  # the library's, the CLI's, the API's
 MAX_OFFSET = 10_000  # paging deeper reranks ever more candidates
 REPR_CHARS = 20  # of a hit's text in its repr
 
@@ -409,7 +410,7 @@ class Index:
         started = time.perf_counter()
         query = _clean_query(query)
         if not query:
-            raise BadQueryError("the query is empty; type the words or question to search for")
+            raise BadQueryError(EMPTY_QUERY)
         searcher = self._get_searcher()
         reading, plan, frequency, is_word = self._read_query(searcher, query)
         if plan.empty and not reading.operators:

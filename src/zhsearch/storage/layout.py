@@ -65,6 +65,8 @@ _GENERATION = re.compile(r"gen-\d+")
 # a larger one has its file sizes checked, and its contents when the server
 # opens it, `stats` runs or an update starts.
 VERIFY_MAX_BYTES = 32 * 1024 * 1024
+
+
 def rebuild_fix(index_dir) -> str:
     """The command that rebuilds the index at ``index_dir``, its folder named in full:
     run from anywhere, it rebuilds that index (from the corpus it remembers; one that

@@ -335,3 +335,47 @@ def test_stats_of_a_term_table_that_cannot_be_read_is_the_index_error(index_dir,
         monkeypatch.setattr(terms.CompactTermsReader, "terms_from", unreadable)
         with pytest.raises(zhsearch.IndexCorruptError, match="--rebuild"):
             idx.stats()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names an open file through /proc")
+def test_a_build_and_an_update_flush_their_files_before_meta_and_current_name_them(tmp_path, monkeypatch):
+    """A power cut must not leave a meta.json (or CURRENT) naming files that never
+    reached the disk: every data file is fsynced before meta.json is replaced,
+    and the generation before CURRENT names it."""
+    import os
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("sync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", str(dst)))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, "a.txt", "绿茶用八十度的水冲泡。\n")
+
+    def check(events: list[tuple[str, str]]) -> int:
+        gen = live_generation(index)
+        metas = [i for i, (what, path) in enumerate(events) if what == "replace" and path == str(gen / "meta.json")]
+        assert metas, events
+        synced_before = {path for what, path in events[: metas[-1]] if what == "sync"}
+        recorded = json.loads((gen / "meta.json").read_text(encoding="utf-8"))["sums"]
+        assert recorded and all(str(gen / name) in synced_before for name in recorded), (recorded, events)
+        return metas[-1]
+
+    zhsearch.build_index(corpus, index)
+    last_meta = check(events)
+    current = [i for i, (what, path) in enumerate(events) if what == "replace" and path == str(index / "CURRENT")]
+    assert current and current[-1] > last_meta
+    assert ("sync", str(index)) in events[current[-1]:]  # the new name itself reaches the disk
+
+    events.clear()
+    write(corpus, "b.txt", "红茶用沸水冲泡。\n")
+    assert zhsearch.build_index(corpus, index).mode == "update"
+    check(events)

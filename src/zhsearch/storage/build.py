@@ -40,6 +40,7 @@ from zhsearch.storage.layout import (
     read_meta,
     remove_old_generations,
     verify_generation,
+    write_bytes_atomic,
     write_lock,
     write_meta,
 )
@@ -560,8 +561,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, 
         extra = finish(gen) if finish else {}  # the passage vectors (zhsearch.semantic)
         write_meta(gen, {**_with_files_notes(make_meta(corpus_dir, manifest, report.passages_total), report, *notes),
                          **extra})
-        (index_dir / (CURRENT + ".tmp")).write_text(gen.name, encoding="utf-8")
-        os.replace(index_dir / (CURRENT + ".tmp"), index_dir / CURRENT)
+        write_bytes_atomic(index_dir / CURRENT, gen.name.encode("utf-8"))
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise

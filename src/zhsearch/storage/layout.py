@@ -2,13 +2,15 @@
 
     index/
       CURRENT         name of the live generation (replaced atomically)
-      gen-<stamp>/    a Whoosh index, meta.json (versions, corpus manifest, the size
-                      and CRC-32 of every other file), segdict.marshal (compact
-                      dictionary), pinyin.marshal
+      gen-<stamp>/    a Whoosh index, meta.json (versions, the size and CRC-32 of
+                      every other file), files-<crc>.json (the corpus manifest),
+                      segdict.marshal (compact dictionary), pinyin.table,
+                      lexicon.json, vectors.zhv (with --semantic)
       .lock           held while a process writes
 
-A full build writes a new generation beside the live one and then swaps
-``CURRENT``; a build that dies half-way leaves the previous index searchable.
+A full build writes a new generation beside the live one, flushes it to the
+disk (fsync) and then swaps ``CURRENT``; a build that dies half-way, or a
+power cut, leaves the previous index searchable.
 Opening checks every file of the generation against the sizes and checksums
 ``meta.json`` records, so a damaged index is one error naming the fix, never a
 traceback or wrong answers.
@@ -170,16 +172,47 @@ def _meta_check(meta: dict) -> int:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_bytes_atomic(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` at once: a reader sees the old file or the new one, never half of one."""
+    """Replace ``path`` at once: a reader sees the old file or the new one, never
+    half of one, and after a power cut too (the data reaches the disk before
+    the name does, as SQLite and Lucene commit)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, path)
+    sync_folder(path.parent)
+
+
+def sync_files(paths) -> None:
+    """Flush ``paths`` to the disk: what a ``meta.json`` vouches for must be
+    there before it is (Whoosh writes its segments without fsync)."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (the names a rename just changed).  POSIX only:
+    Windows opens no folder as a file, and some file systems refuse fsync on
+    one (EINVAL); there the rename is as durable as the system makes it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _is_data_file(path: Path) -> bool:
@@ -217,9 +250,9 @@ def write_meta(gen: Path, meta: dict, seal: bool = True) -> None:
             write_bytes_atomic(gen / name, data)
         meta["manifest"] = [name, len(data), crc]
     if seal:
-        meta["sums"] = {
-            p.name: [p.stat().st_size, file_checksum(p)] for p in sorted(gen.iterdir()) if _is_data_file(p)
-        }
+        data_files = [p for p in sorted(gen.iterdir()) if _is_data_file(p)]
+        sync_files(data_files)
+        meta["sums"] = {p.name: [p.stat().st_size, file_checksum(p)] for p in data_files}
     write_json_atomic(gen / META, {**meta, "check": _meta_check(meta)})
     # Older manifests go; the one just replaced stays for a reader that read the old meta.json.
     keep = {named[0] for named in (meta.get("manifest"), replaced) if isinstance(named, list) and named}

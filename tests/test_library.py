@@ -34,6 +34,13 @@ def test_open_index_signature_names_the_default_ranking():
     assert repr(RankingConfig(heading_match=0.8, candidates=200)) == "RankingConfig(candidates=200, heading_match=0.8)"
 
 
+def test_dir_lists_the_public_names_not_what_importing_left_behind(idx):
+    names = dir(zhsearch)  # after a search: submodules are loaded by now
+    assert set(zhsearch.__all__) <= set(names) and "__version__" in names
+    assert not {"TYPE_CHECKING", "annotations", "errors", "whoosh_without_asyncio", "searching"} & set(names)
+    assert all(getattr(zhsearch, name) is not None for name in zhsearch.__all__)
+
+
 def test_eval_json_keys_do_not_change_with_k(index_dir):
     def keys(*extra):
         result = CliRunner().invoke(main, ["eval", str(JUDGMENTS), "--index", str(index_dir), "--json", *extra], env={})

@@ -82,7 +82,9 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    """The public names (``__all__``) and the module's own dunders: not what
+    importing left behind (``TYPE_CHECKING``, ``annotations``, submodules)."""
+    return sorted(set(__all__) | {name for name in globals() if name.startswith("__") and name.endswith("__")})
 
 
 __all__ = [

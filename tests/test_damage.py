@@ -367,13 +367,18 @@ def test_a_build_and_an_update_flush_their_files_before_meta_and_current_name_th
         synced_before = {path for what, path in events[: metas[-1]] if what == "sync"}
         recorded = json.loads((gen / "meta.json").read_text(encoding="utf-8"))["sums"]
         assert recorded and all(str(gen / name) in synced_before for name in recorded), (recorded, events)
+        assert ("sync", str(gen)) in events[: metas[-1]]  # their names too
+        for i, (what, path) in enumerate(events):  # what names the rest flushes its data before its rename
+            if what == "replace" and path.endswith(("meta.json", "CURRENT")):
+                assert ("sync", path + ".tmp") in events[:i], (path, events)
         return metas[-1]
 
     zhsearch.build_index(corpus, index)
     last_meta = check(events)
     current = [i for i, (what, path) in enumerate(events) if what == "replace" and path == str(index / "CURRENT")]
     assert current and current[-1] > last_meta
-    assert ("sync", str(index)) in events[current[-1]:]  # the new name itself reaches the disk
+    assert ("sync", str(index)) in events[last_meta:current[-1]]  # the new generation's folder, before CURRENT
+    assert ("sync", str(index)) in events[current[-1]:]  # and CURRENT's new content
 
     events.clear()
     write(corpus, "b.txt", "红茶用沸水冲泡。\n")

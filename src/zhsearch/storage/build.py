@@ -40,6 +40,7 @@ from zhsearch.storage.layout import (
     read_meta,
     remove_old_generations,
     verify_generation,
+    sync_folder,
     write_bytes_atomic,
     write_lock,
     write_meta,
@@ -561,6 +562,7 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, 
         extra = finish(gen) if finish else {}  # the passage vectors (zhsearch.semantic)
         write_meta(gen, {**_with_files_notes(make_meta(corpus_dir, manifest, report.passages_total), report, *notes),
                          **extra})
+        sync_folder(index_dir)  # the new generation's folder, before CURRENT names it
         write_bytes_atomic(index_dir / CURRENT, gen.name.encode("utf-8"))
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)

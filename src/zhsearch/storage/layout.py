@@ -19,6 +19,7 @@ traceback or wrong answers.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -200,19 +201,21 @@ def sync_files(paths) -> None:
 
 
 def sync_folder(folder: Path) -> None:
-    """Flush a folder's entries (the names a rename just changed).  POSIX only:
-    Windows opens no folder as a file, and some file systems refuse fsync on
-    one (EINVAL); there the rename is as durable as the system makes it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
+    """Flush a folder's entries (the names a rename or a new file just made).
+    A file system that cannot fsync a folder says so (EINVAL, ENOTSUP …): there
+    a rename is as durable as that system makes it; any other error (EIO) is
+    raised, and the build reports it as its one-line write error."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as exc:
+        if exc.errno not in _FOLDER_SYNC_UNSUPPORTED:
+            raise
     finally:
         os.close(fd)
+
+
+_FOLDER_SYNC_UNSUPPORTED = {errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EACCES, errno.EPERM}
 
 
 def _is_data_file(path: Path) -> bool:
@@ -252,6 +255,7 @@ def write_meta(gen: Path, meta: dict, seal: bool = True) -> None:
     if seal:
         data_files = [p for p in sorted(gen.iterdir()) if _is_data_file(p)]
         sync_files(data_files)
+        sync_folder(gen)  # and their names (Whoosh renames its table of contents)
         meta["sums"] = {p.name: [p.stat().st_size, file_checksum(p)] for p in data_files}
     write_json_atomic(gen / META, {**meta, "check": _meta_check(meta)})
     # Older manifests go; the one just replaced stays for a reader that read the old meta.json.

@@ -384,3 +384,49 @@ def test_a_build_and_an_update_flush_their_files_before_meta_and_current_name_th
     write(corpus, "b.txt", "红茶用沸水冲泡。\n")
     assert zhsearch.build_index(corpus, index).mode == "update"
     check(events)
+
+
+def _disk_full(*args, **kwargs):
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_during_a_rebuild_is_one_line_and_leaves_the_live_index_as_it_was(tmp_path, monkeypatch):
+    from zhsearch.storage import build
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, "a.txt", "绿茶用八十度的水冲泡。\n")
+    zhsearch.build_index(corpus, index)
+    live = live_generation(index)
+    write(corpus, "b.txt", "红茶用沸水冲泡。\n")
+    monkeypatch.setattr(build, "write_meta", _disk_full)  # the new generation's last write
+    result = CliRunner().invoke(main, ["index", "--rebuild", "--corpus", str(corpus), "--index", str(index)])
+    assert result.exit_code == 2, result.output
+    message = result.output.strip()
+    assert "\n" not in message and "No space left on device" in message and "the live index is unchanged" in message
+    monkeypatch.undo()
+    assert live_generation(index) == live and list(index.glob("gen-*")) == [live]  # nothing half-written beside it
+    with zhsearch.open_index(index) as idx:
+        assert idx.search("绿茶").total == 1 and idx.search("红茶").total == 0
+
+
+def test_a_full_disk_after_an_update_committed_leaves_it_searchable_and_the_next_run_finishes_it(tmp_path, monkeypatch):
+    from zhsearch.storage import build
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, "a.txt", "绿茶用八十度的水冲泡。\n")
+    write(corpus, "c.txt", "乌龙茶要先温杯。\n")
+    zhsearch.build_index(corpus, index)
+    write(corpus, "b.txt", "红茶用沸水冲泡。\n")
+    (corpus / "c.txt").unlink()
+    monkeypatch.setattr(build, "_save_lookups", _disk_full)  # after Whoosh's commit
+    with pytest.raises(zhsearch.IndexWriteError, match="stays searchable, and the next `zhsearch index` finishes"):
+        zhsearch.build_index(corpus, index)
+    monkeypatch.undo()
+    with zhsearch.open_index(index) as idx:
+        assert idx.search("绿茶").total == 1
+    assert zhsearch.build_index(corpus, index).mode == "update"
+    with zhsearch.open_index(index) as idx:
+        assert [idx.search(q).total for q in ("绿茶", "红茶", "乌龙茶")] == [1, 1, 0]
+        assert idx.search("红茶")[0].source == "b.txt"

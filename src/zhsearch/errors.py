@@ -66,7 +66,8 @@ class IndexLockedError(ZhsearchError):
 
 
 class IndexWriteError(ZhsearchError):
-    """Writing the index failed (no space, no permission); the live index is unchanged."""
+    """Writing the index failed (no space, no permission): a full build leaves the
+    live index unchanged; an update leaves it searchable, finished by the next one."""
 
 
 class IndexCorruptError(ZhsearchError):

@@ -249,8 +249,9 @@ def build_index(
         use_corpus_lexicon(corpus_dir)  # its own words and related terms, if it has them
         files, skipped = scan_corpus(corpus_dir)
         notes = (skipped, ignore_rules(corpus_dir))
+        full = gen is None or is_stale(meta) or model_changed
         try:
-            if gen is None or is_stale(meta) or model_changed:
+            if full:
                 if finish:
                     finish.prepare()  # the model, before anything is written
                 clear_pointer(index_dir)
@@ -258,8 +259,13 @@ def build_index(
             else:
                 report = _update(corpus_dir, gen, meta, files, progress, notes, finish)
         except OSError as exc:  # corpus files are read with their own errors: this is the index's disk
+            # A full build writes beside the live generation; an update writes into
+            # it, and once Whoosh has committed, part of the update is live: the
+            # metadata still lists the files as they were, so the next run does them again.
+            state = ("the live index is unchanged" if full else
+                     "the index stays searchable, and the next `zhsearch index` finishes the update")
             raise IndexWriteError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
-                                  "the live index is unchanged: free space or fix permissions and run it again") from exc
+                                  f"{state}: free space or fix permissions and run it again") from exc
         remove_old_generations(index_dir, keep=live_generation(index_dir).name)
     report.skipped[:0] = skipped
     if problem:

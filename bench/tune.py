@@ -130,14 +130,19 @@ def dump(eval_dir: Path, config, semantic: bool = False, reuse: bool = False) ->
             continue
         if corpus not in built:
             built[corpus] = WORK / f"index-{name}"
-            if reuse and built[corpus].is_dir():
+            usable = reuse and built[corpus].is_dir()
+            if usable and semantic and not _has_vectors(built[corpus]):
+                # a set without vectors would weigh `semantic` 0 in every fold, unseen
+                log(f"{built[corpus]} has no passage vectors: indexing it again with them")
+                usable = False
+            if usable:
                 log(f"reusing {built[corpus]}")
-            while not (reuse and built[corpus].is_dir()):
+            while not usable:
                 log(f"indexing {corpus}")
                 try:
                     zhsearch.build_index(corpus, built[corpus], rebuild=True, semantic=semantic,
                                          embed_progress=lambda done, total: done % 400 < 16 and log(f"embedded {done}/{total}"))
-                    break
+                    usable = True
                 except zhsearch.IndexLockedError:  # a `zhsearch index --semantic` embedding it ahead of the dump
                     time.sleep(10)
         rows, bounds, keys = [], [], {}
@@ -154,6 +159,11 @@ def dump(eval_dir: Path, config, semantic: bool = False, reuse: bool = False) ->
             np.array([r[3] for r in rows], dtype=int), np.array([r[4] for r in rows], dtype=bool), bounds,
             np.array([r[5] for r in rows], dtype=float) if semantic else None))
     return sets
+
+
+def _has_vectors(index_dir: Path) -> bool:
+    with zhsearch.open_index(index_dir, semantic=False) as idx:
+        return bool(idx.meta.get("semantic"))
 
 
 # --- scoring ------------------------------------------------------------------
@@ -321,6 +331,10 @@ def command_fit(args) -> None:
     if unknown := fixed_zero - set(HYBRID):
         sys.exit(f"tune: no feature {', '.join(sorted(unknown))}; the learned ones: {', '.join(HYBRID)}")
     if hybrid:  # the vectors' figures, K chosen in each fold; "shipped": hybrid_weights.json
+        for qs in sets:
+            if qs.macro and np.isnan(qs.similarity).all():
+                log(f"WARNING: {qs.name} has no passage vectors in the dump: its `semantic` is 0 in every fold "
+                    "(dump --reuse --semantic embeds it)")
         shipped_file = json.loads(HYBRID_FILE.read_text(encoding="utf-8"))
         cache: dict = {}
         held_out, fitted = loco_hybrid(sets, fixed_zero, cache)

@@ -421,12 +421,82 @@ def test_a_full_disk_after_an_update_committed_leaves_it_searchable_and_the_next
     write(corpus, "b.txt", "红茶用沸水冲泡。\n")
     (corpus / "c.txt").unlink()
     monkeypatch.setattr(build, "_save_lookups", _disk_full)  # after Whoosh's commit
-    with pytest.raises(zhsearch.IndexWriteError, match="stays searchable, and the next `zhsearch index` finishes"):
+    with pytest.raises(zhsearch.IndexWriteError, match="stays searchable, and the next `zhsearch index` builds it again"):
         zhsearch.build_index(corpus, index)
     monkeypatch.undo()
     with zhsearch.open_index(index) as idx:
         assert idx.search("绿茶").total == 1
-    assert zhsearch.build_index(corpus, index).mode == "update"
+    report = zhsearch.build_index(corpus, index)  # an update that did not finish is built again, and says so
+    assert report.mode == "full" and report.warnings[0].startswith("its last update did not finish")
     with zhsearch.open_index(index) as idx:
         assert [idx.search(q).total for q in ("绿茶", "红茶", "乌龙茶")] == [1, 1, 0]
         assert idx.search("红茶")[0].source == "b.txt"
+
+
+def test_a_corpus_put_back_after_an_unfinished_update_is_what_the_index_holds(tmp_path, monkeypatch):
+    """An update killed after Whoosh's commit, then the corpus put back as it was:
+    its manifest still lists the files as they were, so an update would find
+    nothing changed and keep the passages of the killed one."""
+    from zhsearch.storage import build
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, "a.txt", "绿茶用八十度的水冲泡。\n")
+    write(corpus, "c.txt", "乌龙茶要先温杯。\n")
+    zhsearch.build_index(corpus, index)
+    write(corpus, "b.txt", "红茶用沸水冲泡。\n")
+    (corpus / "c.txt").unlink()
+    monkeypatch.setattr(build, "_save_lookups", _disk_full)  # dies after the commit, as a kill there would
+    with pytest.raises(zhsearch.IndexWriteError):
+        zhsearch.build_index(corpus, index)
+    monkeypatch.undo()
+    (corpus / "b.txt").unlink()
+    write(corpus, "c.txt", "乌龙茶要先温杯。\n")
+    zhsearch.build_index(corpus, index)
+    with zhsearch.open_index(index) as idx:
+        assert [idx.search(q).total for q in ("绿茶", "红茶", "乌龙茶")] == [1, 0, 1]
+    assert isinstance(zhsearch.storage.layout.read_meta(live_generation(index))["sums"], dict)  # checked again
+
+
+def test_a_disk_refusing_the_update_writer_is_the_write_error_not_damage(tmp_path, monkeypatch):
+    import errno
+
+    from whoosh.filedb.filestore import FileStorage
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, "a.txt", "绿茶用八十度的水冲泡。\n")
+    zhsearch.build_index(corpus, index)
+    write(corpus, "b.txt", "红茶用沸水冲泡。\n")
+
+    def no_inodes(self, name, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(FileStorage, "create_file", no_inodes)
+    with pytest.raises(zhsearch.IndexWriteError, match="stays searchable"):
+        zhsearch.build_index(corpus, index)
+    monkeypatch.undo()
+    with zhsearch.open_index(index) as idx:
+        assert idx.search("绿茶").total == 1
+
+
+def test_a_failure_after_the_swap_keeps_the_generation_current_names(tmp_path, monkeypatch):
+    import errno
+
+    from zhsearch.storage import build
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, "a.txt", "绿茶用八十度的水冲泡。\n")
+    zhsearch.build_index(corpus, index)
+    write(corpus, "b.txt", "红茶用沸水冲泡。\n")
+    real = build.write_bytes_atomic
+
+    def swapped_then_failed(path, data):
+        real(path, data)
+        if path.name == "CURRENT":
+            raise OSError(errno.EIO, "Input/output error")  # the folder's fsync after the rename
+
+    monkeypatch.setattr(build, "write_bytes_atomic", swapped_then_failed)
+    with pytest.raises(zhsearch.IndexWriteError, match="the new index is in place"):
+        zhsearch.build_index(corpus, index, rebuild=True)
+    monkeypatch.undo()
+    with zhsearch.open_index(index) as idx:
+        assert idx.search("红茶").total == 1

@@ -67,7 +67,7 @@ class IndexLockedError(ZhsearchError):
 
 class IndexWriteError(ZhsearchError):
     """Writing the index failed (no space, no permission): a full build leaves the
-    live index unchanged; an update leaves it searchable, finished by the next one."""
+    live index unchanged; an update leaves it searchable, built again by the next one."""
 
 
 class IndexCorruptError(ZhsearchError):

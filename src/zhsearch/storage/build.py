@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import hashlib
 import itertools
 import os
@@ -250,6 +251,7 @@ def build_index(
         files, skipped = scan_corpus(corpus_dir)
         notes = (skipped, ignore_rules(corpus_dir))
         full = gen is None or is_stale(meta) or model_changed
+        before = _current_name(index_dir)
         try:
             if full:
                 if finish:
@@ -262,8 +264,12 @@ def build_index(
             # A full build writes beside the live generation; an update writes into
             # it, and once Whoosh has committed, part of the update is live: the
             # metadata still lists the files as they were, so the next run does them again.
-            state = ("the live index is unchanged" if full else
-                     "the index stays searchable, and the next `zhsearch index` finishes the update")
+            if not full:
+                state = "the index stays searchable, and the next `zhsearch index` builds it again"
+            elif _current_name(index_dir) in (before, None):
+                state = "the live index is unchanged"
+            else:  # the error came after the swap: the new index is whole and live
+                state = "the new index is in place, but the disk reported the error"
             raise IndexWriteError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
                                   f"{state}: free space or fix permissions and run it again") from exc
         remove_old_generations(index_dir, keep=live_generation(index_dir).name)
@@ -311,6 +317,18 @@ class _Embedding:
         return {"semantic": embed_generation(gen, self.model, self.progress)}
 
 
+# What a disk that refuses a write says (full, over quota, read-only, a file too
+# large, no permission, failing): the build's write error, never "damaged".
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EIO})
+
+
+def _current_name(index_dir: Path) -> str | None:
+    try:
+        return (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):
+        return None
+
+
 def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
     """The live generation an update writes into and its metadata, every file
     checked; or (None, meta if readable, what is damaged) when it must be built again."""
@@ -319,6 +337,12 @@ def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
         if gen is None:
             return None, None, None
         meta = read_meta(gen)
+        if "sums" in meta and meta["sums"] is None:
+            # An update marks the generation so while it writes, and the caller
+            # holds the write lock: this one was killed (or the power cut).  Its
+            # files may not match its manifest (a file it re-indexed, then
+            # reverted, would look unchanged), so it is built again.
+            return None, meta, "its last update did not finish"
         verify_generation(gen, meta)
         return gen, meta, None
     except IndexCorruptError as exc:
@@ -571,7 +595,8 @@ def _full_build(corpus_dir: Path, index_dir: Path, files: list[Path], progress, 
         sync_folder(index_dir)  # the new generation's folder, before CURRENT names it
         write_bytes_atomic(index_dir / CURRENT, gen.name.encode("utf-8"))
     except BaseException:
-        shutil.rmtree(gen, ignore_errors=True)
+        if _current_name(index_dir) != gen.name:  # a failure after the swap (its folder's fsync) keeps it
+            shutil.rmtree(gen, ignore_errors=True)
         raise
     return report
 
@@ -651,6 +676,10 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         finish.prepare()  # the model, before anything is written
     try:
         writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256, codec=CompactCodec())
+    except OSError as exc:
+        if exc.errno in WRITE_ERRNOS:  # the disk refused a new file: build_index's write error
+            raise
+        raise damaged(gen.parent, f"Whoosh cannot open it: {type(exc).__name__}") from exc
     except READ_ERRORS as exc:  # Whoosh raises many kinds on a damaged folder
         raise damaged(gen.parent, f"Whoosh cannot open it: {type(exc).__name__}") from exc
     # Until the update is sealed, its files change under the recorded sums: the

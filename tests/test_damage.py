@@ -411,7 +411,9 @@ def test_a_full_disk_during_a_rebuild_is_one_line_and_leaves_the_live_index_as_i
         assert idx.search("绿茶").total == 1 and idx.search("红茶").total == 0
 
 
-def test_a_full_disk_after_an_update_committed_leaves_it_searchable_and_the_next_run_finishes_it(tmp_path, monkeypatch):
+def _update_dies_after_its_commit(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """Index 绿茶 (a.txt) and 乌龙茶 (c.txt), then add 红茶 (b.txt), delete c.txt
+    and update: the disk fills after Whoosh's commit, as a kill there would end it."""
     from zhsearch.storage import build
 
     corpus, index = tmp_path / "corpus", tmp_path / "index"
@@ -420,10 +422,15 @@ def test_a_full_disk_after_an_update_committed_leaves_it_searchable_and_the_next
     zhsearch.build_index(corpus, index)
     write(corpus, "b.txt", "红茶用沸水冲泡。\n")
     (corpus / "c.txt").unlink()
-    monkeypatch.setattr(build, "_save_lookups", _disk_full)  # after Whoosh's commit
-    with pytest.raises(zhsearch.IndexWriteError, match="stays searchable, and the next `zhsearch index` builds it again"):
-        zhsearch.build_index(corpus, index)
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:
+        patched.setattr(build, "_save_lookups", _disk_full)
+        with pytest.raises(zhsearch.IndexWriteError, match="stays searchable, and the next `zhsearch index` builds it again"):
+            zhsearch.build_index(corpus, index)
+    return corpus, index
+
+
+def test_a_full_disk_after_an_update_committed_leaves_it_searchable_and_the_next_run_finishes_it(tmp_path, monkeypatch):
+    corpus, index = _update_dies_after_its_commit(tmp_path, monkeypatch)
     with zhsearch.open_index(index) as idx:
         assert idx.search("绿茶").total == 1
     report = zhsearch.build_index(corpus, index)  # an update that did not finish is built again, and says so
@@ -437,18 +444,7 @@ def test_a_corpus_put_back_after_an_unfinished_update_is_what_the_index_holds(tm
     """An update killed after Whoosh's commit, then the corpus put back as it was:
     its manifest still lists the files as they were, so an update would find
     nothing changed and keep the passages of the killed one."""
-    from zhsearch.storage import build
-
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    write(corpus, "a.txt", "绿茶用八十度的水冲泡。\n")
-    write(corpus, "c.txt", "乌龙茶要先温杯。\n")
-    zhsearch.build_index(corpus, index)
-    write(corpus, "b.txt", "红茶用沸水冲泡。\n")
-    (corpus / "c.txt").unlink()
-    monkeypatch.setattr(build, "_save_lookups", _disk_full)  # dies after the commit, as a kill there would
-    with pytest.raises(zhsearch.IndexWriteError):
-        zhsearch.build_index(corpus, index)
-    monkeypatch.undo()
+    corpus, index = _update_dies_after_its_commit(tmp_path, monkeypatch)
     (corpus / "b.txt").unlink()
     write(corpus, "c.txt", "乌龙茶要先温杯。\n")
     zhsearch.build_index(corpus, index)

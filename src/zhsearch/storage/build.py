@@ -676,11 +676,9 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         finish.prepare()  # the model, before anything is written
     try:
         writer = whoosh_index.open_dir(str(gen)).writer(limitmb=256, codec=CompactCodec())
-    except OSError as exc:
-        if exc.errno in WRITE_ERRNOS:  # the disk refused a new file: build_index's write error
-            raise
-        raise damaged(gen.parent, f"Whoosh cannot open it: {type(exc).__name__}") from exc
     except READ_ERRORS as exc:  # Whoosh raises many kinds on a damaged folder
+        if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:  # the disk refused a new file: the write error
+            raise
         raise damaged(gen.parent, f"Whoosh cannot open it: {type(exc).__name__}") from exc
     # Until the update is sealed, its files change under the recorded sums: the
     # generation is marked unchecked (Whoosh's commit is still atomic), so an

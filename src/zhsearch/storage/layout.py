@@ -189,15 +189,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     sync_folder(path.parent)
 
 
-def sync_files(paths) -> None:
-    """Flush ``paths`` to the disk: what a ``meta.json`` vouches for must be
-    there before it is (Whoosh writes its segments without fsync)."""
-    for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+# What a file system that cannot fsync a folder answers (sync_folder).
+_FOLDER_SYNC_UNSUPPORTED = {errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EACCES, errno.EPERM}
 
 
 def sync_folder(folder: Path) -> None:
@@ -215,9 +208,6 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-_FOLDER_SYNC_UNSUPPORTED = {errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EACCES, errno.EPERM}
-
-
 def _is_data_file(path: Path) -> bool:
     # Whoosh's lock file and our own temporary files are not part of the index.
     # The file manifest is checked through meta.json, which names it with its checksum.
@@ -225,9 +215,14 @@ def _is_data_file(path: Path) -> bool:
             and not (path.name.startswith(MANIFEST_PREFIX) and path.name.endswith(".json")) and path.is_file())
 
 
-def file_checksum(path: Path) -> int:
+def file_checksum(path: Path, flush: bool = False) -> int:
+    """CRC-32 of ``path``; ``flush``: fsync it too, through the same open file
+    (what a ``meta.json`` vouches for must be on the disk before it is: Whoosh
+    writes its segments without fsync)."""
     crc = 0
     with open(path, "rb") as handle:
+        if flush:
+            os.fsync(handle.fileno())
         while chunk := handle.read(1 << 20):
             crc = zlib.crc32(chunk, crc)
     return crc
@@ -253,10 +248,10 @@ def write_meta(gen: Path, meta: dict, seal: bool = True) -> None:
             write_bytes_atomic(gen / name, data)
         meta["manifest"] = [name, len(data), crc]
     if seal:
-        data_files = [p for p in sorted(gen.iterdir()) if _is_data_file(p)]
-        sync_files(data_files)
+        meta["sums"] = {
+            p.name: [p.stat().st_size, file_checksum(p, flush=True)] for p in sorted(gen.iterdir()) if _is_data_file(p)
+        }
         sync_folder(gen)  # and their names (Whoosh renames its table of contents)
-        meta["sums"] = {p.name: [p.stat().st_size, file_checksum(p)] for p in data_files}
     write_json_atomic(gen / META, {**meta, "check": _meta_check(meta)})
     # Older manifests go; the one just replaced stays for a reader that read the old meta.json.
     keep = {named[0] for named in (meta.get("manifest"), replaced) if isinstance(named, list) and named}

@@ -440,6 +440,26 @@ def test_a_full_disk_after_an_update_committed_leaves_it_searchable_and_the_next
         assert idx.search("红茶")[0].source == "b.txt"
 
 
+def test_a_search_of_an_unfinished_update_says_so_until_the_next_run_finishes_it(tmp_path, monkeypatch):
+    corpus, index = _update_dies_after_its_commit(tmp_path, monkeypatch)
+    with zhsearch.open_index(index) as idx:
+        results = idx.search("绿茶")
+    assert results.total == 1  # still searchable
+    assert results.warnings == (f"the last update of the index at {index} did not finish, so its passages may not "
+                                f"match the corpus; run `zhsearch index --rebuild --index {index.resolve()}`",)
+    assert json.loads(json.dumps(results.to_dict()))["warnings"] == list(results.warnings)
+    shown = run("search", "绿茶", "--index", str(index), "--json")
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["total"] == 1
+    assert shown.stderr.startswith(f"zhsearch: warning: the last update of the index at {index} did not finish")
+    with zhsearch.storage.layout.write_lock(index):  # an update under way is no unfinished one
+        with zhsearch.open_index(index) as idx:
+            assert idx.search("绿茶").warnings == ()
+    zhsearch.build_index(corpus, index)
+    with zhsearch.open_index(index) as idx:
+        assert idx.search("绿茶").warnings == ()
+        assert "warnings" not in idx.search("绿茶").to_dict()
+
+
 def test_a_corpus_put_back_after_an_unfinished_update_is_what_the_index_holds(tmp_path, monkeypatch):
     """An update killed after Whoosh's commit, then the corpus put back as it was:
     its manifest still lists the files as they were, so an update would find

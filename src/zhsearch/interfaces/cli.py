@@ -364,7 +364,7 @@ def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bo
         raise BadQueryError(EMPTY_QUERY)
     with _open_or_build(index_dir, corpus, cluster, semantic=not no_semantic) as idx:
         results = idx.search(text, limit=limit, explain=explain, offset=offset, per_file=per_file)
-    for warning in getattr(results, "warnings", ()):  # a cluster's shard that did not answer
+    for warning in results.warnings:  # an update that did not finish; a cluster's shard that did not answer
         click.echo(f"zhsearch: warning: {_shown(warning)}", err=True)
     if as_json:
         data = results.to_dict()

@@ -106,6 +106,7 @@ class SearchResults:
     hits: tuple[Hit, ...] = field(default_factory=tuple)
     reading: ParsedQuery | None = None  # how the query was read (zhsearch.searching.syntax)
     suggestions: tuple = ()  # zhsearch.searching.suggest.Suggestion: queries that sound alike and find more
+    warnings: tuple[str, ...] = ()  # what the user should know of the index searched (its last update did not finish)
 
     def __repr__(self) -> str:
         """One line, whatever the hits hold: ``SearchResults(query='九千会上门吗', total=66, hits=10, took_ms=27.6)``."""
@@ -129,6 +130,7 @@ class SearchResults:
             "total": self.total,
             "hits": [hit.to_dict() for hit in self.hits],
             "suggestions": [s.to_dict() for s in self.suggestions],
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
 
@@ -190,6 +192,7 @@ class Index:
         self.ranking = ranking
         self.path = Path(index_dir)
         self._ix, self.meta = open_generation(self.path, verify_bytes)
+        self.warnings = _unfinished_update(self.path, self.meta)
         self._searcher = None
         self._searcher_lock = threading.Lock()  # held while the searcher is opened or taken out
         self._frequencies: tuple[object, dict] = (None, {})  # (searcher, (field, term) -> doc frequency)
@@ -415,7 +418,8 @@ class Index:
         reading, plan, frequency, is_word = self._read_query(searcher, query)
         if plan.empty and not reading.operators:
             suggestions = self._did_you_mean(plan, reading, 0, offset)
-            return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading, suggestions)
+            return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading, suggestions,
+                                 self.warnings)
         # The rerank always sees the same pool, whatever the limit: the first
         # N hits do not depend on how many are asked for.  Matches beyond the
         # pool (a page past it) follow the pool's, ranked among those read.
@@ -464,7 +468,8 @@ class Index:
         # one figure on every page; exact when all matches are read at once.
         total = len(groups) if per_file is not None else counted if counted is not None else len(groups) + unread
         suggestions = self._did_you_mean(plan, reading, total, offset)
-        return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions)
+        return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions,
+                             self.warnings)
 
     def _read_query(self, searcher, query: str) -> tuple[ParsedQuery, QueryPlan, object, object]:
         """The query read (operators) and planned against this index: its words,
@@ -878,6 +883,21 @@ def _explanation(best: Scored, plan: QueryPlan, config: RankingConfig, contribut
         "score": round(best.score, 4),
         "formula": score_formula(config),
     }
+
+
+def _unfinished_update(index_dir: Path, meta: dict) -> tuple[str, ...]:
+    """The warning for an index whose last update was killed: it marks its
+    generation unsealed (``"sums": null``) while it writes, and no writer holds
+    the lock now.  Searches of it go on (Whoosh's commit is atomic), but its
+    passages may not be the corpus's; the next ``zhsearch index`` builds it again."""
+    if "sums" not in meta or meta["sums"] is not None:
+        return ()
+    from zhsearch.storage.layout import writer_active
+
+    if writer_active(index_dir):
+        return ()  # an update under way: searched as its last commit left it
+    return (f"the last update of the index at {index_dir} did not finish, so its passages may not match "
+            f"the corpus; {rebuild_fix(index_dir)}",)
 
 
 def _moved_on(gen: Path, meta: dict) -> bool:

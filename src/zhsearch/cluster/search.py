@@ -105,15 +105,7 @@ RANK_OPTIONS = ("idf='plain,tfidf_unnormalized', field_weights=("
 
 @dataclass(frozen=True)
 class ClusterResults(SearchResults):
-    """:class:`SearchResults` plus what the cluster warned of (a shard that did not answer)."""
-
-    warnings: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        data = super().to_dict()
-        if self.warnings:
-            data["warnings"] = list(self.warnings)
-        return data
+    """:class:`SearchResults` of a cluster: its ``warnings`` name a shard that did not answer."""
 
 
 class _ClusterSearcher:
@@ -257,9 +249,9 @@ class ClusterIndex(Index):
             results = super().search(query, limit=limit, explain=explain, offset=offset, per_file=per_file)
         finally:
             self._searcher = None
-        values = {f.name: getattr(results, f.name) for f in fields(SearchResults)}
+        values = {f.name: getattr(results, f.name) for f in fields(SearchResults) if f.name != "warnings"}
         warnings = ((self._lexicon_warning,) if self._lexicon_warning else ()) + tuple(searcher.warnings)
-        return ClusterResults(**values, warnings=warnings)
+        return ClusterResults(**values, warnings=results.warnings + warnings)
 
     def _get_searcher(self):
         return self._searcher or _ClusterSearcher(self)

@@ -184,6 +184,7 @@ class Index:
 
     _semantic: object = False  # no hybrid stage unless __init__ finds passage vectors (a ClusterIndex has none)
     _closes = 0  # searchers close() has closed
+    warnings: tuple[str, ...] = ()  # what every search of it reports (its last update did not finish)
 
     def __init__(
         self, index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING,

@@ -1,5 +1,6 @@
 """What a cold search loads: whoosh without asyncio (src/zhsearch/whoosh_without_asyncio.py),
-and without whoosh.searching (src/zhsearch/searching/searcher.py).
+without whoosh.searching (src/zhsearch/searching/searcher.py), and for a question and
+hits in simplified script without OpenCC (text/t2s_changes.txt).
 
 Each test runs a fresh interpreter: the test process has asyncio loaded already
 (pytest's anyio plugin), so the tests in-process never meet the stand-in."""
@@ -24,7 +25,8 @@ def test_a_search_imports_no_asyncio(index_dir):
         "from zhsearch.searching.search import open_index\n"
         "hits = open_index(sys.argv[1]).search('九千会上门吗', limit=3)\n"
         "assert len(hits) == 3\n"
-        "print(sorted(name for name in ('asyncio', 'ssl', 'subprocess', 'whoosh.searching', 'whoosh.query', 'logging')\n"
+        "print(sorted(name for name in ('asyncio', 'ssl', 'subprocess', 'whoosh.searching', 'whoosh.query', 'logging',\n"
+        "                              'opencc')\n"
         "             if name in sys.modules))\n",
         str(index_dir),
     )

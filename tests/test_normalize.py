@@ -154,3 +154,42 @@ def test_phrases_converted_in_one_call_are_converted_as_one_call_each(texts, con
 
     convert = _opencc(config).convert
     assert convert_each(convert, texts) == [convert(t) for t in texts]
+
+
+def _t2s_table():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "t2s_changes.py"
+    spec = importlib.util.spec_from_file_location("t2s_changes", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_t2s_table_is_the_installed_openccs():
+    """t2s_changes.txt lists what the installed OpenCC's t2s converts (rerun
+    tools/t2s_changes.py after upgrading opencc)."""
+    tool = _t2s_table()
+    if not tool.opencc_share()[1].is_file():
+        pytest.skip("this opencc wheel ships no opencc_dict tool")
+    assert tool.TABLE.read_text(encoding="utf-8") == tool.make_table()
+
+
+def test_text_without_a_t2s_change_is_left_as_opencc_leaves_it():
+    """Every CJK character the table does not list comes back from OpenCC as it went,
+    alone and side by side; each listed one (or phrase) is one that OpenCC converts."""
+    import opencc
+
+    from zhsearch.text.normalize import _t2s_changes, _t2s_may_change
+
+    characters, phrases = _t2s_changes()
+    t2s = opencc.OpenCC("t2s")
+    kept = "".join(chr(c) for r in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)) for c in range(*r)
+                   if chr(c) not in characters)
+    assert len(kept) > 20_000 and not _t2s_may_change("九千会上门吗") and _t2s_may_change("網貸")
+    unchanged = [c for c in kept if not _t2s_may_change(c)]
+    assert t2s.convert("".join(unchanged)) == "".join(unchanged)
+    assert all(t2s.convert(c) != c for c in characters)
+    assert all(t2s.convert(p) != p for group in phrases.values() for p in group)
+    assert _t2s_may_change("深沈") and to_simplified("深沈") == "深沉"  # a phrase of characters unlisted alone

@@ -170,6 +170,8 @@ def to_simplified(text: str) -> str:
     """
     if text.isascii():
         return text
+    if _opencc.cache_info().currsize == 0 and not _t2s_may_change(text):
+        return text  # simplified already: OpenCC (~10 ms to load) not loaded for it; once loaded, it is asked
     converter = _opencc()
     try:
         converted = converter.convert(text)
@@ -181,6 +183,30 @@ def to_simplified(text: str) -> str:
     # A phrase rule changed the length: fall back to one character at a time so
     # that every output character still maps to exactly one input character.
     return "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in text)
+
+
+_T2S_CHANGES = Path(__file__).with_name("t2s_changes.txt")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s_changes() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """What OpenCC's t2s can change (``t2s_changes.txt``, made from its tables by
+    tools/t2s_changes.py): the characters it converts, and the phrases it
+    converts by their first character."""
+    lines = [line for line in _T2S_CHANGES.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    phrases: dict[str, list[str]] = {}
+    for phrase in lines[1:]:
+        phrases.setdefault(phrase[0], []).append(phrase)
+    return frozenset(lines[0]), {first: tuple(group) for first, group in phrases.items()}
+
+
+def _t2s_may_change(text: str) -> bool:
+    """OpenCC's t2s could change ``text``: it holds a character or a phrase t2s
+    converts (or a lone surrogate, which OpenCC cannot take)."""
+    characters, phrases = _t2s_changes()
+    if not characters.isdisjoint(text) or _SURROGATE.search(text):
+        return True
+    return any(phrase in text for first in phrases.keys() & set(text) for phrase in phrases[first])
 
 
 # A text is traditional when at least this share of its Han characters

@@ -1,9 +1,11 @@
+import shutil
+
 import pytest
 
 import zhsearch
 from zhsearch.storage.layout import live_generation, read_meta, write_meta
 
-from conftest import write
+from conftest import CORPUS, write
 
 
 def test_update_reindexes_only_what_changed(tmp_path):
@@ -97,6 +99,25 @@ def test_an_update_after_deletions_answers_as_a_fresh_build_does(tmp_path):
     for query in ("批量", "批量处理 分期还款", "律师函", "逾期以后的协商"):
         assert _answers(tmp_path / "updated", query) == _answers(tmp_path / "fresh", query), query
     assert _answers(tmp_path / "updated", "批量")[0] == 75
+
+
+def _field_lengths(index):
+    with zhsearch.open_index(index) as idx:
+        reader = idx._get_searcher().reader()
+        return {name: reader.field_length(name) for name in ("words", "bigrams", "context_bigrams")}
+
+
+def test_a_segment_an_update_writes_again_keeps_its_field_lengths(tmp_path):
+    """Whoosh's merge sums the lengths of the passages it copies from their one-byte
+    codes (rounded up past 10): the updated index counts, and scores, as a fresh build."""
+    corpus = tmp_path / "c"
+    shutil.copytree(CORPUS, corpus)
+    zhsearch.build_index(corpus, tmp_path / "updated")
+    sorted(corpus.glob("*.txt"))[2].unlink()
+    assert zhsearch.build_index(corpus, tmp_path / "updated").mode == "update"
+    zhsearch.build_index(corpus, tmp_path / "fresh")
+    assert _field_lengths(tmp_path / "updated") == _field_lengths(tmp_path / "fresh")
+    assert _answers(tmp_path / "updated", "九千会上门吗") == _answers(tmp_path / "fresh", "九千会上门吗")
 
 
 def test_updates_never_pile_up_segments(tmp_path):

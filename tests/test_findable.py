@@ -17,6 +17,9 @@ PROBE = {
                  "联系方式：400-800-1234（工作日 9:00-18:00）\n\n更多说明请访问 https://example.com/manual\n",
     "novel.txt": "第一章 雨夜\n\n那天晚上雨下得很大，她站在门口很久没有说话。\n\n“你真的要走吗？”\n\n"
                  "他没有回答，只是把伞递给了她。\n\n“路上小心。”\n",
+    # a last line alone that reads as a heading, after too little text to be a paragraph:
+    # nothing stands below it, so it names no document (it became the title and was lost)
+    "afterword.txt": "他推开门走了出去。\n\n第一卷完结感谢各位读者支持\n",
     # lines that open like section numbers (1.2, 8.3.) with nothing under them: a
     # table of addresses, a contents list
     "hosts.txt": "查询结果如下：\n\n192.168.35.10 文件服务器 [WORKGROUP]\n192.168.35.55 打印服务器 [MYGROUP]\n"

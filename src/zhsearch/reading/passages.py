@@ -299,10 +299,13 @@ def document_title(blocks: Blocks, fallback: str, declared: str = "") -> str:
     document is named by ``fallback`` (its file name).  A paragraph is a block
     of body text of MIN_PASSAGE_CHARS or more, however it is wrapped; a byline
     (``作者：张三 发布时间：…``) and a page header padded with spaces
-    (``LS(1)    用户命令    LS(1)``) are not one."""
-    for block in blocks:
+    (``LS(1)    用户命令    LS(1)``) are not one.  Nor is a heading with no
+    text after it a title (a novel's last line, 第一卷完结感谢各位读者支持):
+    the title names the text below it and is no passage, and that line would
+    be lost."""
+    for b, block in enumerate(blocks):
         body = 0
-        for _, raw, level in _line_roles(block or [], declared):
+        for i, (_, raw, level) in enumerate(_line_roles(block or [], declared)):
             line = MD_HEADING.sub("", raw)
             if level is None:
                 body += 0 if _METADATA.match(line) else len(" ".join(line.split()))
@@ -310,11 +313,17 @@ def document_title(blocks: Blocks, fallback: str, declared: str = "") -> str:
             if _METADATA.match(line) or section_number(raw):
                 continue  # a numbered section (1.2 配置网络代理, in a contents list too) names no document
             chapter = outline_level(raw) == 1
-            if len(_CJK.findall(line)) >= (2 if chapter else 6):
+            if len(_CJK.findall(line)) >= (2 if chapter else 6) and _text_below(blocks, b, i, declared):
                 return line
         if body >= MIN_PASSAGE_CHARS:
             return fallback
     return fallback
+
+
+def _text_below(blocks: Blocks, block: int, line: int, declared: str) -> bool:
+    """A body line stands after line ``line`` of ``blocks[block]``."""
+    return any(level is None for _, _, level in list(_line_roles(blocks[block], declared))[line + 1:]) or any(
+        level is None for later in blocks[block + 1:] for _, _, level in _line_roles(later or [], declared))
 
 
 # A sentence longer than this (a 25,000-character line without a full stop,

@@ -275,6 +275,37 @@ def test_a_folder_that_cannot_be_read_is_one_warning(tmp_path, monkeypatch):
                               "(check its permissions)"]
 
 
+def test_a_file_made_unreadable_is_skipped_by_the_next_update_as_by_a_fresh_build(tmp_path, monkeypatch):
+    """chmod 000 changes neither size nor mtime.  (Permissions do not stop root, so
+    access and reading are made to fail.)"""
+    import os
+    from pathlib import Path
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", "苹果是一种水果。\n")
+    write(corpus, "b.txt", "香蕉是黄色的。\n")
+    zhsearch.build_index(corpus, tmp_path / "index")
+    locked = str(corpus / "b.txt")
+    real_access, real_read_bytes = os.access, Path.read_bytes
+
+    def access(path, mode, **kwargs):
+        return False if str(path) == locked else real_access(path, mode, **kwargs)
+
+    def read_bytes(self):
+        if str(self) == locked:
+            raise PermissionError(13, "Permission denied", locked)
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    for index in ("index", "fresh"):  # the update, then a fresh build of the same folder
+        report = zhsearch.build_index(corpus, tmp_path / index)
+        assert len(report.skipped) == 1 and "b.txt" in report.skipped[0] and "Permission denied" in report.skipped[0]
+        with zhsearch.open_index(tmp_path / index) as idx:
+            assert idx.search("香蕉").total == 0 and idx.search("苹果").total == 1
+            assert [f.path for f in idx.skipped_files()] == ["b.txt"]
+
+
 def test_a_file_name_with_glob_characters_is_selected_as_written(tmp_path):
     corpus = tmp_path / "corpus"
     write(corpus, "报告[2024].txt", "标题标题标题标题\n\n年度报告讲分期还款的办法。\n")

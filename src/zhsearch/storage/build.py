@@ -688,7 +688,10 @@ def _update(corpus_dir: Path, gen: Path, meta: dict, files: list[Path], progress
         rel = path.relative_to(corpus_dir).as_posix()
         entry = old.get(rel)
         fingerprint = _fingerprint(path)
-        if entry and entry["size"] == fingerprint["size"] and entry["mtime_ns"] == fingerprint["mtime_ns"]:
+        # unchanged, and still readable: chmod changes neither size nor mtime, and a
+        # file a fresh build could not read is skipped (with its warning) here too
+        if (entry and entry["size"] == fingerprint["size"] and entry["mtime_ns"] == fingerprint["mtime_ns"]
+                and os.access(path, os.R_OK)):
             manifest[rel] = entry
             continue
         read = _read_corpus_file(path, rel, report)

@@ -101,6 +101,19 @@ def test_control_characters_of_corpus_text_reach_a_terminal_escaped(tmp_path):
     assert any("\x1b]0;PWNED\x07" in hit["text"] for hit in data["hits"])
 
 
+def test_a_tables_cells_and_rows_stay_apart(tmp_path):
+    """A tab is whitespace on a terminal, not an escape to write as \\x09; a table's
+    rows (lines holding a tab) join with a space, so 单价 and 苹果 do not run together."""
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "t.txt", "名称\t数量\t单价\n苹果\t10\t5元\n")
+    zhsearch.build_index(corpus, index)
+    result = run("search", "苹果", "--index", str(index))
+    assert result.exit_code == 0 and "名称\t数量\t单价 苹果\t10\t5元" in result.output
+    assert "\\x09" not in result.output
+    with zhsearch.open_index(index) as idx:
+        assert idx.search('"价苹"').total == 0  # no bigram across the rows
+
+
 def test_a_long_query_is_echoed_cut(index_dir):
     query = "无" * 40_000
     result = run("search", query, "--index", str(index_dir))

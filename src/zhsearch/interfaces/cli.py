@@ -382,14 +382,14 @@ def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bo
     sys.exit(EXIT_OK if len(results) else EXIT_NO_RESULTS)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # a tab is whitespace, shown as it is
 ECHO_CHARS = 60
 
 
 def _shown(text: str) -> str:
     """Corpus text (and file names) as a terminal shows it safely: control
     characters — an escape sequence that would recolour or retitle the terminal,
-    a newline in a file name — written as ``\\x1b``."""
+    a newline in a file name — written as ``\\x1b``; a tab (a table's cells) stays."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

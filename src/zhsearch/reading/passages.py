@@ -546,11 +546,15 @@ def split_passages(
         if not paragraph:
             return
         body, line_starts = "", []  # where each joined line begins in ``body``
+        previous = ""
         for line in paragraph:
-            if body and (body[-1].isascii() or line[0].isascii()):
-                body += " "  # Chinese lines join as they are; Latin words keep a space
+            # Chinese lines join as they are; Latin words keep a space, and so do
+            # the rows of a table (a line holding a tab): 单价 | 苹果, not 单价苹果
+            if body and (body[-1].isascii() or line[0].isascii() or "\t" in line or "\t" in previous):
+                body += " "
             line_starts.append(len(body))
             body += line
+            previous = line
         emit(body, paragraph_lines[0], line_starts, list(paragraph_lines))
         paragraph.clear()
         paragraph_lines.clear()

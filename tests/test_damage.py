@@ -451,10 +451,16 @@ def test_a_search_of_an_unfinished_update_says_so_until_the_next_run_finishes_it
     shown = run("search", "绿茶", "--index", str(index), "--json")
     assert shown.exit_code == 0 and json.loads(shown.stdout)["total"] == 1
     assert shown.stderr.startswith(f"zhsearch: warning: the last update of the index at {index} did not finish")
-    with zhsearch.storage.layout.write_lock(index):  # an update under way is no unfinished one
-        with zhsearch.open_index(index) as idx:
-            assert idx.search("绿茶").warnings == ()
-    zhsearch.build_index(corpus, index)
+    with TestClient(create_app(index)) as client:  # the web API carries it too
+        assert client.get("/api/search", params={"q": "绿茶"}).json()["warnings"] == list(results.warnings)
+    with zhsearch.open_index(index) as server:  # an index kept open (a server's) from before it was killed ...
+        with zhsearch.storage.layout.write_lock(index):  # ... says nothing while an update is under way
+            assert server.search("绿茶").warnings == ()
+        assert server.search("绿茶").warnings == results.warnings  # ... and again once none is
+        zhsearch.build_index(corpus, index)  # finished: sealed
+        assert server.search("绿茶").warnings == ()
+    with TestClient(create_app(index)) as client:
+        assert "warnings" not in client.get("/api/search", params={"q": "绿茶"}).json()
     with zhsearch.open_index(index) as idx:
         assert idx.search("绿茶").warnings == ()
         assert "warnings" not in idx.search("绿茶").to_dict()

@@ -12,8 +12,10 @@ simplified script alone without loading OpenCC (about 10 ms of a cold search:
 its library and four dictionaries); the conversion itself is always OpenCC's.
 
 The dictionaries are read with the ``opencc_dict`` tool the opencc wheel ships
-(``ocd2`` → text).  Run this again when the opencc dependency is upgraded: a
-test compares the table with the installed OpenCC's.
+(``ocd2`` → text).  The table names the files it was made from with their
+CRC-32: zhsearch takes the shortcut only while OpenCC's files are those (else
+every text goes to OpenCC).  Run this again when the opencc dependency is
+upgraded: a test compares the table with the installed OpenCC's.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ import json
 import subprocess
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 TABLE = Path(__file__).resolve().parent.parent / "src" / "zhsearch" / "text" / "t2s_changes.txt"
 HEADER = ("# What OpenCC's t2s can change (tools/t2s_changes.py; do not edit): the characters\n"
           "# of its tables that convert, on one line, then its phrases that convert, one a line.\n")
+MADE_FROM = "# made from: "  # then each file read, name=crc32: zhsearch uses the table only with these files
 
 
 def opencc_share() -> tuple[Path, Path]:
@@ -47,6 +51,8 @@ def t2s_dictionaries(share: Path) -> list[str]:
         if isinstance(node, dict):
             if node.get("type") == "ocd2":
                 files.append(node["file"])
+            elif node.get("type") not in (None, "group"):
+                raise SystemExit(f"t2s.json reads a {node.get('type')} dictionary: this tool reads ocd2 only")
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -55,6 +61,12 @@ def t2s_dictionaries(share: Path) -> list[str]:
 
     walk(config)
     return files
+
+
+def made_from(share: Path) -> str:
+    """The table's provenance line: t2s.json and its dictionaries, each with its CRC-32."""
+    names = ["t2s.json", *t2s_dictionaries(share)]
+    return MADE_FROM + " ".join(f"{name}={zlib.crc32((share / name).read_bytes()):08x}" for name in names) + "\n"
 
 
 def make_table() -> str:
@@ -69,7 +81,7 @@ def make_table() -> str:
                 key, _, values = line.partition("\t")
                 if key and values.split(" ")[0] != key:
                     (characters.add if len(key) == 1 else phrases.add)(key)
-    return HEADER + "".join(sorted(characters)) + "\n" + "".join(f"{p}\n" for p in sorted(phrases))
+    return HEADER + made_from(share) + "".join(sorted(characters)) + "\n" + "".join(f"{p}\n" for p in sorted(phrases))
 
 
 def main() -> None:

@@ -105,7 +105,8 @@ RANK_OPTIONS = ("idf='plain,tfidf_unnormalized', field_weights=("
 
 @dataclass(frozen=True)
 class ClusterResults(SearchResults):
-    """:class:`SearchResults` of a cluster: its ``warnings`` name a shard that did not answer."""
+    """:class:`SearchResults` of a cluster (a class of its own for ``isinstance``):
+    its ``warnings`` also name a shard that did not answer."""
 
 
 class _ClusterSearcher:

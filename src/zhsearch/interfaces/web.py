@@ -56,6 +56,7 @@ class SearchModel(BaseModel):
     total: int
     hits: list[HitModel]
     suggestions: list[SuggestionModel] = []
+    warnings: list[str] | None = None  # only when there is one (an update that did not finish)
 
 
 class SuggestModel(BaseModel):
@@ -256,7 +257,8 @@ def create_app(index_dir: str | Path, hosts: tuple[str, ...] | None = None) -> F
         return {"name": Path(corpus).name or str(live.index_dir), "files": len(meta.get("files", {})),
                 "passages": int(meta.get("passages", 0)), "updated": meta.get("built_at") or ""}
 
-    @app.get("/api/search", response_model=SearchModel, responses={503: {"model": ErrorModel}})
+    @app.get("/api/search", response_model=SearchModel, response_model_exclude_none=True,
+             responses={503: {"model": ErrorModel}})
     def search(
         q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="the question"),
         limit: int = Query(10, ge=1, le=MAX_LIMIT),

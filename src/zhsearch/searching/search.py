@@ -45,7 +45,7 @@ from zhsearch.storage.stored import StoredPassage, location, read_record, stored
 from zhsearch.storage.listing import left_out_total
 from zhsearch.text.normalize import HAN_RUN
 from zhsearch.storage.layout import READ_ERRORS as _READ_ERRORS, rebuild_fix
-from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, verify_generation
+from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, unsealed, verify_generation
 
 MAX_LIMIT = 1000
 EMPTY_QUERY = "the query is empty; type the words or question to search for"  # the library's, the CLI's, the API's
@@ -184,7 +184,6 @@ class Index:
 
     _semantic: object = False  # no hybrid stage unless __init__ finds passage vectors (a ClusterIndex has none)
     _closes = 0  # searchers close() has closed
-    warnings: tuple[str, ...] = ()  # what every search of it reports (its last update did not finish)
 
     def __init__(
         self, index_dir: str | os.PathLike, ranking: RankingConfig = DEFAULT_RANKING,
@@ -193,7 +192,6 @@ class Index:
         self.ranking = ranking
         self.path = Path(index_dir)
         self._ix, self.meta = open_generation(self.path, verify_bytes)
-        self.warnings = _unfinished_update(self.path, self.meta)
         self._searcher = None
         self._searcher_lock = threading.Lock()  # held while the searcher is opened or taken out
         self._frequencies: tuple[object, dict] = (None, {})  # (searcher, (field, term) -> doc frequency)
@@ -267,6 +265,26 @@ class Index:
                         raise self._unreadable(exc) from exc
                 searcher = self._searcher
         return searcher
+
+    def _warnings(self) -> tuple[str, ...]:
+        """What a search of this index reports besides its hits: that its last
+        update did not finish (killed, a power cut).  Searches of it go on
+        (Whoosh's commit is atomic), but its passages may not be the corpus's,
+        until the next ``zhsearch index`` builds it again.  Asked at every search
+        while the generation was unsealed when opened: a server's index outlives
+        the update it was opened during."""
+        if not unsealed(self.meta):
+            return ()
+        from zhsearch.storage.layout import read_meta, writer_active
+
+        gen = Path(self._ix.storage.folder)
+        try:
+            if writer_active(self.path) or not unsealed(read_meta(gen, manifest=False)):
+                return ()  # an update under way (searched as its last commit left it), or sealed since
+        except IndexCorruptError:
+            return ()  # replaced meanwhile: the next open tells
+        return (f"the last update of the index at {self.path} did not finish, so its passages may not match "
+                f"the corpus; {rebuild_fix(self.path)}",)
 
     def _frequency(self, searcher):
         """``searcher.doc_frequency`` for the query planner: a damaged term table is the index error."""
@@ -420,7 +438,7 @@ class Index:
         if plan.empty and not reading.operators:
             suggestions = self._did_you_mean(plan, reading, 0, offset)
             return SearchResults(query, (time.perf_counter() - started) * 1000, 0, (), reading, suggestions,
-                                 self.warnings)
+                                 self._warnings())
         # The rerank always sees the same pool, whatever the limit: the first
         # N hits do not depend on how many are asked for.  Matches beyond the
         # pool (a page past it) follow the pool's, ranked among those read.
@@ -470,7 +488,7 @@ class Index:
         total = len(groups) if per_file is not None else counted if counted is not None else len(groups) + unread
         suggestions = self._did_you_mean(plan, reading, total, offset)
         return SearchResults(query, (time.perf_counter() - started) * 1000, total, tuple(hits), reading, suggestions,
-                             self.warnings)
+                             self._warnings())
 
     def _read_query(self, searcher, query: str) -> tuple[ParsedQuery, QueryPlan, object, object]:
         """The query read (operators) and planned against this index: its words,
@@ -884,21 +902,6 @@ def _explanation(best: Scored, plan: QueryPlan, config: RankingConfig, contribut
         "score": round(best.score, 4),
         "formula": score_formula(config),
     }
-
-
-def _unfinished_update(index_dir: Path, meta: dict) -> tuple[str, ...]:
-    """The warning for an index whose last update was killed: it marks its
-    generation unsealed (``"sums": null``) while it writes, and no writer holds
-    the lock now.  Searches of it go on (Whoosh's commit is atomic), but its
-    passages may not be the corpus's; the next ``zhsearch index`` builds it again."""
-    if "sums" not in meta or meta["sums"] is not None:
-        return ()
-    from zhsearch.storage.layout import writer_active
-
-    if writer_active(index_dir):
-        return ()  # an update under way: searched as its last commit left it
-    return (f"the last update of the index at {index_dir} did not finish, so its passages may not match "
-            f"the corpus; {rebuild_fix(index_dir)}",)
 
 
 def _moved_on(gen: Path, meta: dict) -> bool:

@@ -43,6 +43,7 @@ from zhsearch.storage.layout import (
     make_meta,
     read_meta,
     remove_old_generations,
+    unsealed,
     verify_generation,
     sync_folder,
     write_bytes_atomic,
@@ -340,7 +341,7 @@ def _live_state(index_dir: Path) -> tuple[Path | None, dict | None, str | None]:
         if gen is None:
             return None, None, None
         meta = read_meta(gen)
-        if "sums" in meta and meta["sums"] is None:
+        if unsealed(meta):
             # An update marks the generation so while it writes, and the caller
             # holds the write lock: this one was killed (or the power cut).  Its
             # files may not match its manifest (a file it re-indexed, then
@@ -661,7 +662,11 @@ class _MergedSegment(SegmentReader):
     rounded up past 10: an updated index would count more than a fresh build of
     the same files (8,613 bigrams for 8,539 at the shipped corpus) and score every
     passage otherwise.  A passage's length in a field is the sum of its terms'
-    frequencies there (``add_document``'s count): the weights of its postings.
+    frequencies there (``add_document``'s count): the weights of its postings
+    (weight = frequency: the analysed fields' format, as bulk._check_formats
+    requires).  Relies on Whoosh's ``add_reader`` copying postings through
+    ``iter_postings`` and on its per-document writer's ``_fieldlengths``; a test
+    compares an updated index's totals with a fresh build's.
     """
 
     def __init__(self, storage, schema, segment):

@@ -260,6 +260,13 @@ def write_meta(gen: Path, meta: dict, seal: bool = True) -> None:
             old.unlink(missing_ok=True)
 
 
+def unsealed(meta: dict) -> bool:
+    """An update is writing this generation, or was killed writing it: it marks
+    it so (``"sums": null``) until it records its files' new checksums.  (An
+    index written before checksums has no ``"sums"`` at all.)"""
+    return "sums" in meta and meta["sums"] is None
+
+
 def verify_generation(gen: Path, meta: dict, max_bytes: int | None = None) -> None:
     """Raise the damaged-index error unless every file ``meta`` lists is there, a
     file, of its size and (when the index is at most ``max_bytes``, or always

@@ -186,24 +186,49 @@ def to_simplified(text: str) -> str:
 
 
 _T2S_CHANGES = Path(__file__).with_name("t2s_changes.txt")
+_MADE_FROM = "# made from: "
 
 
 @functools.lru_cache(maxsize=1)
-def _t2s_changes() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+def _t2s_changes() -> tuple[frozenset[str], dict[str, tuple[str, ...]]] | None:
     """What OpenCC's t2s can change (``t2s_changes.txt``, made from its tables by
     tools/t2s_changes.py): the characters it converts, and the phrases it
-    converts by their first character."""
-    lines = [line for line in _T2S_CHANGES.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    converts by their first character; None when the installed OpenCC's files
+    are not those the table was made from (an upgrade): then OpenCC is asked."""
+    lines = _T2S_CHANGES.read_text(encoding="utf-8").splitlines()
+    made_from = next((line for line in lines if line.startswith(_MADE_FROM)), "")
+    if not made_from or not _opencc_files_are(dict(entry.split("=") for entry in made_from[len(_MADE_FROM):].split())):
+        return None
+    lines = [line for line in lines if not line.startswith("#")]
     phrases: dict[str, list[str]] = {}
     for phrase in lines[1:]:
         phrases.setdefault(phrase[0], []).append(phrase)
     return frozenset(lines[0]), {first: tuple(group) for first, group in phrases.items()}
 
 
+def _opencc_files_are(crcs: dict[str, str]) -> bool:
+    """The installed OpenCC's data files have these CRC-32s (found without loading its library)."""
+    import importlib.util
+    import zlib
+
+    spec = importlib.util.find_spec("opencc")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    share = Path(spec.submodule_search_locations[0]) / "clib" / "share" / "opencc"
+    try:
+        return all(f"{zlib.crc32((share / name).read_bytes()):08x}" == crc for name, crc in crcs.items())
+    except OSError:
+        return False
+
+
 def _t2s_may_change(text: str) -> bool:
     """OpenCC's t2s could change ``text``: it holds a character or a phrase t2s
-    converts (or a lone surrogate, which OpenCC cannot take)."""
-    characters, phrases = _t2s_changes()
+    converts (or a lone surrogate, which OpenCC cannot take), or the table is
+    not the installed OpenCC's."""
+    table = _t2s_changes()
+    if table is None:
+        return True
+    characters, phrases = table
     if not characters.isdisjoint(text) or _SURROGATE.search(text):
         return True
     return any(phrase in text for first in phrases.keys() & set(text) for phrase in phrases[first])

@@ -25,6 +25,13 @@ def test_reprs_are_one_short_line(idx):
     assert len(hit) < 150 and results[0].text not in hit  # the text cut short
     report = zhsearch.evaluate(idx, JUDGMENTS, k=10)
     assert repr(report).startswith("EvalReport(k=10, queries=20, success_at_1=") and len(repr(report)) < 120
+    pasted = repr(idx.search("上门" * 5_000))  # a page pasted as the query
+    assert pasted.startswith("SearchResults(query='上门上门") and len(pasted) < 100
+
+
+def test_an_unknown_field_to_analyze_is_a_zhsearch_error():
+    with pytest.raises(zhsearch.BadQueryError, match="unknown field 'nope'; expected one of"):
+        zhsearch.analyze("網貸九千", "nope")
 
 
 def test_open_index_signature_names_the_default_ranking():

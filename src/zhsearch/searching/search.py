@@ -50,7 +50,7 @@ from zhsearch.storage.layout import VERIFY_MAX_BYTES, open_generation, unsealed,
 MAX_LIMIT = 1000
 EMPTY_QUERY = "the query is empty; type the words or question to search for"  # the library's, the CLI's, the API's
 MAX_OFFSET = 10_000  # paging deeper reranks ever more candidates
-REPR_CHARS = 20  # of a hit's text in its repr
+REPR_CHARS = 20  # of a hit's text, and of the query, in a repr
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,9 @@ class SearchResults:
     warnings: tuple[str, ...] = ()  # what the user should know of the index searched (its last update did not finish)
 
     def __repr__(self) -> str:
-        """One line, whatever the hits hold: ``SearchResults(query='九千会上门吗', total=66, hits=10, took_ms=27.6)``."""
-        return (f"SearchResults(query={self.query!r}, total={self.total}, hits={len(self.hits)}, "
+        """One short line, whatever the hits and the query hold: ``SearchResults(query='九千会上门吗', total=66, hits=10, took_ms=27.6)``."""
+        query = self.query if len(self.query) <= REPR_CHARS else self.query[:REPR_CHARS] + "…"
+        return (f"SearchResults(query={query!r}, total={self.total}, hits={len(self.hits)}, "
                 f"took_ms={round(self.took_ms, 1)})")
 
     def __iter__(self):

@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator
 
+from zhsearch.errors import BadQueryError
 from zhsearch.text.normalize import HAN, HAN_RUN, Normalized, normalize_text
 from zhsearch.text.segment import Segmenter, full_segmenter
 
@@ -150,7 +151,7 @@ def term_counts(text: str, field: str) -> Counter:
         words = (word.strip() for word, _, _ in segment(text) if _is_word(word))
         return Counter(w for w in words if w not in STOP_WORDS and not is_bigram_word(w))
     if field != "bigrams":
-        raise ValueError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
+        raise BadQueryError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
     counts: Counter = Counter()
     for run in HAN_RUN.findall(text):
         counts.update(char_bigrams(run) if len(run) > 1 else (run,))
@@ -187,7 +188,7 @@ def analyze(text: str, field: str = "words", normalized: bool = False) -> list[T
         return list(word_tokens(norm))
     if field == "bigrams":
         return list(bigram_tokens(norm))
-    raise ValueError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
+    raise BadQueryError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
 
 
 # --- Whoosh adapters -------------------------------------------------------

@@ -70,6 +70,17 @@ def test_zhsearchignore_keeps_files_and_folders_out_and_an_update_notices_it(tmp
         assert len(idx.files()) == 5
 
 
+def test_a_file_in_an_ignored_folder_stays_out_whatever_a_later_rule_says(tmp_path):
+    """git's rule: it does not look inside a folder it ignores, so !drafts/b.txt takes nothing back."""
+    from zhsearch.reading.passages import ignore_matcher
+
+    ignored = ignore_matcher(["drafts/", "!drafts/b.txt", "*.md", "!keep/*.md", "!drafts/"])
+    assert not ignored("drafts/b.txt")  # the folder itself taken back: its files with it
+    ignored = ignore_matcher(["drafts/", "!drafts/b.txt", "*.md", "!keep/*.md", "logs"])
+    assert ignored("drafts/b.txt") and ignored("drafts/sub/c.txt") and ignored("a/logs/x.txt")
+    assert ignored("notes/x.md") and not ignored("keep/x.md") and not ignored("a.txt")
+
+
 def test_an_unreadable_ignore_file_is_one_line_with_the_fix(tmp_path):
     corpus = _corpus(tmp_path)
     (corpus / ".zhsearchignore").write_bytes(b"\xff\xfe\x00bad")

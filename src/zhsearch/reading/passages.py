@@ -217,7 +217,23 @@ def ignore_matcher(rules: list[str]):
     import pathspec
 
     spec = pathspec.GitIgnoreSpec.from_lines(rules)
-    return spec.match_file
+    folders: dict[str, bool] = {}
+
+    def ignored(rel: str) -> bool:
+        # As git: a file in a folder the rules leave out is left out, whatever a
+        # later rule says of the file (drafts/ then !drafts/b.txt: git does not
+        # look inside drafts/, so no rule can take b.txt back).
+        at = rel.find("/")
+        while at != -1:
+            folder = rel[: at + 1]
+            if folder not in folders:
+                folders[folder] = spec.match_file(folder)
+            if folders[folder]:
+                return True
+            at = rel.find("/", at + 1)
+        return spec.match_file(rel)
+
+    return ignored
 
 
 def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:

@@ -335,6 +335,10 @@ def test_jsonl_ids_1_and_quoted_1_stay_two_records_with_a_warning(tmp_path):
     write(corpus, "q.jsonl", '{"id": 1, "text": "第一条记录讲分期还款。"}\n{"id": "1", "text": "第二条记录讲律师函。"}\n')
     report = zhsearch.build_index(corpus, tmp_path / "index")
     assert report.warnings == ['q.jsonl:2: id "1" is line 1\'s id too; this record is q.jsonl#1~2']
+    from zhsearch.reading.formats import jsonl_documents
+
+    _, warnings = jsonl_documents('{"id": "2", "text": "甲"}\n{"text": "乙"}\n', "d.jsonl")  # no id: named by its line
+    assert warnings == ["d.jsonl:2: its line number, 2, is line 1's id too; this record is d.jsonl#2~2"]
     with zhsearch.open_index(tmp_path / "index") as idx:
         assert idx.search("律师函")[0].source == "q.jsonl#1~2"
         assert [p.text for p in idx.document("q.jsonl#1").passages] == ["第一条记录讲分期还款。"]

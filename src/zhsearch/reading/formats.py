@@ -208,12 +208,14 @@ def jsonl_documents(text: str, source: str) -> tuple[list[Document], list[str]]:
             warnings.append(f'{source}:{number}: needs an object with a "text" string; line skipped')
             continue
         given = record.get("id")
-        ident = str(given) if isinstance(given, (str, int)) and str(given).strip() else str(number)
+        has_id = isinstance(given, (str, int)) and bool(str(given).strip())
+        ident = str(given) if has_id else str(number)
         if f"{source}#{ident}" in seen:  # a repeated id (or 1 beside "1"): the records stay apart
             first = seen[f"{source}#{ident}"]
+            # a record without an id is named by its line number, which another's id may hold
+            named = f"id {json.dumps(given, ensure_ascii=False)}" if has_id else f"its line number, {number},"
             ident = f"{ident}~{number}"
-            warnings.append(f"{source}:{number}: id {json.dumps(given, ensure_ascii=False)} is line {first}'s id "
-                            f"too; this record is {source}#{ident}")
+            warnings.append(f"{source}:{number}: {named} is line {first}'s id too; this record is {source}#{ident}")
         seen[f"{source}#{ident}"] = number
         title = record.get("title") if isinstance(record.get("title"), str) else None
         documents.append(Document(f"{source}#{ident}", record["text"], title or None))

@@ -310,3 +310,33 @@ def test_a_missing_index_is_told_in_chinese(page, tmp_path):
         tab.close()
         instance.should_exit = True
         thread.join(timeout=10)
+
+
+def test_an_unfinished_update_is_told_in_chinese_with_the_command(page, tmp_path):
+    """An index whose last update did not finish: the page says so above the hits."""
+    import uvicorn
+
+    from zhsearch.storage.layout import live_generation, read_meta, write_meta
+
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a.txt", "绿茶用八十度的水冲泡。\n")
+    zhsearch.build_index(corpus, index)
+    gen = live_generation(index)
+    write_meta(gen, {**read_meta(gen), "sums": None}, seal=False)  # as an update killed after its commit leaves it
+    port = _free_port()
+    instance = uvicorn.Server(uvicorn.Config(create_app(index), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tab = page.context.browser.new_page()
+    try:
+        tab.goto(f"http://127.0.0.1:{port}/?q=绿茶")
+        tab.locator("article").first.wait_for(timeout=15000)
+        command = f"zhsearch index --rebuild --index {index.resolve()}"
+        assert tab.inner_text("#warnings") == f"注意：索引的上次更新没有完成，结果可能与文件不一致；请运行 {command}"
+    finally:
+        tab.close()
+        instance.should_exit = True
+        thread.join(timeout=10)

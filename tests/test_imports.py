@@ -33,6 +33,18 @@ def test_a_search_imports_no_asyncio(index_dir):
     assert loaded == "[]"
 
 
+def test_a_did_you_mean_loads_no_whoosh_query_classes(index_dir):
+    loaded = run(
+        "import sys\n"
+        "from zhsearch.searching.search import open_index\n"
+        "results = open_index(sys.argv[1]).search('网带逾期', limit=3)\n"  # 网带: a bigram the corpus lacks
+        "assert [s.text for s in results.suggestions] == ['网贷逾期']\n"
+        "print(sorted(name for name in ('whoosh.query', 'whoosh.searching') if name in sys.modules))\n",
+        str(index_dir),
+    )
+    assert loaded == "[]"
+
+
 def test_a_filter_loads_whooshs_searcher_when_it_needs_it(index_dir):
     loaded = run(
         "import sys\n"

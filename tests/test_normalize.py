@@ -156,45 +156,57 @@ def test_phrases_converted_in_one_call_are_converted_as_one_call_each(texts, con
     assert convert_each(convert, texts) == [convert(t) for t in texts]
 
 
-def _t2s_tool():
+def _changes_tool():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "tools" / "t2s_changes.py"
-    spec = importlib.util.spec_from_file_location("t2s_changes", path)
+    path = Path(__file__).resolve().parents[1] / "tools" / "opencc_changes.py"
+    spec = importlib.util.spec_from_file_location("opencc_changes", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_the_t2s_table_is_the_installed_openccs():
-    """t2s_changes.txt lists what the installed OpenCC's t2s converts (rerun
-    tools/t2s_changes.py after upgrading opencc)."""
-    tool = _t2s_tool()
+CONVERSIONS = ("t2s", "tw2sp", "s2twp")
+
+
+@pytest.mark.parametrize("config", CONVERSIONS)
+def test_each_changes_table_is_the_installed_openccs(config):
+    """{config}_changes.txt lists what the installed OpenCC's conversion converts
+    (rerun tools/opencc_changes.py after upgrading opencc)."""
+    tool = _changes_tool()
+    assert tool.CONFIGS == CONVERSIONS
     if not tool.opencc_share()[1].is_file():
         pytest.skip("this opencc wheel ships no opencc_dict tool")
-    assert tool.TABLE.read_text(encoding="utf-8") == tool.make_table()
+    assert tool.table_path(config).read_text(encoding="utf-8") == tool.make_table(config)
 
 
-def test_text_without_a_t2s_change_is_left_as_opencc_leaves_it():
-    """Every CJK character the table does not list comes back from OpenCC as it went,
-    alone and side by side; each listed one (or phrase) is one that OpenCC converts."""
+@pytest.mark.parametrize("config", CONVERSIONS)
+def test_text_the_table_says_cannot_change_is_left_as_opencc_leaves_it(config):
+    """Every code point, and texts of the characters the phrases are made of: what
+    _may_change passes comes back from OpenCC as it went."""
+    import random
+
     import opencc
 
-    from zhsearch.text.normalize import _t2s_changes, _t2s_may_change
+    from zhsearch.text.normalize import _changes, _may_change
 
-    characters, phrases = _t2s_changes()
-    t2s = opencc.OpenCC("t2s")
-    assert not _t2s_may_change("九千会上门吗") and _t2s_may_change("網貸")
-    # every code point but the surrogates, in chunks (a phrase could only join unlisted
-    # characters that stand side by side, and none does: see the phrases below)
+    characters, phrases = _changes(config)
+    convert = opencc.OpenCC(config).convert
     kept = [chr(c) for c in range(0x20, 0x110000) if not 0xD800 <= c < 0xE000 and chr(c) not in characters]
     for at in range(0, len(kept), 50_000):
-        chunk = "".join(c for c in kept[at : at + 50_000] if not _t2s_may_change(c))
-        assert t2s.convert(chunk) == chunk
-    assert all(t2s.convert(c) != c for c in characters)
-    assert all(t2s.convert(p) != p for group in phrases.values() for p in group)
-    assert _t2s_may_change("深沈") and to_simplified("深沈") == "深沉"  # a phrase of characters unlisted alone
+        chunk = "".join(kept[at : at + 50_000])
+        assert convert(chunk) == chunk or _may_change(chunk, config)
+    pieces = sorted({c for group in phrases.values() for p in group for c in p})
+    rng = random.Random(2026)
+    for _ in range(2_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(2, 8)))
+        assert convert(text) == text or _may_change(text, config), text
+    if config == "t2s":  # one stage: each listed key converts
+        assert all(convert(c) != c for c in characters)
+        assert all(convert(p) != p for group in phrases.values() for p in group)
+        assert not _may_change("九千会上门吗", config) and _may_change("網貸", config)
+        assert _may_change("深沈", config) and to_simplified("深沈") == "深沉"  # a phrase of characters unlisted alone
 
 
 def test_a_table_made_from_other_opencc_files_is_not_used(monkeypatch):
@@ -203,8 +215,21 @@ def test_a_table_made_from_other_opencc_files_is_not_used(monkeypatch):
     from zhsearch.text import normalize
 
     monkeypatch.setattr(normalize, "_opencc_files_are", lambda crcs: False)
-    normalize._t2s_changes.cache_clear()
+    normalize._changes.cache_clear()
     try:
-        assert normalize._t2s_changes() is None and normalize._t2s_may_change("九千会上门吗")
+        assert normalize._changes("t2s") is None and normalize._may_change("九千会上门吗", "t2s")
     finally:
-        normalize._t2s_changes.cache_clear()
+        normalize._changes.cache_clear()
+
+
+def test_a_question_word_both_scripts_write_alike_loads_no_taiwan_conversion():
+    """多久 reads the same as Taiwan wording: regional_readings asks no OpenCC for it."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from zhsearch.text.normalize import regional_readings\n"
+            "assert regional_readings('多久') == ()\n"
+            "print('opencc' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr

@@ -106,6 +106,26 @@ def match(searcher, terms, limit: int, section_field: str, section_limit: int,
     return Matches(_best(totals, limit), by_section, len(totals))
 
 
+def holding_all(searcher, fieldname: str, texts) -> set[int]:
+    """The passages holding every one of ``texts`` in ``fieldname``: what
+    Whoosh's ``docs_for_query(And([Term(…), …]))`` gives, read off the same
+    postings (deleted passages never among them) without Whoosh's query classes,
+    so a did-you-mean check imports neither whoosh.query nor whoosh.searching."""
+    found: set[int] | None = None
+    for text in texts:
+        docs: set[int] = set()
+        for leaf, offset in searcher.leaf_searchers():
+            try:
+                matcher = leaf.reader().postings(fieldname, text)
+            except TermNotFound:
+                continue
+            docs.update(offset + docnum for docnum in matcher.all_ids())
+        found = docs if found is None else found & docs
+        if not found:
+            return set()
+    return found or set()
+
+
 def _best(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
     """The ``n`` best ``(docnum, score)``, ties to the lower docnum: the ``n``-th
     best score found over the bare floats first, then only those at or above it sorted."""

@@ -205,16 +205,14 @@ class Suggester:
 
     def _docs(self, concept: str) -> set[int] | None:
         """Passages holding every index term of ``concept`` (None: some term is in none)."""
-        from whoosh.query import And, Term
-
         from zhsearch.searching.query import _run_bigrams
+        from zhsearch.searching.retrieve import holding_all
 
         grams = _run_bigrams(concept)
         if not grams or not all(self._df(g) for g in grams):
             return None
         if concept not in self._docs_cache:
-            query = And([Term("bigrams", g) for g in grams]) if len(grams) > 1 else Term("bigrams", grams[0])
-            self._docs_cache[concept] = self._read(lambda: set(self.searcher.docs_for_query(query)))
+            self._docs_cache[concept] = self._read(holding_all, self.searcher, "bigrams", grams)
         return self._docs_cache[concept]
 
     def _replacements(self, run: str, j: int) -> dict[str, int]:

@@ -155,11 +155,24 @@ def _fold_width(prev: Normalized) -> Normalized:
     return _compose(prev, "".join(out), pieces)
 
 
+_LOADED: set[str] = set()  # the configs _opencc has loaded in this process
+
+
 @functools.lru_cache(maxsize=4)
 def _opencc(config: str = "t2s"):
     import opencc
 
-    return opencc.OpenCC(config)
+    converter = opencc.OpenCC(config)
+    _LOADED.add(config)
+    return converter
+
+
+def _convert(config: str, text: str) -> str:
+    """OpenCC's ``config`` applied to ``text``; without loading it when it could
+    not change ``text`` (``_may_change``).  Once loaded, it is always asked."""
+    if config not in _LOADED and not _may_change(text, config):
+        return text
+    return _opencc(config).convert(text)
 
 
 def to_simplified(text: str) -> str:
@@ -170,7 +183,7 @@ def to_simplified(text: str) -> str:
     """
     if text.isascii():
         return text
-    if _opencc.cache_info().currsize == 0 and not _t2s_may_change(text):
+    if "t2s" not in _LOADED and not _may_change(text, "t2s"):
         return text  # simplified already: OpenCC (~10 ms to load) not loaded for it; once loaded, it is asked
     converter = _opencc()
     try:
@@ -185,17 +198,17 @@ def to_simplified(text: str) -> str:
     return "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in text)
 
 
-_T2S_CHANGES = Path(__file__).with_name("t2s_changes.txt")
 _MADE_FROM = "# made from: "
 
 
-@functools.lru_cache(maxsize=1)
-def _t2s_changes() -> tuple[frozenset[str], dict[str, tuple[str, ...]]] | None:
-    """What OpenCC's t2s can change (``t2s_changes.txt``, made from its tables by
-    tools/t2s_changes.py): the characters it converts, and the phrases it
-    converts by their first character; None when the installed OpenCC's files
-    are not those the table was made from (an upgrade): then OpenCC is asked."""
-    lines = _T2S_CHANGES.read_text(encoding="utf-8").splitlines()
+@functools.lru_cache(maxsize=4)
+def _changes(config: str) -> tuple[frozenset[str], dict[str, tuple[str, ...]]] | None:
+    """What OpenCC's ``config`` can change (``{config}_changes.txt``, made from
+    its tables by tools/opencc_changes.py): the characters it converts, and by
+    their first character the phrases of other characters it converts; None
+    when the installed OpenCC's files are not those the table was made from
+    (an upgrade): then OpenCC is asked."""
+    lines = Path(__file__).with_name(f"{config}_changes.txt").read_text(encoding="utf-8").splitlines()
     made_from = next((line for line in lines if line.startswith(_MADE_FROM)), "")
     if not made_from or not _opencc_files_are(dict(entry.split("=") for entry in made_from[len(_MADE_FROM):].split())):
         return None
@@ -221,11 +234,11 @@ def _opencc_files_are(crcs: dict[str, str]) -> bool:
         return False
 
 
-def _t2s_may_change(text: str) -> bool:
-    """OpenCC's t2s could change ``text``: it holds a character or a phrase t2s
-    converts (or a lone surrogate, which OpenCC cannot take), or the table is
-    not the installed OpenCC's."""
-    table = _t2s_changes()
+def _may_change(text: str, config: str) -> bool:
+    """OpenCC's ``config`` could change ``text``: it holds a character or a
+    phrase the conversion converts (or a lone surrogate, which OpenCC cannot
+    take), or the table is not the installed OpenCC's."""
+    table = _changes(config)
     if table is None:
         return True
     characters, phrases = table
@@ -331,8 +344,8 @@ def regional_readings(word: str) -> tuple[str, ...]:
     word meets the form the index holds).  Empty when there is none."""
     if word.isascii():
         return ()
-    as_taiwan = _opencc("tw2sp").convert(word)
-    as_written = _opencc("tw2sp").convert(_opencc("s2twp").convert(word))
+    as_taiwan = _convert("tw2sp", word)
+    as_written = _convert("tw2sp", _convert("s2twp", word))
     return tuple(r for r in dict.fromkeys((as_taiwan, as_written)) if r != word)
 
 

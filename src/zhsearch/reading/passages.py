@@ -319,6 +319,7 @@ def document_title(blocks: Blocks, fallback: str, declared: str = "") -> str:
     text after it a title (a novel's last line, 第一卷完结感谢各位读者支持):
     the title names the text below it and is no passage, and that line would
     be lost."""
+    last_body = None  # where the document's last body line stands: found at the first candidate
     for b, block in enumerate(blocks):
         body = 0
         for i, (_, raw, level) in enumerate(_line_roles(block or [], declared)):
@@ -329,17 +330,24 @@ def document_title(blocks: Blocks, fallback: str, declared: str = "") -> str:
             if _METADATA.match(line) or section_number(raw):
                 continue  # a numbered section (1.2 配置网络代理, in a contents list too) names no document
             chapter = outline_level(raw) == 1
-            if len(_CJK.findall(line)) >= (2 if chapter else 6) and _text_below(blocks, b, i, declared):
-                return line
+            if len(_CJK.findall(line)) >= (2 if chapter else 6):
+                if last_body is None:
+                    last_body = _last_body_line(blocks, declared)
+                if (b, i) < last_body:  # text stands below it
+                    return line
         if body >= MIN_PASSAGE_CHARS:
             return fallback
     return fallback
 
 
-def _text_below(blocks: Blocks, block: int, line: int, declared: str) -> bool:
-    """A body line stands after line ``line`` of ``blocks[block]``."""
-    return any(level is None for _, _, level in list(_line_roles(blocks[block], declared))[line + 1:]) or any(
-        level is None for later in blocks[block + 1:] for _, _, level in _line_roles(later or [], declared))
+def _last_body_line(blocks: Blocks, declared: str) -> tuple[int, int]:
+    """``(block, line)`` of the document's last body line; ``(-1, -1)`` when it has none."""
+    for b in range(len(blocks) - 1, -1, -1):
+        roles = list(_line_roles(blocks[b] or [], declared))
+        for i in range(len(roles) - 1, -1, -1):
+            if roles[i][2] is None:
+                return b, i
+    return -1, -1
 
 
 # A sentence longer than this (a 25,000-character line without a full stop,

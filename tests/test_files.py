@@ -79,6 +79,12 @@ def test_a_file_in_an_ignored_folder_stays_out_whatever_a_later_rule_says(tmp_pa
     ignored = ignore_matcher(["drafts/", "!drafts/b.txt", "*.md", "!keep/*.md", "logs"])
     assert ignored("drafts/b.txt") and ignored("drafts/sub/c.txt") and ignored("a/logs/x.txt")
     assert ignored("notes/x.md") and not ignored("keep/x.md") and not ignored("a.txt")
+    # what git check-ignore says of git's documented ways to take files back
+    assert not ignore_matcher(["drafts/**", "!drafts/keep.txt"])("drafts/keep.txt")  # ** names what is inside
+    only_text = ignore_matcher(["*", "!*/", "!*.txt"])  # every folder back, then the .txt files in them
+    assert not only_text("a/b.txt") and only_text("a/b.md") and not only_text("drafts.txt/z.txt")
+    folders_only = ignore_matcher(["drafts/**/", "!drafts/sub/c.txt"])  # a rule ending in / names folders only
+    assert not folders_only("drafts/b.txt") and folders_only("drafts/sub/c.txt")
 
 
 def test_an_unreadable_ignore_file_is_one_line_with_the_fix(tmp_path):
@@ -88,6 +94,15 @@ def test_an_unreadable_ignore_file_is_one_line_with_the_fix(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.startswith("zhsearch: error: cannot read") and "UTF-8" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_rule_git_cannot_read_is_one_line_naming_it(tmp_path):
+    corpus = _corpus(tmp_path)
+    (corpus / ".zhsearchignore").write_text("drafts/\n!\n", encoding="utf-8")
+    result = _run("index", "--corpus", corpus, "--index", tmp_path / "ix")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("zhsearch: error: line 2 of .zhsearchignore, '!', is not a gitignore rule (")
+    assert result.stderr.rstrip().endswith("correct or remove it") and not (tmp_path / "ix").exists()
 
 
 def test_watch_follows_the_ignore_file_though_it_is_hidden(tmp_path):

@@ -211,29 +211,50 @@ def ignore_rules(corpus_dir: Path) -> list[str]:
 
 
 def ignore_matcher(rules: list[str]):
-    """A test ``(relative posix path) -> bool`` for gitignore-style ``rules``; None for no rules."""
+    """A test ``(relative posix path) -> bool`` for gitignore-style ``rules``; None for no rules.
+
+    As git: a file in a folder the rules leave out is left out, whatever a later
+    rule says of the file (``drafts/`` then ``!drafts/b.txt``: git does not look
+    inside ``drafts/``, so no rule can take ``b.txt`` back).  A folder is left out
+    by the last rule that names it (``drafts/``, ``drafts``, ``*`` — but not
+    ``drafts/**``, which names what is inside; ``!*/`` takes every folder back).
+    """
     if not any(line.strip() and not line.lstrip().startswith("#") for line in rules):
         return None
     import pathspec
 
-    spec = pathspec.GitIgnoreSpec.from_lines(rules)
+    for number, line in enumerate(rules, start=1):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line, _without_slash(line)])
+        except ValueError as exc:  # pathspec's GitIgnorePatternError
+            raise CorpusError(f"line {number} of {IGNORE_FILE}, {line.strip()!r}, is not a gitignore rule "
+                              f"({exc}); correct or remove it") from None
+    # a rule ending in / names folders only: a file is left out by one only through its folder (below)
+    spec = pathspec.GitIgnoreSpec.from_lines([line for line in rules if not line.strip().endswith("/")])
+    # the rules as they read a folder's path (no trailing slash): drafts/ as drafts
+    folder_spec = pathspec.GitIgnoreSpec.from_lines([_without_slash(line) for line in rules])
     folders: dict[str, bool] = {}
 
+    def folder_ignored(folder: str) -> bool:
+        if folder not in folders:
+            folders[folder] = folder_spec.match_file(folder)
+        return folders[folder]
+
     def ignored(rel: str) -> bool:
-        # As git: a file in a folder the rules leave out is left out, whatever a
-        # later rule says of the file (drafts/ then !drafts/b.txt: git does not
-        # look inside drafts/, so no rule can take b.txt back).
         at = rel.find("/")
         while at != -1:
-            folder = rel[: at + 1]
-            if folder not in folders:
-                folders[folder] = spec.match_file(folder)
-            if folders[folder]:
+            if folder_ignored(rel[:at]):
                 return True
             at = rel.find("/", at + 1)
         return spec.match_file(rel)
 
     return ignored
+
+
+def _without_slash(rule: str) -> str:
+    """A folder-only rule as a rule for the folder's own path (``drafts/`` → ``drafts``); any other as it is."""
+    stripped = rule.rstrip()
+    return stripped.rstrip("/") if stripped.endswith("/") and stripped.strip("!/") else rule
 
 
 def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[str]]:

@@ -1,7 +1,7 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from zhsearch.text.normalize import normalize_text, strip_pinyin_glosses, to_simplified
+from zhsearch.text.normalize import fold_text, normalize_text, strip_pinyin_glosses, to_simplified
 
 
 def test_traditional_to_simplified_keeps_offsets():
@@ -233,3 +233,20 @@ def test_a_question_word_both_scripts_write_alike_loads_no_taiwan_conversion():
             "print('opencc' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
+
+
+def test_nul_and_lone_surrogates_reach_opencc_as_u_fffd_and_nothing_after_them_is_lost():
+    """tw2sp and hk2s end their output at NUL; the same text gives the same
+    result whether or not OpenCC was loaded before (a test in a fresh process)."""
+    import subprocess
+    import sys
+
+    text = "編譯並安裝程式\x00記憶體不足"
+    code = ("import sys\n"
+            "from zhsearch.text.normalize import fold_text, normalize_text, to_simplified\n"
+            f"print(ascii((fold_text({text!r}), normalize_text({text!r}).text, to_simplified('a\\x00b'))))\n")
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert fresh.returncode == 0, fresh.stderr
+    here = ascii((fold_text(text), normalize_text(text).text, to_simplified("a\x00b")))
+    assert fresh.stdout.strip() == here
+    assert fold_text(text) == "编译并安装程序\ufffd内存不足" == normalize_text(text).text

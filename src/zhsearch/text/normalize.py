@@ -162,9 +162,25 @@ _LOADED: set[str] = set()  # the configs _opencc has loaded in this process
 def _opencc(config: str = "t2s"):
     import opencc
 
-    converter = opencc.OpenCC(config)
+    converter = _Converter(opencc.OpenCC(config))
     _LOADED.add(config)
     return converter
+
+
+# What OpenCC cannot take: a lone surrogate (it reads UTF-8), and NUL, where the
+# conversions that segment (tw2sp, hk2s, s2twp) end their output, dropping the rest.
+_OPENCC_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+
+
+class _Converter:
+    """An OpenCC converter given text it can take: a lone surrogate or NUL, which
+    stands for no character, goes in (and comes out) as U+FFFD, one for one."""
+
+    def __init__(self, converter):
+        self._converter = converter
+
+    def convert(self, text: str) -> str:
+        return self._converter.convert(_OPENCC_UNSAFE.sub("\ufffd", text) if _OPENCC_UNSAFE.search(text) else text)
 
 
 def _convert(config: str, text: str) -> str:
@@ -186,11 +202,7 @@ def to_simplified(text: str) -> str:
     if "t2s" not in _LOADED and not _may_change(text, "t2s"):
         return text  # simplified already: OpenCC (~10 ms to load) not loaded for it; once loaded, it is asked
     converter = _opencc()
-    try:
-        converted = converter.convert(text)
-    except UnicodeEncodeError:  # a lone surrogate: OpenCC takes UTF-8; it stands for no character
-        text = _SURROGATE.sub("\ufffd", text)
-        converted = converter.convert(text)
+    converted = converter.convert(text)  # (a lone surrogate or NUL as U+FFFD)
     if len(converted) == len(text):
         return converted
     # A phrase rule changed the length: fall back to one character at a time so
@@ -236,14 +248,14 @@ def _opencc_files_are(crcs: dict[str, str]) -> bool:
 
 def _may_change(text: str, config: str) -> bool:
     """OpenCC's ``config`` could change ``text``: it holds a character or a
-    phrase the conversion converts (or a lone surrogate, which OpenCC cannot
-    take), or the table is not the installed OpenCC's."""
+    phrase the conversion converts (or a lone surrogate or NUL, which the
+    converter writes as U+FFFD), or the table is not the installed OpenCC's."""
     table = _changes(config)
     if table is None:
         return True
     characters, phrases = table
-    if not characters.isdisjoint(text) or _SURROGATE.search(text):
-        return True
+    if not characters.isdisjoint(text) or _OPENCC_UNSAFE.search(text):
+        return True  # (a lone surrogate or NUL: OpenCC's converter writes it as U+FFFD)
     return any(phrase in text for first in phrases.keys() & set(text) for phrase in phrases[first])
 
 
@@ -296,7 +308,7 @@ def _conversions(text: str) -> tuple[str, str, str]:
     variety = _variety(text, simplified)
     if variety == "simplified":
         return simplified, variety, simplified
-    converted = _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(_SURROGATE.sub("\ufffd", text))
+    converted = _opencc("tw2sp" if variety == "taiwan" else "hk2s").convert(text)
     # a phrase table writes Latin capitals (隨身碟 → U盘): fold them as the text was
     return simplified, variety, converted.translate(_ASCII_LOWER)
 
@@ -386,7 +398,7 @@ def _taiwan_phrasing():
             with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as file:
                 path = file.name
                 json.dump(config, file)
-            return opencc.OpenCC(path)
+            return _Converter(opencc.OpenCC(path))
         except Exception:  # OSError writing it, or OpenCC refusing it: the full table below
             pass
         finally:

@@ -339,6 +339,11 @@ def test_jsonl_ids_1_and_quoted_1_stay_two_records_with_a_warning(tmp_path):
 
     _, warnings = jsonl_documents('{"id": "2", "text": "甲"}\n{"text": "乙"}\n', "d.jsonl")  # no id: named by its line
     assert warnings == ["d.jsonl:2: its line number, 2, is line 1's id too; this record is d.jsonl#2~2"]
+    _, warnings = jsonl_documents('{"text": "甲"}\n{"text": "乙"}\n{"id": 2, "text": "丙"}\n', "d.jsonl")
+    assert warnings == ["d.jsonl:3: id 2 is the name of line 2, which has no id, too; this record is d.jsonl#2~3"]
+    documents, _ = jsonl_documents('{"id": "1~3", "text": "甲"}\n{"id": 1, "text": "乙"}\n{"id": "1", "text": "丙"}\n',
+                                   "d.jsonl")
+    assert [d.source for d in documents] == ["d.jsonl#1~3", "d.jsonl#1", "d.jsonl#1~3~2"]  # every name once
     with zhsearch.open_index(tmp_path / "index") as idx:
         assert idx.search("律师函")[0].source == "q.jsonl#1~2"
         assert [p.text for p in idx.document("q.jsonl#1").passages] == ["第一条记录讲分期还款。"]

@@ -193,7 +193,7 @@ def html_document(text: str, source: str) -> Document:
 def jsonl_documents(text: str, source: str) -> tuple[list[Document], list[str]]:
     """Documents of a JSONL file and one warning per bad line (with its number)."""
     documents, warnings = [], []
-    seen: dict[str, int] = {}  # source -> the line that took it
+    seen: dict[str, tuple[int, bool]] = {}  # source -> the line that took it, and whether by its id
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -211,12 +211,17 @@ def jsonl_documents(text: str, source: str) -> tuple[list[Document], list[str]]:
         has_id = isinstance(given, (str, int)) and bool(str(given).strip())
         ident = str(given) if has_id else str(number)
         if f"{source}#{ident}" in seen:  # a repeated id (or 1 beside "1"): the records stay apart
-            first = seen[f"{source}#{ident}"]
+            first, by_id = seen[f"{source}#{ident}"]
             # a record without an id is named by its line number, which another's id may hold
             named = f"id {json.dumps(given, ensure_ascii=False)}" if has_id else f"its line number, {number},"
-            ident = f"{ident}~{number}"
-            warnings.append(f"{source}:{number}: {named} is line {first}'s id too; this record is {source}#{ident}")
-        seen[f"{source}#{ident}"] = number
+            taken = f"line {first}'s id" if by_id else f"the name of line {first}, which has no id,"
+            base, ident = ident, f"{ident}~{number}"
+            extra = 1
+            while f"{source}#{ident}" in seen:  # an id that is itself such a name (1~3)
+                extra += 1
+                ident = f"{base}~{number}~{extra}"
+            warnings.append(f"{source}:{number}: {named} is {taken} too; this record is {source}#{ident}")
+        seen[f"{source}#{ident}"] = (number, has_id)
         title = record.get("title") if isinstance(record.get("title"), str) else None
         documents.append(Document(f"{source}#{ident}", record["text"], title or None))
     return documents, warnings

@@ -101,6 +101,19 @@ def test_control_characters_of_corpus_text_reach_a_terminal_escaped(tmp_path):
     assert any("\x1b]0;PWNED\x07" in hit["text"] for hit in data["hits"])
 
 
+def test_bidirectional_overrides_reach_a_terminal_escaped(tmp_path):
+    """U+202E would show 分期还款 and what follows reversed (a file name can hide its
+    real suffix so); written as \\u202e, as control characters are written as \\x1b."""
+    corpus, index = tmp_path / "c", tmp_path / "i"
+    write(corpus, "a\u202etxt.exe.txt", "标题标题标题标题\n\n分期还款\u202e的办法\u2066很多。\n")
+    zhsearch.build_index(corpus, index)
+    result = run("search", "分期还款", "--index", str(index))
+    assert result.exit_code == 0 and "\u202e" not in result.output and "\u2066" not in result.output
+    assert r"分期还款\u202e的办法\u2066很多" in result.output and r"a\u202etxt.exe.txt:3" in result.output
+    data = json.loads(run("search", "分期还款", "--index", str(index), "--json").output)
+    assert data["hits"][0]["text"] == "分期还款\u202e的办法\u2066很多。"  # the JSON contract keeps the text as written
+
+
 def test_a_tables_cells_and_rows_stay_apart(tmp_path):
     """A tab is whitespace on a terminal, not an escape to write as \\x09; a table's
     rows (lines holding a tab) join with a space, so 单价 and 苹果 do not run together."""

@@ -382,15 +382,19 @@ def search_command(query, index_dir: Path, corpus: Path, limit: int, as_json: bo
     sys.exit(EXIT_OK if len(results) else EXIT_NO_RESULTS)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # a tab is whitespace, shown as it is
+# Control characters (a tab is whitespace, shown as it is), and the bidirectional
+# overrides and isolates that would reorder what a terminal shows (U+202A-202E, U+2066-2069)
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 ECHO_CHARS = 60
 
 
 def _shown(text: str) -> str:
     """Corpus text (and file names) as a terminal shows it safely: control
     characters — an escape sequence that would recolour or retitle the terminal,
-    a newline in a file name — written as ``\\x1b``; a tab (a table's cells) stays."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    a newline in a file name, a right-to-left override — written as ``\\x1b``,
+    ``\\u202e``; a tab (a table's cells) stays."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\u0100" else f"\\u{ord(m.group()):04x}",
+                        text)
 
 
 def _styled(text: str, spans) -> str:

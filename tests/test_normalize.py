@@ -250,3 +250,20 @@ def test_nul_and_lone_surrogates_reach_opencc_as_u_fffd_and_nothing_after_them_i
     here = ascii((fold_text(text), normalize_text(text).text, to_simplified("a\x00b")))
     assert fresh.stdout.strip() == here
     assert fold_text(text) == "编译并安装程序\ufffd内存不足" == normalize_text(text).text
+
+
+def test_a_process_that_converts_much_loads_opencc_rather_than_check_each_text():
+    """The tables spare a cold search OpenCC's load; a build or a server, which
+    converts many texts, loads it once instead of checking each (a check costs
+    more than a conversion)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from zhsearch.text.normalize import to_simplified\n"
+            "assert to_simplified('九千会上门吗') == '九千会上门吗' and 'opencc' not in sys.modules\n"
+            "for n in range(300):\n"
+            "    assert to_simplified('网贷逾期后是否会有催收人员上门' * 20) == '网贷逾期后是否会有催收人员上门' * 20\n"
+            "print('opencc' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr

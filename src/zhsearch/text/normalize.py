@@ -185,10 +185,27 @@ class _Converter:
 
 def _convert(config: str, text: str) -> str:
     """OpenCC's ``config`` applied to ``text``; without loading it when it could
-    not change ``text`` (``_may_change``).  Once loaded, it is always asked."""
-    if config not in _LOADED and not _may_change(text, config):
-        return text
-    return _opencc(config).convert(text)
+    not change ``text`` (:func:`_skips`)."""
+    return text if _skips(config, text) else _opencc(config).convert(text)
+
+
+# Checking a text against a table (_may_change) costs several times what OpenCC,
+# once loaded, takes to convert it (36 µs against 8 µs for a paragraph of CMRC):
+# it pays only while the texts checked cost less than loading OpenCC (~10 ms).
+# A cold search checks its question and a page of hits; a build or a server soon
+# checks this many characters, and from then on loads OpenCC and asks it.
+_CHECK_BUDGET = 50_000  # characters
+_checked = 0
+
+
+def _skips(config: str, text: str) -> bool:
+    """``text`` need not go to OpenCC's ``config``: it is not loaded, the budget
+    of checks is not spent, and the conversion could not change ``text``."""
+    global _checked
+    if config in _LOADED or _checked > _CHECK_BUDGET:
+        return False
+    _checked += len(text)
+    return not _may_change(text, config)
 
 
 def to_simplified(text: str) -> str:
@@ -199,15 +216,13 @@ def to_simplified(text: str) -> str:
     """
     if text.isascii():
         return text
-    if "t2s" not in _LOADED and not _may_change(text, "t2s"):
-        return text  # simplified already: OpenCC (~10 ms to load) not loaded for it; once loaded, it is asked
-    converter = _opencc()
-    converted = converter.convert(text)  # (a lone surrogate or NUL as U+FFFD)
+    converted = _convert("t2s", text)  # (a lone surrogate or NUL as U+FFFD)
     if len(converted) == len(text):
         return converted
     # A phrase rule changed the length: fall back to one character at a time so
     # that every output character still maps to exactly one input character.
-    return "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in text)
+    convert = _opencc().convert
+    return "".join(c if len(c := convert(ch)) == 1 else ch for ch in text)
 
 
 _MADE_FROM = "# made from: "

@@ -223,16 +223,19 @@ def ignore_matcher(rules: list[str]):
         return None
     import pathspec
 
-    for number, line in enumerate(rules, start=1):
-        try:
-            pathspec.GitIgnoreSpec.from_lines([line, _without_slash(line)])
-        except ValueError as exc:  # pathspec's GitIgnorePatternError
-            raise CorpusError(f"line {number} of {IGNORE_FILE}, {line.strip()!r}, is not a gitignore rule "
-                              f"({exc}); correct or remove it") from None
-    # a rule ending in / names folders only: a file is left out by one only through its folder (below)
-    spec = pathspec.GitIgnoreSpec.from_lines([line for line in rules if not line.strip().endswith("/")])
-    # the rules as they read a folder's path (no trailing slash): drafts/ as drafts
-    folder_spec = pathspec.GitIgnoreSpec.from_lines([_without_slash(line) for line in rules])
+    try:
+        # a rule ending in / names folders only: a file is left out by one only through its folder (below)
+        spec = pathspec.GitIgnoreSpec.from_lines([line for line in rules if not line.strip().endswith("/")])
+        # the rules as they read a folder's path (no trailing slash): drafts/ as drafts
+        folder_spec = pathspec.GitIgnoreSpec.from_lines([_without_slash(line) for line in rules])
+    except ValueError:  # pathspec's GitIgnorePatternError: find the line, to name it
+        for number, line in enumerate(rules, start=1):
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line, _without_slash(line)])
+            except ValueError as exc:
+                raise CorpusError(f"line {number} of {IGNORE_FILE}, {line.strip()!r}, is not a gitignore rule "
+                                  f"({exc}); correct or remove it") from None
+        raise
     folders: dict[str, bool] = {}
 
     def folder_ignored(folder: str) -> bool:

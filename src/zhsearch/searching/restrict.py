@@ -108,8 +108,6 @@ def docs_holding(reads, runs) -> dict[str, set[int]]:
 
     Runs without lookup terms share one pass over the stored passages.
     """
-    from whoosh.query import And, Term
-
     found: dict[str, set[int]] = {}
     unindexed = []
     norms: dict[int, str] = {}  # each passage read once, however many runs it is checked for
@@ -122,7 +120,7 @@ def docs_holding(reads, runs) -> dict[str, set[int]]:
     for run in dict.fromkeys(runs):
         terms, pattern = lookup_terms(run), run_pattern(run)
         if terms:
-            candidates = reads.docs_for_query(And([Term("bigrams", t) for t in terms]))
+            candidates = reads.holding_all("bigrams", terms)
             found[run] = {d for d in candidates if pattern.search(norm_of(d))}
         else:
             found[run] = set()

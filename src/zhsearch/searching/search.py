@@ -23,7 +23,7 @@ from zhsearch.text.analyzer import char_bigrams, is_bigram_word
 from zhsearch.errors import BadQueryError, IndexCorruptError, ZhsearchError
 from zhsearch.searching.highlight import highlight_spans, merge_spans, snippet_window
 from zhsearch.text.lexicon import active_lexicon, load_index_lexicon
-from zhsearch.searching.retrieve import QueryTerm, match
+from zhsearch.searching.retrieve import QueryTerm, holding_all, match
 from zhsearch.searching.searcher import open_searcher
 from zhsearch.searching.query import QueryPlan, plan_query, with_regional_readings
 from zhsearch.searching.syntax import ParsedQuery, parse_query
@@ -728,6 +728,10 @@ class _GuardedReads:
 
     def docs_for_query(self, query) -> list[int]:
         return self._read(lambda: list(self._searcher.docs_for_query(query)))
+
+    def holding_all(self, fieldname: str, texts) -> set[int]:
+        """The passages holding every one of ``texts`` (:func:`retrieve.holding_all`)."""
+        return self._read(lambda: holding_all(self._searcher, fieldname, texts))
 
     def field_terms(self, fieldname: str) -> list[str]:
         return self._read(lambda: list(self._searcher.reader().field_terms(fieldname)))
